@@ -1,0 +1,19 @@
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Accounts;
+
+/// <summary>PartitionKey/RowKey scheme of the directory table (docs/storage.md).</summary>
+internal static class DirectoryKeys
+{
+    public const string TenantPartition = "tenant";
+    public const string ApiKeyPartition = "apikey";
+    public const string DomainPartition = "domain";
+    public const string CatchAllRow = "@";
+
+    /// <summary>Every address of a domain (mailboxes, aliases, the catch-all) lives in one partition.</summary>
+    public static string AddressPartition(string domain) => "addr|" + domain;
+
+    public static string AddressRow(string localPart) => KeyEscaping.Escape(localPart);
+
+    public static string Quote(string value) => value.Replace("'", "''", StringComparison.Ordinal);
+}

@@ -1,0 +1,48 @@
+namespace Serverless.Mail.Accounts;
+
+public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt);
+
+public sealed record DomainRecord(string Name, string TenantId, string? DkimSelector, DateTimeOffset CreatedAt);
+
+/// <summary>A mailbox account. <see cref="MailboxId"/> keys its index partition; it never changes.</summary>
+public sealed record MailboxRecord
+{
+    public required string Address { get; init; }
+
+    public required string TenantId { get; init; }
+
+    public required string MailboxId { get; init; }
+
+    public string? DisplayName { get; init; }
+
+    /// <summary>PBKDF2 hash (see <see cref="Security.PasswordHasher"/>); never the password.</summary>
+    public required string PasswordHash { get; init; }
+
+    /// <summary>0 means unlimited.</summary>
+    public long QuotaBytes { get; init; }
+
+    public bool Enabled { get; init; } = true;
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public Azure.ETag ETag { get; init; }
+}
+
+/// <summary>An alias (or, with an <c>@domain</c> address, a catch-all) and where its mail goes.</summary>
+public sealed record AliasRecord(string Address, string TenantId, IReadOnlyList<string> Targets, DateTimeOffset CreatedAt)
+{
+    public bool IsCatchAll => Address.StartsWith('@');
+}
+
+public sealed record ApiKeyRecord(string KeyId, string TenantId, DateTimeOffset CreatedAt);
+
+/// <summary>The one thing an address names in the directory.</summary>
+public abstract record AddressEntry
+{
+    public sealed record Mailbox(MailboxRecord Record) : AddressEntry;
+
+    public sealed record Alias(AliasRecord Record) : AddressEntry;
+}
+
+/// <summary>Raised when a create would overwrite something that exists (HTTP 409).</summary>
+public sealed class DirectoryConflictException(string message) : Exception(message);

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+
+namespace Serverless.Mail.Accounts;
+
+/// <summary>Where mail for one envelope recipient goes.</summary>
+public sealed record ResolvedRecipient
+{
+    /// <summary>True when the recipient's domain is hosted here.</summary>
+    public bool Hosted { get; init; }
+
+    /// <summary>Local mailboxes that get a copy (aliases fanned out, duplicates removed).</summary>
+    public IReadOnlyList<MailboxRecord> Mailboxes { get; init; } = [];
+
+    /// <summary>External forwarding targets reached through aliases.</summary>
+    public IReadOnlyList<string> ExternalTargets { get; init; } = [];
+
+    /// <summary>The tenant owning the domain, when hosted.</summary>
+    public string? TenantId { get; init; }
+
+    /// <summary>Hosted, and at least one deliverable destination exists.</summary>
+    public bool Deliverable => Mailboxes.Count > 0 || ExternalTargets.Count > 0;
+}
+
+/// <summary>
+/// Resolves envelope recipients: exact mailbox, alias (fanned out recursively, loops cut), then the
+/// domain's catch-all. Domain rows are cached briefly because every RCPT asks for them.
+/// </summary>
+public sealed class RecipientResolver
+{
+    private const int MaxDepth = 8;
+    private static readonly TimeSpan DomainCacheLifetime = TimeSpan.FromSeconds(30);
+    private readonly MailDirectory _directory;
+    private readonly ConcurrentDictionary<string, (DomainRecord? Domain, DateTimeOffset Expires)> _domains = new(StringComparer.Ordinal);
+
+    public RecipientResolver(MailDirectory directory) => _directory = directory;
+
+    public async Task<DomainRecord?> GetHostedDomainAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_domains.TryGetValue(domain, out var cached) && cached.Expires > now)
+        {
+            return cached.Domain;
+        }
+        var d = await _directory.GetDomainAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (_domains.Count > 10_000)
+        {
+            _domains.Clear();
+        }
+        _domains[domain] = (d, now + DomainCacheLifetime);
+        return d;
+    }
+
+    public async Task<ResolvedRecipient> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
+    {
+        var domain = await GetHostedDomainAsync(address.Domain, cancellationToken).ConfigureAwait(false);
+        if (domain is null)
+        {
+            return new ResolvedRecipient { Hosted = false };
+        }
+        var mailboxes = new Dictionary<string, MailboxRecord>(StringComparer.Ordinal);
+        var external = new List<string>();
+        await ExpandAsync(address, mailboxes, external, new HashSet<string>(StringComparer.Ordinal), 0, cancellationToken).ConfigureAwait(false);
+        return new ResolvedRecipient
+        {
+            Hosted = true,
+            TenantId = domain.TenantId,
+            Mailboxes = mailboxes.Values.ToList(),
+            ExternalTargets = external.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+        };
+    }
+
+    private async Task ExpandAsync(MailAddress address, Dictionary<string, MailboxRecord> mailboxes, List<string> external, HashSet<string> seen, int depth,
+        CancellationToken cancellationToken)
+    {
+        if (depth > MaxDepth || !seen.Add(address.Address))
+        {
+            return;
+        }
+        var entry = await _directory.GetAddressAsync(address, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string>? targets = null;
+        switch (entry)
+        {
+            case AddressEntry.Mailbox m:
+                if (m.Record.Enabled)
+                {
+                    mailboxes.TryAdd(m.Record.MailboxId, m.Record);
+                }
+                return;
+            case AddressEntry.Alias a:
+                targets = a.Record.Targets;
+                break;
+            case null:
+                targets = (await _directory.GetCatchAllAsync(address.Domain, cancellationToken).ConfigureAwait(false))?.Targets;
+                break;
+        }
+        foreach (var target in targets ?? [])
+        {
+            if (!MailAddress.TryParse(target, out var t))
+            {
+                continue;
+            }
+            if (await GetHostedDomainAsync(t.Domain, cancellationToken).ConfigureAwait(false) is null)
+            {
+                external.Add(target);
+            }
+            else
+            {
+                await ExpandAsync(t, mailboxes, external, seen, depth + 1, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+using Serverless.Mail.Security;
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Hosting;
+
+public static class MailServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers storage, directory, index, queues and login checking. Both hosts (listeners and
+    /// functions) call this once; settings come from ordinary .NET configuration (env: Mail__...).
+    /// </summary>
+    public static IServiceCollection AddServerlessMail(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var storage = new StorageOptions();
+        configuration.GetSection(StorageOptions.Section).Bind(storage);
+        // The Functions host's own storage setting works too, so one setting is enough there.
+        if (string.IsNullOrWhiteSpace(storage.ConnectionString) && string.IsNullOrWhiteSpace(storage.AccountName))
+        {
+            var webJobs = configuration["AzureWebJobsStorage"];
+            if (!string.IsNullOrWhiteSpace(webJobs))
+            {
+                storage.ConnectionString = webJobs;
+            }
+            else
+            {
+                storage.AccountName = configuration["AzureWebJobsStorage:accountName"];
+                storage.ClientId ??= configuration["AzureWebJobsStorage:clientId"];
+            }
+        }
+        var security = new SecurityOptions();
+        configuration.GetSection(SecurityOptions.Section).Bind(security);
+
+        services.TryAddSingleton(storage);
+        services.TryAddSingleton(security);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StorageRequestMeter>();
+        services.TryAddSingleton<MailStorage>();
+        services.TryAddSingleton<MessageStore>();
+        services.TryAddSingleton<BlobHolders>();
+        services.TryAddSingleton<MailboxIndex>();
+        services.TryAddSingleton(sp => new PasswordHasher(sp.GetRequiredService<SecurityOptions>().Pbkdf2Iterations));
+        services.TryAddSingleton<MailDirectory>();
+        services.TryAddSingleton<RecipientResolver>();
+        services.TryAddSingleton<LoginThrottle>();
+        services.TryAddSingleton<LoginVerifier>();
+        services.TryAddSingleton<MailQueues>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+}
+
+/// <summary>Creates tables, containers and queues at startup (idempotent), retrying while storage is unreachable.</summary>
+internal sealed class StorageInitializer(MailStorage storage, Microsoft.Extensions.Logging.ILogger<StorageInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException && attempt < 30)
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Storage not ready (attempt {Attempt}): {Message}", attempt, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+
+namespace Serverless.Mail.Index;
+
+/// <summary>Maps index rows to records. Property names are the stored column names.</summary>
+internal static class IndexEntities
+{
+    private const int ChunkChars = 30_000; // a Table string property holds at most 32 K UTF-16 chars
+    private const int MaxChunks = 24;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static FolderInfo ToFolder(TableEntity e) => new()
+    {
+        FolderId = int.Parse(e.RowKey.AsSpan(IndexKeys.FolderPrefix.Length), System.Globalization.CultureInfo.InvariantCulture),
+        Name = e.GetString("Name") ?? "",
+        SpecialUse = e.GetString("SpecialUse"),
+        Subscribed = e.GetBoolean("Subscribed") ?? false,
+        UidValidity = e.GetInt64("UidValidity") ?? 0,
+        UidNext = e.GetInt64("UidNext") ?? 1,
+        HighestModSeq = e.GetInt64("HighestModSeq") ?? 1,
+        Messages = e.GetInt64("Messages") ?? 0,
+        Unseen = e.GetInt64("Unseen") ?? 0,
+        Bytes = e.GetInt64("Bytes") ?? 0,
+        RecentFromUid = e.GetInt64("RecentFromUid") ?? 1,
+        ETag = e.ETag,
+    };
+
+    public static TableEntity FromFolder(string mailboxId, FolderInfo f) => new(mailboxId, IndexKeys.Folder(f.FolderId))
+    {
+        ["Name"] = f.Name,
+        ["SpecialUse"] = f.SpecialUse,
+        ["Subscribed"] = f.Subscribed,
+        ["UidValidity"] = f.UidValidity,
+        ["UidNext"] = f.UidNext,
+        ["HighestModSeq"] = f.HighestModSeq,
+        ["Messages"] = f.Messages,
+        ["Unseen"] = f.Unseen,
+        ["Bytes"] = f.Bytes,
+        ["RecentFromUid"] = f.RecentFromUid,
+    };
+
+    public static IndexedMessage ToMessage(TableEntity e) => new()
+    {
+        Uid = IndexKeys.UidFromMessageKey(e.RowKey),
+        BlobName = e.GetString("Blob") ?? "",
+        SharedBlob = e.GetBoolean("Shared") ?? false,
+        HolderId = e.GetString("Holder"),
+        Size = e.GetInt64("Size") ?? 0,
+        InternalDate = e.GetDateTimeOffset("InternalDate") ?? DateTimeOffset.UnixEpoch,
+        Flags = SplitFlags(e.GetString("Flags")),
+        ModSeq = e.GetInt64("ModSeq") ?? 0,
+        Summary = ReadSummary(e),
+    };
+
+    public static TableEntity FromMessage(string mailboxId, int folderId, long uid, long modSeq, NewMessage m)
+    {
+        var e = new TableEntity(mailboxId, IndexKeys.Message(folderId, uid))
+        {
+            ["Blob"] = m.BlobName,
+            ["Shared"] = m.SharedBlob,
+            ["Holder"] = m.HolderId,
+            ["Size"] = m.Size,
+            ["InternalDate"] = m.InternalDate.ToUniversalTime(),
+            ["Flags"] = JoinFlags(m.Flags),
+            ["ModSeq"] = modSeq,
+        };
+        WriteSummary(e, m.Summary);
+        return e;
+    }
+
+    public static IReadOnlyList<string> SplitFlags(string? flags) =>
+        string.IsNullOrEmpty(flags) ? [] : flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    public static string JoinFlags(IEnumerable<string> flags) =>
+        string.Join(' ', flags.Distinct(StringComparer.OrdinalIgnoreCase));
+
+    private static void WriteSummary(TableEntity e, MessageSummary? summary)
+    {
+        if (summary is null)
+        {
+            return;
+        }
+        var json = JsonSerializer.Serialize(summary, Json);
+        var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
+        if (chunks > MaxChunks)
+        {
+            return; // pathological structure: IMAP falls back to parsing the blob
+        }
+        for (var i = 0; i < chunks; i++)
+        {
+            e[i == 0 ? "Summary" : "Summary" + i] = json.Substring(i * ChunkChars, Math.Min(ChunkChars, json.Length - (i * ChunkChars)));
+        }
+    }
+
+    private static MessageSummary? ReadSummary(TableEntity e)
+    {
+        var first = e.GetString("Summary");
+        if (first is null)
+        {
+            return null;
+        }
+        var sb = new StringBuilder(first);
+        for (var i = 1; i < MaxChunks && e.GetString("Summary" + i) is { } more; i++)
+        {
+            sb.Append(more);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<MessageSummary>(sb.ToString(), Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

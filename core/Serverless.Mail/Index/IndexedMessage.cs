@@ -1,0 +1,84 @@
+namespace Serverless.Mail.Index;
+
+/// <summary>One message in a folder, as kept in its message row (RowKey <c>m|{folderId:D6}|{uid:D10}</c>).</summary>
+public sealed record IndexedMessage
+{
+    public required long Uid { get; init; }
+
+    public required string BlobName { get; init; }
+
+    /// <summary>True when other message rows reference the same blob (see docs/storage.md, blob holders).</summary>
+    public bool SharedBlob { get; init; }
+
+    /// <summary>This row's holder id in the blob holders table when <see cref="SharedBlob"/>; kept across MOVE.</summary>
+    public string? HolderId { get; init; }
+
+    public required long Size { get; init; }
+
+    public required DateTimeOffset InternalDate { get; init; }
+
+    /// <summary>System flags (<c>\Seen</c>, <c>\Answered</c>, …) and keywords, in the case they were set.</summary>
+    public required IReadOnlyList<string> Flags { get; init; }
+
+    public long ModSeq { get; init; }
+
+    /// <summary>Envelope and MIME structure with byte offsets; null if the message could not be parsed.</summary>
+    public MessageSummary? Summary { get; init; }
+
+    public bool HasFlag(string flag) => Flags.Any(f => string.Equals(f, flag, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>What a caller gives <see cref="MailboxIndex.AppendAsync"/>.</summary>
+public sealed record NewMessage
+{
+    public required string BlobName { get; init; }
+
+    public bool SharedBlob { get; init; }
+
+    /// <summary>Required when <see cref="SharedBlob"/>: the RowKey registered in the blob holders table.</summary>
+    public string? HolderId { get; init; }
+
+    public required long Size { get; init; }
+
+    public required DateTimeOffset InternalDate { get; init; }
+
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
+    public MessageSummary? Summary { get; init; }
+
+    /// <summary>
+    /// Idempotency key (e.g. hand-off id + recipient). A second append with the same key in the
+    /// same mailbox changes nothing and returns the first one's UID.
+    /// </summary>
+    public string? DedupeKey { get; init; }
+
+    /// <summary>Refuse the append if the mailbox would exceed this many bytes.</summary>
+    public long? QuotaBytes { get; init; }
+}
+
+public enum AppendOutcome
+{
+    Appended,
+    Duplicate,
+    OverQuota,
+    NoSuchFolder,
+}
+
+public sealed record AppendResult(AppendOutcome Outcome, int FolderId, long UidValidity, long Uid, long ModSeq);
+
+public sealed record FolderChange(long ModSeq, long Uid, FolderChangeKind Kind, IReadOnlyList<string>? Flags);
+
+public enum FolderChangeKind
+{
+    Flags,
+    Expunge,
+}
+
+public enum FlagMode
+{
+    Add,
+    Remove,
+    Replace,
+}
+
+public sealed record FlagUpdateResult(long Uid, IReadOnlyList<string> Flags, long ModSeq, bool Modified);

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Queues;
+
+/// <summary>Puts hand-offs on the queues. One Put Message each; the JSON contracts are in docs/storage.md.</summary>
+public sealed class MailQueues
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly QueueClient _inbound;
+    private readonly QueueClient _outbound;
+
+    public MailQueues(MailStorage storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _inbound = storage.Inbound;
+        _outbound = storage.Outbound;
+    }
+
+    public async Task SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default) =>
+        await _inbound.SendMessageAsync(JsonSerializer.Serialize(handoff, Json), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+
+    public async Task SendOutboundAsync(OutboundRelayMessage message, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
+        await _outbound.SendMessageAsync(JsonSerializer.Serialize(message, Json), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+
+    public static InboundHandoff ParseInbound(string json)
+    {
+        var h = JsonSerializer.Deserialize<InboundHandoff>(json, Json) ?? throw new FormatException("Empty inbound hand-off.");
+        if (h.Version != InboundHandoff.CurrentVersion)
+        {
+            throw new FormatException($"Inbound hand-off version {h.Version} is not supported.");
+        }
+        return h;
+    }
+
+    public static OutboundRelayMessage ParseOutbound(string json)
+    {
+        var m = JsonSerializer.Deserialize<OutboundRelayMessage>(json, Json) ?? throw new FormatException("Empty outbound message.");
+        if (m.Version != OutboundRelayMessage.CurrentVersion)
+        {
+            throw new FormatException($"Outbound message version {m.Version} is not supported.");
+        }
+        return m;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+
+namespace Serverless.Mail.Queues;
+
+/// <summary>
+/// A message for remote recipients on the <c>outbound</c> queue. The relay function delivers
+/// it by MX (or smart host) and keeps per-recipient state so a retry never re-sends to a
+/// recipient that already accepted. Version 1.
+/// </summary>
+public sealed record OutboundRelayMessage
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("v")]
+    public int Version { get; init; } = CurrentVersion;
+
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("blob")]
+    public required string BlobName { get; init; }
+
+    [JsonPropertyName("size")]
+    public long Size { get; init; }
+
+    [JsonPropertyName("from")]
+    public required string MailFrom { get; init; }
+
+    [JsonPropertyName("rcpt")]
+    public required IReadOnlyList<HandoffRecipient> Recipients { get; init; }
+
+    /// <summary>The tenant whose user sent it (rate limits, DKIM key, the outbound listing).</summary>
+    [JsonPropertyName("tenant")]
+    public string? TenantId { get; init; }
+
+    [JsonPropertyName("auth")]
+    public string? AuthenticatedAs { get; init; }
+
+    [JsonPropertyName("submittedAt")]
+    public DateTimeOffset SubmittedAt { get; init; }
+
+    [JsonPropertyName("envid")]
+    public string? EnvelopeId { get; init; }
+
+    [JsonPropertyName("ret")]
+    public string? Ret { get; init; }
+
+    [JsonPropertyName("body")]
+    public string? Body { get; init; }
+
+    [JsonPropertyName("smtputf8")]
+    public bool SmtpUtf8 { get; init; }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Serverless.Mail.Accounts;
+
+namespace Serverless.Mail.Security;
+
+public enum LoginFailure
+{
+    None,
+    BadCredentials,
+    Disabled,
+    Throttled,
+}
+
+public sealed record LoginResult(MailboxRecord? Mailbox, LoginFailure Failure)
+{
+    public bool Succeeded => Mailbox is not null && Failure == LoginFailure.None;
+}
+
+/// <summary>
+/// Checks a login (full address + password) for every protocol. PBKDF2 is slow on purpose, so a
+/// success is remembered for a few minutes under a keyed hash of (address, password, stored hash):
+/// the password itself is never kept, and a password change makes old entries unreachable.
+/// A wrong user costs a full PBKDF2 run too, so timing does not reveal which addresses exist.
+/// </summary>
+public sealed class LoginVerifier
+{
+    private readonly MailDirectory _directory;
+    private readonly LoginThrottle _throttle;
+    private readonly SecurityOptions _options;
+    private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (MailboxRecord? Record, DateTimeOffset Expires)> _accounts = new(StringComparer.Ordinal);
+
+    public LoginVerifier(MailDirectory directory, LoginThrottle throttle, SecurityOptions options)
+    {
+        _directory = directory;
+        _throttle = throttle;
+        _options = options;
+    }
+
+    public LoginThrottle Throttle => _throttle;
+
+    public async Task<LoginResult> VerifyAsync(string login, string password, string? clientIp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(login);
+        ArgumentNullException.ThrowIfNull(password);
+        if (!_throttle.IsAllowed(clientIp, login))
+        {
+            return new LoginResult(null, LoginFailure.Throttled);
+        }
+        MailboxRecord? mailbox = null;
+        if (MailAddress.TryParse(login, out var address))
+        {
+            mailbox = await GetAccountAsync(address, cancellationToken).ConfigureAwait(false);
+        }
+        var stored = mailbox?.PasswordHash ?? _directory.Hasher.DummyHash;
+        var key = CacheKey(address.Address, password, stored);
+        var now = DateTimeOffset.UtcNow;
+        var ok = mailbox is not null && _verified.TryGetValue(key, out var expires) && expires > now;
+        if (!ok)
+        {
+            ok = PasswordHasher.Verify(password, stored) && mailbox is not null;
+            if (ok)
+            {
+                if (_verified.Count > 100_000)
+                {
+                    _verified.Clear();
+                }
+                _verified[key] = now + _options.LoginCacheLifetime;
+            }
+        }
+        if (!ok)
+        {
+            _throttle.RecordFailure(clientIp, login);
+            return new LoginResult(null, LoginFailure.BadCredentials);
+        }
+        if (!mailbox!.Enabled)
+        {
+            return new LoginResult(null, LoginFailure.Disabled);
+        }
+        return new LoginResult(mailbox, LoginFailure.None);
+    }
+
+    /// <summary>Drops what this process remembers about an account (after a password change here).</summary>
+    public void Forget(MailAddress address) => _accounts.TryRemove(address.Address, out _);
+
+    private async Task<MailboxRecord?> GetAccountAsync(MailAddress address, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_accounts.TryGetValue(address.Address, out var cached) && cached.Expires > now)
+        {
+            return cached.Record;
+        }
+        var record = await _directory.GetMailboxAsync(address, cancellationToken).ConfigureAwait(false);
+        if (_accounts.Count > 100_000)
+        {
+            _accounts.Clear();
+        }
+        _accounts[address.Address] = (record, now + _options.AccountCacheLifetime);
+        return record;
+    }
+
+    private string CacheKey(string address, string password, string storedHash)
+    {
+        var input = Encoding.UTF8.GetBytes(address + "\0" + password + "\0" + storedHash);
+        return Convert.ToBase64String(HMACSHA256.HashData(_cacheKey, input));
+    }
+}

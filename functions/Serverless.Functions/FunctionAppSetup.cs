@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Mail.Hosting;
+
+namespace Serverless.Functions;
+
+/// <summary>The services every function needs; used by the Functions host and by the local dev host alike.</summary>
+public static class FunctionAppSetup
+{
+    public static IServiceCollection AddMailFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddServerlessMail(configuration);
+        return services;
+    }
+}

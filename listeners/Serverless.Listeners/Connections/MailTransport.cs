@@ -1,0 +1,108 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Serverless.Listeners.Connections;
+
+/// <summary>
+/// One client connection as the protocol sessions see it: a pipe pair that can be upgraded to
+/// TLS in mid-session (STARTTLS / STLS), the real client address (after a trusted PROXY header),
+/// and the endpoint it arrived on.
+/// </summary>
+public sealed class MailTransport : IAsyncDisposable
+{
+    private readonly ConnectionContext _connection;
+    private readonly TlsCertificateProvider _certificates;
+    private SslStream? _ssl;
+
+    public MailTransport(ConnectionContext connection, TlsCertificateProvider certificates)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+        _certificates = certificates;
+        Endpoint = connection.Features.Get<MailEndpoint>() ?? throw new InvalidOperationException("Connection has no mail endpoint.");
+        Input = connection.Transport.Input;
+        Output = connection.Transport.Output;
+        RemoteEndPoint = connection.Features.Get<ClientAddressFeature>()?.ClientEndPoint ?? connection.RemoteEndPoint as IPEndPoint;
+        var tls = connection.Features.Get<ITlsHandshakeFeature>();
+        if (tls is not null)
+        {
+            IsTls = true;
+            TlsProtocol = tls.Protocol;
+            TlsCipher = tls.NegotiatedCipherSuite?.ToString();
+        }
+    }
+
+    public MailEndpoint Endpoint { get; }
+
+    public PipeReader Input { get; private set; }
+
+    public PipeWriter Output { get; private set; }
+
+    /// <summary>The client's address: from a trusted PROXY protocol header when present, else the socket peer.</summary>
+    public IPEndPoint? RemoteEndPoint { get; }
+
+    public IPAddress? ClientAddress => RemoteEndPoint?.Address;
+
+    public bool IsLoopback => ClientAddress is not null && IPAddress.IsLoopback(ClientAddress);
+
+    public bool IsTls { get; private set; }
+
+    public SslProtocols? TlsProtocol { get; private set; }
+
+    public string? TlsCipher { get; private set; }
+
+    public string ConnectionId => _connection.ConnectionId;
+
+    public CancellationToken ConnectionClosed => _connection.ConnectionClosed;
+
+    /// <summary>
+    /// Performs the server side of a TLS handshake on this connection. Anything the client sent
+    /// after the STARTTLS command and before the handshake is discarded first, so plaintext cannot
+    /// be injected into the encrypted session (CVE-2011-0411). Call it after consuming the command
+    /// line and flushing the "ready to start TLS" reply.
+    /// </summary>
+    public async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
+    {
+        if (IsTls)
+        {
+            throw new InvalidOperationException("TLS is already active.");
+        }
+        if (Input.TryRead(out var pending))
+        {
+            Input.AdvanceTo(pending.Buffer.End);
+        }
+        var stream = new DuplexPipeStream(Input, Output);
+        _ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+        await _ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificate = _certificates.Current,
+            ClientCertificateRequired = false,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        }, cancellationToken).ConfigureAwait(false);
+        Input = PipeReader.Create(_ssl, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        Output = PipeWriter.Create(_ssl, new StreamPipeWriterOptions(leaveOpen: true));
+        IsTls = true;
+        TlsProtocol = _ssl.SslProtocol;
+        TlsCipher = _ssl.NegotiatedCipherSuite.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ssl is not null)
+        {
+            await Input.CompleteAsync().ConfigureAwait(false);
+            await Output.CompleteAsync().ConfigureAwait(false);
+            await _ssl.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Carries the client address learned from a PROXY protocol header.</summary>
+public sealed class ClientAddressFeature(IPEndPoint clientEndPoint)
+{
+    public IPEndPoint ClientEndPoint { get; } = clientEndPoint;
+}

@@ -1,0 +1,66 @@
+namespace Serverless.Listeners.Hosting;
+
+/// <summary>Listener settings (section <c>Mail:Listeners</c>; env <c>Mail__Listeners__...</c>).</summary>
+public sealed class ListenerOptions
+{
+    public const string Section = "Mail:Listeners";
+
+    /// <summary>The name the listeners greet with and put in Received headers.</summary>
+    public string HostName { get; set; } = "localhost";
+
+    /// <summary>Address to bind; 127.0.0.1 locally, 0.0.0.0 (or ::) in the container.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    public PortOptions Ports { get; set; } = new();
+
+    /// <summary>
+    /// Development only: allow AUTH/LOGIN/USER without TLS, and only for clients connecting from a
+    /// loopback address. Never honoured for remote clients.
+    /// </summary>
+    public bool AllowPlaintextAuthOnLoopback { get; set; }
+
+    /// <summary>Networks (CIDR) whose connections must start with a PROXY protocol header (v1 or v2).</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    public int MaxConnectionsPerIp { get; set; } = 50;
+
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>IMAP sessions may idle longer (RFC 3501 asks for at least 30 minutes).</summary>
+    public TimeSpan ImapIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>Ports of each listener; 0 turns one off. Defaults are the local ones; the container uses the standard ports.</summary>
+public sealed class PortOptions
+{
+    public int Smtp { get; set; } = 2525;
+
+    public int Submission { get; set; } = 2587;
+
+    public int Submissions { get; set; } = 2465;
+
+    public int Imap { get; set; } = 2143;
+
+    public int Imaps { get; set; } = 2993;
+
+    public int Pop3 { get; set; } = 2110;
+
+    public int Pop3s { get; set; } = 2995;
+
+    /// <summary>HTTP port for /healthz in the listener container (0 = not served separately).</summary>
+    public int Health { get; set; }
+}
+
+/// <summary>TLS certificate settings (section <c>Mail:Tls</c>).</summary>
+public sealed class TlsOptions
+{
+    public const string Section = "Mail:Tls";
+
+    /// <summary>Path of a PFX (PKCS#12) file, e.g. mounted from Key Vault. Reloaded when the file changes.</summary>
+    public string? CertificatePath { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Where a self-signed development certificate is generated when no certificate is configured.</summary>
+    public string DevelopmentCertificatePath { get; set; } = ".data/dev-cert.pfx";
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using Serverless.Listeners.Connections;
+using Serverless.Listeners.Imap;
+using Serverless.Listeners.Pop3;
+using Serverless.Listeners.Smtp;
+using Serverless.Mail.Hosting;
+
+namespace Serverless.Listeners.Hosting;
+
+/// <summary>
+/// Puts the SMTP, IMAP and POP3 listeners on Kestrel. Used by the listener container and by the
+/// local dev host, so both bind the same endpoints the same way.
+/// </summary>
+public static class MailListenerHosting
+{
+    public static WebApplicationBuilder AddMailListeners(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var listener = new ListenerOptions();
+        builder.Configuration.GetSection(ListenerOptions.Section).Bind(listener);
+        var tls = new TlsOptions();
+        builder.Configuration.GetSection(TlsOptions.Section).Bind(tls);
+
+        builder.Services.AddServerlessMail(builder.Configuration);
+        builder.Services.AddSingleton(listener);
+        builder.Services.AddSingleton(tls);
+        builder.Services.AddSingleton<TlsCertificateProvider>();
+        builder.Services.AddHealthChecks();
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var certificates = kestrel.ApplicationServices.GetRequiredService<TlsCertificateProvider>();
+            var address = IPAddress.Parse(listener.BindAddress);
+            foreach (var endpoint in Endpoints(listener.Ports))
+            {
+                kestrel.Listen(address, endpoint.Port, options =>
+                {
+                    options.Protocols = HttpProtocols.None;
+                    options.Use(next => connection =>
+                    {
+                        connection.Features.Set(endpoint);
+                        return next(connection);
+                    });
+                    if (endpoint.Tls == TlsMode.Implicit)
+                    {
+                        options.UseHttps(new TlsHandshakeCallbackOptions
+                        {
+                            OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
+                            {
+                                ServerCertificate = certificates.Current,
+                                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                            }),
+                        });
+                    }
+                    switch (endpoint.Protocol)
+                    {
+                        case MailProtocol.Smtp:
+                            options.UseConnectionHandler<SmtpConnectionHandler>();
+                            break;
+                        case MailProtocol.Imap:
+                            options.UseConnectionHandler<ImapConnectionHandler>();
+                            break;
+                        case MailProtocol.Pop3:
+                            options.UseConnectionHandler<Pop3ConnectionHandler>();
+                            break;
+                    }
+                });
+            }
+            if (listener.Ports.Health > 0)
+            {
+                kestrel.Listen(address, listener.Ports.Health, o => o.Protocols = HttpProtocols.Http1);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>GET /healthz: 200 while the process serves (the mail ports answer from the same process).</summary>
+    public static WebApplication MapMailHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz");
+        return app;
+    }
+
+    public static IEnumerable<MailEndpoint> Endpoints(PortOptions ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var all = new[]
+        {
+            new MailEndpoint(MailProtocol.Smtp, "mx", ports.Smtp, TlsMode.StartTls),
+            new MailEndpoint(MailProtocol.Smtp, "submission", ports.Submission, TlsMode.StartTls, IsSubmission: true),
+            new MailEndpoint(MailProtocol.Smtp, "submissions", ports.Submissions, TlsMode.Implicit, IsSubmission: true),
+            new MailEndpoint(MailProtocol.Imap, "imap", ports.Imap, TlsMode.StartTls),
+            new MailEndpoint(MailProtocol.Imap, "imaps", ports.Imaps, TlsMode.Implicit),
+            new MailEndpoint(MailProtocol.Pop3, "pop3", ports.Pop3, TlsMode.StartTls),
+            new MailEndpoint(MailProtocol.Pop3, "pop3s", ports.Pop3s, TlsMode.Implicit),
+        };
+        return all.Where(e => e.Port > 0);
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts the whole service locally: Azurite + the listeners + the function classes in the dev host.
+# Ctrl-C (or SIGTERM) stops everything.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/azurite.sh
+
+BLOB_PORT=${AZURITE_BLOB_PORT:-10000}
+QUEUE_PORT=${AZURITE_QUEUE_PORT:-10001}
+TABLE_PORT=${AZURITE_TABLE_PORT:-10002}
+DATA_DIR=${MAIL_DATA_DIR:-.data}
+mkdir -p "$DATA_DIR/azurite"
+
+azurite_install
+echo "Building the dev host..."
+dotnet build tools/Serverless.DevHost -c Release --nologo -v quiet -clp:ErrorsOnly
+
+DEVHOST_PID=
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping..."
+  if [ -n "$DEVHOST_PID" ] && kill -0 "$DEVHOST_PID" 2>/dev/null; then
+    kill -TERM "$DEVHOST_PID" 2>/dev/null || true
+    wait "$DEVHOST_PID" 2>/dev/null || true
+  fi
+  azurite_stop
+  echo "Stopped."
+}
+trap cleanup INT TERM EXIT
+
+AZURITE_LOG="$DATA_DIR/azurite.log" azurite_start "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" --location "$DATA_DIR/azurite"
+
+if [ -z "${Mail__AdminApiKey:-}" ]; then
+  export Mail__AdminApiKey="$(node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")"
+  GENERATED_KEY=1
+fi
+export Mail__Storage__ConnectionString="${Mail__Storage__ConnectionString:-$AZURITE_CONNECTION_STRING}"
+export Mail__Listeners__AllowPlaintextAuthOnLoopback="${Mail__Listeners__AllowPlaintextAuthOnLoopback:-true}"
+export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificatePath:-$DATA_DIR/dev-cert.pfx}"
+export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
+
+dotnet tools/Serverless.DevHost/bin/Release/net10.0/Serverless.DevHost.dll &
+DEVHOST_PID=$!
+
+for _ in $(seq 1 150); do
+  if node -e "require('http').get('http://127.0.0.1:${Mail__Api__Port:-7071}/api/health',r=>process.exit(r.statusCode==200?0:1)).on('error',()=>process.exit(1))" 2>/dev/null; then break; fi
+  if ! kill -0 "$DEVHOST_PID" 2>/dev/null; then echo "The dev host exited." >&2; exit 1; fi
+  sleep 0.2
+done
+
+cat <<INFO
+
+Serverless Mail is running locally.
+
+  SMTP (MX)                 127.0.0.1:${Mail__Listeners__Ports__Smtp:-2525}
+  Submission (STARTTLS)     127.0.0.1:${Mail__Listeners__Ports__Submission:-2587}
+  Submission (implicit TLS) 127.0.0.1:${Mail__Listeners__Ports__Submissions:-2465}
+  IMAP (STARTTLS)           127.0.0.1:${Mail__Listeners__Ports__Imap:-2143}
+  IMAPS                     127.0.0.1:${Mail__Listeners__Ports__Imaps:-2993}
+  POP3 (STLS)               127.0.0.1:${Mail__Listeners__Ports__Pop3:-2110}
+  POP3S                     127.0.0.1:${Mail__Listeners__Ports__Pop3s:-2995}
+  HTTP API                  http://127.0.0.1:${Mail__Api__Port:-7071}/api/health
+  Azurite                   127.0.0.1:${BLOB_PORT}-${TABLE_PORT} (data in $DATA_DIR/azurite)
+
+Admin API key: ${Mail__AdminApiKey}$( [ -n "${GENERATED_KEY:-}" ] && echo "  (generated; set Mail__AdminApiKey to choose one)" )
+Log in everywhere with a mailbox's full address and its password (create them through the API,
+see README.md). TLS uses a self-signed development certificate ($Mail__Tls__DevelopmentCertificatePath);
+plaintext AUTH is allowed from loopback only.
+
+Press Ctrl-C to stop.
+INFO
+
+wait "$DEVHOST_PID"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Restores, builds and runs every test. Starts Azurite on free loopback ports for the tests and
+# stops it by PID afterwards; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")"
+source scripts/azurite.sh
+
+azurite_install || exit 1
+read -r BLOB QUEUE TABLE < <(free_ports 3)
+AZURITE_LOG=${AZURITE_LOG:-/dev/null} azurite_start "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence || exit 1
+trap azurite_stop EXIT INT TERM
+export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
+echo "Azurite for tests on 127.0.0.1:$BLOB/$QUEUE/$TABLE (pid $AZURITE_PID)"
+
+dotnet build Serverless.sln -c Release --nologo -v quiet -clp:ErrorsOnly || exit 1
+dotnet test Serverless.sln -c Release --no-build --nologo "$@"
+status=$?
+exit $status

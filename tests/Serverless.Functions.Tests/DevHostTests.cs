@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.DevHost;
+using Serverless.Functions.Http;
+using Serverless.Mail.Storage;
+using Serverless.Testing;
+using Xunit;
+
+namespace Serverless.Functions.Tests;
+
+public sealed class DevHostTests
+{
+    [Fact]
+    public async Task The_health_function_answers_when_called_directly()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var function = new HealthFunction(sp.GetRequiredService<MailStorage>());
+        var result = await function.Run(new DefaultHttpContext().Request);
+        Assert.Equal(200, Assert.IsType<OkObjectResult>(result).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_dev_host_serves_http_functions_under_api_with_routes_from_their_attributes()
+    {
+        var apiPort = AzuriteProcess.FreePort();
+        var settings = await TestStorage.SettingsAsync();
+        settings["Mail:Api:Port"] = apiPort.ToString();
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        {
+            settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
+        }
+        settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
+        await using var app = DevHostApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}") };
+            var health = await http.GetAsync(new Uri("/api/health", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            var body = await health.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("ok", body.GetProperty("status").GetString());
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/api/no-such-route", UriKind.Relative))).StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Queue_triggered_functions_delete_on_success_and_go_to_poison_after_max_dequeue_count()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var storage = sp.GetRequiredService<MailStorage>();
+        var queue = storage.Queue("testwork");
+        var poison = storage.PoisonQueue("testwork");
+        await queue.CreateIfNotExistsAsync();
+        await poison.CreateIfNotExistsAsync();
+        ProbeFunction.Seen.Clear();
+
+        var method = typeof(ProbeFunction).GetMethod(nameof(ProbeFunction.Run))!;
+        var function = new QueueFunction("Probe", typeof(ProbeFunction), method, "testwork", method.GetParameters()[0]);
+        var settings = new HostJsonQueueSettings(TimeSpan.FromMilliseconds(200), TimeSpan.Zero, 4, 3);
+        using var poller = new QueueTriggerPoller(function, storage, settings, sp, NullLogger<QueueTriggerPoller>.Instance);
+        await queue.SendMessageAsync("ok-1");
+        await queue.SendMessageAsync("fail-always");
+        await poller.StartAsync(CancellationToken.None);
+        try
+        {
+            var poisoned = await WaitFor(async () => (await poison.ReceiveMessagesAsync(1)).Value.FirstOrDefault());
+            Assert.Equal("fail-always", poisoned.Body.ToString());
+            Assert.Equal(3, ProbeFunction.Seen.Count(s => s == "fail-always"));
+            Assert.Equal(1, ProbeFunction.Seen.Count(s => s == "ok-1"));
+            var left = (await queue.PeekMessagesAsync(10)).Value;
+            Assert.Empty(left);
+        }
+        finally
+        {
+            await poller.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<QueueMessage> WaitFor(Func<Task<QueueMessage?>> probe)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe() is { } m)
+            {
+                return m;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The message never reached the poison queue.");
+    }
+
+    public sealed class ProbeFunction
+    {
+        public static readonly System.Collections.Concurrent.ConcurrentBag<string> Seen = [];
+
+        public Task Run(string message)
+        {
+            Seen.Add(message);
+            return message.StartsWith("fail", StringComparison.Ordinal) ? throw new InvalidOperationException("probe failure") : Task.CompletedTask;
+        }
+    }
+}

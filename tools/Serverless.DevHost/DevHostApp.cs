@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Serverless.Functions;
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Storage;
+
+namespace Serverless.DevHost;
+
+/// <summary>
+/// The local stand-in for Azure: the listeners plus the function app's classes in one process.
+/// HTTP functions are served on <c>Mail:Api:Port</c> (7071) under /api, queue-triggered functions
+/// poll the same queues with host.json's settings, timers run on their schedules.
+/// </summary>
+public static class DevHostApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json ships next to the binary; relative data paths stay relative to the working directory.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        builder.AddMailListeners();
+        builder.Services.AddMailFunctions(builder.Configuration);
+        builder.Services.AddMvcCore().AddJsonOptions(_ => { });
+
+        var apiPort = builder.Configuration.GetValue("Mail:Api:Port", 7071);
+        var bind = builder.Configuration.GetValue("Mail:Listeners:BindAddress", "127.0.0.1")!;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(bind), apiPort, o => o.Protocols = HttpProtocols.Http1AndHttp2));
+
+        var catalog = new FunctionCatalog(typeof(FunctionAppSetup).Assembly);
+        var hostJson = HostJsonQueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        builder.Services.AddSingleton(catalog);
+        foreach (var q in catalog.Queue)
+        {
+            builder.Services.AddSingleton<IHostedService>(sp => new QueueTriggerPoller(q, sp.GetRequiredService<MailStorage>(), hostJson, sp,
+                sp.GetRequiredService<ILogger<QueueTriggerPoller>>()));
+        }
+        if (builder.Configuration.GetValue("Mail:DevHost:RunTimers", true))
+        {
+            foreach (var t in catalog.Timer)
+            {
+                builder.Services.AddSingleton<IHostedService>(sp => new TimerTriggerRunner(t, sp, sp.GetRequiredService<ILogger<TimerTriggerRunner>>()));
+            }
+        }
+
+        var app = builder.Build();
+        app.MapMailHealth();
+        HttpFunctionRoutes.Map(app, catalog);
+        return app;
+    }
+}

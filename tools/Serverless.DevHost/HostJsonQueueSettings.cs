@@ -1,0 +1,28 @@
+using System.Text.Json;
+
+namespace Serverless.DevHost;
+
+/// <summary>The queue settings of the function app's host.json, so the dev host polls exactly as the Functions host would.</summary>
+internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout, int BatchSize, int MaxDequeueCount)
+{
+    public static HostJsonQueueSettings Load(string path)
+    {
+        var settings = new HostJsonQueueSettings(TimeSpan.FromMinutes(1), TimeSpan.Zero, 16, 5);
+        if (!File.Exists(path))
+        {
+            return settings;
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (!doc.RootElement.TryGetProperty("extensions", out var ext) || !ext.TryGetProperty("queues", out var q))
+        {
+            return settings;
+        }
+        return settings with
+        {
+            MaxPollingInterval = q.TryGetProperty("maxPollingInterval", out var mp) ? TimeSpan.Parse(mp.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : settings.MaxPollingInterval,
+            VisibilityTimeout = q.TryGetProperty("visibilityTimeout", out var vt) ? TimeSpan.Parse(vt.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : settings.VisibilityTimeout,
+            BatchSize = q.TryGetProperty("batchSize", out var bs) ? bs.GetInt32() : settings.BatchSize,
+            MaxDequeueCount = q.TryGetProperty("maxDequeueCount", out var md) ? md.GetInt32() : settings.MaxDequeueCount,
+        };
+    }
+}

@@ -1,0 +1,3 @@
+using Serverless.DevHost;
+
+await DevHostApp.Build(args).RunAsync();

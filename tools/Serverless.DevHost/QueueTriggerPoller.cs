@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
+
+namespace Serverless.DevHost;
+
+/// <summary>
+/// Runs one queue-triggered function the way the Functions queue listener does: receive a batch
+/// (messages stay invisible while they are processed), call the function per message in parallel,
+/// delete on success, make it visible again after <c>visibilityTimeout</c> on failure, and move it
+/// to <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Polling backs off to
+/// <c>maxPollingInterval</c> while the queue is empty.
+/// </summary>
+internal sealed partial class QueueTriggerPoller(QueueFunction function, MailStorage storage, HostJsonQueueSettings settings, IServiceProvider services,
+    ILogger<QueueTriggerPoller> logger) : BackgroundService
+{
+    private static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = storage.Queue(function.QueueName);
+        var poison = storage.PoisonQueue(function.QueueName);
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] messages;
+            try
+            {
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, ProcessingVisibility, stoppingToken)).Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException)
+            {
+                LogReceiveFailed(function.Name, e.Message);
+                await Sleep(settings.MaxPollingInterval, stoppingToken);
+                continue;
+            }
+            if (messages.Length == 0)
+            {
+                await Sleep(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(settings.MaxPollingInterval.Ticks, delay.Ticks * 2));
+                continue;
+            }
+            delay = TimeSpan.FromMilliseconds(100);
+            await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
+        }
+    }
+
+    private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var args = function.Method.GetParameters().Select(p => Bind(p, message, stoppingToken)).ToArray();
+            await FunctionInvoker.InvokeAsync(services, function.Type, function.Method, args);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogFailed(e, function.Name, message.MessageId, message.DequeueCount);
+            try
+            {
+                if (message.DequeueCount >= settings.MaxDequeueCount)
+                {
+                    await poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
+                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                    LogPoisoned(function.Name, message.MessageId);
+                }
+                else
+                {
+                    await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
+                }
+            }
+            catch (Exception inner) when (inner is RequestFailedException or HttpRequestException)
+            {
+                // The message becomes visible again when its processing lease expires.
+                LogReleaseFailed(function.Name, message.MessageId, inner.Message);
+            }
+        }
+    }
+
+    private object? Bind(System.Reflection.ParameterInfo p, QueueMessage message, CancellationToken stoppingToken)
+    {
+        if (p.ParameterType == typeof(CancellationToken))
+        {
+            return stoppingToken;
+        }
+        if (p == function.TriggerParameter || p.Position == function.TriggerParameter.Position)
+        {
+            if (p.ParameterType == typeof(QueueMessage))
+            {
+                return message;
+            }
+            if (p.ParameterType == typeof(string))
+            {
+                return message.Body.ToString();
+            }
+            if (p.ParameterType == typeof(BinaryData))
+            {
+                return message.Body;
+            }
+            return JsonSerializer.Deserialize(message.Body.ToString(), p.ParameterType, MailQueues.Json);
+        }
+        return p.HasDefaultValue ? p.DefaultValue : null;
+    }
+
+    private static async Task Sleep(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(delay, token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: cannot receive from the queue: {Reason}")]
+    private partial void LogReceiveFailed(string function, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function} failed on message {MessageId} (attempt {DequeueCount})")]
+    private partial void LogFailed(Exception e, string function, string messageId, long dequeueCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: message {MessageId} moved to the poison queue")]
+    private partial void LogPoisoned(string function, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: could not release message {MessageId}: {Reason}")]
+    private partial void LogReleaseFailed(string function, string messageId, string reason);
+}

@@ -10,6 +10,8 @@ public static class FunctionAppSetup
     public static IServiceCollection AddMailFunctions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServerlessMail(configuration);
+        // Logs reach Application Insights through the Functions host already.
+        services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         return services;
     }
 }

@@ -27,6 +27,7 @@ public static class MailListenerHosting
         builder.Configuration.GetSection(TlsOptions.Section).Bind(tls);
 
         builder.Services.AddServerlessMail(builder.Configuration);
+        builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
         builder.Services.AddSingleton<TlsCertificateProvider>();

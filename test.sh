@@ -13,6 +13,10 @@ export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 echo "Azurite for tests on 127.0.0.1:$BLOB/$QUEUE/$TABLE (pid $AZURITE_PID)"
 
 dotnet build Serverless.sln -c Release --nologo -v quiet -clp:ErrorsOnly || exit 1
+# What the listener Dockerfile runs (no Docker engine needed); the infrastructure tests start the result.
+export MAIL_LISTENERS_PUBLISH_DIR="$PWD/.test-data/listeners-publish"
+rm -rf "$MAIL_LISTENERS_PUBLISH_DIR"
+dotnet publish listeners/Serverless.Listeners/Serverless.Listeners.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$MAIL_LISTENERS_PUBLISH_DIR" || exit 1
 dotnet test Serverless.sln -c Release --no-build --nologo "$@"
 status=$?
 exit $status

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Serverless.Infra.Tests.Infrastructure;
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Security;
+using Serverless.Mail.Storage;
+using Xunit;
+
+namespace Serverless.Infra.Tests;
+
+/// <summary>
+/// The settings the Bicep gives each host bind to the options the code reads: a misspelt name
+/// would otherwise be ignored silently in Azure and the default (e.g. port 2525) used instead.
+/// </summary>
+public sealed class ListenerSettingsTests
+{
+    private static IConfiguration AsConfiguration(IEnumerable<(string Name, string Value)> settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s =>
+            // Expressions are resolved only in Azure; a placeholder still shows the name binds.
+            new KeyValuePair<string, string?>(s.Name.Replace("__", ":", StringComparison.Ordinal), s.Value.StartsWith('[') ? "resolved-in-azure" : s.Value))).Build();
+
+    private static T BindStrictly<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        configuration.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        return options;
+    }
+
+    private static async Task<IEnumerable<(string, string)>> ContainerEnvAsync(string module)
+    {
+        var template = (await BicepCompilation.MainAsync()).Template().Module(module);
+        var container = template.OfType(module == "mx" ? "Microsoft.ContainerInstance/containerGroups" : "Microsoft.App/containerApps").Single();
+        var env = module == "mx"
+            ? container["properties"]!["containers"]![0]!["properties"]!["environmentVariables"]!
+            : container["properties"]!["template"]!["containers"]![0]!["env"]!;
+        return ((JsonArray)env).Select(e => ((string)e!["name"]!, (string)e["value"]!));
+    }
+
+    [Theory]
+    [InlineData("listeners", 0, 587, 465, 143, 993, 110, 995)]
+    [InlineData("mx", 25, 0, 0, 0, 0, 0, 0)]
+    public async Task Container_settings_bind_to_the_listener_options(string module, int smtp, int submission, int submissions, int imap, int imaps, int pop3, int pop3s)
+    {
+        var configuration = AsConfiguration(await ContainerEnvAsync(module));
+        var listener = BindStrictly<ListenerOptions>(configuration, ListenerOptions.Section);
+        Assert.Equal([smtp, submission, submissions, imap, imaps, pop3, pop3s],
+            new[] { listener.Ports.Smtp, listener.Ports.Submission, listener.Ports.Submissions, listener.Ports.Imap, listener.Ports.Imaps, listener.Ports.Pop3, listener.Ports.Pop3s });
+        Assert.Equal(8080, listener.Ports.Health);
+        Assert.Equal("0.0.0.0", listener.BindAddress);
+        Assert.Equal("resolved-in-azure", listener.HostName);
+
+        var storage = BindStrictly<StorageOptions>(configuration, StorageOptions.Section);
+        Assert.Equal("resolved-in-azure", storage.AccountName);
+        Assert.Equal("resolved-in-azure", storage.ClientId);
+        Assert.Null(storage.ConnectionString);
+        BindStrictly<SecurityOptions>(configuration, SecurityOptions.Section);
+    }
+
+    [Fact]
+    public async Task Only_the_proxied_client_listeners_relax_the_per_ip_limits()
+    {
+        var proxied = AsConfiguration(await ContainerEnvAsync("listeners"));
+        var direct = AsConfiguration(await ContainerEnvAsync("mx"));
+        Assert.True(BindStrictly<ListenerOptions>(proxied, ListenerOptions.Section).MaxConnectionsPerIp > new ListenerOptions().MaxConnectionsPerIp);
+        Assert.True(BindStrictly<SecurityOptions>(proxied, SecurityOptions.Section).MaxFailuresPerIp > new SecurityOptions().MaxFailuresPerIp);
+        Assert.Equal(new ListenerOptions().MaxConnectionsPerIp, BindStrictly<ListenerOptions>(direct, ListenerOptions.Section).MaxConnectionsPerIp);
+        Assert.Equal(new SecurityOptions().MaxFailuresPerIp, BindStrictly<SecurityOptions>(direct, SecurityOptions.Section).MaxFailuresPerIp);
+    }
+
+    [Fact]
+    public async Task Function_app_settings_bind_to_the_storage_options_with_managed_identity()
+    {
+        var template = (await BicepCompilation.MainAsync()).Template().Module("api");
+        var settings = (JsonObject)template.OfType("Microsoft.Web/sites/config").Single()["properties"]!;
+        var configuration = AsConfiguration(settings.Select(s => (s.Key, (string)s.Value!)));
+        var storage = BindStrictly<StorageOptions>(configuration, StorageOptions.Section);
+        Assert.Equal("resolved-in-azure", storage.AccountName);
+        Assert.Null(storage.ConnectionString);
+        // Secrets arrive as Key Vault references, never as values.
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string?)template.Variables["kvRef"], StringComparison.Ordinal);
+        foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })
+        {
+            Assert.Contains($"format('{{0}}{name})', variables('kvRef'))", (string)settings[secret]!, StringComparison.Ordinal);
+        }
+    }
+}

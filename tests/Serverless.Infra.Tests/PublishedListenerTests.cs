@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using Serverless.Testing;
+using Xunit;
+
+namespace Serverless.Infra.Tests;
+
+/// <summary>
+/// What the Dockerfile runs: the output of <c>dotnet publish</c> of the listeners, started as its
+/// own process through the same apphost the container's ENTRYPOINT names. ./test.sh publishes it
+/// first (MAIL_LISTENERS_PUBLISH_DIR); run alone, the test publishes the build it was given.
+/// </summary>
+public sealed class PublishedListenerTests
+{
+    [Fact]
+    public async Task The_published_listener_starts_answers_healthz_and_greets_on_smtp()
+    {
+        var publishDir = await PublishDirectoryAsync();
+        var apphost = Path.Combine(publishDir, "Serverless.Listeners");
+        Assert.True(File.Exists(apphost), $"no apphost in {publishDir}");
+        Assert.True(File.Exists(Path.Combine(publishDir, "appsettings.json")));
+
+        var health = AzuriteProcess.FreePort();
+        var smtp = AzuriteProcess.FreePort();
+        var start = new ProcessStartInfo(apphost)
+        {
+            WorkingDirectory = publishDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in await TestStorage.SettingsAsync())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        start.Environment["Mail__Listeners__Ports__Health"] = health.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Mail__Listeners__Ports__Smtp"] = smtp.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var other in new[] { "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        {
+            start.Environment[$"Mail__Listeners__Ports__{other}"] = "0";
+        }
+        start.Environment["Mail__Listeners__HostName"] = "mx.published.test";
+        start.Environment["Mail__Tls__DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
+        start.Environment.Remove("APPLICATIONINSIGHTS_CONNECTION_STRING");
+
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            HttpStatusCode? status = null;
+            while (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                try
+                {
+                    status = (await http.GetAsync(new Uri($"http://127.0.0.1:{health}/healthz"))).StatusCode;
+                    if (status == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                await Task.Delay(200);
+            }
+            Assert.True(status == HttpStatusCode.OK, $"/healthz gave {status?.ToString() ?? "no answer"}; output:\n{output}");
+
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, smtp);
+            using var reader = new StreamReader(client.GetStream(), Encoding.ASCII);
+            var greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.StartsWith("220 ", greeting, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<string> PublishDirectoryAsync()
+    {
+        var fromScript = Environment.GetEnvironmentVariable("MAIL_LISTENERS_PUBLISH_DIR");
+        if (!string.IsNullOrEmpty(fromScript))
+        {
+            return fromScript;
+        }
+        var configuration = typeof(PublishedListenerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
+        var output = Path.Combine(Path.GetTempPath(), "serverless-mail-listeners-publish-" + Guid.NewGuid().ToString("N")[..8]);
+        var project = Path.Combine(AzuriteProcess.RepositoryRoot(), "listeners", "Serverless.Listeners", "Serverless.Listeners.csproj");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "publish", project, "-c", configuration, "--no-build", "--nologo", "-v", "quiet", "-o", output },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var publish = Process.Start(start)!;
+        var log = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEndAsync();
+        await publish.WaitForExitAsync();
+        Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{await log}\n{await errors}");
+        return output;
+    }
+}

@@ -53,8 +53,12 @@ public static class TestStorage
         ["Mail:Security:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>A service provider with the core services on fresh storage, created and ready.</summary>
-    public static async Task<ServiceProvider> CreateServicesAsync(string? prefix = null, IDictionary<string, string?>? extra = null, string? connectionString = null)
+    /// <summary>
+    /// A service provider with the core services on fresh storage, created and ready.
+    /// <paramref name="configure"/> runs before the core registrations, so it can replace a service.
+    /// </summary>
+    public static async Task<ServiceProvider> CreateServicesAsync(string? prefix = null, IDictionary<string, string?>? extra = null, string? connectionString = null,
+        Action<IServiceCollection>? configure = null)
     {
         var settings = await SettingsAsync(prefix, connectionString);
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
@@ -65,6 +69,7 @@ public static class TestStorage
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IConfiguration>(configuration);
+        configure?.Invoke(services);
         services.AddServerlessMail(configuration);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<MailStorage>().EnsureCreatedAsync();

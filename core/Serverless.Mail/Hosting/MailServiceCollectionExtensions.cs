@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Outbound;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Security;
 using Serverless.Mail.Storage;
@@ -53,6 +54,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailQueues>();
+        services.AddOutboundRelay(configuration);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

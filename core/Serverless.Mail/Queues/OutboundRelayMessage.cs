@@ -50,4 +50,23 @@ public sealed record OutboundRelayMessage
 
     [JsonPropertyName("smtputf8")]
     public bool SmtpUtf8 { get; init; }
+
+    /// <summary>
+    /// Set when the blob is shared (e.g. with local copies of the same submission): the holder id
+    /// the producer registered in <c>blobholders</c>; the relay releases that holder when it is
+    /// done. Null: the relay is the blob's only user and deletes it when done.
+    /// </summary>
+    [JsonPropertyName("holder")]
+    public string? Holder { get; init; }
+
+    /// <summary>
+    /// The relay's retry generation: 0 from the producer; each retry re-enqueues the message with
+    /// the next number, and a copy older than the relay's state is dropped as a duplicate.
+    /// </summary>
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; init; }
+
+    /// <summary>True when the producer already counted the recipients against the sending rate limits.</summary>
+    [JsonPropertyName("rated")]
+    public bool Rated { get; init; }
 }

@@ -109,6 +109,8 @@ public sealed class MailStorage
             Directory.CreateIfNotExistsAsync(cancellationToken),
             MailIndex.CreateIfNotExistsAsync(cancellationToken),
             BlobHolders.CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.OutboundTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
             Inbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             InboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),

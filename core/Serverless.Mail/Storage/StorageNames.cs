@@ -11,6 +11,8 @@ public sealed partial class StorageNames
     public const string DirectoryTable = "directory";
     public const string MailIndexTable = "mailindex";
     public const string BlobHoldersTable = "blobholders";
+    public const string OutboundTable = "outbound";
+    public const string RateLimitsTable = "ratelimits";
     public const string MessagesContainer = "messages";
     public const string KeysContainer = "keys";
     public const string InboundQueue = "inbound";

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+
+namespace Serverless.Mail.Outbound;
+
+/// <summary>
+/// Sends DSNs back to the sender of a relayed message. A sender with a mailbox here gets it
+/// filed straight into INBOX (idempotent by a dedupe key, so a retried finish files it once);
+/// any other sender gets it through the outbound queue from the null sender. Messages from the
+/// null sender never get one — no bounce loops.
+/// </summary>
+public sealed partial class DeliveryReports(MessageStore store, MailDirectory directory, MailboxIndex index, MailQueues queues, OutboundOptions options,
+    TimeProvider time, ILogger<DeliveryReports> logger)
+{
+    private const int InboxFolderId = 1;
+
+    public async Task SendAsync(ReportKind kind, OutboundMessageRecord message, IReadOnlyList<OutboundRecipientRecord> recipients, OutboundMessageFile original,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(original);
+        if (message.MailFrom.Length == 0 || recipients.Count == 0 || !MailAddress.TryParse(message.MailFrom, out var sender))
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var full = string.Equals(message.Ret, "FULL", StringComparison.OrdinalIgnoreCase) && original.Size <= options.DsnFullMessageLimit;
+        using var report = DeliveryReport.Build(kind, message, recipients, original.Message, full, options.HeloName, now, message.SubmittedAt + options.MaxLifetime);
+        // Bounded: the report holds the original only up to DsnFullMessageLimit, otherwise its headers.
+        using var bytes = new MemoryStream();
+        await report.WriteToAsync(FormatOptions.Default, bytes, cancellationToken).ConfigureAwait(false);
+        var blobName = MessageStore.NewBlobName(now);
+        await using (var writer = store.CreateWriter(blobName))
+        {
+            await writer.WriteAsync(bytes.GetBuffer().AsMemory(0, (int)bytes.Length), cancellationToken).ConfigureAwait(false);
+            await writer.CommitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        var dedupe = $"dsn|{message.Id}|{kind}|{string.Join(",", recipients.Select(r => r.Index))}";
+
+        var mailbox = await directory.GetMailboxAsync(sender, cancellationToken).ConfigureAwait(false);
+        if (mailbox is not null)
+        {
+            bytes.Position = 0;
+            var (summary, parsed) = await MessageSummaryBuilder.BuildAsync(bytes, cancellationToken).ConfigureAwait(false);
+            parsed.Dispose();
+            var result = await index.AppendAsync(mailbox.MailboxId, InboxFolderId, new NewMessage
+            {
+                BlobName = blobName,
+                Size = bytes.Length,
+                InternalDate = now,
+                Summary = summary,
+                DedupeKey = dedupe,
+            }, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome != AppendOutcome.Appended)
+            {
+                await store.DeleteAsync(blobName, cancellationToken).ConfigureAwait(false);
+                if (result.Outcome != AppendOutcome.Duplicate)
+                {
+                    LogNotFiled(kind, message.Id, result.Outcome);
+                }
+            }
+            return;
+        }
+        await queues.SendOutboundAsync(new OutboundRelayMessage
+        {
+            Id = dedupe.Replace('|', '.'),
+            BlobName = blobName,
+            Size = bytes.Length,
+            MailFrom = "",
+            Recipients = [new HandoffRecipient { Address = sender.Address }],
+            TenantId = string.IsNullOrEmpty(message.TenantKey) || message.TenantKey == OutboundState.NoTenant ? null : message.TenantKey,
+            SubmittedAt = now,
+            Rated = true, // reports are not the sender's sending
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report for outbound message {Id} was not filed: {Outcome}")]
+    private partial void LogNotFiled(ReportKind kind, string id, AppendOutcome outcome);
+}

@@ -1,0 +1,304 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+
+namespace Serverless.Mail.Outbound;
+
+/// <summary>
+/// The outbound relay: one call per <c>outbound</c> queue message. It claims the message's state
+/// (so copies of a queue message never deliver twice), hands hosted recipients to the inbound
+/// path, delivers the rest per domain (or through the smart host) DKIM-signed, records each
+/// recipient's result as soon as its domain is done, and then either finishes (DSNs, blob
+/// released) or re-enqueues itself with the next retry delay — the queue's visibility delay is
+/// the retry timer, and the function returns normally so the trigger deletes the old copy.
+/// </summary>
+public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery delivery, OutboundDkim dkim, DeliveryReports reports, SendingRateLimit rateLimit,
+    RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger)
+{
+    /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
+
+    public async Task RelayAsync(OutboundRelayMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var now = time.GetUtcNow();
+        var (outcome, record) = await state.ClaimAsync(message, now, Lease, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case ClaimOutcome.Stale:
+                LogStale(message.Id, message.Attempt);
+                return;
+            case ClaimOutcome.Busy:
+                // Another invocation works on it; look again when its lease runs out, in case it died.
+                var wait = record?.LeaseUntil is { } until && until > now ? until - now + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(1);
+                await queues.SendOutboundAsync(message, wait, cancellationToken).ConfigureAwait(false);
+                return;
+            case ClaimOutcome.Done:
+                await ReleaseBlobAsync(record!, cancellationToken).ConfigureAwait(false);
+                return;
+        }
+        var claimed = record!;
+        var recipients = claimed.Recipients.ToDictionary(r => r.Index);
+        OutboundMessageFile? file = null;
+        try
+        {
+            if (recipients.Values.Any(r => r.State == RecipientState.Pending))
+            {
+                var (attempted, loaded) = await AttemptAsync(message, claimed, recipients, now, cancellationToken).ConfigureAwait(false);
+                if (attempted is null)
+                {
+                    return; // deferred by the rate limit
+                }
+                (claimed, file) = (attempted, loaded);
+            }
+            record = claimed;
+            var expired = now >= record.SubmittedAt + options.MaxLifetime;
+            if (expired)
+            {
+                foreach (var r in recipients.Values.Where(r => r.State == RecipientState.Pending).ToList())
+                {
+                    recipients[r.Index] = r with
+                    {
+                        State = RecipientState.Failed,
+                        Status = "4.4.7",
+                        Diagnostic = $"X-Relay; delivery time expired after {options.MaxLifetime.TotalHours:0.#} hours; last error: {r.Diagnostic}",
+                        UpdatedAt = now,
+                    };
+                }
+            }
+            var pending = recipients.Values.Where(r => r.State == RecipientState.Pending).ToList();
+            if (pending.Count > 0)
+            {
+                await DeferAsync(message, record, recipients, pending, now, file, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            await FinishAsync(record, recipients, file, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(OutboundMessageRecord? Record, OutboundMessageFile? File)> AttemptAsync(OutboundRelayMessage message, OutboundMessageRecord record,
+        Dictionary<int, OutboundRecipientRecord> recipients, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pending = recipients.Values.Where(r => r.State == RecipientState.Pending).ToList();
+        if (!record.Charged && !message.Rated)
+        {
+            var decision = await rateLimit.TryAcquireAsync(message.TenantId, record.AuthenticatedAs, pending.Count, cancellationToken).ConfigureAwait(false);
+            if (!decision.Allowed)
+            {
+                LogRateLimited(record.Id, decision.Reason);
+                foreach (var r in pending)
+                {
+                    recipients[r.Index] = r with { Status = "4.7.0", Diagnostic = "X-Relay; sending rate limit: " + decision.Reason, UpdatedAt = now };
+                }
+                var deferred = record with { Attempt = record.Attempt + 1, LeaseUntil = null, NextAttemptAt = now + decision.RetryAfter };
+                await queues.SendOutboundAsync(message with { Attempt = deferred.Attempt }, decision.RetryAfter, cancellationToken).ConfigureAwait(false);
+                await state.SaveAsync(deferred, recipients.Values, cancellationToken).ConfigureAwait(false);
+                return (null, null);
+            }
+        }
+        record = record with { Charged = true };
+
+        // Hosted domains never go through MX: straight to the inbound path.
+        var local = new List<OutboundRecipientRecord>();
+        var remote = new List<OutboundRecipientRecord>();
+        foreach (var r in pending)
+        {
+            var hosted = MailAddress.TryParse(r.Address, out var a) && await resolver.GetHostedDomainAsync(a.Domain, cancellationToken).ConfigureAwait(false) is not null;
+            (hosted ? local : remote).Add(r);
+        }
+        if (local.Count > 0)
+        {
+            await HandOffLocallyAsync(record, local, now, cancellationToken).ConfigureAwait(false);
+            var done = local.Select(r => r with { State = RecipientState.Delivered, Status = "2.0.0", Diagnostic = "X-Relay; handed to local delivery", RemoteMta = null, UpdatedAt = now, Attempts = r.Attempts + 1 }).ToList();
+            foreach (var r in done)
+            {
+                recipients[r.Index] = r;
+            }
+            await state.SaveRecipientsAsync(record, done, cancellationToken).ConfigureAwait(false);
+        }
+        if (remote.Count == 0)
+        {
+            return (record, null);
+        }
+
+        OutboundMessageFile file;
+        await using (var blob = await store.OpenReadAsync(record.BlobName, cancellationToken).ConfigureAwait(false))
+        {
+            file = await OutboundMessageFile.CreateAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
+            var needsUtf8 = record.SmtpUtf8 || file.HeadersHave8Bit || remote.Any(r => !System.Text.Ascii.IsValid(r.Address)) || !System.Text.Ascii.IsValid(record.MailFrom);
+            var needs8Bit = file.BodyHas8Bit || string.Equals(record.Body, "8BITMIME", StringComparison.OrdinalIgnoreCase);
+            var groups = options.SmartHost.Enabled
+                ? [remote.GroupBy(_ => "").Single()]
+                : remote.GroupBy(r => MailAddress.TryParse(r.Address, out var a) ? a.Domain : r.Address[(r.Address.LastIndexOf('@') + 1)..]).ToList();
+            using var gate = new SemaphoreSlim(options.MaxParallelDomains);
+            await Task.WhenAll(groups.Select(async group =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    var request = new DeliveryRequest
+                    {
+                        MailFrom = record.MailFrom,
+                        Recipients = group.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),
+                        Message = file,
+                        NeedsSmtpUtf8 = needsUtf8,
+                        Needs8BitMime = needs8Bit,
+                        EnvelopeId = record.EnvelopeId,
+                        Ret = record.Ret,
+                    };
+                    var results = await delivery.DeliverAsync(group.Key, request, cancellationToken).ConfigureAwait(false);
+                    var updated = group.Select(r => results.TryGetValue(r.Address, out var s)
+                        ? r with { State = s.State, Status = s.Status, Diagnostic = s.Diagnostic, RemoteMta = s.RemoteMta, UpdatedAt = time.GetUtcNow(), Attempts = r.Attempts + 1 }
+                        : r).ToList();
+                    lock (recipients)
+                    {
+                        foreach (var r in updated)
+                        {
+                            recipients[r.Index] = r;
+                        }
+                    }
+                    // Written as soon as the domain is done, so a crash later never re-sends to these.
+                    await state.SaveRecipientsAsync(record, updated, cancellationToken).ConfigureAwait(false);
+                    LogDomainDone(record.Id, group.Key, updated.Count(r => r.State == RecipientState.Delivered), updated.Count(r => r.State == RecipientState.Failed),
+                        updated.Count(r => r.State == RecipientState.Pending));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return (record, file);
+    }
+
+    private async Task DeferAsync(OutboundRelayMessage message, OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients,
+        List<OutboundRecipientRecord> pending, DateTimeOffset now, OutboundMessageFile? file, CancellationToken cancellationToken)
+    {
+        var expiry = record.SubmittedAt + options.MaxLifetime;
+        var delay = options.RetryDelay(record.Attempt);
+        if (now + delay > expiry)
+        {
+            delay = expiry - now < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : expiry - now;
+        }
+        var next = record with { Attempt = record.Attempt + 1, LeaseUntil = null, NextAttemptAt = now + delay };
+        if (!record.DelayWarned && now - record.SubmittedAt >= options.DelayWarningAfter)
+        {
+            var warn = pending.Where(r => r.WantsNotice("DELAY")).ToList();
+            if (warn.Count > 0)
+            {
+                await using var original = file is null ? await LoadAsync(record, cancellationToken).ConfigureAwait(false) : null;
+                await reports.SendAsync(ReportKind.Delayed, record, warn, file ?? original!, cancellationToken).ConfigureAwait(false);
+            }
+            next = next with { DelayWarned = true };
+        }
+        // Enqueue first, then record the new generation: a crash in between leaves a duplicate
+        // (dropped as stale or harmless), never a message nobody will pick up.
+        await queues.SendOutboundAsync(message with { Attempt = next.Attempt }, delay, cancellationToken).ConfigureAwait(false);
+        await state.SaveAsync(next, [], cancellationToken).ConfigureAwait(false);
+        LogDeferred(record.Id, pending.Count, delay);
+    }
+
+    private async Task FinishAsync(OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients, OutboundMessageFile? file,
+        CancellationToken cancellationToken)
+    {
+        var failed = recipients.Values.Where(r => r.State == RecipientState.Failed && !r.Reported && r.WantsNotice("FAILURE")).ToList();
+        var delivered = recipients.Values.Where(r => r.State == RecipientState.Delivered && !r.Reported && r.WantsNotice("SUCCESS")).ToList();
+        if (failed.Count > 0 || delivered.Count > 0)
+        {
+            await using var original = file is null ? await LoadAsync(record, cancellationToken).ConfigureAwait(false) : null;
+            if (failed.Count > 0)
+            {
+                await reports.SendAsync(ReportKind.Failed, record, failed, file ?? original!, cancellationToken).ConfigureAwait(false);
+            }
+            if (delivered.Count > 0)
+            {
+                await reports.SendAsync(ReportKind.Delivered, record, delivered, file ?? original!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var final = recipients.Values.Where(r => !r.Reported).Select(r => r with { Reported = true }).ToList();
+        var done = record with { Done = true, LeaseUntil = null, NextAttemptAt = null };
+        await state.SaveAsync(done, final, cancellationToken).ConfigureAwait(false);
+        await ReleaseBlobAsync(done, cancellationToken).ConfigureAwait(false);
+        LogFinished(record.Id, recipients.Values.Count(r => r.State == RecipientState.Delivered), recipients.Values.Count(r => r.State == RecipientState.Failed));
+    }
+
+    private async Task<OutboundMessageFile> LoadAsync(OutboundMessageRecord record, CancellationToken cancellationToken)
+    {
+        await using var blob = await store.OpenReadAsync(record.BlobName, cancellationToken).ConfigureAwait(false);
+        return await OutboundMessageFile.CreateAsync(blob, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies the message for the inbound path (which owns its copy), keyed so a retry files nothing twice.</summary>
+    private async Task HandOffLocallyAsync(OutboundMessageRecord record, List<OutboundRecipientRecord> local, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var copy = MessageStore.NewBlobName(now);
+        long size;
+        await using (var source = await store.OpenReadAsync(record.BlobName, cancellationToken).ConfigureAwait(false))
+        await using (var writer = store.CreateWriter(copy))
+        {
+            await source.CopyToAsync(writer, cancellationToken).ConfigureAwait(false);
+            size = await writer.CommitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        await queues.SendInboundAsync(new InboundHandoff
+        {
+            Id = $"{record.Id}.local.{string.Join("-", local.Select(r => r.Index))}",
+            BlobName = copy,
+            Size = size,
+            MailFrom = record.MailFrom,
+            Recipients = local.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),
+            ReceivedAt = now,
+            AuthenticatedAs = record.AuthenticatedAs,
+            Tls = true,
+            EnvelopeId = record.EnvelopeId,
+            Ret = record.Ret,
+            Body = record.Body,
+            SmtpUtf8 = record.SmtpUtf8,
+            Via = record.AuthenticatedAs is null ? "mx" : "submission",
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The relay is done with the blob: delete it, or release its holder when others share it.</summary>
+    private async Task ReleaseBlobAsync(OutboundMessageRecord record, CancellationToken cancellationToken)
+    {
+        if (record.BlobHolder is { Length: > 0 } holder)
+        {
+            await holders.ReleaseAsync(record.BlobName, holder, shared: true, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await store.DeleteAsync(record.BlobName, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} is an older copy; dropped")]
+    private partial void LogStale(string id, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound {Id}: deferred by the sending rate limit: {Reason}")]
+    private partial void LogRateLimited(string id, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id} to {Domain}: {Delivered} delivered, {Failed} failed, {Pending} pending")]
+    private partial void LogDomainDone(string id, string domain, int delivered, int failed, int pending);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: {Pending} recipients deferred for {Delay}")]
+    private partial void LogDeferred(string id, int pending, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id} finished: {Delivered} delivered, {Failed} failed")]
+    private partial void LogFinished(string id, int delivered, int failed);
+}

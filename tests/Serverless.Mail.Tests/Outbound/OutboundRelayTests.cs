@@ -1,0 +1,197 @@
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Outbound;
+using Serverless.Mail.Queues;
+using Xunit;
+
+namespace Serverless.Mail.Tests.Outbound;
+
+public sealed class OutboundRelayTests
+{
+    private static HeaderList Group(MimeMessage dsn) => ((MessageDeliveryStatus)((MultipartReport)dsn.Body!)[1]).StatusGroups[1];
+
+    private static string Raw(string to, string subject = "Quarterly report") => DeliveryFixture.Message(RelayFixture.Sender, to, subject);
+
+    [Fact]
+    public async Task A_temporary_failure_is_retried_and_each_recipient_gets_the_message_exactly_once()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("fast.test", 10, "mx.fast.test");
+        f.Dns.AddA("mx.fast.test", "127.0.0.20");
+        f.Dns.AddMx("slow.test", 10, "mx.slow.test");
+        f.Dns.AddA("mx.slow.test", "127.0.0.21");
+        await using var fast = f.Smtp("127.0.0.20");
+        await using var slow = f.Smtp("127.0.0.21", s => s.DataReply = n => n == 0 ? "451 4.3.0 Try again later" : null);
+        var message = await f.SubmitAsync(Raw("a@fast.test"), RelayFixture.Sender, ["a@fast.test", "b@slow.test"]);
+
+        var invocations = await f.DrainAsync();
+
+        Assert.Single(fast.Messages);
+        Assert.Single(slow.Messages);
+        Assert.Equal(2, slow.Connections); // refused once, then accepted
+        Assert.True(invocations >= 2);
+        var state = await f.StateAsync(message.Id);
+        Assert.NotNull(state);
+        Assert.True(state.Done);
+        Assert.All(state.Recipients, r => Assert.Equal(RecipientState.Delivered, r.State));
+        Assert.Equal([1, 2], state.Recipients.Select(r => r.Attempts));
+        Assert.False(await f.Services.GetRequiredService<MessageStore>().ExistsAsync(message.BlobName));
+        Assert.Empty(await f.InboxAsync()); // no DSN for plain success
+
+        // A redelivered copy of the queue message (any generation) sends nothing again.
+        await f.Services.GetRequiredService<MailQueues>().SendOutboundAsync(message);
+        await f.Services.GetRequiredService<MailQueues>().SendOutboundAsync(message with { Attempt = 1 });
+        await f.DrainAsync(TimeSpan.FromSeconds(0.5));
+        Assert.Single(fast.Messages);
+        Assert.Single(slow.Messages);
+    }
+
+    [Fact]
+    public async Task A_5xx_puts_a_dsn_with_the_original_headers_into_the_senders_inbox()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("remote.test", 10, "mx.remote.test");
+        f.Dns.AddA("mx.remote.test", "127.0.0.22");
+        await using var server = f.Smtp("127.0.0.22", s => s.RcptReply = r => r.StartsWith("ghost", StringComparison.Ordinal) ? "550 5.1.1 <ghost@remote.test>: no such user" : null);
+        var raw = Raw("ghost@remote.test", "Budget 2027");
+        var message = await f.SubmitAsync(raw, RelayFixture.Sender, ["ghost@remote.test", "real@remote.test"]);
+
+        await f.DrainAsync();
+
+        Assert.Equal(["real@remote.test"], Assert.Single(server.Messages).Recipients);
+        var dsn = Assert.Single(await f.InboxAsync());
+        Assert.Equal("Undelivered Mail Returned to Sender", dsn.Subject);
+        Assert.Equal("auto-replied", dsn.Headers["Auto-Submitted"]);
+        var report = Assert.IsType<MultipartReport>(dsn.Body);
+        Assert.Equal("delivery-status", report.ReportType);
+        var status = Assert.IsType<MessageDeliveryStatus>(report[1]);
+        var group = Assert.Single(status.StatusGroups.Skip(1), g => g.Count > 0);
+        Assert.Equal("rfc822; ghost@remote.test", group["Final-Recipient"]);
+        Assert.Equal("failed", group["Action"]);
+        Assert.Equal("5.1.1", group["Status"]);
+        Assert.Contains("no such user", group["Diagnostic-Code"], StringComparison.Ordinal);
+        Assert.Contains("mx.remote.test", group["Remote-MTA"], StringComparison.Ordinal);
+        var headers = Assert.IsType<TextRfc822Headers>(report[2]);
+        Assert.Equal("Budget 2027", headers.Message!.Subject);
+        var original = MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(raw)));
+        Assert.Equal(original.MessageId, headers.Message.MessageId);
+        Assert.Contains("Content-Type: text/plain; charset=utf-8", headers.ToString(), StringComparison.Ordinal);
+        var state = await f.StateAsync(message.Id);
+        Assert.True(state!.Done);
+        Assert.All(state.Recipients, r => Assert.True(r.Reported));
+    }
+
+    [Fact]
+    public async Task A_null_mx_bounces_at_once()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("nomail.test", 0, ".");
+        await f.SubmitAsync(Raw("x@nomail.test"), RelayFixture.Sender, ["x@nomail.test"]);
+
+        await f.DrainAsync();
+
+        var dsn = Assert.Single(await f.InboxAsync());
+        Assert.Equal("5.1.10", Group(dsn)["Status"]);
+    }
+
+    [Fact]
+    public async Task Mail_from_the_null_sender_never_bounces()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("nomail.test", 0, ".");
+        var message = await f.SubmitAsync(Raw("x@nomail.test"), "", ["x@nomail.test"]);
+
+        await f.DrainAsync();
+
+        Assert.Empty(await f.InboxAsync());
+        Assert.Empty((await f.Storage.Outbound.PeekMessagesAsync(10)).Value);
+        Assert.True((await f.StateAsync(message.Id))!.Done);
+    }
+
+    [Fact]
+    public async Task Recipients_in_hosted_domains_go_to_the_inbound_path_not_to_mx()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        var message = await f.SubmitAsync(Raw("bob@sender.test"), RelayFixture.Sender, ["bob@sender.test"]);
+
+        await f.DrainAsync();
+
+        var handoff = MailQueues.ParseInbound(Assert.Single((await f.Storage.Inbound.PeekMessagesAsync(10)).Value).Body.ToString());
+        Assert.Equal("bob@sender.test", Assert.Single(handoff.Recipients).Address);
+        Assert.Equal(RelayFixture.Sender, handoff.MailFrom);
+        Assert.NotEqual(message.BlobName, handoff.BlobName); // the inbound path owns its own copy
+        Assert.True(await f.Services.GetRequiredService<MessageStore>().ExistsAsync(handoff.BlobName));
+        Assert.Equal(RecipientState.Delivered, Assert.Single((await f.StateAsync(message.Id))!.Recipients).State);
+    }
+
+    [Fact]
+    public async Task Recipients_still_failing_when_the_lifetime_ends_bounce_after_one_delay_warning()
+    {
+        await using var f = await RelayFixture.StartAsync(new Dictionary<string, string?>
+        {
+            ["Mail:Outbound:MaxLifetime"] = "00:00:02",
+            ["Mail:Outbound:DelayWarningAfter"] = "00:00:00",
+        });
+        f.Dns.AddMx("busy.test", 10, "mx.busy.test");
+        f.Dns.AddA("mx.busy.test", "127.0.0.23");
+        await using var server = f.Smtp("127.0.0.23", s => s.RcptReply = _ => "452 4.2.2 Mailbox full, try later");
+        var message = await f.SubmitAsync(Raw("x@busy.test"), RelayFixture.Sender, ["x@busy.test"]);
+
+        await f.DrainAsync(timeout: TimeSpan.FromSeconds(30));
+
+        var inbox = await f.InboxAsync();
+        Assert.Equal(2, inbox.Count);
+        var delayed = Assert.Single(inbox, m => m.Subject?.StartsWith("Delayed", StringComparison.Ordinal) == true);
+        var delayedGroup = Group(delayed);
+        Assert.Equal("delayed", delayedGroup["Action"]);
+        Assert.NotNull(delayedGroup["Will-Retry-Until"]);
+        var failed = Assert.Single(inbox, m => m.Subject?.StartsWith("Undelivered", StringComparison.Ordinal) == true);
+        var failedGroup = Group(failed);
+        Assert.Equal("4.4.7", failedGroup["Status"]);
+        Assert.Contains("Mailbox full", failedGroup["Diagnostic-Code"], StringComparison.Ordinal);
+        Assert.Empty(server.Messages);
+        Assert.True((await f.StateAsync(message.Id))!.Done);
+    }
+
+    [Fact]
+    public async Task The_sending_rate_limit_defers_what_is_over_it_without_sending()
+    {
+        await using var f = await RelayFixture.StartAsync(new Dictionary<string, string?> { ["Mail:Outbound:RateLimit:PerMailboxPerHour"] = "3" });
+        f.Dns.AddMx("remote.test", 10, "mx.remote.test");
+        f.Dns.AddA("mx.remote.test", "127.0.0.24");
+        await using var server = f.Smtp("127.0.0.24");
+        var first = await f.SubmitAsync(Raw("a@remote.test"), RelayFixture.Sender, ["a@remote.test", "b@remote.test"]);
+        await f.DrainAsync(TimeSpan.FromSeconds(0.3));
+        var second = await f.SubmitAsync(Raw("c@remote.test"), RelayFixture.Sender, ["c@remote.test", "d@remote.test"]);
+        await f.Relay.RelayAsync(second);
+
+        Assert.Single(server.Messages);
+        Assert.True((await f.StateAsync(first.Id))!.Done);
+        var deferred = (await f.StateAsync(second.Id))!;
+        Assert.False(deferred.Done);
+        Assert.All(deferred.Recipients, r => Assert.Equal(("4.7.0", RecipientState.Pending), (r.Status, r.State)));
+        Assert.True(deferred.NextAttemptAt > DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task A_shared_blob_is_released_through_its_holder_not_deleted()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("remote.test", 10, "mx.remote.test");
+        f.Dns.AddA("mx.remote.test", "127.0.0.25");
+        await using var server = f.Smtp("127.0.0.25");
+        var holders = f.Services.GetRequiredService<BlobHolders>();
+        OutboundRelayMessage? sent = null;
+        sent = await f.SubmitAsync(Raw("a@remote.test"), RelayFixture.Sender, ["a@remote.test"], m => m with { Holder = "out-" + m.Id });
+        await holders.AddAsync(sent.BlobName, ["out-" + sent.Id, "mailbox-row"]);
+
+        await f.DrainAsync();
+
+        Assert.Single(server.Messages);
+        var store = f.Services.GetRequiredService<MessageStore>();
+        Assert.True(await store.ExistsAsync(sent.BlobName)); // the local copy still holds it
+        await holders.ReleaseAsync(sent.BlobName, "mailbox-row", shared: true);
+        Assert.False(await store.ExistsAsync(sent.BlobName));
+    }
+}

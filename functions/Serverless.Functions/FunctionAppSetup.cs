@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Hosting;
+using Serverless.Mail.Provisioning;
 
 namespace Serverless.Functions;
 
@@ -12,6 +13,7 @@ public static class FunctionAppSetup
         services.AddServerlessMail(configuration);
         // Logs reach Application Insights through the Functions host already.
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
+        services.AddMailProvisioning(configuration);
         return services;
     }
 }

@@ -114,6 +114,8 @@ public sealed class MailStorage
             Inbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             InboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            OutboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            OutboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Queue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            PoisonQueue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class StorageNames
     public const string KeysContainer = "keys";
     public const string InboundQueue = "inbound";
     public const string OutboundQueue = "outbound";
+    public const string MailboxDeletionQueue = "mailbox-deletion";
     public const string PoisonSuffix = "-poison";
 
     public StorageNames(string prefix)

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Serverless.Mail.Provisioning.Api;
+
+/// <summary>
+/// A response of the provisioning API: status, headers and an optional JSON body. Written the same
+/// way by the Functions worker and the dev host (it is an <see cref="IActionResult"/>).
+/// </summary>
+public sealed class ApiResult : IActionResult
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private ApiResult(int statusCode, object? body, string contentType)
+    {
+        StatusCode = statusCode;
+        Body = body;
+        ContentType = contentType;
+    }
+
+    public int StatusCode { get; }
+
+    /// <summary>The body before serialisation (a record, or a <see cref="System.Text.Json.Nodes.JsonObject"/> for problems).</summary>
+    public object? Body { get; }
+
+    public string ContentType { get; }
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public static ApiResult Ok(object body) => new(StatusCodes.Status200OK, body, "application/json; charset=utf-8");
+
+    public static ApiResult Created(string location, object body)
+    {
+        var r = new ApiResult(StatusCodes.Status201Created, body, "application/json; charset=utf-8");
+        r.Headers["Location"] = location;
+        return r;
+    }
+
+    public static ApiResult NoContent() => new(StatusCodes.Status204NoContent, null, "");
+
+    /// <summary>The request was taken; part of the work goes on in the background.</summary>
+    public static ApiResult Accepted(object body) => new(StatusCodes.Status202Accepted, body, "application/json; charset=utf-8");
+
+    internal static ApiResult Problem(int status, System.Text.Json.Nodes.JsonObject problem) => new(status, problem, "application/problem+json");
+
+    public ApiResult WithHeader(string name, string value)
+    {
+        Headers[name] = value;
+        return this;
+    }
+
+    /// <summary>The body as UTF-8 JSON bytes (empty when there is none).</summary>
+    public byte[] SerializeBody() => Body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json);
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCode;
+        foreach (var (name, value) in Headers)
+        {
+            response.Headers[name] = value;
+        }
+        response.Headers.CacheControl = "no-store";
+        if (Body is null)
+        {
+            return;
+        }
+        var bytes = SerializeBody();
+        response.ContentType = ContentType;
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes, context.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+}

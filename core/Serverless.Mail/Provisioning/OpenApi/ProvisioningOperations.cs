@@ -1,0 +1,109 @@
+using Serverless.Mail.Provisioning.Api;
+using S = Serverless.Mail.Provisioning.Resources.ProvisioningSchemas;
+
+namespace Serverless.Mail.Provisioning.OpenApi;
+
+/// <summary>The documentation of every HTTP function, by function name. A function without an entry here fails the OpenAPI build (and its test).</summary>
+public static class ProvisioningOperations
+{
+    private static readonly ApiQueryParameter Force = new("force", ApiType.Boolean, "true: delete what it contains too.");
+
+    private static readonly ApiQueryParameter[] Paging =
+    [
+        new("limit", ApiType.Integer, "Items per page, 1–1000 (default 100)."),
+        new("continuationToken", ApiType.String, "The continuationToken of the previous page."),
+        new("domain", ApiType.String, "Only this domain."),
+    ];
+
+    public static readonly ApiSchema Health = new("Health", "Health of the function app.",
+    [
+        new("status", ApiType.String, "ok or degraded.") { Required = true },
+        new("storage", ApiType.String, "ok or unreachable.") { Required = true },
+    ]);
+
+    public static readonly IReadOnlyList<ApiOperation> All =
+    [
+        new("Health", "health", "Liveness and storage reachability.")
+        {
+            Access = null,
+            Responses = [new(200, "Healthy.", Health), new(503, "Storage does not answer.", Health)],
+        },
+        new("OpenApi", "health", "This OpenAPI document.") { Access = null, Responses = [new(200, "The OpenAPI 3.1 document.")] },
+
+        new("CreateTenant", "tenants", "Create a tenant and its first API key.")
+        {
+            Access = ApiAccess.Admin, Request = S.CreateTenant,
+            Responses = [new(201, "Created; the key is shown only now.", S.CreatedTenant), new(403, "Not the admin key.", S.Problem), new(409, "The id is taken.", S.Problem)],
+        },
+        new("ListTenants", "tenants", "List all tenants.")
+        {
+            Access = ApiAccess.Admin, Responses = [new(200, "The tenants.", S.ListOf(S.Tenant, false)), new(403, "Not the admin key.", S.Problem)],
+        },
+        new("GetTenant", "tenants", "Read a tenant.") { Responses = [new(200, "The tenant.", S.Tenant)] },
+        new("DeleteTenant", "tenants", "Delete a tenant and its keys.")
+        {
+            Access = ApiAccess.Admin, Query = [Force],
+            Description = "409 while the tenant has domains, unless force=true: then its domains, mailboxes and aliases are deleted too.",
+            Responses = [new(204, "Deleted."), new(403, "Not the admin key.", S.Problem), new(409, "The tenant still has domains.", S.Problem)],
+        },
+
+        new("CreateApiKey", "keys", "Issue a new tenant API key (rotation: issue, switch, delete the old one).")
+        {
+            Responses = [new(201, "Created; the key is shown only now.", S.CreatedApiKey)],
+        },
+        new("ListApiKeys", "keys", "List the tenant's API keys (ids only).") { Responses = [new(200, "The keys.", S.ListOf(S.ApiKey, false))] },
+        new("DeleteApiKey", "keys", "Revoke an API key.") { Responses = [new(204, "Revoked.")] },
+
+        new("CreateDomain", "domains", "Host a domain: creates its DKIM key and returns the DNS records to publish.")
+        {
+            Request = S.CreateDomain,
+            Responses = [new(201, "Hosted.", S.Domain), new(409, "The domain is hosted already (by any tenant).", S.Problem)],
+        },
+        new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
+        new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("DeleteDomain", "domains", "Stop hosting a domain; its aliases and DKIM key go too.")
+        {
+            Query = [Force],
+            Description = "409 while the domain has mailboxes, unless force=true: then they are deleted too (their contents in the background).",
+            Responses = [new(204, "Deleted."), new(409, "The domain still has mailboxes.", S.Problem)],
+        },
+
+        new("CreateMailbox", "mailboxes", "Create a mailbox with its default folders.")
+        {
+            Request = S.CreateMailbox,
+            Responses = [new(201, "Created.", S.Mailbox), new(409, "The address is taken by a mailbox or alias.", S.Problem)],
+        },
+        new("ListMailboxes", "mailboxes", "List the tenant's mailboxes, a page at a time.")
+        {
+            Query = Paging, Responses = [new(200, "A page of mailboxes.", S.ListOf(S.Mailbox, true))],
+        },
+        new("GetMailbox", "mailboxes", "Read a mailbox with its usage.") { Responses = [new(200, "The mailbox.", S.MailboxDetail)] },
+        new("UpdateMailbox", "mailboxes", "Change display name, quota or enabled.")
+        {
+            Request = S.UpdateMailbox, Responses = [new(200, "The changed mailbox.", S.Mailbox), new(409, "Changed concurrently; retry.", S.Problem)],
+        },
+        new("SetMailboxPassword", "mailboxes", "Set a new password.")
+        {
+            Request = S.SetPassword, Responses = [new(204, "Changed."), new(409, "Changed concurrently; retry.", S.Problem)],
+        },
+        new("DeleteMailbox", "mailboxes", "Delete a mailbox, its messages and folders.")
+        {
+            Description = "Logins and delivery stop at once. A large mailbox's contents are removed in the background (202).",
+            Responses = [new(204, "Deleted."), new(202, "Address deleted; contents being removed.", S.MailboxDeletion), new(409, "Changed concurrently; retry.", S.Problem)],
+        },
+
+        new("CreateAlias", "aliases", "Create an alias, or a domain's catch-all ('@domain').")
+        {
+            Request = S.CreateAlias,
+            Responses = [new(201, "Created.", S.Alias), new(409, "The address is taken by a mailbox or alias.", S.Problem)],
+        },
+        new("ListAliases", "aliases", "List the tenant's aliases and catch-alls, a page at a time.")
+        {
+            Query = Paging, Responses = [new(200, "A page of aliases.", S.ListOf(S.Alias, true))],
+        },
+        new("GetAlias", "aliases", "Read an alias ('@domain' for the catch-all).") { Responses = [new(200, "The alias.", S.Alias)] },
+        new("DeleteAlias", "aliases", "Delete an alias.") { Responses = [new(204, "Deleted.")] },
+    ];
+
+    public static ApiOperation? Find(string functionName) => All.FirstOrDefault(o => o.FunctionName == functionName);
+}

@@ -1,0 +1,61 @@
+namespace Serverless.Mail.Provisioning;
+
+/// <summary>
+/// Settings of the provisioning API (section <c>Mail:Provisioning</c>; env <c>Mail__Provisioning__...</c>).
+/// The admin key (<c>Mail:AdminApiKey</c>) and Key Vault (<c>Mail:KeyVault:*</c>) have their own keys
+/// because the rest of the deployment shares them.
+/// </summary>
+public sealed class ProvisioningOptions
+{
+    public const string Section = "Mail:Provisioning";
+
+    /// <summary>The admin bearer key (<c>Mail:AdminApiKey</c>). Empty: no admin access at all.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>
+    /// The host name the domains' MX records point at (the listeners' public name). Defaults to
+    /// <c>Mail:Listeners:HostName</c>.
+    /// </summary>
+    public string MailHost { get; set; } = "localhost";
+
+    /// <summary>MX preference in the generated record.</summary>
+    public int MxPreference { get; set; } = 10;
+
+    /// <summary>SPF mechanisms before <c>~all</c>: who may send for the domain (e.g. <c>mx include:relay.example</c>).</summary>
+    public string SpfMechanisms { get; set; } = "mx";
+
+    /// <summary>DMARC policy for new domains (<c>none</c>, <c>quarantine</c>, <c>reject</c>).</summary>
+    public string DmarcPolicy { get; set; } = "quarantine";
+
+    /// <summary>
+    /// Local part (in the domain itself) that receives DMARC aggregate and TLS-RPT reports.
+    /// <c>postmaster</c> must exist anyway (RFC 5321 4.5.1).
+    /// </summary>
+    public string ReportLocalPart { get; set; } = "postmaster";
+
+    /// <summary>MTA-STS mode published in the policy (<c>testing</c> until TLS is known good, then <c>enforce</c>).</summary>
+    public string MtaStsMode { get; set; } = "testing";
+
+    /// <summary>
+    /// Host that serves <c>/.well-known/mta-sts.txt</c> for every domain (HTTPS). When set, a CNAME
+    /// <c>mta-sts.{domain}</c> pointing at it is part of the records.
+    /// </summary>
+    public string? MtaStsPolicyHost { get; set; }
+
+    /// <summary>Shortest password accepted for a mailbox.</summary>
+    public int MinPasswordLength { get; set; } = 10;
+
+    /// <summary>Failed authentications allowed per client IP in <see cref="FailedAuthWindow"/> before 429.</summary>
+    public int MaxFailedAuthPerIp { get; set; } = 10;
+
+    public TimeSpan FailedAuthWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Header a trusted front end puts the client IP in (e.g. <c>X-Forwarded-For</c> on App Service /
+    /// Functions); its last entry is used. Empty: the TCP peer address.
+    /// </summary>
+    public string? ClientIpHeader { get; set; }
+
+    /// <summary>A mailbox with more messages than this is emptied in the background after DELETE (202).</summary>
+    public long InlineDeleteMaxMessages { get; set; } = 1000;
+}

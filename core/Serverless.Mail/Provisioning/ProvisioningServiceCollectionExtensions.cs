@@ -1,0 +1,57 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Dkim;
+using Serverless.Mail.Provisioning.Dns;
+using Serverless.Mail.Provisioning.Resources;
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Provisioning;
+
+public static class ProvisioningServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the provisioning API and the DKIM key store (core services must be added too:
+    /// <c>AddServerlessMail</c>). DKIM private keys go to Key Vault when <c>Mail:KeyVault:Uri</c> is
+    /// set (managed identity: <c>Mail:KeyVault:ClientId</c>, else <c>Mail:Storage:ClientId</c>, else
+    /// the default credential chain), otherwise to the <c>keys</c> blob container.
+    /// </summary>
+    public static IServiceCollection AddMailProvisioning(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new ProvisioningOptions { MailHost = configuration["Mail:Listeners:HostName"] ?? "localhost" };
+        configuration.GetSection(ProvisioningOptions.Section).Bind(options);
+        options.AdminApiKey = configuration["Mail:AdminApiKey"];
+        services.TryAddSingleton(options);
+
+        var keyVault = configuration["Mail:KeyVault:Uri"];
+        if (!string.IsNullOrWhiteSpace(keyVault))
+        {
+            var clientId = configuration["Mail:KeyVault:ClientId"] ?? configuration["Mail:Storage:ClientId"];
+            TokenCredential credential = string.IsNullOrWhiteSpace(clientId)
+                ? new DefaultAzureCredential()
+                : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+            services.TryAddSingleton<IDkimPrivateKeyStore>(new KeyVaultDkimPrivateKeyStore(new SecretClient(new Uri(keyVault), credential)));
+        }
+        else
+        {
+            services.TryAddSingleton<IDkimPrivateKeyStore>(sp => new BlobDkimPrivateKeyStore(sp.GetRequiredService<MailStorage>()));
+        }
+        services.TryAddSingleton(sp => new DkimKeyStore(sp.GetRequiredService<IDkimPrivateKeyStore>(), sp.GetService<TimeProvider>()));
+        services.TryAddSingleton<DomainDnsRecords>();
+        services.TryAddSingleton<MailboxRemoval>();
+        services.TryAddSingleton<HostedDomains>();
+        services.TryAddSingleton(sp => new ApiGate(sp.GetRequiredService<Accounts.MailDirectory>(), options,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ApiGate>>(), sp.GetService<TimeProvider>()));
+        services.TryAddSingleton<TenantProvisioning>();
+        services.TryAddSingleton<ApiKeyProvisioning>();
+        services.TryAddSingleton<DomainProvisioning>();
+        services.TryAddSingleton<MailboxProvisioning>();
+        services.TryAddSingleton<AliasProvisioning>();
+        return services;
+    }
+}

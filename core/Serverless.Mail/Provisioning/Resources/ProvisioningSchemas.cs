@@ -1,0 +1,168 @@
+using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Validation;
+
+namespace Serverless.Mail.Provisioning.Resources;
+
+/// <summary>Request and response bodies of the provisioning API: checked against these, and documented from them.</summary>
+public static class ProvisioningSchemas
+{
+    private static ApiField Str(string name, string description) => new(name, ApiType.String, description);
+
+    private static ApiField Created => new("createdAt", ApiType.String, "When it was created (UTC).") { Required = true, Format = "date-time" };
+
+    // ---- requests ----
+
+    public static readonly ApiSchema CreateTenant = new("CreateTenantRequest", "A new tenant.",
+    [
+        Str("id", "Tenant id: " + TenantIdRules.Explanation) with { Required = true, Pattern = TenantIdRules.Pattern, MinLength = 3, MaxLength = 63 },
+        Str("displayName", "A name for people.") with { MaxLength = 200 },
+    ]);
+
+    public static readonly ApiSchema CreateDomain = new("CreateDomainRequest", "A domain to host.",
+    [
+        Str("name", "The domain name; IDNs may be given in Unicode and are stored as punycode.") with { Required = true, MinLength = 1, MaxLength = 253, Format = "idn-hostname" },
+    ]);
+
+    public static readonly ApiSchema CreateMailbox = new("CreateMailboxRequest", "A new mailbox in one of the tenant's domains.",
+    [
+        Str("address", "The address (RFC 5321 dot-atom local part, UTF-8 allowed per RFC 6531).") with { Required = true, MinLength = 3, MaxLength = 320, Format = "idn-email" },
+        Str("password", "The login password.") with { Required = true, MinLength = 1, MaxLength = 1024 },
+        Str("displayName", "A name for people.") with { MaxLength = 200 },
+        new("quotaBytes", ApiType.Integer, "Storage limit in bytes; 0 means unlimited.") { Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema UpdateMailbox = new("UpdateMailboxRequest", "Fields to change; at least one.",
+    [
+        Str("displayName", "A name for people.") with { MaxLength = 200 },
+        new("quotaBytes", ApiType.Integer, "Storage limit in bytes; 0 means unlimited.") { Minimum = 0 },
+        new("enabled", ApiType.Boolean, "false stops logins and delivery without deleting anything."),
+    ]);
+
+    public static readonly ApiSchema SetPassword = new("SetPasswordRequest", "A new password.",
+    [
+        Str("password", "The new login password.") with { Required = true, MinLength = 1, MaxLength = 1024 },
+    ]);
+
+    public static readonly ApiSchema CreateAlias = new("CreateAliasRequest", "An alias, or a domain's catch-all when the address is '@domain'.",
+    [
+        Str("address", "local@domain, or @domain for the catch-all.") with { Required = true, MinLength = 2, MaxLength = 320 },
+        new("targets", ApiType.Array, "Where its mail goes: mailboxes or aliases of this tenant, or external addresses (forwarding).")
+        {
+            Required = true, MinItems = 1, MaxItems = 100, ItemType = ApiType.String,
+        },
+    ]);
+
+    // ---- responses ----
+
+    public static readonly ApiSchema Tenant = new("Tenant", "A tenant.",
+    [
+        Str("id", "Tenant id.") with { Required = true },
+        Str("displayName", "A name for people.") with { Required = true },
+        Created,
+    ]);
+
+    public static readonly ApiSchema CreatedTenant = new("CreatedTenant", "A new tenant with its first API key (shown only now).",
+    [
+        Str("id", "Tenant id.") with { Required = true },
+        Str("displayName", "A name for people.") with { Required = true },
+        Created,
+        Str("keyId", "Id of the key, for deleting it later.") with { Required = true },
+        Str("apiKey", "The tenant's bearer key. Stored only as a hash: keep it now.") with { Required = true },
+    ]);
+
+    public static readonly ApiSchema ApiKey = new("ApiKey", "A tenant API key (the secret is never shown again).",
+    [
+        Str("keyId", "Key id.") with { Required = true },
+        Created,
+    ]);
+
+    public static readonly ApiSchema CreatedApiKey = new("CreatedApiKey", "A new tenant API key (shown only now).",
+    [
+        Str("keyId", "Key id.") with { Required = true },
+        Str("apiKey", "The bearer key. Stored only as a hash: keep it now.") with { Required = true },
+        Created,
+    ]);
+
+    public static readonly ApiSchema DnsRecord = new("DnsRecord", "A record to publish in the domain's DNS zone.",
+    [
+        Str("type", "MX, TXT or CNAME.") with { Required = true },
+        Str("name", "Owner name (fully qualified, without the final dot).") with { Required = true },
+        Str("value", "Record data in zone-file form, without quotes. TXT values longer than 255 characters must be split into several strings by the DNS provider.") with { Required = true },
+    ]);
+
+    public static readonly ApiSchema DomainSummary = new("DomainSummary", "A hosted domain.",
+    [
+        Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
+        Str("unicodeName", "The same name in Unicode.") with { Required = true },
+        Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
+        Created,
+    ]);
+
+    public static readonly ApiSchema Domain = new("Domain", "A hosted domain with the DNS records to publish.",
+    [
+        Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
+        Str("unicodeName", "The same name in Unicode.") with { Required = true },
+        Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
+        Created,
+        new("dnsRecords", ApiType.Array, "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records.") { Required = true, Schema = DnsRecord },
+        Str("mtaStsPolicy", "The MTA-STS policy to serve at https://mta-sts.{domain}/.well-known/mta-sts.txt.") with { Required = true },
+    ]);
+
+    public static readonly ApiSchema Mailbox = new("Mailbox", "A mailbox.",
+    [
+        Str("address", "The address (login name).") with { Required = true },
+        Str("displayName", "A name for people.") with { Required = true, Nullable = true },
+        new("quotaBytes", ApiType.Integer, "Storage limit in bytes; 0 means unlimited.") { Required = true },
+        new("enabled", ApiType.Boolean, "Whether logins and delivery work.") { Required = true },
+        Created,
+    ]);
+
+    public static readonly ApiSchema Usage = new("Usage", "What a mailbox stores.",
+    [
+        new("messages", ApiType.Integer, "Messages in all folders.") { Required = true },
+        new("bytes", ApiType.Integer, "Their total size in bytes.") { Required = true },
+    ]);
+
+    public static readonly ApiSchema MailboxDetail = new("MailboxDetail", "A mailbox with its usage.",
+    [
+        .. Mailbox.Fields,
+        new("usage", ApiType.Object, "Messages and bytes stored.") { Required = true, Schema = Usage },
+    ]);
+
+    public static readonly ApiSchema MailboxDeletion = new("MailboxDeletion", "The address is gone; the contents are being removed in the background.",
+    [
+        Str("address", "The deleted address.") with { Required = true },
+        Str("status", "Always 'removing'.") with { Required = true },
+    ]);
+
+    public static readonly ApiSchema Alias = new("Alias", "An alias or catch-all.",
+    [
+        Str("address", "local@domain, or @domain for a catch-all.") with { Required = true },
+        new("targets", ApiType.Array, "Where its mail goes.") { Required = true, ItemType = ApiType.String },
+        new("catchAll", ApiType.Boolean, "True for a domain's catch-all.") { Required = true },
+        Created,
+    ]);
+
+    public static ApiSchema ListOf(ApiSchema item, bool paged) => new(item.Name + "List", $"A {(paged ? "page" : "list")} of {item.Name} items.",
+    [
+        new("items", ApiType.Array, "The items.") { Required = true, Schema = item },
+        new("continuationToken", ApiType.String, paged ? "Pass as ?continuationToken= to get the next page; null on the last page." : "Always null: the list is not paged.")
+        {
+            Required = true, Nullable = true,
+        },
+    ]);
+
+    public static readonly ApiSchema Problem = new("Problem", "RFC 9457 problem details (application/problem+json).",
+    [
+        Str("type", "A URI reference naming the problem type; about:blank for plain HTTP statuses.") with { Required = true },
+        Str("title", "Short summary (the HTTP reason phrase).") with { Required = true },
+        new("status", ApiType.Integer, "The HTTP status code.") { Required = true },
+        Str("detail", "What went wrong, for people.") with { Required = true },
+        new("errors", ApiType.Array, "For 400: each field in error.") { Schema = new ApiSchema("FieldError", "One field in error.",
+        [
+            Str("field", "The field's name (nested: dotted path, array items by index).") with { Required = true },
+            Str("pointer", "JSON pointer fragment to the field in the request body.") with { Required = true },
+            Str("detail", "What is wrong with it.") with { Required = true },
+        ]) },
+    ]);
+}

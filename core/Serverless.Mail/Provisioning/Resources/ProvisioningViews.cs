@@ -1,0 +1,40 @@
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Provisioning.Dns;
+
+namespace Serverless.Mail.Provisioning.Resources;
+
+// Response bodies. Each one has a schema in ProvisioningSchemas; the tests check every response
+// against the documented schema, so the two cannot drift apart.
+
+public sealed record TenantView(string Id, string DisplayName, DateTimeOffset CreatedAt)
+{
+    public static TenantView From(TenantRecord t) => new(t.Id, t.DisplayName, t.CreatedAt);
+}
+
+public sealed record CreatedTenantView(string Id, string DisplayName, DateTimeOffset CreatedAt, string KeyId, string ApiKey);
+
+public sealed record ApiKeyView(string KeyId, DateTimeOffset CreatedAt);
+
+public sealed record CreatedApiKeyView(string KeyId, string ApiKey, DateTimeOffset CreatedAt);
+
+public sealed record DomainSummaryView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt);
+
+public sealed record DomainView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt, IReadOnlyList<DnsRecord> DnsRecords, string MtaStsPolicy);
+
+public sealed record MailboxView(string Address, string? DisplayName, long QuotaBytes, bool Enabled, DateTimeOffset CreatedAt)
+{
+    public static MailboxView From(MailboxRecord m) => new(m.Address, m.DisplayName, m.QuotaBytes, m.Enabled, m.CreatedAt);
+}
+
+public sealed record UsageView(long Messages, long Bytes);
+
+public sealed record MailboxDetailView(string Address, string? DisplayName, long QuotaBytes, bool Enabled, DateTimeOffset CreatedAt, UsageView Usage);
+
+public sealed record MailboxDeletionView(string Address, string Status);
+
+public sealed record AliasView(string Address, IReadOnlyList<string> Targets, bool CatchAll, DateTimeOffset CreatedAt)
+{
+    public static AliasView From(AliasRecord a) => new(a.Address, a.Targets, a.IsCatchAll, a.CreatedAt);
+}
+
+public sealed record ListView<T>(IReadOnlyList<T> Items, string? ContinuationToken);

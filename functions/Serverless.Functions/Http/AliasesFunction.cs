@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Mail.Provisioning.Resources;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>/api/tenants/{tenant}/aliases — see <see cref="AliasProvisioning"/>.</summary>
+public sealed class AliasesFunction(AliasProvisioning aliases)
+{
+    [Function("CreateAlias")]
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
+        aliases.CreateAsync(request, tenant);
+
+    [Function("ListAliases")]
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
+        aliases.ListAsync(request, tenant);
+
+    [Function("GetAlias")]
+    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/aliases/{address}")] HttpRequest request,
+        string tenant, string address) =>
+        aliases.GetAsync(request, tenant, address);
+
+    [Function("DeleteAlias")]
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/aliases/{address}")] HttpRequest request,
+        string tenant, string address) =>
+        aliases.DeleteAsync(request, tenant, address);
+}

@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Mail.Provisioning.Resources;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>/api/tenants/{tenant}/domains — see <see cref="DomainProvisioning"/>.</summary>
+public sealed class DomainsFunction(DomainProvisioning domains)
+{
+    [Function("CreateDomain")]
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
+        domains.CreateAsync(request, tenant);
+
+    [Function("ListDomains")]
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
+        domains.ListAsync(request, tenant);
+
+    [Function("GetDomain")]
+    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/domains/{name}")] HttpRequest request,
+        string tenant, string name) =>
+        domains.GetAsync(request, tenant, name);
+
+    [Function("DeleteDomain")]
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/domains/{name}")] HttpRequest request,
+        string tenant, string name) =>
+        domains.DeleteAsync(request, tenant, name);
+}

@@ -46,8 +46,8 @@ public sealed class DkimKey
     /// <summary>Text of that TXT record (RFC 6376 3.6.1).</summary>
     public string RecordValue => $"v=DKIM1; k=rsa; p={PublicKeyBase64}";
 
-    /// <summary>Headers worth signing on submitted mail (RFC 6376 5.4.1), From first as the RFC requires.</summary>
-    public static readonly IReadOnlyList<HeaderId> RecommendedHeaders =
+    /// <summary>Headers worth signing on submitted mail (RFC 6376 5.4.1), From first as the RFC requires. A new array each time.</summary>
+    public static HeaderId[] RecommendedHeaders =>
     [
         HeaderId.From, HeaderId.To, HeaderId.Cc, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId, HeaderId.ReplyTo,
         HeaderId.InReplyTo, HeaderId.References, HeaderId.MimeVersion, HeaderId.ContentType, HeaderId.ContentTransferEncoding,

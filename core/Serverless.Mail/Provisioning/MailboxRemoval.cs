@@ -45,9 +45,6 @@ public enum MailboxRemovalOutcome
 /// </summary>
 public sealed partial class MailboxRemoval
 {
-    /// <summary>Long enough for the address row to be deleted before the consumer looks.</summary>
-    private static readonly TimeSpan SafetyNetDelay = TimeSpan.FromSeconds(10);
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly MailDirectory _directory;
     private readonly MailboxIndex _index;
@@ -77,7 +74,7 @@ public sealed partial class MailboxRemoval
             Tenant = mailbox.TenantId,
             RequestedAt = DateTimeOffset.UtcNow,
         };
-        await _queue.SendMessageAsync(JsonSerializer.Serialize(message, Json), SafetyNetDelay, TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        await _queue.SendMessageAsync(JsonSerializer.Serialize(message, Json), _options.DeletionQueueDelay, TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
         await _directory.RemoveMailboxAddressAsync(mailbox, cancellationToken).ConfigureAwait(false);
         if (usage is null || usage.Messages > _options.InlineDeleteMaxMessages)
         {

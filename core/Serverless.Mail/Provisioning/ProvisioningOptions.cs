@@ -58,4 +58,10 @@ public sealed class ProvisioningOptions
 
     /// <summary>A mailbox with more messages than this is emptied in the background after DELETE (202).</summary>
     public long InlineDeleteMaxMessages { get; set; } = 1000;
+
+    /// <summary>
+    /// How long the mailbox-deletion message stays invisible: long enough for DELETE to remove the
+    /// address row before the consumer looks (it leaves live mailboxes alone).
+    /// </summary>
+    public TimeSpan DeletionQueueDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

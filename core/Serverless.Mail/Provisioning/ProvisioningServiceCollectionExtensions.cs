@@ -18,7 +18,8 @@ public static class ProvisioningServiceCollectionExtensions
     /// Registers the provisioning API and the DKIM key store (core services must be added too:
     /// <c>AddServerlessMail</c>). DKIM private keys go to Key Vault when <c>Mail:KeyVault:Uri</c> is
     /// set (managed identity: <c>Mail:KeyVault:ClientId</c>, else <c>Mail:Storage:ClientId</c>, else
-    /// the default credential chain), otherwise to the <c>keys</c> blob container.
+    /// the default credential chain), otherwise to the <c>keys</c> blob container. The outbound
+    /// relay's <see cref="Outbound.IDkimSigningKeys"/> is pointed at the same store.
     /// </summary>
     public static IServiceCollection AddMailProvisioning(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,6 +43,8 @@ public static class ProvisioningServiceCollectionExtensions
             services.TryAddSingleton<IDkimPrivateKeyStore>(sp => new BlobDkimPrivateKeyStore(sp.GetRequiredService<MailStorage>()));
         }
         services.TryAddSingleton(sp => new DkimKeyStore(sp.GetRequiredService<IDkimPrivateKeyStore>(), sp.GetService<TimeProvider>()));
+        // The relay (registered by AddServerlessMail with no keys) signs with these keys from now on.
+        services.Replace(ServiceDescriptor.Singleton<Outbound.IDkimSigningKeys, DkimSigningKeys>());
         services.TryAddSingleton<DomainDnsRecords>();
         services.TryAddSingleton<MailboxRemoval>();
         services.TryAddSingleton<HostedDomains>();

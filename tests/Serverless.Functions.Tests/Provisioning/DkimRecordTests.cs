@@ -3,6 +3,7 @@ using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Serverless.Functions.Http;
+using Serverless.Mail.Outbound;
 using Serverless.Mail.Provisioning.Dkim;
 using Serverless.Mail.Storage;
 using Xunit;
@@ -43,9 +44,22 @@ public sealed class DkimRecordTests
         Assert.False(await verifier.VerifyAsync(tampered, tampered.Headers[tampered.Headers.IndexOf(HeaderId.DkimSignature)]));
         var other = Sign(DkimKey.Generate("signed.test", selector).CreateSigner());
         Assert.False(await verifier.VerifyAsync(other, other.Headers[other.Headers.IndexOf(HeaderId.DkimSignature)]));
+
+        // The outbound relay in the function app signs with the same key.
+        var outgoing = Unsigned();
+        Assert.Equal("signed.test", await host.Services.GetRequiredService<OutboundDkim>().SignAsync(outgoing, null));
+        outgoing = Reparse(outgoing);
+        Assert.True(await verifier.VerifyAsync(outgoing, outgoing.Headers[outgoing.Headers.IndexOf(HeaderId.DkimSignature)]));
     }
 
     private static MimeMessage Sign(DkimSigner signer)
+    {
+        var message = Unsigned();
+        signer.Sign(message, DkimKey.RecommendedHeaders);
+        return Reparse(message);
+    }
+
+    private static MimeMessage Unsigned()
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Sender", "sender@signed.test"));
@@ -55,8 +69,7 @@ public sealed class DkimRecordTests
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("signed.test");
         message.Body = new TextPart("plain") { Text = "Hello, this message carries a DKIM signature.\r\n" };
         message.Prepare(EncodingConstraint.SevenBit);
-        signer.Sign(message, DkimKey.RecommendedHeaders);
-        return Reparse(message);
+        return message;
     }
 
     /// <summary>What a receiver sees: the message as bytes, parsed again.</summary>

@@ -22,6 +22,9 @@ param serviceDomain string
 @description('Outbound delivery: through a smart host (default; Azure blocks outbound port 25 for most subscriptions) or straight to MX hosts from a static IP behind a NAT gateway.')
 param outboundMode string = 'SmartHost'
 
+@description('SPF mechanisms for hosted domains (before ~all), e.g. the smart host\'s include:...; empty: a:smtp-out.<domain> in direct-MX mode, mx otherwise.')
+param spfMechanisms string = ''
+
 @description('Smart host name, e.g. smtp.azurecomm.net; stored in Key Vault.')
 param smartHostHost string = ''
 
@@ -194,6 +197,8 @@ module api 'app/api.bicep' = {
     applicationInsightsName: names.applicationInsights
     keyVaultName: names.keyVault
     mailHostName: outboundHostName
+    mxHostName: mxHostName
+    spfMechanisms: !empty(spfMechanisms) ? spfMechanisms : (directMx ? 'a:${outboundHostName}' : 'mx')
     outboundMode: outboundMode
     subnetId: network.outputs.apiSubnetId
     smartHostConfigured: !empty(smartHostHost)

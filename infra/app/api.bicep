@@ -11,6 +11,12 @@ param applicationInsightsName string
 param keyVaultName string
 param mailHostName string
 
+@description('Host name hosted domains\' MX records point at.')
+param mxHostName string
+
+@description('SPF mechanisms the provisioning API puts before ~all in each domain\'s record.')
+param spfMechanisms string
+
 @allowed([ 'SmartHost', 'DirectMx' ])
 param outboundMode string
 
@@ -112,11 +118,17 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
     Mail__AdminApiKey: '${kvRef}mail-admin-api-key)'
     Mail__KeyVault__Uri: vault.properties.vaultUri
+    Mail__KeyVault__ClientId: identity.properties.clientId
+    // What the provisioning API tells tenants to publish, and where it finds the caller's IP
+    // (App Service's front end appends it to X-Forwarded-For).
+    Mail__Provisioning__MailHost: mxHostName
+    Mail__Provisioning__SpfMechanisms: spfMechanisms
+    Mail__Provisioning__ClientIpHeader: 'X-Forwarded-For'
     Mail__Listeners__HostName: mailHostName
-    Mail__Outbound__Mode: outboundMode
     Mail__Outbound__HeloName: mailHostName
-    // Smart host: empty when not configured (direct-MX mode, or set later with azd env + azd provision).
-    Mail__Outbound__SmartHost__Host: smartHostConfigured ? '${kvRef}smarthost-host)' : ''
+    // An empty smart host means direct MX (the outbound relay's own rule); in direct-MX mode a
+    // configured smart host is ignored so the two modes cannot mix.
+    Mail__Outbound__SmartHost__Host: smartHostConfigured && outboundMode == 'SmartHost' ? '${kvRef}smarthost-host)' : ''
     Mail__Outbound__SmartHost__Port: string(smartHostPort)
     Mail__Outbound__SmartHost__UserName: smartHostUserConfigured ? '${kvRef}smarthost-username)' : ''
     Mail__Outbound__SmartHost__Password: smartHostPasswordConfigured ? '${kvRef}smarthost-password)' : ''

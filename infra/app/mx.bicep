@@ -15,8 +15,8 @@ param mailHostName string
 @description('The listener image pushed by `azd deploy`.')
 param imageName string
 
-param cpuCores string = '1'
-param memoryInGB string = '1.5'
+param cpuCores string = '0.5'
+param memoryInGB string = '1'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Serverless.Infra.Tests.Infrastructure;
 using Serverless.Listeners.Hosting;
+using Serverless.Mail.Outbound;
+using Serverless.Mail.Provisioning;
 using Serverless.Mail.Security;
 using Serverless.Mail.Storage;
 using Xunit;
@@ -17,7 +19,12 @@ public sealed class ListenerSettingsTests
     private static IConfiguration AsConfiguration(IEnumerable<(string Name, string Value)> settings) =>
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s =>
             // Expressions are resolved only in Azure; a placeholder still shows the name binds.
-            new KeyValuePair<string, string?>(s.Name.Replace("__", ":", StringComparison.Ordinal), s.Value.StartsWith('[') ? "resolved-in-azure" : s.Value))).Build();
+            new KeyValuePair<string, string?>(s.Name.Replace("__", ":", StringComparison.Ordinal), Placeholder(s.Value)))).Build();
+
+    private static string Placeholder(string value) =>
+        !value.StartsWith('[') ? value
+        : value.StartsWith("[string(", StringComparison.Ordinal) ? "1" // a number rendered as text
+        : "resolved-in-azure";
 
     private static T BindStrictly<T>(IConfiguration configuration, string section) where T : new()
     {
@@ -76,6 +83,14 @@ public sealed class ListenerSettingsTests
         var storage = BindStrictly<StorageOptions>(configuration, StorageOptions.Section);
         Assert.Equal("resolved-in-azure", storage.AccountName);
         Assert.Null(storage.ConnectionString);
+        var outbound = BindStrictly<OutboundOptions>(configuration, OutboundOptions.Section);
+        Assert.Equal("resolved-in-azure", outbound.HeloName);
+        Assert.Equal("resolved-in-azure", outbound.SmartHost.Host);
+        Assert.Contains("outboundMode", (string)settings["Mail__Outbound__SmartHost__Host"]!, StringComparison.Ordinal);
+        var provisioning = BindStrictly<ProvisioningOptions>(configuration, ProvisioningOptions.Section);
+        Assert.Equal("resolved-in-azure", provisioning.MailHost);
+        Assert.Equal("X-Forwarded-For", provisioning.ClientIpHeader);
+        Assert.Equal("[parameters('mxHostName')]", (string?)settings["Mail__Provisioning__MailHost"]);
         // Secrets arrive as Key Vault references, never as values.
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string?)template.Variables["kvRef"], StringComparison.Ordinal);
         foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })

@@ -51,8 +51,9 @@ public sealed class ProvisioningOptions
     public TimeSpan FailedAuthWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Header a trusted front end puts the client IP in (e.g. <c>X-Forwarded-For</c> on App Service /
-    /// Functions); its last entry is used. Empty: the TCP peer address.
+    /// Header a trusted front end puts the client IP in; its last entry is used. Empty: the peer
+    /// address — right on Azure Functions, whose worker (ASP.NET Core integration) already sets
+    /// the peer address from the last <c>X-Forwarded-For</c> entry the platform's front end added.
     /// </summary>
     public string? ClientIpHeader { get; set; }
 

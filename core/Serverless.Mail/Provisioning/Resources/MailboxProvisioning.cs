@@ -49,8 +49,7 @@ public sealed class MailboxProvisioning(ApiGate gate, MailDirectory directory, M
         }
         var displayName = body.GetString("displayName");
         TextRules.RequireNoControlCharacters("displayName", displayName);
-        var m = await FindAsync(call, address);
-        var updated = await directory.UpdateMailboxAsync(call.Tenant, MailAddress.Parse(m.Address), displayName, body.GetInt64("quotaBytes"), body.GetBoolean("enabled"), call.Cancellation)
+        var updated = await directory.UpdateMailboxAsync(call.Tenant, ParseOrNotFound(address), displayName, body.GetInt64("quotaBytes"), body.GetBoolean("enabled"), call.Cancellation)
             ?? throw NotFound(address);
         return ApiResult.Ok(MailboxView.From(updated));
     });
@@ -60,8 +59,7 @@ public sealed class MailboxProvisioning(ApiGate gate, MailDirectory directory, M
         var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.SetPassword, call.Cancellation);
         var password = body.GetString("password")!;
         CheckPassword(password);
-        var m = await FindAsync(call, address);
-        if (!await directory.SetPasswordAsync(call.Tenant, MailAddress.Parse(m.Address), password, call.Cancellation))
+        if (!await directory.SetPasswordAsync(call.Tenant, ParseOrNotFound(address), password, call.Cancellation))
         {
             throw NotFound(address);
         }
@@ -94,6 +92,9 @@ public sealed class MailboxProvisioning(ApiGate gate, MailDirectory directory, M
         }
         return m ?? throw NotFound(address);
     }
+
+    private static MailAddress ParseOrNotFound(string address) =>
+        AddressRules.TryParseHosted(address, out var parsed, out _) ? parsed : throw NotFound(address);
 
     private static ApiProblemException NotFound(string address) => new(ApiProblem.NotFound($"Mailbox '{address}' not found."));
 

@@ -51,9 +51,9 @@ public sealed class ProvisioningOptions
     public TimeSpan FailedAuthWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Header a trusted front end puts the client IP in; its last entry is used. Empty: the peer
-    /// address — right on Azure Functions, whose worker (ASP.NET Core integration) already sets
-    /// the peer address from the last <c>X-Forwarded-For</c> entry the platform's front end added.
+    /// Header in which a proxy on the same host (loopback peer) passes the client IP; its last
+    /// entry is used, and only from a loopback peer. Harmless on Azure Functions, whose worker
+    /// already sets the peer address from the last <c>X-Forwarded-For</c> entry the platform added.
     /// </summary>
     public string? ClientIpHeader { get; set; }
 

@@ -48,7 +48,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task Behind_a_front_end_the_client_ip_comes_from_the_configured_header()
+    public async Task Behind_a_local_proxy_the_client_ip_comes_from_the_configured_header_and_never_from_other_peers()
     {
         await using var host = await StartAsync(new Dictionary<string, string?>
         {
@@ -67,6 +67,17 @@ public sealed class AuthenticationTests
         Expect(await Send(request, tenants.List), "ListTenants", 429);
         HttpRequestFrom("203.0.113.6", AdminKey, out request);
         Expect(await Send(request, tenants.List), "ListTenants", 200);
+
+        // From any other peer the header is the client's own claim and is ignored.
+        for (var i = 0; i < 2; i++)
+        {
+            var spoofed = Request("GET", "wrong", clientIp: "198.51.100.20");
+            spoofed.Headers["X-Forwarded-For"] = $"192.0.2.{i}";
+            Expect(await Send(spoofed, tenants.List), "ListTenants", 401);
+        }
+        var third = Request("GET", AdminKey, clientIp: "198.51.100.20");
+        third.Headers["X-Forwarded-For"] = "192.0.2.99";
+        Expect(await Send(third, tenants.List), "ListTenants", 429);
 
         static void HttpRequestFrom(string forwarded, string key, out Microsoft.AspNetCore.Http.HttpRequest request)
         {

@@ -159,10 +159,17 @@ public sealed partial class ApiGate
         return token.Length == 0 ? null : token;
     }
 
-    /// <summary>The client's address: the TCP peer, or the last entry of the trusted front end's header when configured.</summary>
+    /// <summary>
+    /// The client's address: the peer address, or — when the peer is a proxy on this host
+    /// (loopback) and a header is configured — the last entry of that header, the one the proxy
+    /// added. A header from any other peer is ignored: on Azure Functions the worker has already
+    /// replaced the peer address with the platform's last X-Forwarded-For entry, and what is left
+    /// of the header is whatever the client sent.
+    /// </summary>
     internal string? ClientIp(HttpRequest request)
     {
-        if (!string.IsNullOrEmpty(_options.ClientIpHeader))
+        var peer = request.HttpContext.Connection.RemoteIpAddress;
+        if (!string.IsNullOrEmpty(_options.ClientIpHeader) && peer is not null && IPAddress.IsLoopback(peer))
         {
             var value = request.Headers[_options.ClientIpHeader].ToString();
             var last = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
@@ -171,7 +178,7 @@ public sealed partial class ApiGate
                 return forwarded.ToString();
             }
         }
-        return request.HttpContext.Connection.RemoteIpAddress?.ToString();
+        return peer?.ToString();
     }
 
     private static bool TryParseHostPort(string text, out IPAddress address)

@@ -40,12 +40,13 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         }
         var claimed = record!;
         var recipients = claimed.Recipients.ToDictionary(r => r.Index);
+        var unsaved = new List<OutboundRecipientRecord>();
         OutboundMessageFile? file = null;
         try
         {
             if (recipients.Values.Any(r => r.State == RecipientState.Pending))
             {
-                var (attempted, loaded) = await AttemptAsync(message, claimed, recipients, now, cancellationToken).ConfigureAwait(false);
+                var (attempted, loaded) = await AttemptAsync(message, claimed, recipients, unsaved, now, cancellationToken).ConfigureAwait(false);
                 if (attempted is null)
                 {
                     return; // deferred by the rate limit
@@ -70,10 +71,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             var pending = recipients.Values.Where(r => r.State == RecipientState.Pending).ToList();
             if (pending.Count > 0)
             {
-                await DeferAsync(message, record, recipients, pending, now, file, cancellationToken).ConfigureAwait(false);
+                await DeferAsync(message, record, pending, unsaved, now, file, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            await FinishAsync(record, recipients, file, cancellationToken).ConfigureAwait(false);
+            await FinishAsync(record, recipients, unsaved, file, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -84,8 +85,14 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         }
     }
 
+    /// <summary>
+    /// One delivery attempt for the pending recipients. Results of a domain are written as soon as
+    /// it is done when several domains are in flight; with a single one they are left in
+    /// <paramref name="unsaved"/> and go out with the message row's update right after (one
+    /// transaction fewer, and nothing happens between the SMTP reply and that write).
+    /// </summary>
     private async Task<(OutboundMessageRecord? Record, OutboundMessageFile? File)> AttemptAsync(OutboundRelayMessage message, OutboundMessageRecord record,
-        Dictionary<int, OutboundRecipientRecord> recipients, DateTimeOffset now, CancellationToken cancellationToken)
+        Dictionary<int, OutboundRecipientRecord> recipients, List<OutboundRecipientRecord> unsaved, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var pending = recipients.Values.Where(r => r.State == RecipientState.Pending).ToList();
         if (!record.Charged && !message.Rated)
@@ -169,8 +176,15 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
                             recipients[r.Index] = r;
                         }
                     }
-                    // Written as soon as the domain is done, so a crash later never re-sends to these.
-                    await state.SaveRecipientsAsync(record, updated, cancellationToken).ConfigureAwait(false);
+                    if (groups.Count > 1)
+                    {
+                        // Written as soon as the domain is done, so a crash later never re-sends to these.
+                        await state.SaveRecipientsAsync(record, updated, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        unsaved.AddRange(updated);
+                    }
                     LogDomainDone(record.Id, group.Key, updated.Count(r => r.State == RecipientState.Delivered), updated.Count(r => r.State == RecipientState.Failed),
                         updated.Count(r => r.State == RecipientState.Pending));
                 }
@@ -188,8 +202,8 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         return (record, file);
     }
 
-    private async Task DeferAsync(OutboundRelayMessage message, OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients,
-        List<OutboundRecipientRecord> pending, DateTimeOffset now, OutboundMessageFile? file, CancellationToken cancellationToken)
+    private async Task DeferAsync(OutboundRelayMessage message, OutboundMessageRecord record, List<OutboundRecipientRecord> pending,
+        List<OutboundRecipientRecord> unsaved, DateTimeOffset now, OutboundMessageFile? file, CancellationToken cancellationToken)
     {
         var expiry = record.SubmittedAt + options.MaxLifetime;
         var delay = options.RetryDelay(record.Attempt);
@@ -200,6 +214,7 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         var next = record with { Attempt = record.Attempt + 1, LeaseUntil = null, NextAttemptAt = now + delay };
         if (!record.DelayWarned && now - record.SubmittedAt >= options.DelayWarningAfter)
         {
+            await SaveUnsavedAsync(record, unsaved, cancellationToken).ConfigureAwait(false);
             var warn = pending.Where(r => r.WantsNotice("DELAY")).ToList();
             if (warn.Count > 0)
             {
@@ -211,17 +226,19 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         // Enqueue first, then record the new generation: a crash in between leaves a duplicate
         // (dropped as stale or harmless), never a message nobody will pick up.
         await queues.SendOutboundAsync(message with { Attempt = next.Attempt }, delay, cancellationToken).ConfigureAwait(false);
-        await state.SaveAsync(next, [], cancellationToken).ConfigureAwait(false);
+        await state.SaveAsync(next, unsaved, cancellationToken).ConfigureAwait(false);
         LogDeferred(record.Id, pending.Count, delay);
     }
 
-    private async Task FinishAsync(OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients, OutboundMessageFile? file,
-        CancellationToken cancellationToken)
+    private async Task FinishAsync(OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients, List<OutboundRecipientRecord> unsaved,
+        OutboundMessageFile? file, CancellationToken cancellationToken)
     {
         var failed = recipients.Values.Where(r => r.State == RecipientState.Failed && !r.Reported && r.WantsNotice("FAILURE")).ToList();
         var delivered = recipients.Values.Where(r => r.State == RecipientState.Delivered && !r.Reported && r.WantsNotice("SUCCESS")).ToList();
         if (failed.Count > 0 || delivered.Count > 0)
         {
+            // Reports take a while: make the results durable first.
+            await SaveUnsavedAsync(record, unsaved, cancellationToken).ConfigureAwait(false);
             await using var original = file is null ? await LoadAsync(record, cancellationToken).ConfigureAwait(false) : null;
             if (failed.Count > 0)
             {
@@ -237,6 +254,15 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         await state.SaveAsync(done, final, cancellationToken).ConfigureAwait(false);
         await ReleaseBlobAsync(done, cancellationToken).ConfigureAwait(false);
         LogFinished(record.Id, recipients.Values.Count(r => r.State == RecipientState.Delivered), recipients.Values.Count(r => r.State == RecipientState.Failed));
+    }
+
+    private async Task SaveUnsavedAsync(OutboundMessageRecord record, List<OutboundRecipientRecord> unsaved, CancellationToken cancellationToken)
+    {
+        if (unsaved.Count > 0)
+        {
+            await state.SaveRecipientsAsync(record, unsaved, cancellationToken).ConfigureAwait(false);
+            unsaved.Clear();
+        }
     }
 
     private async Task<OutboundMessageFile> LoadAsync(OutboundMessageRecord record, CancellationToken cancellationToken)

@@ -51,6 +51,11 @@ public sealed class OutboundState(MailStorage storage)
         var id = KeyEscaping.Escape(message.Id);
         for (var round = 0; round < 5; round++)
         {
+            // A first attempt usually finds nothing: try to create straight away and read only on a conflict.
+            if (round == 0 && message.Attempt == 0 && await TryCreateAsync(message, pk, id, now, lease, cancellationToken).ConfigureAwait(false) is { } fresh)
+            {
+                return (ClaimOutcome.Claimed, fresh);
+            }
             var record = await LoadAsync(pk, message.Id, cancellationToken).ConfigureAwait(false);
             if (record is null)
             {

@@ -115,6 +115,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
             {
                 return;
             }
+            client.NoDelay = true; // as real MTAs do: pipelined replies must not wait for ACKs
             Interlocked.Increment(ref _connections);
             _ = Task.Run(async () =>
             {

@@ -14,6 +14,7 @@ public static class FunctionAppSetup
         // Logs reach Application Insights through the Functions host already.
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         services.AddMailProvisioning(configuration);
+        services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>(); // needs the provisioning API's gate
         return services;
     }
 }

@@ -103,6 +103,18 @@ public static class ProvisioningOperations
         },
         new("GetAlias", "aliases", "Read an alias ('@domain' for the catch-all).") { Responses = [new(200, "The alias.", S.Alias)] },
         new("DeleteAlias", "aliases", "Delete an alias.") { Responses = [new(204, "Deleted.")] },
+
+        new("ListOutbound", "outbound", "The tenant's messages in the outbound relay, with each recipient's delivery state.")
+        {
+            Description = "Queued messages by default; all=true adds finished ones (delivered or bounced).",
+            Query =
+            [
+                new("all", ApiType.Boolean, "true: include finished messages."),
+                new("limit", ApiType.Integer, "Messages per page, 1–1000 (default 100)."),
+                new("continuationToken", ApiType.String, "The continuationToken of the previous page."),
+            ],
+            Responses = [new(200, "A page of messages.", S.ListOf(Outbound.OutboundMessageView.Schema, true))],
+        },
     ];
 
     public static ApiOperation? Find(string functionName) => All.FirstOrDefault(o => o.FunctionName == functionName);

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Mail.Outbound;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /api/tenants/{tenant}/outbound — see <see cref="OutboundListing"/>.</summary>
+public sealed class OutboundFunction(OutboundListing listing)
+{
+    [Function("ListOutbound")]
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/outbound")] HttpRequest request, string tenant) =>
+        listing.ListAsync(request, tenant);
+}

@@ -48,6 +48,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<MessageStore>();
         services.TryAddSingleton<BlobHolders>();
         services.TryAddSingleton<MailboxIndex>();
+        services.TryAddSingleton<MaildropLeases>();
         services.TryAddSingleton(sp => new PasswordHasher(sp.GetRequiredService<SecurityOptions>().Pbkdf2Iterations));
         services.TryAddSingleton<MailDirectory>();
         services.TryAddSingleton<RecipientResolver>();

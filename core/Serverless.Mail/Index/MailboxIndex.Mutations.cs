@@ -110,7 +110,8 @@ public sealed partial class MailboxIndex
         try
         {
             var rows = lane.Rows(mailboxId);
-            foreach (var chunk in uids.Distinct().Order().Chunk(MessagesPerChunk * 2 - 1))
+            // One folder row plus two rows (message, change) per message must stay within 100 operations.
+            foreach (var chunk in uids.Distinct().Order().Chunk((MaxOpsPerTransaction - 1) / 2))
             {
                 var messages = await ReadMessagesAsync(mailboxId, folderId, chunk, cancellationToken).ConfigureAwait(false);
                 for (var attempt = 0; ; attempt++)

@@ -31,6 +31,7 @@ public static class MailListenerHosting
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
         builder.Services.AddSingleton<TlsCertificateProvider>();
+        builder.Services.AddPop3Listener(builder.Configuration);
         builder.Services.AddHealthChecks();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -1,35 +1,46 @@
 using Microsoft.AspNetCore.Connections;
 using Serverless.Listeners.Connections;
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Security;
 
 namespace Serverless.Listeners.Pop3;
 
-/// <summary>Kestrel entry point for the POP3 ports.</summary>
-public sealed class Pop3ConnectionHandler(TlsCertificateProvider certificates) : ConnectionHandler
+/// <summary>Kestrel entry point for the POP3 ports (STLS and implicit TLS): one session per connection.</summary>
+public sealed class Pop3ConnectionHandler : ConnectionHandler
 {
+    private readonly TlsCertificateProvider _certificates;
+    private readonly Pop3Services _services;
+
+    public Pop3ConnectionHandler(
+        TlsCertificateProvider certificates,
+        ListenerOptions listener,
+        Pop3Options options,
+        LoginVerifier logins,
+        MailboxIndex index,
+        MessageStore messages,
+        MaildropLeases leases,
+        ILogger<Pop3Session> logger)
+    {
+        _certificates = certificates;
+        _services = new Pop3Services(listener, options, logins, index, messages, leases, logger);
+    }
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        await using var transport = new MailTransport(connection, certificates);
-        var ct = transport.ConnectionClosed;
-        await LineSession.WriteLineAsync(transport.Output, "+OK Serverless Mail POP3 ready", ct);
-        await transport.Output.FlushAsync(ct);
-        try
-        {
-            while (await LineSession.ReadLineAsync(transport.Input, 512, ct) is { } line)
-            {
-                if (line.Equals("QUIT", StringComparison.OrdinalIgnoreCase))
-                {
-                    await LineSession.WriteLineAsync(transport.Output, "+OK Bye", ct);
-                    await transport.Output.FlushAsync(ct);
-                    return;
-                }
-                await LineSession.WriteLineAsync(transport.Output, "-ERR Command not implemented", ct);
-                await transport.Output.FlushAsync(ct);
-            }
-        }
-        catch (LineTooLongException)
-        {
-            await LineSession.WriteLineAsync(transport.Output, "-ERR Line too long", ct);
-            await transport.Output.FlushAsync(ct);
-        }
+        await using var transport = new MailTransport(connection, _certificates);
+        var session = new Pop3Session(transport, _services);
+        await session.RunAsync();
     }
 }
+
+/// <summary>The shared, stateless services every POP3 session uses.</summary>
+internal sealed record Pop3Services(
+    ListenerOptions Listener,
+    Pop3Options Options,
+    LoginVerifier Logins,
+    MailboxIndex Index,
+    MessageStore Messages,
+    MaildropLeases Leases,
+    ILogger<Pop3Session> Logger);

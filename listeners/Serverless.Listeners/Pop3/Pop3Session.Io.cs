@@ -1,0 +1,167 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Serverless.Listeners.Connections;
+using Serverless.Protocols.Pop3;
+
+namespace Serverless.Listeners.Pop3;
+
+public sealed partial class Pop3Session
+{
+    private const int BodyChunk = 32 * 1024;
+    private const int FlushThreshold = 64 * 1024;
+
+    private readonly Pop3ReadAhead _readAhead;
+    private CancellationTokenSource _idle = null!;
+    private bool _unflushed;
+
+    /// <summary>
+    /// The next command, or null when the client closed the connection. Replies are flushed only
+    /// when no further complete command is already buffered, so a pipelining client (RFC 2449
+    /// PIPELINING) gets its answers in as few packets as possible, in order.
+    /// </summary>
+    private ValueTask<Pop3Command?> ReadCommandAsync() => ReadLineAsync(CommandLineLimit, scanAhead: true, static (line, _) => Pop3CommandParser.Parse(line));
+
+    /// <summary>A SASL response line (base64 or "*"), or null when the client closed the connection.</summary>
+    private ValueTask<string?> ReadSaslLineAsync() =>
+        ReadLineAsync(SaslLineLimit, scanAhead: false, static (line, _) => Encoding.ASCII.GetString(line));
+
+    private async ValueTask<T?> ReadLineAsync<T>(int limit, bool scanAhead, Func<ReadOnlySequence<byte>, Pop3Session, T> parse)
+        where T : class
+    {
+        var input = _transport.Input;
+        var wait = false;
+        while (true)
+        {
+            ReadResult result;
+            if (wait || !input.TryRead(out result))
+            {
+                await FlushAsync();
+                _idle.CancelAfter(_services.Options.IdleTimeout);
+                result = await input.ReadAsync(_idle.Token);
+            }
+            var buffer = result.Buffer;
+            switch (Pop3LineFramer.TryReadLine(buffer, limit, out var line, out var next))
+            {
+                case Pop3LineStatus.Complete:
+                    var parsed = parse(line, this);
+                    if (scanAhead)
+                    {
+                        _readAhead.LineConsumed();
+                        if (State == Pop3SessionState.Transaction)
+                        {
+                            _readAhead.Scan(buffer.Slice(next), StartDownload);
+                        }
+                    }
+                    input.AdvanceTo(next);
+                    return parsed;
+                case Pop3LineStatus.TooLong:
+                    input.AdvanceTo(buffer.End);
+                    throw new LineTooLongException();
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return null;
+            }
+            wait = true;
+        }
+    }
+
+    /// <summary>Read-ahead: open the blob of a pipelined RETR/TOP if the message exists and is not deleted.</summary>
+    private Task<Stream>? StartDownload(int number) =>
+        Maildrop?.Find(number, out var message) == Pop3MessageLookup.Found
+            ? _services.Messages.OpenReadAsync(message.BlobName, _transport.ConnectionClosed)
+            : null;
+
+    /// <summary>
+    /// Opens a message for RETR/TOP: the download started by read-ahead if there is one, else a
+    /// new one. Opening before the +OK means a missing blob still gets a clean -ERR.
+    /// </summary>
+    internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken) =>
+        _readAhead.Take(number) ?? _services.Messages.OpenReadAsync(message.BlobName, cancellationToken);
+
+    private void Write(Pop3Reply reply)
+    {
+        var output = _transport.Output;
+        Pop3ResponseWriter.WriteStatus(output, reply.Status);
+        if (reply.Lines is { } lines)
+        {
+            foreach (var line in lines)
+            {
+                Pop3ResponseWriter.WriteDataLine(output, line);
+            }
+            Pop3ResponseWriter.WriteTerminator(output);
+        }
+        _unflushed = true;
+    }
+
+    private void WriteContinuation(string challenge)
+    {
+        Pop3ResponseWriter.WriteContinuation(_transport.Output, challenge);
+        _unflushed = true;
+    }
+
+    private async ValueTask WriteAsync(Pop3Reply reply, CancellationToken ct)
+    {
+        Write(reply);
+        if (reply.Body is { } body)
+        {
+            await using (body)
+            {
+                await StreamBodyAsync(body, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies a message from its blob to the client through the byte-stuffer (and for TOP the
+    /// header/lines cut) in fixed-size chunks, flushing as it goes so memory stays bounded
+    /// whatever the message size and however slowly the client reads.
+    /// </summary>
+    private async Task StreamBodyAsync(Pop3MessageBody body, CancellationToken ct)
+    {
+        var output = _transport.Output;
+        var stuffer = new Pop3DotStuffer();
+        var top = body.TopLines is int lines ? new Pop3TopFilter(lines) : null;
+        var chunk = ArrayPool<byte>.Shared.Rent(BodyChunk);
+        try
+        {
+            var sinceFlush = 0;
+            while (top is not { IsComplete: true })
+            {
+                var read = await body.Content.ReadAsync(chunk.AsMemory(0, BodyChunk), ct);
+                if (read == 0)
+                {
+                    break;
+                }
+                var take = top?.Take(chunk.AsSpan(0, read)) ?? read;
+                stuffer.Write(chunk.AsSpan(0, take), output);
+                sinceFlush += take;
+                if (sinceFlush >= FlushThreshold)
+                {
+                    await FlushAsync();
+                    sinceFlush = 0;
+                }
+            }
+            stuffer.Complete(output);
+            _unflushed = true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    /// <summary>Flushes pending output; the idle timer also bounds how long a client may leave it unread.</summary>
+    private async ValueTask FlushAsync()
+    {
+        if (!_unflushed)
+        {
+            return;
+        }
+        _idle.CancelAfter(_services.Options.IdleTimeout);
+        await _transport.Output.FlushAsync(_idle.Token);
+        _unflushed = false;
+    }
+}

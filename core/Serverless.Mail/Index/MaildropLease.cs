@@ -111,8 +111,10 @@ public sealed class MaildropLease : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException or TimeoutException)
+            catch (Exception)
             {
+                // Storage unreachable (whatever form the SDK reports it in): try again next tick,
+                // and give the lease up once it has run out.
                 if (_leases.Now >= ExpiresAt)
                 {
                     IsLost = true;

@@ -53,8 +53,9 @@ internal static class Pop3Login
             session.EnterTransaction(maildrop, lease);
             return Pop3Reply.Ok($"{maildrop.Count} messages ({maildrop.Octets} octets)");
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+        catch
         {
+            // Storage failed or the client left mid-login: do not leave the maildrop locked until expiry.
             await ReleaseQuietlyAsync(lease);
             throw;
         }

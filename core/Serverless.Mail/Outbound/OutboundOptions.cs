@@ -54,6 +54,9 @@ public sealed class OutboundOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>How long finished messages stay listed (and make redelivered queue copies no-ops) before the daily cleanup deletes them.</summary>
+    public TimeSpan FinishedRetention { get; set; } = TimeSpan.FromDays(7);
+
     public static readonly IReadOnlyList<TimeSpan> DefaultRetryDelays =
     [
         TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),

@@ -229,6 +229,43 @@ public sealed class OutboundState(MailStorage storage)
         return (result, next);
     }
 
+    /// <summary>
+    /// Deletes finished messages last tried before <paramref name="before"/> with their recipient
+    /// rows (a daily upkeep: one filtered scan, then one transaction per message). Returns how many.
+    /// </summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"Done eq true and LastAttemptAt lt {before}");
+        var finished = new List<(string Pk, string Rk)>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            finished.Add((e.PartitionKey, e.RowKey));
+        }
+        foreach (var (pk, id) in finished)
+        {
+            var rows = new List<TableTransactionAction>();
+            var rowFilter = $"PartitionKey eq '{Q(pk)}' and RowKey ge '{Q(id)}|' and RowKey lt '{Q(id)}}}'";
+            await foreach (var e in _table.QueryAsync<TableEntity>(rowFilter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All));
+            }
+            // The message row last: while it exists, a redelivered queue message still finds it done.
+            rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(pk, id), ETag.All));
+            foreach (var chunk in rows.Chunk(MaxBatch))
+            {
+                try
+                {
+                    await _table.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 404)
+                {
+                    // Pruned concurrently.
+                }
+            }
+        }
+        return finished.Count;
+    }
+
     private static TableEntity RecipientEntity(string pk, string id, OutboundRecipientRecord r) => new(pk, RecipientKey(id, r.Index))
     {
         ["State"] = r.State.ToString(),

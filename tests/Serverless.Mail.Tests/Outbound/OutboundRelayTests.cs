@@ -194,4 +194,28 @@ public sealed class OutboundRelayTests
         await holders.ReleaseAsync(sent.BlobName, "mailbox-row", shared: true);
         Assert.False(await store.ExistsAsync(sent.BlobName));
     }
+
+    [Fact]
+    public async Task The_cleanup_removes_finished_messages_and_keeps_queued_ones()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("remote.test", 10, "mx.remote.test");
+        f.Dns.AddA("mx.remote.test", "127.0.0.26");
+        f.Dns.AddMx("later.test", 10, "mx.later.test");
+        f.Dns.AddA("mx.later.test", "127.0.0.27");
+        await using var server = f.Smtp("127.0.0.26");
+        await using var greylist = f.Smtp("127.0.0.27", s => s.RcptReply = _ => "450 4.2.0 Greylisted");
+        var done = await f.SubmitAsync(Raw("a@remote.test"), RelayFixture.Sender, ["a@remote.test", "b@remote.test"]);
+        var queued = await f.SubmitAsync(Raw("c@later.test"), RelayFixture.Sender, ["c@later.test"]);
+        await f.Relay.RelayAsync(done);
+        await f.Relay.RelayAsync(queued);
+        var state = f.Services.GetRequiredService<OutboundState>();
+
+        Assert.Equal(0, await state.PruneAsync(DateTimeOffset.UtcNow.AddHours(-1)));
+        Assert.Equal(1, await state.PruneAsync(DateTimeOffset.UtcNow.AddMinutes(1)));
+
+        Assert.Null(await f.StateAsync(done.Id));
+        var (items, _) = await state.ListAsync(RelayFixture.Tenant, includeDone: true, 100, null);
+        Assert.Equal(queued.Id, Assert.Single(items).Id);
+    }
 }

@@ -36,6 +36,11 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
                 return;
             case ClaimOutcome.Done:
                 await ReleaseBlobAsync(record!, cancellationToken).ConfigureAwait(false);
+                if (message.BlobName != record!.BlobName && message.Holder is null)
+                {
+                    // A second copy of a producer's message with its own blob (a retried DSN): nobody else will read it.
+                    await store.DeleteAsync(message.BlobName, cancellationToken).ConfigureAwait(false);
+                }
                 return;
         }
         var claimed = record!;

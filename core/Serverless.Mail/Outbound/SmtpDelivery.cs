@@ -204,6 +204,11 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
         {
             All(DeliveryStatus.FromReply((int)e.StatusCode, e.Message, mta));
         }
+        catch (ServiceNotAuthenticatedException e)
+        {
+            // 530 at MAIL/RCPT: the server wants AUTH (a smart host without credentials configured).
+            All(DeliveryStatus.Temporary("4.7.0", $"X-Relay; {host} requires authentication: {e.Message}", mta));
+        }
         catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or SmtpCommandException
             or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -186,4 +186,23 @@ public sealed class SmtpDeliveryTests
         Assert.Equal(RecipientState.Delivered, result["bob@remote.test"].State);
         Assert.Equal("", Assert.Single(server.Messages).MailFrom);
     }
+
+    [Fact]
+    public async Task A_421_greeting_or_a_4xx_to_mail_from_moves_on_to_the_next_mx()
+    {
+        using var f = new DeliveryFixture();
+        f.Dns.AddMx("remote.test", 10, "closed.remote.test");
+        f.Dns.AddMx("remote.test", 20, "open.remote.test");
+        f.Dns.AddA("closed.remote.test", "127.0.0.13");
+        f.Dns.AddA("open.remote.test", "127.0.0.14");
+        await using var closed = f.Smtp("127.0.0.13", s => s.Greeting = "421 4.3.2 Service not available, closing channel");
+        await using var open = f.Smtp("127.0.0.14");
+        await using var file = await DeliveryFixture.FileAsync(DeliveryFixture.Message());
+
+        var result = await f.Delivery.DeliverAsync("remote.test", DeliveryFixture.Request(file, "alice@sender.test", "bob@remote.test"));
+
+        Assert.Equal(RecipientState.Delivered, result["bob@remote.test"].State);
+        Assert.Equal(1, closed.Connections);
+        Assert.Single(open.Messages);
+    }
 }

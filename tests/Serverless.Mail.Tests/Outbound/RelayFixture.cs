@@ -103,7 +103,7 @@ internal sealed class RelayFixture : IAsyncDisposable
     {
         var queue = Storage.Outbound;
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        var quietFor = quiet ?? TimeSpan.FromSeconds(0.8);
+        var quietFor = quiet ?? TimeSpan.FromSeconds(1.3); // queue visibility delays have a granularity of one second
         var lastWork = DateTime.UtcNow;
         var invocations = 0;
         while (DateTime.UtcNow - lastWork < quietFor)

@@ -32,14 +32,24 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
         using var report = DeliveryReport.Build(kind, message, recipients, original.Message, full, options.HeloName, now, message.SubmittedAt + options.MaxLifetime);
         // Bounded: the report holds the original only up to DsnFullMessageLimit, otherwise its headers.
         using var bytes = new MemoryStream();
-        await report.WriteToAsync(FormatOptions.Default, bytes, cancellationToken).ConfigureAwait(false);
-        var blobName = MessageStore.NewBlobName(now);
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos; // stored mail is CRLF, as IMAP serves it
+        await report.WriteToAsync(format, bytes, cancellationToken).ConfigureAwait(false);
+        var dedupe = $"dsn|{message.Id}|{kind}|{string.Join(",", recipients.Select(r => r.Index))}";
+        // The same report always gets the same blob name: a retried finish finds it instead of leaking another.
+        var blobName = ReportBlobName(message.SubmittedAt, dedupe);
         await using (var writer = store.CreateWriter(blobName))
         {
             await writer.WriteAsync(bytes.GetBuffer().AsMemory(0, (int)bytes.Length), cancellationToken).ConfigureAwait(false);
-            await writer.CommitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await writer.CommitAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // written by an earlier attempt
+            }
         }
-        var dedupe = $"dsn|{message.Id}|{kind}|{string.Join(",", recipients.Select(r => r.Index))}";
 
         var mailbox = await directory.GetMailboxAsync(sender, cancellationToken).ConfigureAwait(false);
         if (mailbox is not null)
@@ -55,13 +65,11 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
                 Summary = summary,
                 DedupeKey = dedupe,
             }, cancellationToken).ConfigureAwait(false);
-            if (result.Outcome != AppendOutcome.Appended)
+            if (result.Outcome is not (AppendOutcome.Appended or AppendOutcome.Duplicate))
             {
+                // A duplicate references this very blob; anything else leaves it unreferenced.
+                LogNotFiled(kind, message.Id, result.Outcome);
                 await store.DeleteAsync(blobName, cancellationToken).ConfigureAwait(false);
-                if (result.Outcome != AppendOutcome.Duplicate)
-                {
-                    LogNotFiled(kind, message.Id, result.Outcome);
-                }
             }
             return;
         }
@@ -76,6 +84,13 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
             SubmittedAt = now,
             Rated = true, // reports are not the sender's sending
         }, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A server-made name in the messages container, derived from the report's dedupe key.</summary>
+    private static string ReportBlobName(DateTimeOffset day, string key)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key));
+        return $"{day.UtcDateTime:yyyy'/'MM'/'dd}/{Convert.ToHexStringLower(hash.AsSpan(0, 16))}.eml";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report for outbound message {Id} was not filed: {Outcome}")]

@@ -80,6 +80,9 @@ public sealed class OutboundRelayTests
         var state = await f.StateAsync(message.Id);
         Assert.True(state!.Done);
         Assert.All(state.Recipients, r => Assert.True(r.Reported));
+        // Stored as mail is stored: CRLF line ends only.
+        var bytes = Assert.Single(await f.InboxRawAsync());
+        Assert.All(Enumerable.Range(0, bytes.Length).Where(i => bytes[i] == '\n'), i => Assert.Equal((byte)'\r', bytes[i - 1]));
     }
 
     [Fact]

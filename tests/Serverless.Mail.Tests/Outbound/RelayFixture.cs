@@ -132,6 +132,22 @@ internal sealed class RelayFixture : IAsyncDisposable
     public async Task<OutboundMessageRecord?> StateAsync(string id) =>
         await Services.GetRequiredService<OutboundState>().LoadAsync(OutboundState.TenantKey(Tenant), id);
 
+    /// <summary>The raw bytes of the messages in Alice's INBOX.</summary>
+    public async Task<List<byte[]>> InboxRawAsync()
+    {
+        var index = Services.GetRequiredService<MailboxIndex>();
+        var store = Services.GetRequiredService<MessageStore>();
+        var result = new List<byte[]>();
+        await foreach (var m in index.ListMessagesAsync(Alice.MailboxId, 1))
+        {
+            await using var s = await store.OpenReadAsync(m.BlobName);
+            using var copy = new MemoryStream();
+            await s.CopyToAsync(copy);
+            result.Add(copy.ToArray());
+        }
+        return result;
+    }
+
     /// <summary>The messages in Alice's INBOX, parsed.</summary>
     public async Task<List<MimeKit.MimeMessage>> InboxAsync()
     {

@@ -33,6 +33,12 @@ public sealed class OutboundOptions
     /// <summary>Per SMTP command (RFC 5321 4.5.3.2 asks for minutes; a hung server must not pin the function).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// After this long an attempt tries no further host for a domain (what is pending waits for the
+    /// next attempt), so one attempt ends well inside the function timeout (10 min) and the lease.
+    /// </summary>
+    public TimeSpan AttemptBudget { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>MX hosts tried per domain and attempt, best first.</summary>
     public int MaxMxHosts { get; set; } = 5;
 

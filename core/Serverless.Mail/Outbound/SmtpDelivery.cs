@@ -56,10 +56,15 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
             return results;
         }
         var pending = request.Recipients.ToList();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var route in routes)
         {
             foreach (var address in route.Host.Addresses)
             {
+                if (clock.Elapsed > options.AttemptBudget && results.Count > 0)
+                {
+                    return results; // out of time for this attempt: the pending ones wait for the next
+                }
                 var outcome = await TryAddressAsync(route, address, request, pending, tlsFallback: false, cancellationToken).ConfigureAwait(false);
                 foreach (var (rcpt, status) in outcome)
                 {

@@ -205,4 +205,21 @@ public sealed class SmtpDeliveryTests
         Assert.Equal(1, closed.Connections);
         Assert.Single(open.Messages);
     }
+
+    [Fact]
+    public async Task An_attempt_that_has_used_its_time_budget_leaves_the_rest_for_the_next_attempt()
+    {
+        using var f = new DeliveryFixture(o => o.AttemptBudget = TimeSpan.Zero);
+        f.Dns.AddMx("remote.test", 10, "down.remote.test");
+        f.Dns.AddMx("remote.test", 20, "up.remote.test");
+        f.Dns.AddA("down.remote.test", "127.0.0.15");
+        f.Dns.AddA("up.remote.test", "127.0.0.16");
+        await using var up = f.Smtp("127.0.0.16");
+        await using var file = await DeliveryFixture.FileAsync(DeliveryFixture.Message());
+
+        var result = await f.Delivery.DeliverAsync("remote.test", DeliveryFixture.Request(file, "alice@sender.test", "bob@remote.test"));
+
+        Assert.Equal(("4.4.1", RecipientState.Pending), (result["bob@remote.test"].Status, result["bob@remote.test"].State));
+        Assert.Equal(0, up.Connections);
+    }
 }

@@ -161,7 +161,16 @@ public sealed partial class Pop3Session
             return;
         }
         _idle.CancelAfter(_services.Options.IdleTimeout);
-        await _transport.Output.FlushAsync(_idle.Token);
+        var result = await _transport.Output.FlushAsync(_idle.Token);
         _unflushed = false;
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            // The client is gone: stop instead of pushing the rest of a message into the void.
+            throw new ClientGoneException();
+        }
+    }
+
+    private sealed class ClientGoneException : Exception
+    {
     }
 }

@@ -59,7 +59,7 @@ public sealed partial class Pop3Session
         {
             await TryCloseWithAsync(Pop3Reply.Error("Autologout: idle for too long"));
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception e) when (e is ClientGoneException || (e is OperationCanceledException && ct.IsCancellationRequested))
         {
             // The client went away.
         }

@@ -87,7 +87,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         throw new TimeoutException("Azurite did not start.");
     }
 
-    /// <summary>Stops Azurite (SIGKILL-free: it ends on one SIGTERM with telemetry off) and waits for it.</summary>
+    /// <summary>Stops Azurite (one SIGTERM ends it with telemetry off) and waits for it.</summary>
     public async Task StopAsync()
     {
         if (_process is null)
@@ -96,8 +96,22 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            // SIGTERM first: Azurite saves its data on a clean exit (with --location), so a restart finds
+            // what was stored before, as a real storage outage would. SIGKILL only if it hangs.
+            using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString()]) { UseShellExecute = false }))
+            {
+                await term!.WaitForExitAsync();
+            }
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
         }
         _process.Dispose();
         _process = null;

@@ -65,6 +65,28 @@ public sealed record InboundHandoff
     /// <summary>Which listener port took the message: "mx" or "submission".</summary>
     [JsonPropertyName("via")]
     public string Via { get; init; } = "mx";
+
+    /// <summary>
+    /// The message's summary (offsets within the blob), when the listener had the message in memory
+    /// and the hand-off still fits in a queue message: the ingest then needs no blob read.
+    /// </summary>
+    [JsonPropertyName("summary")]
+    public Index.MessageSummary? Summary { get; init; }
+
+    /// <summary>
+    /// Set when the blob is shared with another queue message (a submission to local and remote
+    /// recipients): this hand-off's holder id in the blob holders table, released once filed.
+    /// </summary>
+    [JsonPropertyName("holder")]
+    public string? Holder { get; init; }
+
+    /// <summary>The SPF verdict the listener reached at MAIL FROM (RFC 8601 result name), so the ingest need not ask DNS again.</summary>
+    [JsonPropertyName("spf")]
+    public string? Spf { get; init; }
+
+    /// <summary>True when the listener's checks (DMARC / SPF) say the message belongs in Junk.</summary>
+    [JsonPropertyName("junk")]
+    public bool Junk { get; init; }
 }
 
 public sealed record HandoffRecipient
@@ -79,4 +101,25 @@ public sealed record HandoffRecipient
     /// <summary>RFC 3461 ORCPT, e.g. "rfc822;user@example.com".</summary>
     [JsonPropertyName("orcpt")]
     public string? OriginalRecipient { get; init; }
+
+    /// <summary>
+    /// Local mailboxes the address resolved to when the listener accepted it (aliases fanned out),
+    /// so the ingest needs no directory read. Null: resolve again.
+    /// </summary>
+    [JsonPropertyName("mbx")]
+    public IReadOnlyList<HandoffMailbox>? Mailboxes { get; init; }
+
+    /// <summary>External forwarding targets the address resolved to (with <see cref="Mailboxes"/>).</summary>
+    [JsonPropertyName("fwd")]
+    public IReadOnlyList<string>? Forward { get; init; }
+}
+
+/// <summary>A resolved local mailbox in a hand-off: its index partition and quota (0 = unlimited).</summary>
+public sealed record HandoffMailbox
+{
+    [JsonPropertyName("id")]
+    public required string MailboxId { get; init; }
+
+    [JsonPropertyName("quota")]
+    public long QuotaBytes { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Queues;
@@ -22,11 +23,30 @@ public sealed class MailQueues
         _outbound = storage.Outbound;
     }
 
-    public async Task SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default) =>
+    /// <summary>Largest JSON a queue message takes: 64 KiB after base64 encoding.</summary>
+    public const int MaxMessageJsonBytes = 48 * 1024;
+
+    public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default) =>
         await _inbound.SendMessageAsync(JsonSerializer.Serialize(handoff, Json), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
 
-    public async Task SendOutboundAsync(OutboundRelayMessage message, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
+    public async Task<SendReceipt> SendOutboundAsync(OutboundRelayMessage message, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
         await _outbound.SendMessageAsync(JsonSerializer.Serialize(message, Json), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Takes back a message just sent (a later step of the same acceptance failed). Best effort.</summary>
+    public async Task RecallInboundAsync(SendReceipt receipt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        await _inbound.DeleteMessageAsync(receipt.MessageId, receipt.PopReceipt, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecallOutboundAsync(SendReceipt receipt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        await _outbound.DeleteMessageAsync(receipt.MessageId, receipt.PopReceipt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>UTF-8 size of a hand-off's JSON, to check it against <see cref="MaxMessageJsonBytes"/>.</summary>
+    public static int JsonSize(InboundHandoff handoff) => JsonSerializer.SerializeToUtf8Bytes(handoff, Json).Length;
 
     public static InboundHandoff ParseInbound(string json)
     {

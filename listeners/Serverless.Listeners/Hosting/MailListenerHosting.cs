@@ -9,6 +9,7 @@ using Serverless.Listeners.Imap;
 using Serverless.Listeners.Pop3;
 using Serverless.Listeners.Smtp;
 using Serverless.Mail.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Serverless.Listeners.Hosting;
 
@@ -32,11 +33,22 @@ public static class MailListenerHosting
         builder.Services.AddSingleton(tls);
         builder.Services.AddSingleton<TlsCertificateProvider>();
         builder.Services.AddPop3Listener(builder.Configuration);
+        var smtp = new SmtpOptions();
+        builder.Configuration.GetSection(SmtpOptions.Section).Bind(smtp);
+        builder.Services.AddSingleton(smtp);
+        builder.Services.AddSingleton<RecipientLookup>();
+        builder.Services.AddSingleton<MessageAcceptor>();
+        builder.Services.AddSingleton<SmtpServices>();
+        var trusted = ProxyProtocolMiddleware.ParseNetworks(listener.TrustedProxies);
+        builder.Services.AddSingleton(sp => new ProxyProtocolMiddleware(trusted, sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>()));
+        builder.Services.AddSingleton(sp => new ConnectionLimiter(listener.MaxConnectionsPerIp, sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
         builder.Services.AddHealthChecks();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var certificates = kestrel.ApplicationServices.GetRequiredService<TlsCertificateProvider>();
+            var proxy = kestrel.ApplicationServices.GetRequiredService<ProxyProtocolMiddleware>();
+            var limiter = kestrel.ApplicationServices.GetRequiredService<ConnectionLimiter>();
             var address = IPAddress.Parse(listener.BindAddress);
             foreach (var endpoint in Endpoints(listener.Ports))
             {
@@ -48,6 +60,10 @@ public static class MailListenerHosting
                         connection.Features.Set(endpoint);
                         return next(connection);
                     });
+                    // Order matters: the PROXY header comes before anything else (TLS included), and the
+                    // per-address limit needs the real client address it carries.
+                    options.Use(next => connection => proxy.OnConnectionAsync(connection, next));
+                    options.Use(next => connection => limiter.OnConnectionAsync(connection, next));
                     if (endpoint.Tls == TlsMode.Implicit)
                     {
                         options.UseHttps(new TlsHandshakeCallbackOptions

@@ -1,0 +1,76 @@
+using System.Globalization;
+using Serverless.Protocols.Smtp;
+
+namespace Serverless.Listeners.Smtp.Commands;
+
+/// <summary>
+/// BDAT (RFC 3030 CHUNKING). Every chunk is read in full even when it is refused, so its octets
+/// can never be taken for commands. The message is handed off after the LAST chunk.
+/// </summary>
+public sealed class BdatCommand : ISmtpCommand
+{
+    public async ValueTask<SmtpReply?> ExecuteAsync(SmtpSession session, SmtpCommandLine line, CancellationToken cancellationToken)
+    {
+        var parsed = SmtpCommandParser.ParseBdat(line.Argument);
+        if (!parsed.Ok)
+        {
+            // Without a size the chunk cannot be skipped: the stream is out of step, so close.
+            session.Closing = true;
+            return parsed.Error;
+        }
+        var (size, last) = parsed.Value;
+        var tx = session.Transaction;
+        if (tx is null || tx.Recipients.Count == 0)
+        {
+            if (!await session.ReadChunkAsync(size, null))
+            {
+                session.Closing = true;
+                return null;
+            }
+            return tx is null ? SmtpReply.Of(503, "5.5.1", "Need MAIL and RCPT before BDAT") : SmtpReply.Of(554, "5.5.1", "No valid recipients");
+        }
+        if (tx.ChunkingFailed || (tx.Chunked?.Length ?? 0) + size > session.Options.MaxMessageSize)
+        {
+            if (tx.Chunked is not null)
+            {
+                await tx.Chunked.DisposeAsync();
+                tx.Chunked = null;
+            }
+            tx.ChunkingFailed = true;
+            session.State = SmtpState.Chunking;
+            if (!await session.ReadChunkAsync(size, null))
+            {
+                session.Closing = true;
+                return null;
+            }
+            if (last)
+            {
+                await session.ResetTransactionAsync();
+            }
+            return SmtpReply.Of(552, "5.3.4", "Message size exceeds fixed maximum message size");
+        }
+        if (tx.Chunked is null)
+        {
+            tx.Chunked = session.Services.Acceptor.Begin(session, tx);
+            session.State = SmtpState.Chunking;
+        }
+        var message = tx.Chunked;
+        if (!await session.ReadChunkAsync(size, message))
+        {
+            session.Closing = true;
+            return null;
+        }
+        if (!last)
+        {
+            return SmtpReply.Of(250, "2.0.0", size.ToString(CultureInfo.InvariantCulture) + " octets received");
+        }
+        try
+        {
+            return await session.Services.Acceptor.AcceptAsync(session, tx, message);
+        }
+        finally
+        {
+            await session.ResetTransactionAsync();
+        }
+    }
+}

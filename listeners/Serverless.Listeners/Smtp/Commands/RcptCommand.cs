@@ -1,0 +1,75 @@
+using Serverless.Mail.Accounts;
+using Serverless.Protocols.Smtp;
+
+namespace Serverless.Listeners.Smtp.Commands;
+
+/// <summary>
+/// RCPT TO (RFC 5321 4.1.1.3). The MX takes only addresses that resolve in a hosted domain (mailbox,
+/// alias, catch-all) and never relays; the submission ports also take remote addresses for the
+/// logged-in user, which go to the outbound queue.
+/// </summary>
+public sealed class RcptCommand : ISmtpCommand
+{
+    public SmtpReply OutOfSequence(SmtpSession session) => SmtpReply.Of(503, "5.5.1", "Need MAIL before RCPT");
+
+    public async ValueTask<SmtpReply?> ExecuteAsync(SmtpSession session, SmtpCommandLine line, CancellationToken cancellationToken)
+    {
+        var tx = session.Transaction!;
+        var parsed = SmtpEnvelopeParser.ParseRcptTo(line.Argument);
+        if (!parsed.Ok)
+        {
+            return parsed.Error;
+        }
+        var rcpt = parsed.Value!;
+        if (tx.Recipients.Count >= session.Options.MaxRecipients)
+        {
+            return SmtpReply.Of(452, "4.5.3", "Too many recipients");
+        }
+        var path = rcpt.ForwardPath;
+        if (!path.IsAscii && !tx.MailFrom.SmtpUtf8)
+        {
+            return SmtpReply.Of(553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM");
+        }
+        var text = path.IsBarePostmaster ? "postmaster@" + session.Listener.HostName : path.Address;
+        if (path.IsAddressLiteral)
+        {
+            return SmtpReply.Of(554, "5.7.1", $"Relay access denied for {path}");
+        }
+        if (!MailAddress.TryParse(text, out var address))
+        {
+            return SmtpReply.Of(501, "5.1.3", "Bad recipient address syntax");
+        }
+        if (tx.Recipients.Any(r => r.Address == address.Address || r.Address == path.Address))
+        {
+            return SmtpReply.Of(250, "2.1.5", "Recipient OK"); // a repeated RCPT gets one copy
+        }
+        ResolvedRecipient resolved;
+        try
+        {
+            resolved = await session.Services.Recipients.ResolveAsync(address, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return SmtpReply.Of(451, "4.3.0", "Temporary failure looking up the recipient, try again later");
+        }
+        if (!resolved.Hosted)
+        {
+            if (!session.IsSubmission || session.User is null)
+            {
+                return SmtpReply.Of(554, "5.7.1", $"Relay access denied for {path}");
+            }
+            // Remote local parts are the remote host's business: keep them exactly as given.
+            tx.Recipients.Add(new AcceptedRecipient(rcpt, path.Address, null));
+        }
+        else if (!resolved.Deliverable)
+        {
+            return SmtpReply.Of(550, "5.1.1", $"{path}: no such user here");
+        }
+        else
+        {
+            tx.Recipients.Add(new AcceptedRecipient(rcpt, address.Address, resolved));
+        }
+        session.State = SmtpState.HaveRecipients;
+        return SmtpReply.Of(250, "2.1.5", "Recipient OK");
+    }
+}

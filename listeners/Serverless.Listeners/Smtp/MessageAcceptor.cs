@@ -1,0 +1,224 @@
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+using Serverless.Mail.Delivery;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+using Serverless.Protocols.Smtp;
+
+namespace Serverless.Listeners.Smtp;
+
+/// <summary>
+/// Takes a received message to durable storage and answers for it. The order is the durability
+/// contract: commit the blob, put the hand-off(s) on their queues, and only then 250. If any step
+/// fails the client gets 451 4.3.0 and what was written is taken back (best effort), so a retry by
+/// the client never leaves a second copy queued.
+/// </summary>
+public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, ILogger<MessageAcceptor> logger)
+{
+    /// <summary>Storage steps get their own deadline: a client hanging up after the final dot must not cut a commit in half.</summary>
+    private static readonly TimeSpan StorageDeadline = TimeSpan.FromSeconds(60);
+
+    public IncomingMessage Begin(SmtpSession session, SmtpTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var id = Guid.NewGuid().ToString("N");
+        var receivedAt = DateTimeOffset.UtcNow;
+        return new IncomingMessage(store, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(session, transaction, id, receivedAt));
+    }
+
+    public async Task<SmtpReply> AcceptAsync(SmtpSession session, SmtpTransaction transaction, IncomingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(message);
+        using var deadline = new CancellationTokenSource(StorageDeadline);
+        var ct = deadline.Token;
+
+        MessageSummary? summary = null;
+        SpoolBlobStream? ownSpool = null;
+        var spool = message.Spool;
+        if (message.InMemory is { } body)
+        {
+            // Small message: summarise it now from memory, so the ingest needs no blob read, and store
+            // it with the trace headers in a single Put Blob.
+            var prefix = message.TraceHeaders;
+            summary = await TrySummarizeAsync(body, prefix.Length, ct);
+            ownSpool = spool = store.CreateWriter(message.BlobName);
+            await spool.WriteAsync(prefix, ct);
+            await spool.WriteAsync(body, ct);
+        }
+        try
+        {
+            long size;
+            try
+            {
+                size = await spool!.CommitAsync(cancellationToken: ct);
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(e, message.Id);
+                await DeleteBlobAsync(message.BlobName);
+                return TemporaryFailure;
+            }
+            return await HandOffAsync(session, transaction, message, summary, size, ct);
+        }
+        finally
+        {
+            if (ownSpool is not null)
+            {
+                await ownSpool.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<SmtpReply> HandOffAsync(SmtpSession session, SmtpTransaction transaction, IncomingMessage message, MessageSummary? summary, long size, CancellationToken ct)
+    {
+        var local = transaction.Recipients.Where(r => r.IsLocal).ToList();
+        var remote = transaction.Recipients.Where(r => !r.IsLocal).ToList();
+        var shared = local.Count > 0 && remote.Count > 0;
+        var inboundHolder = shared ? message.Id + "|in" : null;
+        var outboundHolder = shared ? message.Id + "|out" : null;
+        var mail = transaction.MailFrom;
+
+        var inbound = local.Count == 0 ? null : FitToQueue(new InboundHandoff
+        {
+            Id = message.Id,
+            BlobName = message.BlobName,
+            Size = size,
+            MailFrom = mail.ReversePath.Address,
+            Recipients = local.Select(r => new HandoffRecipient
+            {
+                Address = r.Address,
+                Notify = r.Command.Notify,
+                OriginalRecipient = r.Command.OriginalRecipient,
+                Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
+                Forward = r.Local.ExternalTargets,
+            }).ToList(),
+            ReceivedAt = message.ReceivedAt,
+            ClientIp = session.ClientAddressText,
+            Helo = session.Helo,
+            AuthenticatedAs = session.User?.Address,
+            Tls = session.Transport.IsTls,
+            EnvelopeId = mail.EnvelopeId,
+            Ret = mail.Ret,
+            Body = mail.Body,
+            SmtpUtf8 = mail.SmtpUtf8,
+            Via = session.IsSubmission ? "submission" : "mx",
+            Summary = summary,
+            Holder = inboundHolder,
+        });
+        var outbound = remote.Count == 0 ? null : new OutboundRelayMessage
+        {
+            Id = message.Id,
+            BlobName = message.BlobName,
+            Size = size,
+            MailFrom = mail.ReversePath.Address,
+            Recipients = remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Command.Notify, OriginalRecipient = r.Command.OriginalRecipient }).ToList(),
+            TenantId = session.User?.TenantId,
+            AuthenticatedAs = session.User?.Address,
+            SubmittedAt = message.ReceivedAt,
+            EnvelopeId = mail.EnvelopeId,
+            Ret = mail.Ret,
+            Body = mail.Body,
+            SmtpUtf8 = mail.SmtpUtf8,
+            Holder = outboundHolder,
+        };
+
+        SendReceipt? sentOutbound = null;
+        try
+        {
+            if (shared)
+            {
+                await holders.AddAsync(message.BlobName, [inboundHolder!, outboundHolder!], ct);
+            }
+            if (outbound is not null)
+            {
+                sentOutbound = await queues.SendOutboundAsync(outbound, cancellationToken: ct);
+            }
+            if (inbound is not null)
+            {
+                await queues.SendInboundAsync(inbound, ct);
+            }
+        }
+        catch (Exception e)
+        {
+            LogQueueFailed(e, message.Id);
+            if (sentOutbound is not null)
+            {
+                await BestEffortAsync(t => queues.RecallOutboundAsync(sentOutbound, t));
+            }
+            await DeleteBlobAsync(message.BlobName);
+            if (shared)
+            {
+                await BestEffortAsync(t => holders.ReleaseAsync(message.BlobName, inboundHolder, shared: true, t));
+                await BestEffortAsync(t => holders.ReleaseAsync(message.BlobName, outboundHolder, shared: true, t));
+            }
+            return TemporaryFailure;
+        }
+        LogAccepted(message.Id, size, transaction.Recipients.Count);
+        return SmtpReply.Of(250, "2.0.0", $"OK: queued as {message.Id}");
+    }
+
+    private static SmtpReply TemporaryFailure => SmtpReply.Of(451, "4.3.0", "Temporary storage failure, try again later");
+
+    /// <summary>A queue message holds 64 KiB: drop the summary (the ingest then reads the blob), then the resolutions (it resolves again).</summary>
+    private static InboundHandoff FitToQueue(InboundHandoff handoff)
+    {
+        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
+        {
+            return handoff;
+        }
+        handoff = handoff with { Summary = null };
+        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
+        {
+            return handoff;
+        }
+        return handoff with { Recipients = handoff.Recipients.Select(r => r with { Mailboxes = null, Forward = null }).ToList() };
+    }
+
+    private async Task<MessageSummary?> TrySummarizeAsync(ReadOnlyMemory<byte> body, int prefixLength, CancellationToken ct)
+    {
+        try
+        {
+            using var stream = new MemoryStream(body.ToArray(), writable: false);
+            var (summary, _) = await MessageSummaryBuilder.BuildAsync(stream, ct);
+            return MessageSummaryOffsets.Shift(summary, prefixLength);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            LogSummaryFailed(e.Message);
+            return null; // the ingest tries again from the blob
+        }
+    }
+
+    private async Task DeleteBlobAsync(string blobName) => await BestEffortAsync(ct => store.DeleteAsync(blobName, ct));
+
+    private async Task BestEffortAsync(Func<CancellationToken, Task> action)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await action(deadline.Token);
+        }
+        catch (Exception e)
+        {
+            LogCleanupFailed(e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepted message {Id} ({Size} bytes, {Recipients} recipients)")]
+    private partial void LogAccepted(string id, long size, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store message {Id}; answered 451")]
+    private partial void LogStoreFailed(Exception e, string id);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not queue message {Id}; answered 451")]
+    private partial void LogQueueFailed(Exception e, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cleanup after a failed acceptance did not complete (orphan left for upkeep): {Reason}")]
+    private partial void LogCleanupFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not summarise a message in the listener: {Reason}")]
+    private partial void LogSummaryFailed(string reason);
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Security;
+
+namespace Serverless.Listeners.Smtp;
+
+/// <summary>What every SMTP session uses; one instance per process.</summary>
+public sealed class SmtpServices(
+    SmtpOptions options,
+    ListenerOptions listener,
+    RecipientLookup recipients,
+    LoginVerifier logins,
+    MessageAcceptor acceptor,
+    ILogger<SmtpSession> logger)
+{
+    public SmtpOptions Options { get; } = options;
+
+    public ListenerOptions Listener { get; } = listener;
+
+    public RecipientLookup Recipients { get; } = recipients;
+
+    public LoginVerifier Logins { get; } = logins;
+
+    public MessageAcceptor Acceptor { get; } = acceptor;
+
+    public ILogger Logger { get; } = logger;
+}

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Outbound;
@@ -56,6 +57,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailQueues>();
         services.AddOutboundRelay(configuration);
+        services.AddInboundDelivery(configuration);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

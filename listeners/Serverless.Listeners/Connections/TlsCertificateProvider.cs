@@ -49,17 +49,35 @@ public sealed class TlsCertificateProvider
         }
     }
 
+    /// <summary>Serialises creation of the development certificate across listeners of one process.</summary>
+    private static readonly object DevelopmentGate = new();
+
     private X509Certificate2 LoadOrCreateDevelopmentCertificate()
     {
         var path = Path.GetFullPath(_options.DevelopmentCertificatePath);
-        if (File.Exists(path))
+        lock (DevelopmentGate)
         {
-            var existing = X509CertificateLoader.LoadPkcs12FromFile(path, null);
-            if (existing.NotAfter > DateTime.Now.AddDays(7))
+            if (File.Exists(path))
             {
-                return existing;
+                try
+                {
+                    var existing = X509CertificateLoader.LoadPkcs12FromFile(path, null);
+                    if (existing.NotAfter > DateTime.Now.AddDays(7))
+                    {
+                        return existing;
+                    }
+                }
+                catch (CryptographicException e)
+                {
+                    _logger.LogWarning("Development certificate {Path} is unreadable ({Reason}); making a new one", path, e.Message);
+                }
             }
+            return CreateDevelopmentCertificate(path);
         }
+    }
+
+    private X509Certificate2 CreateDevelopmentCertificate(string path)
+    {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={_hostName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
@@ -73,7 +91,10 @@ public sealed class TlsCertificateProvider
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
         var pfx = created.Export(X509ContentType.Pfx);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, pfx);
+        // Write aside and rename, so another process starting at the same time never reads half a file.
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllBytes(temporary, pfx);
+        File.Move(temporary, path, overwrite: true);
         _logger.LogInformation("Generated a self-signed development certificate at {Path}", path);
         return X509CertificateLoader.LoadPkcs12(pfx, null);
     }

@@ -1,6 +1,8 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
+using System.Text;
 using Serverless.Mail.Delivery;
+using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
@@ -14,8 +16,32 @@ namespace Serverless.Listeners.Smtp;
 /// fails the client gets 451 4.3.0 and what was written is taken back (best effort), so a retry by
 /// the client never leaves a second copy queued.
 /// </summary>
-public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, ILogger<MessageAcceptor> logger)
+public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator, ILogger<MessageAcceptor> logger)
 {
+    private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
+
+    /// <summary>Starts SPF for a new MX transaction; never faults (a failed check is a temperror).</summary>
+    public Task<SpfResult> StartSpfCheck(SmtpSession session, SmtpPath reversePath)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(reversePath);
+        var client = session.ClientAddress;
+        var helo = session.Helo;
+        return Task.Run(async () =>
+        {
+            try
+            {
+                using var deadline = new CancellationTokenSource(SpfDeadline);
+                return await authenticator.CheckSpfAsync(client, reversePath.Address, helo, deadline.Token);
+            }
+            catch (Exception e)
+            {
+                LogCheckFailed("SPF", e.Message);
+                return SpfResult.TempError;
+            }
+        });
+    }
+
     /// <summary>Storage steps get their own deadline: a client hanging up after the final dot must not cut a commit in half.</summary>
     private static readonly TimeSpan StorageDeadline = TimeSpan.FromSeconds(60);
 
@@ -38,14 +64,24 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
         MessageSummary? summary = null;
         SpoolBlobStream? ownSpool = null;
         var spool = message.Spool;
+        var spf = transaction.Spf is null ? (SpfResult?)null : await transaction.Spf;
+        AuthenticationVerdict? verdict = null;
         if (message.InMemory is { } body)
         {
-            // Small message: summarise it now from memory, so the ingest needs no blob read, and store
-            // it with the trace headers in a single Put Blob.
-            var prefix = message.TraceHeaders;
-            summary = await TrySummarizeAsync(body, prefix.Length, ct);
+            // Small message: check and summarise it now from memory, so the ingest needs no blob read,
+            // and store it with Authentication-Results and the trace headers in a single Put Blob.
+            var parsed = await TryParseAsync(body, ct);
+            if (parsed is not null && spf is not null)
+            {
+                verdict = await TryAuthenticateAsync(parsed.Value.Message, transaction, session.Helo, spf.Value, ct);
+            }
+            var authResults = verdict is null ? [] : Encoding.UTF8.GetBytes(verdict.Header);
+            var prefixLength = authResults.Length + message.TraceHeaders.Length;
+            summary = parsed is null ? null : MessageSummaryOffsets.Shift(parsed.Value.Summary, prefixLength);
+            parsed?.Message.Dispose();
             ownSpool = spool = store.CreateWriter(message.BlobName);
-            await spool.WriteAsync(prefix, ct);
+            await spool.WriteAsync(authResults, ct);
+            await spool.WriteAsync(message.TraceHeaders, ct);
             await spool.WriteAsync(body, ct);
         }
         try
@@ -53,7 +89,8 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
             long size;
             try
             {
-                size = await spool!.CommitAsync(cancellationToken: ct);
+                var metadata = verdict is null ? null : new Dictionary<string, string> { [InboundAuthentication.MetadataKey] = "1" };
+                size = await spool!.CommitAsync(metadata, ct);
             }
             catch (Exception e)
             {
@@ -61,7 +98,7 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
                 await DeleteBlobAsync(message.BlobName);
                 return TemporaryFailure;
             }
-            return await HandOffAsync(session, transaction, message, summary, size, ct);
+            return await HandOffAsync(session, transaction, message, summary, size, spf, verdict?.Junk ?? false, ct);
         }
         finally
         {
@@ -72,7 +109,8 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
         }
     }
 
-    private async Task<SmtpReply> HandOffAsync(SmtpSession session, SmtpTransaction transaction, IncomingMessage message, MessageSummary? summary, long size, CancellationToken ct)
+    private async Task<SmtpReply> HandOffAsync(SmtpSession session, SmtpTransaction transaction, IncomingMessage message, MessageSummary? summary, long size,
+        SpfResult? spf, bool junk, CancellationToken ct)
     {
         var local = transaction.Recipients.Where(r => r.IsLocal).ToList();
         var remote = transaction.Recipients.Where(r => !r.IsLocal).ToList();
@@ -107,6 +145,8 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
             Via = session.IsSubmission ? "submission" : "mx",
             Summary = summary,
             Holder = inboundHolder,
+            Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
+            Junk = junk,
         });
         var outbound = remote.Count == 0 ? null : new OutboundRelayMessage
         {
@@ -177,18 +217,31 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
         return handoff with { Recipients = handoff.Recipients.Select(r => r with { Mailboxes = null, Forward = null }).ToList() };
     }
 
-    private async Task<MessageSummary?> TrySummarizeAsync(ReadOnlyMemory<byte> body, int prefixLength, CancellationToken ct)
+    private async Task<(MessageSummary Summary, MimeKit.MimeMessage Message)?> TryParseAsync(ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         try
         {
             using var stream = new MemoryStream(body.ToArray(), writable: false);
-            var (summary, _) = await MessageSummaryBuilder.BuildAsync(stream, ct);
-            return MessageSummaryOffsets.Shift(summary, prefixLength);
+            return await MessageSummaryBuilder.BuildAsync(stream, ct);
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
             LogSummaryFailed(e.Message);
             return null; // the ingest tries again from the blob
+        }
+    }
+
+    /// <summary>DKIM and DMARC on the message in memory; null if the checks themselves broke (the ingest then runs them).</summary>
+    private async Task<AuthenticationVerdict?> TryAuthenticateAsync(MimeKit.MimeMessage parsed, SmtpTransaction transaction, string? helo, SpfResult spf, CancellationToken ct)
+    {
+        try
+        {
+            return await authenticator.CheckAsync(parsed, transaction.MailFrom.ReversePath.Address, helo, spf, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCheckFailed("DKIM/DMARC", e.Message);
+            return null;
         }
     }
 
@@ -218,6 +271,9 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cleanup after a failed acceptance did not complete (orphan left for upkeep): {Reason}")]
     private partial void LogCleanupFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Check} check failed in the listener: {Reason}")]
+    private partial void LogCheckFailed(string check, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not summarise a message in the listener: {Reason}")]
     private partial void LogSummaryFailed(string reason);

@@ -108,6 +108,12 @@ public sealed partial class SmtpSession
         {
             LogConnectionEnded(Services.Logger, Transport.ConnectionId, e.Message);
         }
+        catch (Exception e)
+        {
+            // A fault of ours: the client gets a temporary failure and may retry; nothing half-written was acknowledged.
+            LogSessionFailed(Services.Logger, e, Transport.ConnectionId);
+            await TryFinalReplyAsync(SmtpReply.Of(421, "4.3.0", $"{Listener.HostName} Internal error, closing connection"));
+        }
         finally
         {
             if (Transaction?.Chunked is { } pending)
@@ -263,6 +269,9 @@ public sealed partial class SmtpSession
         var line = await ReadLineAsync();
         return line is null ? null : System.Text.Encoding.UTF8.GetString(line.Value.Span);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SMTP {ConnectionId}: session failed")]
+    private static partial void LogSessionFailed(ILogger logger, Exception e, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SMTP {ConnectionId}: connection ended: {Reason}")]
     private static partial void LogConnectionEnded(ILogger logger, string connectionId, string reason);

@@ -1,4 +1,5 @@
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery.Authentication;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp;
@@ -44,4 +45,7 @@ public sealed class SmtpTransaction(MailFromCommand mailFrom)
 
     /// <summary>A BDAT chunk failed (too big): later chunks are read and refused until the LAST one.</summary>
     public bool ChunkingFailed { get; set; }
+
+    /// <summary>The SPF check started at MAIL FROM (MX only); it runs while the client sends RCPT and DATA.</summary>
+    public Task<SpfResult>? Spf { get; set; }
 }

@@ -5,6 +5,7 @@ using Serverless.Mail.Accounts;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
+using Serverless.Testing.Outbound;
 
 namespace Serverless.Listeners.Tests.Smtp;
 
@@ -13,12 +14,16 @@ public sealed class SmtpTestKit : IAsyncDisposable
 {
     public const string Password = "correct horse battery staple";
 
-    private SmtpTestKit(ListenerHost host, MailboxRecord user, MailboxRecord other)
+    private SmtpTestKit(ListenerHost host, TestDnsServer dns, MailboxRecord user, MailboxRecord other)
     {
         Host = host;
+        Dns = dns;
         User = user;
         Other = other;
     }
+
+    /// <summary>The DNS the listener asks (SPF, DKIM, DMARC); unknown names are NXDOMAIN.</summary>
+    public TestDnsServer Dns { get; }
 
     public ListenerHost Host { get; }
 
@@ -30,7 +35,13 @@ public sealed class SmtpTestKit : IAsyncDisposable
 
     public static async Task<SmtpTestKit> StartAsync(IDictionary<string, string?>? settings = null, string? connectionString = null)
     {
-        var host = await ListenerHost.StartAsync(settings, connectionString: connectionString);
+        var dns = new TestDnsServer();
+        var all = new Dictionary<string, string?> { ["Mail:Dns:Servers"] = dns.Setting };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            all[k] = v;
+        }
+        var host = await ListenerHost.StartAsync(all, connectionString: connectionString);
         var directory = host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");
         await directory.AddDomainAsync("acme", "example.com", null);
@@ -41,7 +52,7 @@ public sealed class SmtpTestKit : IAsyncDisposable
         await directory.CreateTenantAsync("globex", "Globex");
         await directory.AddDomainAsync("globex", "globex.example", null);
         await directory.CreateAliasAsync("globex", "globex.example", "grab", ["user@example.com"]);
-        return new SmtpTestKit(host, user, other);
+        return new SmtpTestKit(host, dns, user, other);
     }
 
     /// <summary>Everything on the inbound queue (peeked, not taken).</summary>
@@ -86,5 +97,9 @@ public sealed class SmtpTestKit : IAsyncDisposable
 
     public static string Json(object value) => JsonSerializer.Serialize(value, MailQueues.Json);
 
-    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        Dns.Dispose();
+    }
 }

@@ -33,7 +33,8 @@ public sealed class SmtpWire : IAsyncDisposable
         if (tls)
         {
             var ssl = new SslStream(stream, false, (_, _, _, _) => true);
-            await ssl.AuthenticateAsClientAsync("mail.test");
+            using var handshake = new CancellationTokenSource(Timeout);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "mail.test" }, handshake.Token);
             stream = ssl;
         }
         return new SmtpWire(client, stream);
@@ -84,7 +85,8 @@ public sealed class SmtpWire : IAsyncDisposable
     public async Task StartTlsAsync()
     {
         var ssl = new SslStream(_stream, false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync("mail.test");
+        using var handshake = new CancellationTokenSource(Timeout);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "mail.test" }, handshake.Token);
         _stream = ssl;
         _start = _end = 0;
     }

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Mail.Delivery.Authentication;
+using Serverless.Mail.Outbound;
+
+namespace Serverless.Mail.Delivery;
+
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>The inbound pipeline and the sender checks (SPF, DKIM, DMARC). Called by AddServerlessMail.</summary>
+    public static IServiceCollection AddInboundDelivery(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(_ => DeliveryOptions.Bind(configuration));
+        services.TryAddSingleton(_ => new MailDns(configuration));
+        services.TryAddSingleton(sp => new DnsAnswers(sp.GetRequiredService<MailDns>().Client));
+        services.TryAddSingleton<SpfEvaluator>();
+        services.TryAddSingleton<DkimChecker>();
+        services.TryAddSingleton<DmarcEvaluator>();
+        services.TryAddSingleton<MessageAuthenticator>();
+        services.TryAddSingleton<InboundAuthentication>();
+        services.TryAddSingleton<InboundBounces>();
+        services.TryAddSingleton<InboundIngest>();
+        return services;
+    }
+}

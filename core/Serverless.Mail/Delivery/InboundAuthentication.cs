@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using MimeKit;
+using Serverless.Mail.Delivery.Authentication;
+using Serverless.Mail.Index;
+using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Delivery;
+
+/// <summary>A message read from its blob by the ingest.</summary>
+public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk);
+
+/// <summary>
+/// The ingest's side of the sender checks, for messages the listener did not have in memory (over
+/// 1 MiB): it reads the blob once, summarises it, runs DKIM and DMARC (SPF came with the hand-off),
+/// and puts the Authentication-Results header in front of the stored message without copying it:
+/// the header is staged as one more block and the block list is committed again with that block
+/// first. Blob metadata <c>authres=1</c> records that it was done, so a redelivered hand-off does not
+/// add a second header; the commit is conditional on the ETag read, so two ingests cannot both add one.
+/// </summary>
+public sealed class InboundAuthentication(MailStorage storage, MessageAuthenticator authenticator)
+{
+    public const string MetadataKey = "authres";
+
+    /// <summary>Block id of the prepended header: same length as <see cref="Messages.SpoolBlobStream"/>'s ids, never one of them.</summary>
+    private static readonly string HeaderBlockId = Convert.ToBase64String([0xFF, 0xFF, 0xFF, 0xFF, 0x61, 0x72, 0x00, 0x00]);
+
+    /// <summary>Null when the blob does not exist.</summary>
+    public async Task<InboundRead?> ReadAndCheckAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        var blob = storage.Messages.GetBlockBlobClient(handoff.BlobName);
+        Response<BlobDownloadStreamingResult> download;
+        try
+        {
+            download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+        MessageSummary summary;
+        MimeMessage message;
+        await using (var content = download.Value.Content)
+        {
+            (summary, message) = await MessageSummaryBuilder.BuildAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+        var details = download.Value.Details;
+        var size = details.ContentLength;
+        var checkedBefore = details.Metadata.ContainsKey(MetadataKey);
+        if (handoff.Via != "mx" || checkedBefore)
+        {
+            return new InboundRead(summary, message, size, handoff.Junk);
+        }
+
+        var spf = handoff.Spf is not null
+            ? AuthenticationResultsHeader.ParseSpf(handoff.Spf)
+            : await authenticator.CheckSpfAsync(IPAddress.TryParse(handoff.ClientIp, out var ip) ? ip : null, handoff.MailFrom, handoff.Helo, cancellationToken).ConfigureAwait(false);
+        var verdict = await authenticator.CheckAsync(message, handoff.MailFrom, handoff.Helo, spf, cancellationToken).ConfigureAwait(false);
+        var header = Encoding.UTF8.GetBytes(verdict.Header);
+        if (await PrependAsync(blob, header, details.ETag, cancellationToken).ConfigureAwait(false))
+        {
+            summary = MessageSummaryOffsets.Shift(summary, header.Length);
+            size += header.Length;
+        }
+        return new InboundRead(summary, message, size, handoff.Junk || verdict.Junk);
+    }
+
+    /// <summary>Stages the header as a block and commits it in front of the existing blocks (2 requests + 1 to read the list).</summary>
+    private static async Task<bool> PrependAsync(BlockBlobClient blob, byte[] header, ETag etag, CancellationToken cancellationToken)
+    {
+        var list = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var blocks = list.Value.CommittedBlocks.Select(b => b.Name).ToList();
+        if (blocks.Count == 0)
+        {
+            return false; // written with one Put Blob: the listener checked it already, or it is too small to matter
+        }
+        using (var ms = new MemoryStream(header, writable: false))
+        {
+            await blob.StageBlockAsync(HeaderBlockId, ms, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        await blob.CommitBlockListAsync([HeaderBlockId, .. blocks], new CommitBlockListOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },
+            Metadata = new Dictionary<string, string> { [MetadataKey] = "1" },
+            Conditions = new BlobRequestConditions { IfMatch = etag },
+        }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,256 @@
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+
+namespace Serverless.Mail.Delivery;
+
+/// <summary>What one ingest did (for logs and tests).</summary>
+public sealed record IngestResult(int Filed, int Duplicates, int Failed, int Forwarded);
+
+/// <summary>
+/// The inbound pipeline behind the <c>inbound</c> queue: one call per hand-off. It works out each
+/// recipient's mailboxes (from the listener's resolution in the hand-off, or from the directory),
+/// files one copy per distinct mailbox into INBOX (or Junk) with <see cref="MailboxIndex.AppendAsync"/>,
+/// passes external forwarding targets to the outbound queue, and returns a DSN for what could not be
+/// filed (over quota, mailbox gone). Every step is idempotent — appends by dedupe key
+/// <c>{hand-off id}|{mailbox id}</c>, holders by fixed ids, queue messages by fixed ids — so a
+/// redelivered hand-off files nothing twice. A blob shared by several copies is reference-counted
+/// with <see cref="BlobHolders"/>; holder ids are <c>{hand-off id}|{mailbox id}</c> and <c>{hand-off id}|fwd</c>.
+/// </summary>
+public sealed partial class InboundIngest(
+    MessageStore store,
+    MailboxIndex index,
+    BlobHolders holders,
+    RecipientResolver resolver,
+    MailQueues queues,
+    InboundBounces bounces,
+    InboundAuthentication authentication,
+    DeliveryOptions options,
+    TimeProvider time,
+    ILogger<InboundIngest> logger)
+{
+    public Task<IngestResult> IngestAsync(string queueMessage, CancellationToken cancellationToken = default) =>
+        IngestAsync(MailQueues.ParseInbound(queueMessage), cancellationToken);
+
+    public async Task<IngestResult> IngestAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        var failures = new List<(HandoffRecipient Recipient, string Status, string Diagnostic)>();
+        var (targets, external, tenant) = await ResolveAsync(handoff, failures, cancellationToken).ConfigureAwait(false);
+
+        // The summary comes with the hand-off for ordinary messages; otherwise read the blob once.
+        var summary = handoff.Summary;
+        var junk = handoff.Junk;
+        var size = handoff.Size;
+        MimeMessage? parsed = null;
+        try
+        {
+            if (summary is null && (targets.Count > 0 || failures.Count > 0))
+            {
+                var read = await authentication.ReadAndCheckAsync(handoff, cancellationToken).ConfigureAwait(false);
+                if (read is null)
+                {
+                    LogBlobMissing(handoff.Id, handoff.BlobName);
+                    return new IngestResult(0, 0, 0, 0); // filed and expunged before, or lost: nothing left to do
+                }
+                (summary, parsed, size, junk) = (read.Summary, read.Message, read.Size, read.Junk);
+            }
+
+            var copies = targets.Count + (external.Count > 0 ? 1 : 0);
+            var shared = handoff.Holder is not null || copies > 1;
+            if (shared && copies > 0)
+            {
+                var ids = targets.Select(t => HolderId(handoff, t.Mailbox.MailboxId)).ToList();
+                if (external.Count > 0)
+                {
+                    ids.Add(handoff.Id + "|fwd");
+                }
+                await holders.AddAsync(handoff.BlobName, ids, cancellationToken).ConfigureAwait(false);
+            }
+
+            var folder = junk ? SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id : SpecialUse.InboxId;
+            var outcomes = await Task.WhenAll(targets.Select(t => AppendAsync(handoff, t.Mailbox, folder, shared, summary, size, cancellationToken))).ConfigureAwait(false);
+            var filed = 0;
+            var duplicates = 0;
+            for (var i = 0; i < targets.Count; i++)
+            {
+                switch (outcomes[i].Outcome)
+                {
+                    case AppendOutcome.Appended:
+                        filed++;
+                        break;
+                    case AppendOutcome.Duplicate:
+                        duplicates++;
+                        break;
+                    case AppendOutcome.OverQuota:
+                        failures.Add((targets[i].Recipient, "5.2.2", "smtp; 552 5.2.2 Mailbox full"));
+                        await ReleaseCopyAsync(handoff, targets[i].Mailbox, shared, cancellationToken).ConfigureAwait(false);
+                        break;
+                    default:
+                        failures.Add((targets[i].Recipient, "5.1.1", "smtp; 550 5.1.1 Mailbox does not exist"));
+                        await ReleaseCopyAsync(handoff, targets[i].Mailbox, shared, cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+
+            if (external.Count > 0)
+            {
+                await queues.SendOutboundAsync(new OutboundRelayMessage
+                {
+                    Id = handoff.Id + ".fwd",
+                    BlobName = handoff.BlobName,
+                    Size = size,
+                    MailFrom = handoff.MailFrom,
+                    Recipients = external,
+                    TenantId = tenant,
+                    SubmittedAt = handoff.ReceivedAt,
+                    EnvelopeId = handoff.EnvelopeId,
+                    Ret = handoff.Ret,
+                    Body = handoff.Body,
+                    SmtpUtf8 = handoff.SmtpUtf8,
+                    Holder = shared ? handoff.Id + "|fwd" : null,
+                }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            if (failures.Count > 0)
+            {
+                if (parsed is null && handoff.MailFrom.Length > 0)
+                {
+                    parsed = await TryParseAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
+                }
+                await bounces.SendAsync(handoff, failures, parsed, options.HostName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
+
+            // The hand-off's own hold on a shared blob ends here; an unshared blob nobody took is deleted.
+            if (handoff.Holder is not null)
+            {
+                await holders.ReleaseAsync(handoff.BlobName, handoff.Holder, shared: true, cancellationToken).ConfigureAwait(false);
+            }
+            else if (copies == 0 || (!shared && filed + duplicates == 0 && external.Count == 0))
+            {
+                await store.DeleteAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
+            }
+            LogIngested(handoff.Id, filed, duplicates, failures.Count, external.Count);
+            return new IngestResult(filed, duplicates, failures.Count, external.Count);
+        }
+        finally
+        {
+            parsed?.Dispose();
+        }
+    }
+
+    private async Task<(List<(HandoffRecipient Recipient, HandoffMailbox Mailbox)> Targets, List<HandoffRecipient> External, string? Tenant)> ResolveAsync(
+        InboundHandoff handoff, List<(HandoffRecipient, string, string)> failures, CancellationToken cancellationToken)
+    {
+        var targets = new List<(HandoffRecipient, HandoffMailbox)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var external = new List<HandoffRecipient>();
+        string? tenant = null;
+        foreach (var rcpt in handoff.Recipients)
+        {
+            IReadOnlyList<HandoffMailbox> mailboxes;
+            IReadOnlyList<string> forward;
+            if (rcpt.Mailboxes is not null)
+            {
+                mailboxes = rcpt.Mailboxes;
+                forward = rcpt.Forward ?? [];
+            }
+            else
+            {
+                if (!MailAddress.TryParse(rcpt.Address, out var address))
+                {
+                    failures.Add((rcpt, "5.1.3", "smtp; 501 5.1.3 Bad recipient address syntax"));
+                    continue;
+                }
+                var resolved = await resolver.ResolveAsync(address, cancellationToken).ConfigureAwait(false);
+                mailboxes = resolved.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList();
+                forward = resolved.ExternalTargets;
+                tenant ??= resolved.TenantId;
+            }
+            if (mailboxes.Count == 0 && forward.Count == 0)
+            {
+                failures.Add((rcpt, "5.1.1", "smtp; 550 5.1.1 Mailbox does not exist"));
+                continue;
+            }
+            foreach (var m in mailboxes)
+            {
+                if (seen.Add(m.MailboxId))
+                {
+                    targets.Add((rcpt, m)); // one copy per mailbox, however many recipients lead to it
+                }
+            }
+            foreach (var f in forward)
+            {
+                if (!external.Any(e => string.Equals(e.Address, f, StringComparison.OrdinalIgnoreCase)))
+                {
+                    external.Add(new HandoffRecipient { Address = f, Notify = rcpt.Notify });
+                }
+            }
+            if (forward.Count > 0 && tenant is null && MailAddress.TryParse(rcpt.Address, out var forwarded))
+            {
+                tenant = (await resolver.GetHostedDomainAsync(forwarded.Domain, cancellationToken).ConfigureAwait(false))?.TenantId;
+            }
+        }
+        return (targets, external, tenant);
+    }
+
+    private async Task<AppendResult> AppendAsync(InboundHandoff handoff, HandoffMailbox mailbox, int folderId, bool shared, MessageSummary? summary, long size,
+        CancellationToken cancellationToken)
+    {
+        var message = new NewMessage
+        {
+            BlobName = handoff.BlobName,
+            SharedBlob = shared,
+            HolderId = shared ? HolderId(handoff, mailbox.MailboxId) : null,
+            Size = size,
+            InternalDate = handoff.ReceivedAt,
+            Summary = summary,
+            DedupeKey = handoff.Id + "|" + mailbox.MailboxId,
+            QuotaBytes = mailbox.QuotaBytes > 0 ? mailbox.QuotaBytes : null,
+        };
+        var result = await index.AppendAsync(mailbox.MailboxId, folderId, message, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == AppendOutcome.NoSuchFolder && folderId != SpecialUse.InboxId)
+        {
+            // Junk was deleted by the user: INBOX it is.
+            result = await index.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, message, cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>A copy that could not be filed gives up its hold on a shared blob.</summary>
+    private async Task ReleaseCopyAsync(InboundHandoff handoff, HandoffMailbox mailbox, bool shared, CancellationToken cancellationToken)
+    {
+        if (shared)
+        {
+            await holders.ReleaseAsync(handoff.BlobName, HolderId(handoff, mailbox.MailboxId), shared: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MimeMessage?> TryParseAsync(string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await store.OpenReadAsync(blobName, cancellationToken).ConfigureAwait(false);
+            return await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public static string HolderId(InboundHandoff handoff, string mailboxId)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        return handoff.Id + "|" + mailboxId;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hand-off {Id}: {Filed} filed, {Duplicates} already filed, {Failed} failed, {Forwarded} forwarded")]
+    private partial void LogIngested(string id, int filed, int duplicates, int failed, int forwarded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: blob {Blob} is gone; nothing to file")]
+    private partial void LogBlobMissing(string id, string blob);
+}

@@ -1,0 +1,215 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.DevHost;
+using Serverless.Functions.Queues;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
+using Serverless.Testing;
+using Serverless.Testing.Outbound;
+using Xunit;
+
+namespace Serverless.Functions.Tests.Ingest;
+
+/// <summary>
+/// The local stack in one process (dev host: listeners + queue-triggered functions): mail sent to
+/// the MX port is filed by the ingest function into the recipient's index.
+/// </summary>
+public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly TestDnsServer _dns = new();
+    private WebApplication _app = null!;
+    private int _mxPort;
+    private MailboxRecord _user = null!;
+    private MailboxRecord _other = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = await TestStorage.SettingsAsync();
+        settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        {
+            settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
+        }
+        _mxPort = int.Parse(settings["Mail:Listeners:Ports:Smtp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        settings["Mail:Listeners:HostName"] = "mail.test";
+        settings["Mail:Dns:Servers"] = _dns.Setting;
+        settings["Mail:DevHost:RunTimers"] = "false";
+        settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
+        _app = DevHostApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
+        await _app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
+        await _app.StartAsync();
+        var directory = _app.Services.GetRequiredService<MailDirectory>();
+        await directory.CreateTenantAsync("acme", "Acme");
+        await directory.AddDomainAsync("acme", "example.com", null);
+        _user = await directory.CreateMailboxAsync("acme", MailAddress.Parse("user@example.com"), "pw-user-1234", null, 0);
+        _other = await directory.CreateMailboxAsync("acme", MailAddress.Parse("other@example.com"), "pw-other-1234", null, 0);
+        await directory.CreateAliasAsync("acme", "example.com", "team", ["user@example.com", "other@example.com"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _dns.Dispose();
+    }
+
+    [Fact]
+    public async Task Mail_sent_to_the_mx_port_is_filed_with_a_byte_identical_body()
+    {
+        var body = "From: sender@remote.example\r\nTo: user@example.com\r\nSubject: end to end\r\n\r\nfirst line\r\n.leading dot\r\nÜmlaut\r\n";
+        await SendAsync("user@example.com", body);
+        var filed = await WaitForMessagesAsync(_user, 1);
+        var message = Assert.Single(filed);
+        Assert.Equal("end to end", message.Summary!.Envelope.Subject);
+        var blob = await BlobAsync(message.BlobName);
+        Assert.Equal(message.Size, blob.Length);
+        Assert.EndsWith(body, Encoding.UTF8.GetString(blob), StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mail.test;", Encoding.UTF8.GetString(blob), StringComparison.Ordinal);
+        // The summary's offsets address the stored bytes.
+        Assert.Equal("first line\r\n.leading dot\r\nÜmlaut\r\n", Encoding.UTF8.GetString(blob[(int)message.Summary.Body.BodyOffset..(int)message.Summary.Body.EndOffset]));
+    }
+
+    [Fact]
+    public async Task An_alias_with_two_targets_delivers_one_copy_to_each()
+    {
+        await SendAsync("team@example.com", "Subject: for the team\r\n\r\nhi all\r\n");
+        var mine = Assert.Single(await WaitForMessagesAsync(_user, 1));
+        var theirs = Assert.Single(await WaitForMessagesAsync(_other, 1));
+        Assert.Equal(mine.BlobName, theirs.BlobName);
+        Assert.True(mine.SharedBlob);
+    }
+
+    [Fact]
+    public async Task A_hand_off_processed_twice_yields_one_message()
+    {
+        var store = _app.Services.GetRequiredService<MessageStore>();
+        var raw = Encoding.UTF8.GetBytes("Subject: twice\r\n\r\nbody\r\n");
+        var blob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await using (var writer = store.CreateWriter(blob))
+        {
+            await writer.WriteAsync(raw);
+            await writer.CommitAsync();
+        }
+        var json = System.Text.Json.JsonSerializer.Serialize(new InboundHandoff
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            BlobName = blob,
+            Size = raw.Length,
+            MailFrom = "sender@remote.example",
+            Recipients = [new HandoffRecipient { Address = "other@example.com" }],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Via = "submission",
+        }, MailQueues.Json);
+        var function = new InboundIngestFunction(_app.Services.GetRequiredService<InboundIngest>());
+        await function.Run(json, CancellationToken.None);
+        await function.Run(json, CancellationToken.None);
+        Assert.Single(await WaitForMessagesAsync(_other, 1));
+        await Task.Delay(200);
+        Assert.Single(await MessagesAsync(_other));
+    }
+
+    [Fact]
+    public async Task Storage_transactions_per_message_stay_low_under_load()
+    {
+        await SendAsync("user@example.com", "Subject: warm-up\r\n\r\nx\r\n");
+        await WaitForMessagesAsync(_user, 1);
+        var meter = _app.Services.GetRequiredService<StorageRequestMeter>();
+        var before = meter.Snapshot();
+        const int connections = 4;
+        const int perConnection = 10;
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < perConnection; i++)
+            {
+                await SendAsync("user@example.com", $"Subject: load {c}-{i}\r\n\r\nbody\r\n");
+            }
+        })));
+        await WaitForMessagesAsync(_user, 1 + (connections * perConnection));
+        var storage = _app.Services.GetRequiredService<MailStorage>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var after = meter.Snapshot();
+        var delta = after.ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key)).Where(kv => kv.Value > 0).ToList();
+        var total = delta.Sum(kv => kv.Value);
+        var perMessage = (double)total / (connections * perConnection);
+        foreach (var (key, n) in delta.OrderBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2))
+        {
+            output.WriteLine($"{key.Item1} {key.Item2}: {n}");
+        }
+        output.WriteLine($"total {total} requests for {connections * perConnection} messages = {perMessage:0.00} per message (idle polls of every queue included)");
+        Assert.True(perMessage <= 5, $"{perMessage:0.00} storage requests per message");
+    }
+
+    private async Task SendAsync(string rcpt, string body)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", _mxPort);
+        await using var stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        async Task<string> Reply()
+        {
+            string line;
+            do
+            {
+                line = await reader.ReadLineAsync() ?? throw new EndOfStreamException();
+            }
+            while (line.Length > 3 && line[3] == '-');
+            return line;
+        }
+        async Task<string> Command(string text)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text + "\r\n"));
+            return await Reply();
+        }
+        Assert.StartsWith("220", await Reply(), StringComparison.Ordinal);
+        Assert.StartsWith("250", await Command("EHLO client.test"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await Command("MAIL FROM:<sender@remote.example> BODY=8BITMIME"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await Command("RCPT TO:<" + rcpt + ">"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await Command("DATA"), StringComparison.Ordinal);
+        var stuffed = body.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
+        Assert.StartsWith("250", await Command(stuffed + "."), StringComparison.Ordinal);
+        await Command("QUIT");
+    }
+
+    private async Task<List<IndexedMessage>> WaitForMessagesAsync(MailboxRecord mailbox, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var list = await MessagesAsync(mailbox);
+            if (list.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return list;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<List<IndexedMessage>> MessagesAsync(MailboxRecord mailbox)
+    {
+        var list = new List<IndexedMessage>();
+        await foreach (var m in _app.Services.GetRequiredService<MailboxIndex>().ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId))
+        {
+            list.Add(m);
+        }
+        return list;
+    }
+
+    private async Task<byte[]> BlobAsync(string name)
+    {
+        await using var s = await _app.Services.GetRequiredService<MessageStore>().OpenReadAsync(name);
+        using var copy = new MemoryStream();
+        await s.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+}

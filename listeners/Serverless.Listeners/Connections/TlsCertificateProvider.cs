@@ -6,25 +6,34 @@ using Serverless.Listeners.Hosting;
 namespace Serverless.Listeners.Connections;
 
 /// <summary>
-/// The listeners' TLS certificate: a PFX from configuration (reloaded when the file changes, so a
-/// renewed certificate from Key Vault takes effect without a restart), or a self-signed development
-/// certificate generated on the first local run.
+/// The listeners' TLS certificate, chosen per handshake so a renewal takes effect without a restart:
+/// a certificate from Key Vault (<see cref="ITlsCertificateSource"/>, fetched again every
+/// <c>Mail:Tls:RefreshInterval</c> by <see cref="TlsCertificateRefresher"/>), else a PFX file (reloaded
+/// when it changes on disk, e.g. a mounted secret), else a self-signed development certificate
+/// generated on the first local run. A certificate that fails to load never replaces a working one.
 /// </summary>
 public sealed class TlsCertificateProvider
 {
     private readonly TlsOptions _options;
     private readonly string _hostName;
     private readonly ILogger<TlsCertificateProvider> _logger;
+    private readonly ITlsCertificateSource? _source;
     private readonly object _gate = new();
     private X509Certificate2? _current;
+    private X509Certificate2? _fromSource;
     private DateTime _loadedWriteTime;
 
-    public TlsCertificateProvider(TlsOptions options, ListenerOptions listener, ILogger<TlsCertificateProvider> logger)
+    public TlsCertificateProvider(TlsOptions options, ListenerOptions listener, ILogger<TlsCertificateProvider> logger, ITlsCertificateSource? source = null)
     {
+        ArgumentNullException.ThrowIfNull(listener);
         _options = options;
         _hostName = listener.HostName;
         _logger = logger;
+        _source = source;
     }
+
+    /// <summary>True when the certificate comes from a source that must be refreshed periodically.</summary>
+    public bool HasSource => _source is not null;
 
     public X509Certificate2 Current
     {
@@ -32,21 +41,54 @@ public sealed class TlsCertificateProvider
         {
             lock (_gate)
             {
+                if (_fromSource is not null)
+                {
+                    return _fromSource;
+                }
                 var path = _options.CertificatePath;
                 if (!string.IsNullOrEmpty(path))
                 {
                     var written = File.GetLastWriteTimeUtc(path);
                     if (_current is null || written != _loadedWriteTime)
                     {
-                        _current = X509CertificateLoader.LoadPkcs12FromFile(path, _options.CertificatePassword);
-                        _loadedWriteTime = written;
-                        _logger.LogInformation("Loaded TLS certificate {Subject} (expires {NotAfter:u})", _current.Subject, _current.NotAfter);
+                        try
+                        {
+                            _current = X509CertificateLoader.LoadPkcs12FromFile(path, _options.CertificatePassword);
+                            _loadedWriteTime = written;
+                            _logger.LogInformation("Loaded TLS certificate {Subject} (expires {NotAfter:u})", _current.Subject, _current.NotAfter);
+                        }
+                        catch (CryptographicException e) when (_current is not null)
+                        {
+                            // Caught mid-rewrite: keep serving the previous certificate and try again next handshake.
+                            _logger.LogWarning("TLS certificate {Path} could not be loaded yet: {Reason}", path, e.Message);
+                        }
                     }
-                    return _current;
+                    return _current!;
                 }
+                // Until the first fetch from the source succeeds, a self-signed certificate keeps TLS working.
                 return _current ??= LoadOrCreateDevelopmentCertificate();
             }
         }
+    }
+
+    /// <summary>Fetches the certificate from its source again (no-op without one). Throws if the fetch fails; the old certificate stays.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (_source is null)
+        {
+            return;
+        }
+        var certificate = await _source.LoadAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (_fromSource?.Thumbprint == certificate.Thumbprint)
+            {
+                certificate.Dispose();
+                return;
+            }
+            _fromSource = certificate;
+        }
+        _logger.LogInformation("Serving TLS certificate {Subject} from {Source} (expires {NotAfter:u})", certificate.Subject, _source.Description, certificate.NotAfter);
     }
 
     /// <summary>Serialises creation of the development certificate across listeners of one process.</summary>

@@ -31,7 +31,14 @@ public static class MailListenerHosting
         builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
-        builder.Services.AddSingleton<TlsCertificateProvider>();
+        var vault = builder.Configuration["Mail:KeyVault:Uri"];
+        if (!string.IsNullOrWhiteSpace(vault) && !string.IsNullOrWhiteSpace(tls.KeyVaultCertificateName))
+        {
+            var clientId = builder.Configuration["Mail:KeyVault:ClientId"] ?? builder.Configuration["Mail:Storage:ClientId"];
+            builder.Services.AddSingleton<ITlsCertificateSource>(KeyVaultCertificateSource.Create(vault, tls.KeyVaultCertificateName, clientId));
+        }
+        builder.Services.AddSingleton(sp => new TlsCertificateProvider(tls, listener, sp.GetRequiredService<ILogger<TlsCertificateProvider>>(), sp.GetService<ITlsCertificateSource>()));
+        builder.Services.AddHostedService<TlsCertificateRefresher>();
         builder.Services.AddPop3Listener(builder.Configuration);
         var smtp = new SmtpOptions();
         builder.Configuration.GetSection(SmtpOptions.Section).Bind(smtp);

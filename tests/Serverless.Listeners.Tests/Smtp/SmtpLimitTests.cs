@@ -92,6 +92,16 @@ public sealed class SmtpLimitTests
         Assert.Equal(250, (await again.CommandAsync("NOOP")).Code);
     }
 
+    private static (int, string) Code(SmtpWireReply reply) => (reply.Code, reply.Enhanced);
+}
+
+/// <summary>Runs alone (no other test allocating in this process), so the heap it watches is the listener's.</summary>
+[CollectionDefinition(nameof(MemoryMeasurement), DisableParallelization = true)]
+public sealed class MemoryMeasurement;
+
+[Collection(nameof(MemoryMeasurement))]
+public sealed class SmtpLargeMessageTests
+{
     [Fact]
     public async Task A_30_MiB_message_streams_through_with_bounded_memory()
     {
@@ -147,6 +157,4 @@ public sealed class SmtpLimitTests
         Assert.Equal(handoff.Size, blob.Length);
         Assert.Equal(hash.GetHashAndReset(), SHA256.HashData(blob.AsSpan((int)(blob.Length - sent))));
     }
-
-    private static (int, string) Code(SmtpWireReply reply) => (reply.Code, reply.Enhanced);
 }

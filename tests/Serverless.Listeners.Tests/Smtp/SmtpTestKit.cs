@@ -35,7 +35,32 @@ public sealed class SmtpTestKit : IAsyncDisposable
 
     public static async Task<SmtpTestKit> StartAsync(IDictionary<string, string?>? settings = null, string? connectionString = null)
     {
-        var dns = new TestDnsServer();
+        // Ports are picked free and bound a moment later: another test may take one in between, so try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            TestDnsServer? dns = null;
+            try
+            {
+                dns = new TestDnsServer();
+                return await StartOnceAsync(dns, settings, connectionString);
+            }
+            catch (Exception e) when (attempt < 5 && (e is System.Net.Sockets.SocketException
+                || e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException))
+            {
+                try
+                {
+                    dns?.Dispose();
+                }
+                catch (AggregateException)
+                {
+                    // a server stopped right after it started may complain; it is gone either way
+                }
+            }
+        }
+    }
+
+    private static async Task<SmtpTestKit> StartOnceAsync(TestDnsServer dns, IDictionary<string, string?>? settings, string? connectionString)
+    {
         var all = new Dictionary<string, string?> { ["Mail:Dns:Servers"] = dns.Setting };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

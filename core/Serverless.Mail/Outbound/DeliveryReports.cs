@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
@@ -18,7 +19,8 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
 {
     private const int InboxFolderId = 1;
 
-    public async Task SendAsync(ReportKind kind, OutboundMessageRecord message, IReadOnlyList<OutboundRecipientRecord> recipients, OutboundMessageFile original,
+    /// <summary>Reports <paramref name="recipients"/> with <paramref name="kind"/> (Failed, Delayed or Relayed), built by the shared RFC 3464 builder.</summary>
+    public async Task SendAsync(DsnAction kind, OutboundMessageRecord message, IReadOnlyList<OutboundRecipientRecord> recipients, OutboundMessageFile original,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -29,7 +31,24 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
         }
         var now = time.GetUtcNow();
         var full = string.Equals(message.Ret, "FULL", StringComparison.OrdinalIgnoreCase) && original.Size <= options.DsnFullMessageLimit;
-        using var report = DeliveryReport.Build(kind, message, recipients, original.Message, full, options.HeloName, now, message.SubmittedAt + options.MaxLifetime);
+        using var report = DeliveryStatusReport.Build(new DsnMessage
+        {
+            MailFrom = message.MailFrom,
+            ReportingMta = options.HeloName,
+            EnvelopeId = message.EnvelopeId,
+            ArrivalDate = message.SubmittedAt,
+            ReturnFull = full,
+        }, recipients.Select(r => new DsnRecipient
+        {
+            FinalRecipient = r.Address,
+            OriginalRecipient = r.OriginalRecipient,
+            Action = kind,
+            Status = r.Status ?? (kind == DsnAction.Failed ? "5.0.0" : kind == DsnAction.Delayed ? "4.0.0" : "2.0.0"),
+            Diagnostic = r.Diagnostic,
+            RemoteMta = r.RemoteMta,
+            LastAttempt = r.UpdatedAt,
+            WillRetryUntil = kind == DsnAction.Delayed ? message.SubmittedAt + options.MaxLifetime : null,
+        }).ToList(), original.Message, now);
         // Bounded: the report holds the original only up to DsnFullMessageLimit, otherwise its headers.
         using var bytes = new MemoryStream();
         var format = FormatOptions.Default.Clone();
@@ -94,5 +113,5 @@ public sealed partial class DeliveryReports(MessageStore store, MailDirectory di
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} report for outbound message {Id} was not filed: {Outcome}")]
-    private partial void LogNotFiled(ReportKind kind, string id, AppendOutcome outcome);
+    private partial void LogNotFiled(DsnAction kind, string id, AppendOutcome outcome);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
 
@@ -224,7 +225,7 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             if (warn.Count > 0)
             {
                 await using var original = file is null ? await LoadAsync(record, cancellationToken).ConfigureAwait(false) : null;
-                await reports.SendAsync(ReportKind.Delayed, record, warn, file ?? original!, cancellationToken).ConfigureAwait(false);
+                await reports.SendAsync(DsnAction.Delayed, record, warn, file ?? original!, cancellationToken).ConfigureAwait(false);
             }
             next = next with { DelayWarned = true };
         }
@@ -247,11 +248,11 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             await using var original = file is null ? await LoadAsync(record, cancellationToken).ConfigureAwait(false) : null;
             if (failed.Count > 0)
             {
-                await reports.SendAsync(ReportKind.Failed, record, failed, file ?? original!, cancellationToken).ConfigureAwait(false);
+                await reports.SendAsync(DsnAction.Failed, record, failed, file ?? original!, cancellationToken).ConfigureAwait(false);
             }
             if (delivered.Count > 0)
             {
-                await reports.SendAsync(ReportKind.Delivered, record, delivered, file ?? original!, cancellationToken).ConfigureAwait(false);
+                await reports.SendAsync(DsnAction.Relayed, record, delivered, file ?? original!, cancellationToken).ConfigureAwait(false);
             }
         }
         var final = recipients.Values.Where(r => !r.Reported).Select(r => r with { Reported = true }).ToList();

@@ -16,7 +16,8 @@ namespace Serverless.Listeners.Smtp;
 /// fails the client gets 451 4.3.0 and what was written is taken back (best effort), so a retry by
 /// the client never leaves a second copy queued.
 /// </summary>
-public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator, ILogger<MessageAcceptor> logger)
+public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator,
+    Mail.Outbound.SendingRateLimit rateLimit, ILogger<MessageAcceptor> logger)
 {
     private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
 
@@ -114,6 +115,20 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
     {
         var local = transaction.Recipients.Where(r => r.IsLocal).ToList();
         var remote = transaction.Recipients.Where(r => !r.IsLocal).ToList();
+        // Sending limits (Outbound/SendingRateLimit): a stolen password cannot spray the internet.
+        // Counted here, where a refusal reaches the client; the relay then does not count again.
+        var rated = false;
+        if (remote.Count > 0 && session.User is { } sender)
+        {
+            var decision = await rateLimit.TryAcquireAsync(sender.TenantId, sender.Address, remote.Count, ct);
+            if (!decision.Allowed)
+            {
+                LogRateLimited(message.Id, decision.Reason);
+                await DeleteBlobAsync(message.BlobName);
+                return SmtpReply.Of(450, "4.7.1", "Sending rate limit reached, try again later");
+            }
+            rated = true;
+        }
         var shared = local.Count > 0 && remote.Count > 0;
         var inboundHolder = shared ? message.Id + "|in" : null;
         var outboundHolder = shared ? message.Id + "|out" : null;
@@ -163,6 +178,7 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
             Body = mail.Body,
             SmtpUtf8 = mail.SmtpUtf8,
             Holder = outboundHolder,
+            Rated = rated,
         };
 
         SendReceipt? sentOutbound = null;
@@ -277,4 +293,7 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not summarise a message in the listener: {Reason}")]
     private partial void LogSummaryFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} refused by the sending rate limit: {Reason}")]
+    private partial void LogRateLimited(string id, string? reason);
 }

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using Serverless.Protocols.Common;
 using Xunit;
 
 namespace Serverless.Listeners.Tests.Pop3;
@@ -73,5 +75,31 @@ public sealed class Pop3TlsTests
         Assert.DoesNotContain("USER", inTransaction);
         Assert.DoesNotContain("STLS", inTransaction);
         Assert.Contains("PIPELINING", inTransaction);
+    }
+
+    [Fact]
+    public async Task The_loopback_setting_does_not_extend_to_remote_clients_behind_a_trusted_proxy()
+    {
+        await using var bed = await Pop3TestBed.StartAsync(plaintextOnLoopback: true, settings: new Dictionary<string, string?>
+        {
+            ["Mail:Listeners:TrustedProxies:0"] = "127.0.0.0/8",
+        });
+        var remote = ProxyProtocolParser.FormatV2(new IPEndPoint(IPAddress.Parse("203.0.113.7"), 40000), new IPEndPoint(IPAddress.Parse("10.0.0.5"), 110));
+        await using (var pop = await RawPop3Client.ConnectAsync(bed.Host.Ports.Pop3, prefix: remote))
+        {
+            Assert.StartsWith("+OK", await pop.CommandAsync("CAPA"), StringComparison.Ordinal);
+            Assert.DoesNotContain("USER", await pop.ListingAsync());
+            Assert.StartsWith("-ERR [AUTH] Plaintext authentication is only allowed over TLS", await pop.CommandAsync("USER " + Pop3TestBed.Address), StringComparison.Ordinal);
+            Assert.Equal("+OK Begin TLS negotiation", await pop.CommandAsync("STLS"));
+            await pop.WrapInTlsAsync();
+            Assert.StartsWith("+OK", await pop.LoginAsync(Pop3TestBed.Address, Pop3TestBed.Password), StringComparison.Ordinal);
+            Assert.StartsWith("+OK", await pop.CommandAsync("QUIT"), StringComparison.Ordinal); // releases the maildrop before answering
+        }
+        // A loopback client behind the same proxy keeps the development shortcut.
+        var local = ProxyProtocolParser.FormatV2(new IPEndPoint(IPAddress.Loopback, 40001), new IPEndPoint(IPAddress.Loopback, 110));
+        await using (var pop = await RawPop3Client.ConnectAsync(bed.Host.Ports.Pop3, prefix: local))
+        {
+            Assert.StartsWith("+OK", await pop.LoginAsync(Pop3TestBed.Address, Pop3TestBed.Password), StringComparison.Ordinal);
+        }
     }
 }

@@ -21,11 +21,16 @@ internal sealed class RawPop3Client : IAsyncDisposable
 
     public string Greeting { get; private set; } = "";
 
-    public static async Task<RawPop3Client> ConnectAsync(int port, bool tls = false)
+    /// <param name="prefix">Bytes sent first, before TLS (a PROXY protocol header).</param>
+    public static async Task<RawPop3Client> ConnectAsync(int port, bool tls = false, byte[]? prefix = null)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
         var client = new RawPop3Client(tcp, tcp.GetStream());
+        if (prefix is not null)
+        {
+            await client._stream.WriteAsync(prefix);
+        }
         if (tls)
         {
             await client.WrapInTlsAsync();

@@ -199,32 +199,53 @@ public sealed class OutboundState(MailStorage storage)
         }
     }
 
-    /// <summary>Messages of a tenant with their recipients, one page (a partition range scan).</summary>
+    /// <summary>
+    /// Messages of a tenant with their recipients, one page (a partition range scan). The
+    /// continuation token is the row key of the next message, so a page never cuts a message's
+    /// recipient rows apart.
+    /// </summary>
     public async Task<(IReadOnlyList<OutboundMessageRecord> Items, string? Continuation)> ListAsync(string? tenantId, bool includeDone, int pageSize, string? continuation,
         CancellationToken cancellationToken = default)
     {
         var pk = TenantKey(tenantId);
-        var rows = new List<TableEntity>();
+        var filter = $"PartitionKey eq '{Q(pk)}'" + (string.IsNullOrEmpty(continuation) ? "" : $" and RowKey ge '{Q(continuation)}'");
+        var result = new List<OutboundMessageRecord>();
+        TableEntity? current = null;
+        var currentRecipients = new List<TableEntity>();
         string? next = null;
-        await foreach (var page in _table.QueryAsync<TableEntity>($"PartitionKey eq '{Q(pk)}'", maxPerPage: 1000, cancellationToken: cancellationToken)
-            .AsPages(continuation).ConfigureAwait(false))
+        void Flush()
         {
-            rows.AddRange(page.Values);
-            next = page.ContinuationToken;
-            if (rows.Count(r => !r.RowKey.Contains('|', StringComparison.Ordinal)) >= pageSize || next is null)
+            if (current is not null)
             {
-                break;
+                var record = ToRecord(current, currentRecipients);
+                if (includeDone || !record.Done)
+                {
+                    result.Add(record);
+                }
+            }
+            currentRecipients = [];
+        }
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!e.RowKey.Contains('|', StringComparison.Ordinal))
+            {
+                Flush();
+                if (result.Count >= pageSize)
+                {
+                    next = e.RowKey;
+                    current = null;
+                    break;
+                }
+                current = e;
+            }
+            else if (current is not null && e.RowKey.StartsWith(current.RowKey + "|", StringComparison.Ordinal))
+            {
+                currentRecipients.Add(e);
             }
         }
-        var result = new List<OutboundMessageRecord>();
-        foreach (var row in rows.Where(r => !r.RowKey.Contains('|', StringComparison.Ordinal)))
+        if (next is null)
         {
-            var prefix = row.RowKey + "|";
-            var record = ToRecord(row, rows.Where(r => r.RowKey.StartsWith(prefix, StringComparison.Ordinal)));
-            if (includeDone || !record.Done)
-            {
-                result.Add(record);
-            }
+            Flush();
         }
         return (result, next);
     }

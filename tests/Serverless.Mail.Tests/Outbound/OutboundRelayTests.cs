@@ -221,4 +221,30 @@ public sealed class OutboundRelayTests
         var (items, _) = await state.ListAsync(RelayFixture.Tenant, includeDone: true, 100, null);
         Assert.Equal(queued.Id, Assert.Single(items).Id);
     }
+
+    [Fact]
+    public async Task The_listing_pages_by_whole_messages()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.SetFailing("slow.test");
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var m = await f.SubmitAsync(Raw("x@slow.test"), RelayFixture.Sender, Enumerable.Range(0, 3).Select(r => $"r{r}@slow.test"));
+            await f.Relay.RelayAsync(m);
+            ids.Add(m.Id);
+        }
+        var state = f.Services.GetRequiredService<OutboundState>();
+
+        var (first, token) = await state.ListAsync(RelayFixture.Tenant, includeDone: false, 2, null);
+        var (second, end) = await state.ListAsync(RelayFixture.Tenant, includeDone: false, 2, token);
+
+        Assert.Equal(2, first.Count);
+        Assert.NotNull(token);
+        Assert.Single(second);
+        Assert.Null(end);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), first.Concat(second).Select(m => m.Id));
+        Assert.All(first.Concat(second), m => Assert.Equal(3, m.Recipients.Count));
+        Assert.All(first.Concat(second).SelectMany(m => m.Recipients), r => Assert.Equal(("4.4.3", RecipientState.Pending), (r.Status, r.State)));
+    }
 }

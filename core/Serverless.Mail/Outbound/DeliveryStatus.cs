@@ -14,6 +14,9 @@ public enum RecipientState
 /// </summary>
 public sealed record DeliveryStatus(RecipientState State, string Status, string Diagnostic, string? RemoteMta = null)
 {
+    /// <summary>Delivered to a server that took the NOTIFY request over (RFC 3461): success reports are its job now.</summary>
+    public bool NotifyPassedOn { get; init; }
+
     public bool IsTemporary => State == RecipientState.Pending;
 
     public static DeliveryStatus Delivered(string diagnostic, string? remoteMta) => new(RecipientState.Delivered, "2.0.0", diagnostic, remoteMta);

@@ -173,7 +173,11 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
                     };
                     var results = await delivery.DeliverAsync(group.Key, request, cancellationToken).ConfigureAwait(false);
                     var updated = group.Select(r => results.TryGetValue(r.Address, out var s)
-                        ? r with { State = s.State, Status = s.Status, Diagnostic = s.Diagnostic, RemoteMta = s.RemoteMta, UpdatedAt = time.GetUtcNow(), Attempts = r.Attempts + 1 }
+                        ? r with
+                        {
+                            State = s.State, Status = s.Status, Diagnostic = s.Diagnostic, RemoteMta = s.RemoteMta, UpdatedAt = time.GetUtcNow(), Attempts = r.Attempts + 1,
+                            Reported = s.NotifyPassedOn, // the next server reports success itself
+                        }
                         : r).ToList();
                     lock (recipients)
                     {

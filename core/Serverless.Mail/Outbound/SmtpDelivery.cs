@@ -265,7 +265,10 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
             }
             else if (reply is not null)
             {
-                results[r.Address] = DeliveryStatus.Delivered($"smtp; 250 {reply}".Trim(), mta);
+                results[r.Address] = DeliveryStatus.Delivered($"smtp; 250 {reply}".Trim(), mta) with
+                {
+                    NotifyPassedOn = r.Notify is not null && client.Capabilities.HasFlag(SmtpCapabilities.Dsn),
+                };
             }
         }
     }

@@ -247,4 +247,33 @@ public sealed class OutboundRelayTests
         Assert.All(first.Concat(second), m => Assert.Equal(3, m.Recipients.Count));
         Assert.All(first.Concat(second).SelectMany(m => m.Recipients), r => Assert.Equal(("4.4.3", RecipientState.Pending), (r.Status, r.State)));
     }
+
+    [Fact]
+    public async Task Notify_success_gets_a_relayed_report_only_where_the_next_server_cannot_take_the_request_over()
+    {
+        await using var f = await RelayFixture.StartAsync();
+        f.Dns.AddMx("dsn.test", 10, "mx.dsn.test");
+        f.Dns.AddA("mx.dsn.test", "127.0.0.28");
+        f.Dns.AddMx("nodsn.test", 10, "mx.nodsn.test");
+        f.Dns.AddA("mx.nodsn.test", "127.0.0.29");
+        await using var withDsn = f.Smtp("127.0.0.28");
+        await using var withoutDsn = f.Smtp("127.0.0.29", s => s.Dsn = false);
+        await f.SubmitAsync(Raw("a@dsn.test"), RelayFixture.Sender, [], m => m with
+        {
+            Recipients =
+            [
+                new HandoffRecipient { Address = "a@dsn.test", Notify = "SUCCESS,FAILURE", OriginalRecipient = "rfc822;a@dsn.test" },
+                new HandoffRecipient { Address = "b@nodsn.test", Notify = "SUCCESS" },
+            ],
+        });
+
+        await f.DrainAsync();
+
+        Assert.Contains("NOTIFY=SUCCESS,FAILURE", Assert.Single(Assert.Single(withDsn.Messages).RecipientParameters), StringComparison.Ordinal);
+        Assert.Single(withoutDsn.Messages);
+        var report = Assert.Single(await f.InboxAsync());
+        Assert.Equal("Successful Mail Delivery Report", report.Subject);
+        var group = Assert.Single(((MessageDeliveryStatus)((MultipartReport)report.Body!)[1]).StatusGroups.Skip(1), g => g.Count > 0);
+        Assert.Equal(("rfc822; b@nodsn.test", "relayed"), (group["Final-Recipient"], group["Action"]));
+    }
 }

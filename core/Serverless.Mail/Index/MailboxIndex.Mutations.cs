@@ -88,6 +88,10 @@ public sealed partial class MailboxIndex
         {
             lane.Gate.Release();
         }
+        if (removed.Count > 0)
+        {
+            SignalFolderChanged(mailboxId, folderId);
+        }
         foreach (var m in removed)
         {
             await _holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, CancellationToken.None).ConfigureAwait(false);
@@ -173,6 +177,7 @@ public sealed partial class MailboxIndex
                         var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                         rows.Folders[folderId] = WithETag(folder, response.Value[0]);
                         results.AddRange(chunkResults);
+                        SignalFolderChanged(mailboxId, folderId);
                         break;
                     }
                     catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)

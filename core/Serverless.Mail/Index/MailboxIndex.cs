@@ -296,6 +296,10 @@ public sealed partial class MailboxIndex
                         rows.Forget();
                     }
                     plan.Complete();
+                    foreach (var (folderId, _) in plan.Folders)
+                    {
+                        SignalFolderChanged(mailboxId, folderId);
+                    }
                     return;
                 }
                 catch (TableTransactionFailedException e) when (attempt < MaxAttempts)

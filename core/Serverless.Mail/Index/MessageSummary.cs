@@ -18,6 +18,17 @@ public sealed record MessageSummary
     [JsonPropertyName("hl")]
     public long HeaderLength { get; init; }
 
+    /// <summary>
+    /// The top-level header exactly as stored, including the blank line that ends it, one char per
+    /// byte (ISO-8859-1 mapping, so it round-trips byte for byte); null when it is longer than
+    /// <see cref="MaxRawHeader"/>. Lets IMAP answer header fetches and header searches from the index.
+    /// </summary>
+    [JsonPropertyName("hdr")]
+    public string? RawHeader { get; init; }
+
+    /// <summary>Headers up to this size are kept in <see cref="RawHeader"/>.</summary>
+    public const int MaxRawHeader = 32 * 1024;
+
     [JsonPropertyName("env")]
     public required EnvelopeSummary Envelope { get; init; }
 

@@ -13,7 +13,9 @@ public static class MessageSummaryBuilder
     {
         var offsets = new Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, long Lines)>(ReferenceEqualityComparer.Instance);
         long rootHeadersEnd = -1;
-        var parser = new MimeParser(raw, MimeFormat.Entity, persistent: false);
+        // Keep the first bytes as they go by, so the raw header can be stored without a second read.
+        var capture = new HeaderCaptureStream(raw, MessageSummary.MaxRawHeader);
+        var parser = new MimeParser(capture, MimeFormat.Entity, persistent: false);
         parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
         parser.MimeMessageEnd += (_, e) =>
         {
@@ -26,6 +28,9 @@ public static class MessageSummaryBuilder
         var summary = new MessageSummary
         {
             HeaderLength = Math.Max(0, rootHeadersEnd),
+            RawHeader = rootHeadersEnd >= 0 && rootHeadersEnd <= capture.Captured.Length
+                ? System.Text.Encoding.Latin1.GetString(capture.Captured.Span[..(int)rootHeadersEnd])
+                : null,
             Envelope = Envelope(message),
             Body = message.Body is null ? EmptyBody : Part(message.Body, offsets),
         };

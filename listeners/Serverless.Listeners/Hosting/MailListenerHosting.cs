@@ -29,6 +29,7 @@ public static class MailListenerHosting
 
         builder.Services.AddServerlessMail(builder.Configuration);
         builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
+        builder.Services.AddImapListener(builder.Configuration);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
         var vault = builder.Configuration["Mail:KeyVault:Uri"];

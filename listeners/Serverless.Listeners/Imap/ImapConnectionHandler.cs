@@ -3,36 +3,42 @@ using Serverless.Listeners.Connections;
 
 namespace Serverless.Listeners.Imap;
 
-/// <summary>Kestrel entry point for the IMAP ports.</summary>
-public sealed class ImapConnectionHandler(TlsCertificateProvider certificates) : ConnectionHandler
+/// <summary>Kestrel entry point for the IMAP ports (2143 STARTTLS, 2993 implicit TLS).</summary>
+public sealed class ImapConnectionHandler : ConnectionHandler
 {
+    private readonly TlsCertificateProvider _certificates;
+    private readonly ImapServices _services;
+    private readonly ImapConnectionLimiter _limiter;
+    private readonly ILogger _logger;
+
+    public ImapConnectionHandler(TlsCertificateProvider certificates, IServiceProvider services, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _certificates = certificates;
+        _services = services.GetRequiredService<ImapServices>();
+        _limiter = services.GetRequiredService<ImapConnectionLimiter>();
+        _logger = loggers.CreateLogger("Serverless.Listeners.Imap.ImapSession");
+    }
+
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        await using var transport = new MailTransport(connection, certificates);
+        await using var transport = new MailTransport(connection, _certificates);
         var ct = transport.ConnectionClosed;
-        await LineSession.WriteLineAsync(transport.Output, "* OK [CAPABILITY IMAP4rev1] Serverless Mail ready", ct);
-        await transport.Output.FlushAsync(ct);
+        if (!_limiter.TryEnter(transport.ClientAddress))
+        {
+            await LineSession.WriteLineAsync(transport.Output, "* BYE [UNAVAILABLE] Too many connections from your address", ct);
+            await transport.Output.FlushAsync(ct);
+            return;
+        }
         try
         {
-            while (await LineSession.ReadLineAsync(transport.Input, 8192, ct) is { } line)
-            {
-                var parts = line.Split(' ', 3);
-                var tag = parts[0];
-                if (parts.Length > 1 && parts[1].Equals("LOGOUT", StringComparison.OrdinalIgnoreCase))
-                {
-                    await LineSession.WriteLineAsync(transport.Output, "* BYE Logging out", ct);
-                    await LineSession.WriteLineAsync(transport.Output, $"{tag} OK LOGOUT completed", ct);
-                    await transport.Output.FlushAsync(ct);
-                    return;
-                }
-                await LineSession.WriteLineAsync(transport.Output, $"{tag} BAD Command not implemented", ct);
-                await transport.Output.FlushAsync(ct);
-            }
+            var session = new ImapSession(_services, transport, _logger);
+            await session.RunAsync(ct);
         }
-        catch (LineTooLongException)
+        finally
         {
-            await LineSession.WriteLineAsync(transport.Output, "* BYE Line too long", ct);
-            await transport.Output.FlushAsync(ct);
+            _limiter.Exit(transport.ClientAddress);
         }
     }
 }

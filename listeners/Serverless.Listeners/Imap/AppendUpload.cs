@@ -1,0 +1,43 @@
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// An APPEND message literal that the session streamed into a blob before the command line was
+/// complete. If no command takes it (a syntax error after the literal, a refused append), the
+/// blob is deleted, so nothing half-written stays behind.
+/// </summary>
+internal sealed class AppendUpload(long size)
+{
+    public long Size { get; } = size;
+
+    /// <summary>Why the message was not accepted (answered when the command completes); null if it was stored.</summary>
+    public ImapResult? Refusal { get; set; }
+
+    public FolderInfo? Folder { get; set; }
+
+    public string? BlobName { get; set; }
+
+    public MessageSummary? Summary { get; set; }
+
+    /// <summary>Set once the index references the blob.</summary>
+    public bool Taken { get; set; }
+
+    public async Task DiscardAsync(MessageStore store)
+    {
+        if (!Taken && BlobName is not null)
+        {
+            var name = BlobName;
+            BlobName = null;
+            try
+            {
+                await store.DeleteAsync(name, CancellationToken.None);
+            }
+            catch (Exception e) when (StorageFailures.IsTransient(e))
+            {
+                // An unreferenced blob is only wasted space; nothing points at it.
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Buffers;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 6.3.11 APPEND with LITERAL+ (RFC 7888) and APPENDUID (RFC 4315). When the message
+/// literal is announced, the target folder, the size limit and the quota are checked before the
+/// "+" continuation (so a synchronising client never sends a refused message); the message is then
+/// streamed into a new blob, summarised with MimeKit and indexed with one transaction.
+/// </summary>
+internal sealed class AppendCommand : IImapCommand
+{
+    private const int SummariseInMemoryUpTo = 256 * 1024;
+
+    public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var args = (AppendArguments)command.Arguments;
+        if (args.Message.External is not AppendUpload upload)
+        {
+            return ImapResult.Bad("Expected the message as a literal");
+        }
+        if (upload.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        var account = session.State.User!;
+        var result = await session.Services.Index.AppendAsync(account.MailboxId, upload.Folder!.FolderId, new NewMessage
+        {
+            BlobName = upload.BlobName!,
+            Size = upload.Size,
+            InternalDate = args.InternalDate ?? session.Services.Time.GetUtcNow(),
+            Flags = args.Flags,
+            Summary = upload.Summary,
+            QuotaBytes = account.QuotaBytes > 0 ? account.QuotaBytes : null,
+        }, cancellationToken);
+        switch (result.Outcome)
+        {
+            case AppendOutcome.Appended:
+            case AppendOutcome.Duplicate:
+                upload.Taken = true;
+                return ImapResult.Ok("APPEND completed", $"APPENDUID {result.UidValidity} {result.Uid}");
+            case AppendOutcome.OverQuota:
+                return ImapResult.No("Quota exceeded", "OVERQUOTA");
+            default:
+                return ImapResult.No("Mailbox does not exist", "TRYCREATE");
+        }
+    }
+
+    /// <summary>
+    /// Called when APPEND's message literal is announced. Returns false if the connection must close.
+    /// </summary>
+    public static async Task<bool> ReceiveMessageAsync(ImapSession session, (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date) prefix,
+        ImapLiteralAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        var upload = new AppendUpload(announcement.Size);
+        var maxSize = session.Services.Options.MaxAppendSize;
+        upload.Refusal = announcement.Size > maxSize ? ImapResult.No($"Message too large (at most {maxSize} bytes)", "TOOBIG")
+            : announcement.Size == 0 ? ImapResult.No("Empty message")
+            : await CheckTargetAsync(session, prefix.Mailbox, upload, cancellationToken);
+        if (upload.Refusal is not null)
+        {
+            if (announcement.Synchronizing || announcement.Size > maxSize)
+            {
+                return await session.RefuseLiteralAsync(prefix.Tag, upload.Refusal, cancellationToken);
+            }
+            // LITERAL+: the bytes are on their way; skip them and answer when the command ends.
+            if (!await session.ReadLiteralAsync(announcement.Size, _ => ValueTask.CompletedTask, cancellationToken))
+            {
+                return false;
+            }
+            session.ProvideLiteral(upload);
+            return true;
+        }
+        if (announcement.Synchronizing)
+        {
+            session.WriteLine("+ Ready for literal data");
+            await session.FlushAsync(cancellationToken);
+        }
+        return await StoreAsync(session, upload, cancellationToken);
+    }
+
+    private static async Task<ImapResult?> CheckTargetAsync(ImapSession session, string mailbox, AppendUpload upload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            upload.Folder = await FolderLookup.FindAsync(session, mailbox, cancellationToken);
+            if (upload.Folder is null)
+            {
+                return ImapResult.No("Mailbox does not exist", "TRYCREATE");
+            }
+            var quota = session.State.User!.QuotaBytes;
+            if (quota > 0)
+            {
+                var usage = await session.Services.Index.GetUsageAsync(FolderLookup.MailboxId(session), cancellationToken);
+                if (usage is not null && usage.Bytes + upload.Size > quota)
+                {
+                    return ImapResult.No("Quota exceeded", "OVERQUOTA");
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (StorageFailures.IsTransient(e))
+        {
+            return ImapResult.No("Storage is temporarily unavailable, please try again", "UNAVAILABLE");
+        }
+    }
+
+    /// <summary>Streams the literal into a new blob (never holding more than one buffer of it), then summarises it.</summary>
+    private static async Task<bool> StoreAsync(ImapSession session, AppendUpload upload, CancellationToken cancellationToken)
+    {
+        var store = session.Services.Messages;
+        var blobName = MessageStore.NewBlobName(session.Services.Time.GetUtcNow());
+        using var copy = upload.Size <= SummariseInMemoryUpTo ? new MemoryStream((int)upload.Size) : null;
+        var writer = store.CreateWriter(blobName);
+        await using (writer)
+        {
+            var failed = false;
+            var complete = await session.ReadLiteralAsync(upload.Size, async data =>
+            {
+                foreach (var segment in data)
+                {
+                    copy?.Write(segment.Span);
+                    if (failed)
+                    {
+                        continue; // keep reading the client's bytes to stay in step
+                    }
+                    try
+                    {
+                        await writer.WriteAsync(segment, cancellationToken);
+                    }
+                    catch (Exception e) when (StorageFailures.IsTransient(e))
+                    {
+                        failed = true;
+                    }
+                }
+            }, cancellationToken);
+            if (!complete)
+            {
+                return false; // the client went away: nothing was committed, so nothing is visible
+            }
+            if (!failed)
+            {
+                try
+                {
+                    await writer.CommitAsync(cancellationToken: cancellationToken);
+                    upload.BlobName = blobName;
+                }
+                catch (Exception e) when (StorageFailures.IsTransient(e))
+                {
+                    failed = true;
+                }
+            }
+            if (failed)
+            {
+                upload.Refusal = ImapResult.No("Storage is temporarily unavailable, please try again", "UNAVAILABLE");
+            }
+        }
+        session.ProvideLiteral(upload);
+        if (upload.BlobName is not null)
+        {
+            upload.Summary = await SummariseAsync(store, upload.BlobName, copy, cancellationToken);
+        }
+        return true;
+    }
+
+    private static async Task<MessageSummary?> SummariseAsync(MessageStore store, string blobName, MemoryStream? copy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (copy is not null)
+            {
+                copy.Position = 0;
+                return (await MessageSummaryBuilder.BuildAsync(copy, cancellationToken)).Summary;
+            }
+            await using var stream = await store.OpenReadAsync(blobName, cancellationToken);
+            return (await MessageSummaryBuilder.BuildAsync(stream, cancellationToken)).Summary;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException || StorageFailures.IsTransient(e))
+        {
+            return null; // FETCH parses the blob when the summary is missing
+        }
+    }
+}

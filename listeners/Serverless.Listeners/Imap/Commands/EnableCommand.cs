@@ -1,0 +1,20 @@
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap.Commands;
+
+/// <summary>RFC 5161 ENABLE. CONDSTORE is the one extension that needs enabling here.</summary>
+internal sealed class EnableCommand : IImapCommand
+{
+    public Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var args = (EnableArguments)command.Arguments;
+        var enabled = new List<string>();
+        if (args.Capabilities.Contains("CONDSTORE") && !session.CondStore)
+        {
+            session.CondStore = true;
+            enabled.Add("CONDSTORE");
+        }
+        session.WriteLine(enabled.Count == 0 ? "* ENABLED" : "* ENABLED " + string.Join(' ', enabled));
+        return Task.FromResult(ImapResult.Ok("ENABLE completed"));
+    }
+}

@@ -1,0 +1,39 @@
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 6.4.3 EXPUNGE and RFC 4315 UID EXPUNGE: removes the messages marked \Deleted (within
+/// the UID set for UID EXPUNGE), then reports each removal with an untagged EXPUNGE.
+/// </summary>
+internal sealed class ExpungeCommand : IImapCommand
+{
+    public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var selected = session.Selected!;
+        if (selected.ReadOnly)
+        {
+            return ImapResult.No("The mailbox is read-only");
+        }
+        var uidSet = ((ExpungeArguments)command.Arguments).UidSet;
+        // The current flags, not this client's possibly older view of them.
+        var view = await selected.Watcher.GetCurrentAsync(force: true, TimeSpan.Zero, cancellationToken: cancellationToken);
+        if (view is not null)
+        {
+            var uids = new List<long>();
+            for (var i = 0; i < view.Count; i++)
+            {
+                if (view.HasFlag(i, ImapFlags.Deleted) && (uidSet is null || uidSet.Contains(view.Uid(i), view.LastUid)))
+                {
+                    uids.Add(view.Uid(i));
+                }
+            }
+            if (uids.Count > 0)
+            {
+                await session.Services.Index.ExpungeAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, cancellationToken);
+            }
+        }
+        await session.ReportChangesAsync(force: true, allowExpunge: true, cancellationToken);
+        return ImapResult.Ok(command.Key + " completed");
+    }
+}

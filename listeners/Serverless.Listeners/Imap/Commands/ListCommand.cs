@@ -1,0 +1,137 @@
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 6.3.8 LIST and 6.3.9 LSUB, with LIST-EXTENDED (RFC 5258: selection and return options,
+/// several patterns, CHILDINFO), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154) and CHILDREN
+/// (RFC 3348). One query lists every folder of the mailbox. A name that exists only because
+/// folders below it do is \Noselect (\NonExistent in extended LIST).
+/// </summary>
+internal sealed class ListCommand : IImapCommand
+{
+    public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var args = (ListArguments)command.Arguments;
+        var lsub = command.Name == "LSUB";
+        var verb = lsub ? "LSUB" : "LIST";
+        if (args.Patterns is [""] && !args.Extended)
+        {
+            // The hierarchy delimiter and root (RFC 3501 6.3.8).
+            session.WriteLine($"* {verb} (\\Noselect) \"/\" \"\"");
+            return ImapResult.Ok(verb + " completed");
+        }
+        var folders = await session.Services.Index.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken);
+        var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var names = new SortedSet<string>(byName.Keys, NameOrder.Instance);
+        foreach (var name in byName.Keys)
+        {
+            for (var i = name.IndexOf('/', StringComparison.Ordinal); i > 0; i = name.IndexOf('/', i + 1))
+            {
+                names.Add(name[..i]); // implied parents
+            }
+        }
+        var patterns = args.Patterns.Select(p => new ImapListPattern(args.Reference, p)).ToList();
+        bool Matches(string name) => patterns.Any(p => p.Matches(name));
+        bool HasChildren(string name) => names.GetViewBetween(name + "/", name + "/\uffff").Count > 0;
+        bool IsSubscribed(string name) => byName.TryGetValue(name, out var f) && f.Subscribed;
+        bool HasSubscribedChild(string name) => names.GetViewBetween(name + "/", name + "/\uffff").Any(IsSubscribed);
+
+        foreach (var name in names)
+        {
+            byName.TryGetValue(name, out var folder);
+            var attributes = new List<string>();
+            string? childInfo = null;
+            if (lsub || args.SelectSubscribed)
+            {
+                if (!Matches(name))
+                {
+                    continue;
+                }
+                if (!IsSubscribed(name))
+                {
+                    // LSUB: a parent of subscribed folders matched by "%" shows as \Noselect;
+                    // RECURSIVEMATCH: a parent with subscribed children gets CHILDINFO.
+                    if (lsub && HasSubscribedChild(name))
+                    {
+                        attributes.Add("\\Noselect");
+                    }
+                    else if (args.SelectRecursiveMatch && HasSubscribedChild(name))
+                    {
+                        childInfo = "SUBSCRIBED";
+                    }
+                    else
+                    {
+                        continue;
+                    }
+                }
+            }
+            else if (!Matches(name))
+            {
+                continue;
+            }
+            if (args.SelectSpecialUse && folder?.SpecialUse is null)
+            {
+                continue;
+            }
+            if (folder is null)
+            {
+                if (!attributes.Contains("\\Noselect"))
+                {
+                    attributes.Add(args.Extended ? "\\NonExistent" : "\\Noselect");
+                }
+            }
+            if (!lsub)
+            {
+                attributes.Add(HasChildren(name) ? "\\HasChildren" : "\\HasNoChildren");
+                if (folder?.SpecialUse is { } use)
+                {
+                    attributes.Add(use);
+                }
+                if ((args.ReturnSubscribed || args.SelectSubscribed) && IsSubscribed(name) && !attributes.Contains("\\Subscribed"))
+                {
+                    attributes.Add("\\Subscribed");
+                }
+            }
+            ImapWire.Text(session.Output, $"* {verb} ({string.Join(' ', attributes)}) \"/\" ");
+            ImapWire.Mailbox(session.Output, name);
+            if (childInfo is not null)
+            {
+                ImapWire.Text(session.Output, $" (\"CHILDINFO\" (\"{childInfo}\"))");
+            }
+            ImapWire.Crlf(session.Output);
+            if (args.ReturnStatus is { } items && folder is not null)
+            {
+                StatusCommand.WriteStatus(session, folder, items);
+            }
+            await session.FlushIfLargeAsync(cancellationToken);
+        }
+        return ImapResult.Ok(verb + " completed");
+    }
+
+    /// <summary>INBOX first, then by name; "/" sorts before any other character so children follow their parent.</summary>
+    private sealed class NameOrder : IComparer<string>
+    {
+        public static NameOrder Instance { get; } = new();
+
+        public int Compare(string? x, string? y)
+        {
+            if (x == y)
+            {
+                return 0;
+            }
+            if (x is null || y is null)
+            {
+                return x is null ? -1 : 1;
+            }
+            var xi = x == "INBOX" || x.StartsWith("INBOX/", StringComparison.Ordinal);
+            var yi = y == "INBOX" || y.StartsWith("INBOX/", StringComparison.Ordinal);
+            if (xi != yi)
+            {
+                return xi ? -1 : 1;
+            }
+            return string.CompareOrdinal(x.Replace('/', '\u0001'), y.Replace('/', '\u0001'));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap.Commands;
+
+/// <summary>
+/// RFC 3501 6.3.1 SELECT and 6.3.2 EXAMINE, with RFC 7162 CONDSTORE. Costs one point read of the
+/// folder row when this process has a current view of the folder; otherwise the view comes from
+/// the folder's snapshot (one more query), brought up to date from the change log.
+/// </summary>
+internal sealed class SelectCommand(bool readOnly) : IImapCommand
+{
+    public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
+    {
+        var args = (SelectArguments)command.Arguments;
+        if (args.CondStore)
+        {
+            session.CondStore = true;
+        }
+        // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1); RFC 7162 announces the switch.
+        if (session.State is ImapSessionState.Selected)
+        {
+            session.Deselect();
+            session.WriteLine("* OK [CLOSED] Previous mailbox closed");
+        }
+        var account = session.State.User!;
+        var folder = await FolderLookup.FindAsync(session, args.Mailbox, cancellationToken);
+        if (folder is null)
+        {
+            return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
+        }
+        var watcher = session.Services.Watchers.Acquire(account.MailboxId, folder.FolderId);
+        try
+        {
+            var view = await watcher.GetCurrentAsync(force: true, TimeSpan.Zero, folder, cancellationToken);
+            if (view is null)
+            {
+                session.Services.Watchers.Release(watcher);
+                return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
+            }
+            var selected = new SelectedFolder(watcher, folder, view, readOnly);
+            var (recentFrom, recentTo) = readOnly
+                ? (folder.RecentFromUid, folder.UidNext) // EXAMINE shows \Recent without claiming it
+                : await session.Services.Index.ClaimRecentAsync(account.MailboxId, folder, cancellationToken);
+            selected.AddRecent(recentFrom, recentTo);
+            WriteSelectResponses(session, selected, view);
+            session.State = new ImapSessionState.Selected(account, selected);
+        }
+        catch
+        {
+            session.Services.Watchers.Release(watcher);
+            throw;
+        }
+        return readOnly ? ImapResult.Ok("EXAMINE completed", "READ-ONLY") : ImapResult.Ok("SELECT completed", "READ-WRITE");
+    }
+
+    private void WriteSelectResponses(ImapSession session, SelectedFolder selected, FolderView view)
+    {
+        var flags = ImapFlags.Storable.Concat(view.FlagsInUse().Where(f => !f.StartsWith('\\'))).Distinct(StringComparer.OrdinalIgnoreCase);
+        session.WriteLine("* FLAGS (" + string.Join(' ', flags) + ")");
+        session.WriteLine(readOnly
+            ? "* OK [PERMANENTFLAGS ()] No permanent flags in a read-only mailbox"
+            : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted");
+        session.WriteLine(FormattableString.Invariant($"* {view.Count} EXISTS"));
+        session.WriteLine(FormattableString.Invariant($"* {selected.RecentCount()} RECENT"));
+        var firstUnseen = view.FirstWithout(ImapFlags.Seen);
+        if (firstUnseen >= 0)
+        {
+            session.WriteLine(FormattableString.Invariant($"* OK [UNSEEN {firstUnseen + 1}] First unseen message"));
+        }
+        session.WriteLine(FormattableString.Invariant($"* OK [UIDVALIDITY {view.UidValidity}] UIDs valid"));
+        session.WriteLine(FormattableString.Invariant($"* OK [UIDNEXT {Math.Max(view.UidNext, view.LastUid + 1)}] Predicted next UID"));
+        if (session.CondStore)
+        {
+            session.WriteLine(FormattableString.Invariant($"* OK [HIGHESTMODSEQ {view.HighestModSeq}] Highest mailbox mod-sequence"));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>Finds folders by name, usually with one point read (INBOX's id is fixed; other ids are remembered per process and checked against the folder row).</summary>
+internal static class FolderLookup
+{
+    public static string MailboxId(ImapSession session) =>
+        session.State.User?.MailboxId ?? throw new InvalidOperationException("Not logged in.");
+
+    public static async Task<FolderInfo?> FindAsync(ImapSession session, string name, CancellationToken cancellationToken)
+    {
+        var mailboxId = MailboxId(session);
+        name = MailboxIndex.NormalizeName(name);
+        var watchers = session.Services.Watchers;
+        if (watchers.KnownFolderId(mailboxId, name) is int id)
+        {
+            var folder = await session.Services.Index.GetFolderAsync(mailboxId, id, cancellationToken);
+            if (folder is not null && folder.Name == name)
+            {
+                return folder;
+            }
+            watchers.ForgetFolderId(mailboxId, name);
+        }
+        var found = await session.Services.Index.FindFolderAsync(mailboxId, name, cancellationToken);
+        if (found is not null)
+        {
+            watchers.RememberFolderId(mailboxId, found.Name, found.FolderId);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Checks a name a client wants to create: not empty, no empty levels, no wildcards, no
+    /// control characters, bounded length and depth. Returns the reason it is refused, or null.
+    /// </summary>
+    public static string? InvalidNameReason(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "Mailbox name is empty";
+        }
+        if (name.Length > 512)
+        {
+            return "Mailbox name is too long";
+        }
+        var levels = name.Split(ImapMailboxName.Delimiter);
+        if (levels.Length > 32)
+        {
+            return "Mailbox hierarchy is too deep";
+        }
+        if (levels.Any(l => l.Length == 0))
+        {
+            return "Mailbox name has an empty level";
+        }
+        if (name.Any(c => char.IsControl(c) || c is '*' or '%'))
+        {
+            return "Mailbox name contains characters that are not allowed";
+        }
+        return null;
+    }
+}

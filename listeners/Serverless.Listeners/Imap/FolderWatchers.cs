@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Serverless.Mail.Index;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// One <see cref="FolderWatcher"/> per (mailbox, folder) in this process, shared by the sessions
+/// that have the folder selected. Listens to <see cref="MailboxIndex.FolderChanged"/> so a write
+/// made in this process (another session, or the ingest in the local dev host) wakes them at once.
+/// A released watcher is kept a while, so re-selecting a folder reuses its view.
+/// </summary>
+internal sealed class FolderWatchers
+{
+    private const int SweepAbove = 4096;
+    private static readonly TimeSpan KeepReleased = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<(string, int), FolderWatcher> _watchers = new();
+    private readonly ConcurrentDictionary<(string MailboxId, string Name), int> _folderIds = new();
+    private readonly MailboxIndex _index;
+    private readonly ImapOptions _options;
+
+    public FolderWatchers(MailboxIndex index, ImapOptions options)
+    {
+        _index = index;
+        _options = options;
+        index.FolderChanged += OnFolderChanged;
+    }
+
+    public FolderWatcher Acquire(string mailboxId, int folderId)
+    {
+        if (_watchers.Count > SweepAbove)
+        {
+            Sweep();
+        }
+        while (true)
+        {
+            var watcher = _watchers.GetOrAdd((mailboxId, folderId), k => new FolderWatcher(k.Item1, k.Item2, _index, _options));
+            lock (watcher)
+            {
+                if (watcher.References >= 0)
+                {
+                    watcher.References++;
+                    return watcher;
+                }
+            }
+            // Swept concurrently: make a new one.
+        }
+    }
+
+    public void Release(FolderWatcher watcher)
+    {
+        ArgumentNullException.ThrowIfNull(watcher);
+        lock (watcher)
+        {
+            watcher.References--;
+            if (watcher.References == 0)
+            {
+                watcher.ReleasedAt = Environment.TickCount64;
+            }
+        }
+        if (watcher.Deleted)
+        {
+            _watchers.TryRemove(new KeyValuePair<(string, int), FolderWatcher>((watcher.MailboxId, watcher.FolderId), watcher));
+        }
+    }
+
+    /// <summary>A remembered folder id for a name (validated by the caller against the folder row).</summary>
+    public int? KnownFolderId(string mailboxId, string name) =>
+        name == "INBOX" ? SpecialUse.InboxId : _folderIds.TryGetValue((mailboxId, name), out var id) ? id : null;
+
+    public void RememberFolderId(string mailboxId, string name, int folderId)
+    {
+        if (_folderIds.Count > 100_000)
+        {
+            _folderIds.Clear();
+        }
+        _folderIds[(mailboxId, name)] = folderId;
+    }
+
+    public void ForgetFolderId(string mailboxId, string name) => _folderIds.TryRemove((mailboxId, name), out _);
+
+    private void OnFolderChanged(string mailboxId, int folderId)
+    {
+        if (_watchers.TryGetValue((mailboxId, folderId), out var watcher))
+        {
+            watcher.MarkStale();
+        }
+    }
+
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var (key, watcher) in _watchers)
+        {
+            lock (watcher)
+            {
+                if (watcher.References == 0 && now - watcher.ReleasedAt > KeepReleased.TotalMilliseconds)
+                {
+                    watcher.References = -1; // dead: Acquire will not revive it
+                    if (_watchers.TryRemove(new KeyValuePair<(string, int), FolderWatcher>(key, watcher)))
+                    {
+                        watcher.Dispose();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Serverless.Listeners.Imap;
+
+/// <summary>The CAPABILITY list for the session's situation (TLS, login allowed, logged in).</summary>
+internal static class ImapCapabilities
+{
+    private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE";
+
+    public static string For(ImapSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.State.Kind != ImapStates.NotAuthenticated)
+        {
+            return Common;
+        }
+        var parts = Common;
+        if (session.CanStartTls)
+        {
+            parts += " STARTTLS";
+        }
+        // RFC 3501 6.2.3 / 7.2.1: no plaintext login without TLS (except the loopback dev setting).
+        parts += session.LoginAllowed ? " SASL-IR AUTH=PLAIN" : " LOGINDISABLED";
+        return parts;
+    }
+}

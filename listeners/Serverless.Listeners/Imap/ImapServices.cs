@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Security;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers, settings.</summary>
+internal sealed record ImapServices(
+    MailboxIndex Index,
+    MessageStore Messages,
+    LoginVerifier Logins,
+    FolderWatchers Watchers,
+    ImapOptions Options,
+    ListenerOptions Listener,
+    TimeProvider Time);
+
+public static class ImapServiceCollectionExtensions
+{
+    /// <summary>Registers the IMAP listener's services (options from <c>Mail:Imap</c>).</summary>
+    public static IServiceCollection AddImapListener(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new ImapOptions();
+        configuration.GetSection(ImapOptions.Section).Bind(options);
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<FolderWatchers>();
+        services.TryAddSingleton<ImapConnectionLimiter>();
+        services.TryAddSingleton(sp => new ImapServices(
+            sp.GetRequiredService<MailboxIndex>(),
+            sp.GetRequiredService<MessageStore>(),
+            sp.GetRequiredService<LoginVerifier>(),
+            sp.GetRequiredService<FolderWatchers>(),
+            sp.GetRequiredService<ImapOptions>(),
+            sp.GetRequiredService<ListenerOptions>(),
+            sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

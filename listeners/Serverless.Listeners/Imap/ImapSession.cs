@@ -1,0 +1,239 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Serverless.Listeners.Connections;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// One IMAP connection: reads commands through the pure <see cref="ImapCommandFramer"/> and
+/// <see cref="ImapCommandParser"/>, checks them against <see cref="ImapCommandTable"/> for the
+/// current state, runs them and writes the tagged result after any change notifications. Two
+/// kinds of error: a protocol violation (unframeable input, oversized non-synchronising literal,
+/// too many bad commands) ends the connection with BYE; a command error is answered and the
+/// session goes on.
+/// </summary>
+internal sealed partial class ImapSession
+{
+    private readonly ILogger _logger;
+    private readonly ImapCommandFramer _framer;
+    private bool _closeAfterCommand;
+    private int _badCommands;
+
+    public ImapSession(ImapServices services, MailTransport transport, ILogger logger)
+    {
+        Services = services;
+        Transport = transport;
+        _logger = logger;
+        _framer = new ImapCommandFramer(new ImapLimits { MaxAppendSize = services.Options.MaxAppendSize });
+    }
+
+    public ImapServices Services { get; }
+
+    public MailTransport Transport { get; }
+
+    public ImapSessionState State { get; set; } = new ImapSessionState.NotAuthenticated(0);
+
+    /// <summary>CONDSTORE is enabled (RFC 7162 3.1): MODSEQ goes into flag updates.</summary>
+    public bool CondStore { get; set; }
+
+    public PipeWriter Output => Transport.Output;
+
+    public bool CanStartTls => !Transport.IsTls && Transport.Endpoint.Tls == TlsMode.StartTls;
+
+    /// <summary>LOGIN / AUTHENTICATE only over TLS, or from loopback with the development setting.</summary>
+    public bool LoginAllowed => Transport.IsTls || (Services.Listener.AllowPlaintextAuthOnLoopback && Transport.IsLoopback);
+
+    public string? ClientIp => Transport.ClientAddress?.ToString();
+
+    public SelectedFolder? Selected => (State as ImapSessionState.Selected)?.Folder;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        WriteLine($"* OK [CAPABILITY {ImapCapabilities.For(this)}] {Services.Listener.HostName} Serverless Mail IMAP ready");
+        try
+        {
+            await FlushAsync(cancellationToken);
+            while (State is not ImapSessionState.Logout)
+            {
+                var frame = await ReadCommandAsync(cancellationToken);
+                if (frame is null)
+                {
+                    break;
+                }
+                await ExecuteAsync(frame, cancellationToken);
+                await FlushAsync(cancellationToken);
+                if (_closeAfterCommand)
+                {
+                    break;
+                }
+            }
+        }
+        catch (SessionTimeoutException)
+        {
+            await TryWriteAndFlushAsync("* BYE Autologout; idle for too long", cancellationToken);
+        }
+        catch (ImapFatalException e)
+        {
+            _logger.LogWarning("IMAP connection {Connection} closed: {Message}", Transport.ConnectionId, e.Message);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ConnectionResetException or IOException or InvalidOperationException && cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception e) when (e is ConnectionResetException or IOException)
+        {
+            _logger.LogDebug("IMAP connection {Connection} ended: {Message}", Transport.ConnectionId, e.Message);
+        }
+        finally
+        {
+            Deselect();
+            await DiscardUploadsAsync();
+            _readTimer?.Dispose();
+        }
+    }
+
+    private async Task ExecuteAsync(ImapFrame frame, CancellationToken cancellationToken)
+    {
+        ImapCommand command;
+        try
+        {
+            command = ImapCommandParser.Parse(frame);
+        }
+        catch (ImapParseException e)
+        {
+            await DiscardUploadsAsync();
+            WriteTagged(frame.Tag ?? "*", ImapResult.Bad(e.Message));
+            CountBadCommand();
+            return;
+        }
+        if (!ImapCommandTable.TryGet(command.Key, out var entry) || (entry.States & State.Kind) == 0)
+        {
+            await DiscardUploadsAsync();
+            WriteTagged(command.Tag, ImapResult.Bad(entry is null ? "Unknown command" : $"{command.Key} is not allowed {StateText()}"));
+            CountBadCommand();
+            return;
+        }
+        _badCommands = 0;
+        _logger.LogTrace("IMAP {Connection} {Command}", Transport.ConnectionId, command.Key);
+        ImapResult result;
+        try
+        {
+            if (entry.SyncBefore)
+            {
+                await ReportChangesAsync(force: false, allowExpunge: true, cancellationToken);
+            }
+            result = await entry.Handler.ExecuteAsync(this, command, cancellationToken);
+        }
+        catch (ImapCommandException e)
+        {
+            result = e.Result;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (SessionTimeoutException or ImapFatalException) && StorageFailures.IsTransient(e))
+        {
+            _logger.LogWarning("IMAP {Command} failed, storage unavailable: {Message}", command.Key, e.Message);
+            result = ImapResult.No("Storage is temporarily unavailable, please try again", "UNAVAILABLE");
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (SessionTimeoutException or ImapFatalException or ConnectionResetException or IOException))
+        {
+            _logger.LogError(e, "IMAP {Command} failed", command.Key);
+            result = ImapResult.No("Internal error", "SERVERBUG");
+        }
+        finally
+        {
+            await DiscardUploadsAsync();
+        }
+        if (entry.SyncAfter != ChangeCheck.None && result.Status != ImapStatus.Bad)
+        {
+            try
+            {
+                await ReportChangesAsync(entry.SyncAfter == ChangeCheck.Force, entry.ExpungeAllowed, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
+            {
+                _logger.LogDebug("Change check after {Command} failed: {Message}", command.Key, e.Message);
+            }
+        }
+        WriteTagged(command.Tag, result);
+    }
+
+    /// <summary>
+    /// Tells the client about changes to the selected folder made elsewhere (RFC 3501 7: untagged
+    /// EXPUNGE / EXISTS / RECENT / FETCH FLAGS). <paramref name="force"/> reads the folder row now;
+    /// otherwise a recent check of the shared watcher is reused.
+    /// </summary>
+    public async Task ReportChangesAsync(bool force, bool allowExpunge, CancellationToken cancellationToken)
+    {
+        if (State is not ImapSessionState.Selected selected)
+        {
+            return;
+        }
+        var folder = selected.Folder;
+        var view = await folder.Watcher.GetCurrentAsync(force, Services.Options.CommandCheckInterval, cancellationToken: cancellationToken);
+        if (view is null)
+        {
+            WriteLine("* BYE The selected mailbox was deleted");
+            _closeAfterCommand = true;
+            return;
+        }
+        if (!allowExpunge || ReferenceEquals(view, folder.View))
+        {
+            return;
+        }
+        if (!folder.ReadOnly && folder.HasNewMessages(view) && folder.Watcher.Folder is { } row)
+        {
+            var (from, to) = await Services.Index.ClaimRecentAsync(selected.Account.MailboxId, row, cancellationToken);
+            folder.AddRecent(from, to);
+        }
+        folder.MoveTo(view, allowExpunge, CondStore, Output);
+    }
+
+    /// <summary>Leaves the selected state (CLOSE, UNSELECT, a new SELECT, LOGOUT).</summary>
+    public void Deselect()
+    {
+        if (State is ImapSessionState.Selected selected)
+        {
+            Services.Watchers.Release(selected.Folder.Watcher);
+            State = new ImapSessionState.Authenticated(selected.Account);
+        }
+    }
+
+    /// <summary>The next command must not run: say BYE after this one.</summary>
+    public void CloseAfterCommand() => _closeAfterCommand = true;
+
+    private void CountBadCommand()
+    {
+        if (++_badCommands >= Services.Options.MaxBadCommands)
+        {
+            WriteLine("* BYE Too many invalid commands");
+            _closeAfterCommand = true;
+        }
+    }
+
+    private string StateText() => State.Kind switch
+    {
+        ImapStates.NotAuthenticated => "before login",
+        ImapStates.Authenticated => "without a selected mailbox",
+        ImapStates.Selected => "with a mailbox selected",
+        _ => "now",
+    };
+}
+
+/// <summary>The client was silent for longer than the autologout timer allows.</summary>
+internal sealed class SessionTimeoutException : Exception
+{
+    public SessionTimeoutException()
+        : base("Session timed out.")
+    {
+    }
+
+    public SessionTimeoutException(string message)
+        : base(message)
+    {
+    }
+
+    public SessionTimeoutException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,319 @@
+using System.Buffers;
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// Writes FETCH responses (RFC 3501 6.4.5, 7.4.2). FLAGS, UID and MODSEQ come from the session's
+/// view; INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE and header fields from the index
+/// rows (read a run of messages at a time, the summary only when asked for); section bytes by
+/// ranged blob reads at the summary's MIME offsets. Large sections are streamed, never buffered.
+/// Everything a message needs from storage is gathered before its response starts, so a storage
+/// failure is answered with NO instead of a broken response.
+/// </summary>
+internal sealed class MessageFetcher
+{
+    private const int BufferUpTo = 256 * 1024;
+    private const int MaxHeaderToFilter = 1024 * 1024;
+
+    private readonly ImapSession _session;
+    private readonly SelectedFolder _selected;
+    private readonly IReadOnlyList<FetchItem> _items;
+    private readonly HashSet<int> _addFlags;
+    private readonly bool _needRow;
+    private readonly bool _needSummary;
+
+    public MessageFetcher(ImapSession session, SelectedFolder selected, IReadOnlyList<FetchItem> items, HashSet<int> addFlags)
+    {
+        _session = session;
+        _selected = selected;
+        _items = items;
+        _addFlags = addFlags;
+        _needRow = items.Any(i => i.Kind is not (FetchItemKind.Flags or FetchItemKind.Uid or FetchItemKind.ModSeq));
+        _needSummary = items.Any(i => i.Kind is FetchItemKind.Envelope or FetchItemKind.Body or FetchItemKind.BodyStructure
+            or FetchItemKind.Rfc822Header or FetchItemKind.Rfc822Text
+            || (i.Kind == FetchItemKind.BodySection && i.Section != BodySection.Whole));
+    }
+
+    /// <summary>Messages of the set that were expunged elsewhere (their rows are gone).</summary>
+    public int Missing { get; private set; }
+
+    public async Task WriteAsync(IReadOnlyList<int> indices, CancellationToken cancellationToken)
+    {
+        if (!_needRow)
+        {
+            foreach (var index in indices)
+            {
+                await WriteMessageAsync(index, null, null, [], cancellationToken);
+            }
+            return;
+        }
+        var mailboxId = FolderLookup.MailboxId(_session);
+        foreach (var run in Runs(indices))
+        {
+            var view = _selected.View;
+            var rows = _session.Services.Index.ListMessagesAsync(mailboxId, _selected.FolderId, view.Uid(run[0]), view.Uid(run[^1]),
+                includeSummary: _needSummary, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using (rows)
+            {
+                var more = await rows.MoveNextAsync();
+                foreach (var index in run)
+                {
+                    var uid = view.Uid(index);
+                    while (more && rows.Current.Uid < uid)
+                    {
+                        more = await rows.MoveNextAsync();
+                    }
+                    if (!more || rows.Current.Uid != uid)
+                    {
+                        Missing++;
+                        continue;
+                    }
+                    var row = rows.Current;
+                    var summary = row.Summary;
+                    if (summary is null && _needSummary)
+                    {
+                        summary = await ParseBlobAsync(row, cancellationToken);
+                    }
+                    var sections = await PrepareSectionsAsync(row, summary, cancellationToken);
+                    try
+                    {
+                        await WriteMessageAsync(index, row, summary, sections, cancellationToken);
+                    }
+                    finally
+                    {
+                        foreach (var s in sections)
+                        {
+                            if (s.Stream is not null)
+                            {
+                                await s.Stream.DisposeAsync();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Consecutive view positions, so each run is one range query.</summary>
+    private static IEnumerable<List<int>> Runs(IReadOnlyList<int> indices)
+    {
+        var run = new List<int>();
+        foreach (var i in indices)
+        {
+            if (run.Count > 0 && i != run[^1] + 1)
+            {
+                yield return run;
+                run = [];
+            }
+            run.Add(i);
+        }
+        if (run.Count > 0)
+        {
+            yield return run;
+        }
+    }
+
+    private sealed record PreparedSection(FetchItem Item, string Name, bool Nil, byte[]? Data, Stream? Stream, long Length);
+
+    private async Task<List<PreparedSection>> PrepareSectionsAsync(IndexedMessage row, MessageSummary? summary, CancellationToken cancellationToken)
+    {
+        var prepared = new List<PreparedSection>();
+        foreach (var item in _items)
+        {
+            BodySection section;
+            switch (item.Kind)
+            {
+                case FetchItemKind.Rfc822:
+                    section = BodySection.Whole;
+                    break;
+                case FetchItemKind.Rfc822Header:
+                    section = new BodySection([], SectionText.Header);
+                    break;
+                case FetchItemKind.Rfc822Text:
+                    section = new BodySection([], SectionText.Text);
+                    break;
+                case FetchItemKind.BodySection:
+                    section = item.Section!;
+                    break;
+                default:
+                    continue;
+            }
+            var bytes = summary is null ? SectionBytes.Range(0, row.Size) : MessageSections.Resolve(section, summary, row.Size);
+            if (bytes.Nil)
+            {
+                prepared.Add(new PreparedSection(item, item.ResponseName, true, null, null, 0));
+                continue;
+            }
+            var data = bytes.Data;
+            long offset = bytes.Offset, length = bytes.Length;
+            if (bytes.NeedsFilter)
+            {
+                var header = await ReadAsync(row.BlobName, offset, Math.Min(length, MaxHeaderToFilter), cancellationToken);
+                data = ImapHeaderFields.Filter(header, section.Fields!, section.Text == SectionText.HeaderFieldsNot);
+            }
+            // <origin.count>: a slice of the section; an origin past its end gives an empty string.
+            if (item.PartialOrigin is long origin)
+            {
+                var count = item.PartialCount ?? long.MaxValue;
+                var total = data?.LongLength ?? length;
+                var start = Math.Min(origin, total);
+                var take = Math.Min(count, total - start);
+                if (data is not null)
+                {
+                    data = data.AsSpan((int)start, (int)take).ToArray();
+                }
+                offset += start;
+                length = take;
+            }
+            if (data is not null)
+            {
+                prepared.Add(new PreparedSection(item, item.ResponseName, false, data, null, data.Length));
+            }
+            else if (length <= BufferUpTo)
+            {
+                var read = await ReadAsync(row.BlobName, offset, length, cancellationToken);
+                prepared.Add(new PreparedSection(item, item.ResponseName, false, read, null, read.Length));
+            }
+            else
+            {
+                var stream = await _session.Services.Messages.OpenReadRangeAsync(row.BlobName, offset, length, cancellationToken);
+                prepared.Add(new PreparedSection(item, item.ResponseName, false, null, stream, length));
+            }
+        }
+        return prepared;
+    }
+
+    private async Task<byte[]> ReadAsync(string blobName, long offset, long length, CancellationToken cancellationToken)
+    {
+        if (length <= 0)
+        {
+            return [];
+        }
+        await using var stream = await _session.Services.Messages.OpenReadRangeAsync(blobName, offset, length, cancellationToken);
+        var buffer = new byte[length];
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+            filled += n;
+        }
+        return filled == buffer.Length ? buffer : buffer[..filled];
+    }
+
+    private async Task<MessageSummary?> ParseBlobAsync(IndexedMessage row, CancellationToken cancellationToken)
+    {
+        await using var stream = await _session.Services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
+        return (await MessageSummaryBuilder.BuildAsync(stream, cancellationToken)).Summary;
+    }
+
+    private async Task WriteMessageAsync(int index, IndexedMessage? row, MessageSummary? summary, List<PreparedSection> sections, CancellationToken cancellationToken)
+    {
+        var w = _session.Output;
+        ImapWire.Raw(w, "* "u8);
+        ImapWire.Number(w, index + 1);
+        ImapWire.Raw(w, " FETCH ("u8);
+        var first = true;
+        var wroteFlags = false;
+        var sectionIndex = 0;
+        foreach (var item in _items)
+        {
+            if (!first)
+            {
+                ImapWire.Space(w);
+            }
+            first = false;
+            switch (item.Kind)
+            {
+                case FetchItemKind.Uid:
+                    ImapWire.Raw(w, "UID "u8);
+                    ImapWire.Number(w, _selected.View.Uid(index));
+                    break;
+                case FetchItemKind.Flags:
+                    ImapWire.Raw(w, "FLAGS "u8);
+                    ImapWire.FlagList(w, _selected.FlagsAt(index));
+                    wroteFlags = true;
+                    break;
+                case FetchItemKind.ModSeq:
+                    ImapWire.Raw(w, "MODSEQ ("u8);
+                    ImapWire.Number(w, _selected.ModSeqAt(index));
+                    ImapWire.Raw(w, ")"u8);
+                    break;
+                case FetchItemKind.InternalDate:
+                    ImapWire.Raw(w, "INTERNALDATE \""u8);
+                    ImapWire.Text(w, ImapDateTime.Format(row!.InternalDate));
+                    ImapWire.Raw(w, "\""u8);
+                    break;
+                case FetchItemKind.Rfc822Size:
+                    ImapWire.Raw(w, "RFC822.SIZE "u8);
+                    ImapWire.Number(w, row!.Size);
+                    break;
+                case FetchItemKind.Envelope:
+                    ImapWire.Raw(w, "ENVELOPE "u8);
+                    ImapStructureWriter.Envelope(w, summary?.Envelope);
+                    break;
+                case FetchItemKind.Body:
+                case FetchItemKind.BodyStructure:
+                    ImapWire.Raw(w, item.Kind == FetchItemKind.Body ? "BODY "u8 : "BODYSTRUCTURE "u8);
+                    ImapStructureWriter.Body(w, summary?.Body ?? new MimePartSummary { Type = "text", Subtype = "plain" }, item.Kind == FetchItemKind.BodyStructure);
+                    break;
+                default:
+                    var section = sections[sectionIndex++];
+                    ImapWire.Text(w, section.Name);
+                    ImapWire.Space(w);
+                    await WriteSectionAsync(w, section, cancellationToken);
+                    break;
+            }
+        }
+        if (!wroteFlags && _addFlags.Contains(index))
+        {
+            // \Seen was just set by this FETCH: the client learns it here (RFC 3501 6.4.5).
+            ImapWire.Raw(w, " FLAGS "u8);
+            ImapWire.FlagList(w, _selected.FlagsAt(index));
+        }
+        ImapWire.Raw(w, ")\r\n"u8);
+        await _session.FlushIfLargeAsync(cancellationToken);
+    }
+
+    private async Task WriteSectionAsync(System.IO.Pipelines.PipeWriter w, PreparedSection section, CancellationToken cancellationToken)
+    {
+        if (section.Nil)
+        {
+            ImapWire.Raw(w, "NIL"u8);
+            return;
+        }
+        ImapWire.LiteralHeader(w, section.Length);
+        if (section.Data is not null)
+        {
+            ImapWire.Raw(w, section.Data);
+            return;
+        }
+        var remaining = section.Length;
+        while (remaining > 0)
+        {
+            var memory = w.GetMemory((int)Math.Min(remaining, 16 * 1024));
+            int n;
+            try
+            {
+                n = await section.Stream!.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken);
+            }
+            catch (Exception e) when (StorageFailures.IsTransient(e))
+            {
+                throw new ImapFatalException("Storage failed while sending message data", e);
+            }
+            if (n == 0)
+            {
+                // The blob is shorter than its index row says: the literal cannot be completed.
+                throw new ImapFatalException("Message data ended early");
+            }
+            w.Advance(n);
+            remaining -= n;
+            await _session.FlushIfLargeAsync(cancellationToken);
+        }
+    }
+}

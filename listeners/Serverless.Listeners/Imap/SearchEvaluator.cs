@@ -1,0 +1,183 @@
+using System.Text;
+using MimeKit;
+using MimeKit.Utils;
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// Evaluates SEARCH criteria (RFC 3501 6.4.4) over the selected folder. Flags, UIDs, sequence
+/// numbers and MODSEQ come from the session's view; size and dates from the index rows; header
+/// keys from the header kept in the index (decoded with MimeKit, compared without regard to
+/// case); BODY and TEXT read the message blob and search its decoded text parts. Rows stream in
+/// UID order and a blob is read only when an undecided criterion needs it.
+/// </summary>
+internal sealed class SearchEvaluator(ImapSession session, SelectedFolder selected)
+{
+    public async Task<List<int>> EvaluateAsync(SearchKey key, CancellationToken cancellationToken)
+    {
+        var view = selected.View;
+        var results = new List<int>();
+        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchHeader or SearchBody or SearchText);
+        if (!needRow)
+        {
+            for (var i = 0; i < view.Count; i++)
+            {
+                if (await MatchAsync(key, new Candidate(i, null), cancellationToken))
+                {
+                    results.Add(i);
+                }
+            }
+            return results;
+        }
+        var needSummary = Needs(key, k => k is SearchHeader or SearchText || k is SearchDate { Sent: true });
+        var rows = session.Services.Index.ListMessagesAsync(FolderLookup.MailboxId(session), selected.FolderId, 1, MailboxIndex.MaxUid,
+            includeSummary: needSummary, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (rows)
+        {
+            var more = await rows.MoveNextAsync();
+            for (var i = 0; i < view.Count; i++)
+            {
+                var uid = view.Uid(i);
+                while (more && rows.Current.Uid < uid)
+                {
+                    more = await rows.MoveNextAsync();
+                }
+                if (!more || rows.Current.Uid != uid)
+                {
+                    continue; // expunged elsewhere
+                }
+                if (await MatchAsync(key, new Candidate(i, rows.Current), cancellationToken))
+                {
+                    results.Add(i);
+                }
+            }
+        }
+        return results;
+    }
+
+    public static bool Needs(SearchKey key, Func<SearchKey, bool> test) => key switch
+    {
+        SearchNot n => Needs(n.Key, test),
+        SearchOr o => Needs(o.Left, test) || Needs(o.Right, test),
+        SearchAnd a => a.Keys.Any(k => Needs(k, test)),
+        _ => test(key),
+    };
+
+    /// <summary>One message being tested, with what was loaded for it so far.</summary>
+    private sealed class Candidate(int index, IndexedMessage? row)
+    {
+        public int Index { get; } = index;
+
+        public IndexedMessage? Row { get; } = row;
+
+        public HeaderList? Headers { get; set; }
+
+        public string? BodyText { get; set; }
+    }
+
+    private async ValueTask<bool> MatchAsync(SearchKey key, Candidate c, CancellationToken cancellationToken)
+    {
+        var view = selected.View;
+        switch (key)
+        {
+            case SearchAll:
+                return true;
+            case SearchFlag f:
+                var has = f.Flag == ImapFlags.Recent ? selected.IsRecent(view.Uid(c.Index)) : selected.HasFlagAt(c.Index, f.Flag);
+                return has == f.Set;
+            case SearchSequence s:
+                return s.Uid ? s.Set.Contains(view.Uid(c.Index), view.LastUid) : s.Set.Contains(c.Index + 1, view.Count);
+            case SearchModSeq m:
+                return selected.ModSeqAt(c.Index) >= m.ModSeq;
+            case SearchSize s:
+                return s.Larger ? c.Row!.Size > s.Size : c.Row!.Size < s.Size;
+            case SearchDate d:
+                var date = d.Sent ? SentDate(c.Row!) : DateOnly.FromDateTime(c.Row!.InternalDate.UtcDateTime);
+                return d.Comparison switch
+                {
+                    SearchDateComparison.Before => date < d.Date,
+                    SearchDateComparison.On => date == d.Date,
+                    _ => date >= d.Date,
+                };
+            case SearchHeader h:
+                var values = (await HeadersAsync(c, cancellationToken)).Where(x => x.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)).ToList();
+                return values.Count > 0 && (h.Value.Length == 0 || values.Any(x => Contains(x.Value, h.Value)));
+            case SearchBody b:
+                return Contains(await BodyTextAsync(c, cancellationToken), b.Value);
+            case SearchText t:
+                return (await HeadersAsync(c, cancellationToken)).Any(x => Contains(x.Field + ": " + x.Value, t.Value))
+                    || Contains(await BodyTextAsync(c, cancellationToken), t.Value);
+            case SearchNot n:
+                return !await MatchAsync(n.Key, c, cancellationToken);
+            case SearchOr o:
+                return await MatchAsync(o.Left, c, cancellationToken) || await MatchAsync(o.Right, c, cancellationToken);
+            case SearchAnd a:
+                foreach (var k in a.Keys)
+                {
+                    if (!await MatchAsync(k, c, cancellationToken))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool Contains(string? text, string value) =>
+        text is not null && text.Contains(value, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The Date: header's calendar date in its own zone (RFC 3501: time and zone disregarded); the internal date if unparseable.</summary>
+    private static DateOnly SentDate(IndexedMessage row)
+    {
+        var raw = row.Summary?.Envelope.Date;
+        return raw is not null && DateUtils.TryParse(raw, out var sent)
+            ? DateOnly.FromDateTime(sent.DateTime)
+            : DateOnly.FromDateTime(row.InternalDate.UtcDateTime);
+    }
+
+    private async Task<HeaderList> HeadersAsync(Candidate c, CancellationToken cancellationToken)
+    {
+        if (c.Headers is not null)
+        {
+            return c.Headers;
+        }
+        var row = c.Row!;
+        byte[] raw;
+        if (row.Summary?.RawHeader is { } kept)
+        {
+            raw = Encoding.Latin1.GetBytes(kept);
+        }
+        else
+        {
+            var length = row.Summary?.HeaderLength is > 0 and var l ? l : row.Size;
+            await using var stream = await session.Services.Messages.OpenReadRangeAsync(row.BlobName, 0, Math.Min(length, 1024 * 1024), cancellationToken);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            raw = buffer.ToArray();
+        }
+        using var input = new MemoryStream(raw);
+        c.Headers = await HeaderList.LoadAsync(ParserOptions.Default, input, cancellationToken);
+        return c.Headers;
+    }
+
+    private async Task<string> BodyTextAsync(Candidate c, CancellationToken cancellationToken)
+    {
+        if (c.BodyText is not null)
+        {
+            return c.BodyText;
+        }
+        await using var stream = await session.Services.Messages.OpenReadAsync(c.Row!.BlobName, cancellationToken);
+        using var message = await MimeMessage.LoadAsync(stream, cancellationToken);
+        var text = new StringBuilder();
+        foreach (var part in message.BodyParts.OfType<TextPart>())
+        {
+            text.Append(part.Text).Append('\n');
+        }
+        c.BodyText = text.ToString();
+        return c.BodyText;
+    }
+}

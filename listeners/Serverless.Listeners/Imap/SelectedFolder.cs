@@ -1,0 +1,249 @@
+using System.Buffers;
+using Serverless.Mail.Index;
+using Serverless.Protocols.Imap;
+
+namespace Serverless.Listeners.Imap;
+
+/// <summary>
+/// The selected mailbox as this session's client knows it: the view its sequence numbers refer
+/// to (shared with other sessions until one of them moves on), the messages that are \Recent for
+/// this session, and the flags this session stored itself but the view does not show yet.
+/// Moving to a newer view writes exactly the untagged EXPUNGE / EXISTS / RECENT / FETCH responses
+/// the client needs to follow (RFC 3501 7.3, 7.4).
+/// </summary>
+internal sealed class SelectedFolder
+{
+    private readonly List<(long From, long To)> _recent = [];
+    private readonly Dictionary<long, (IReadOnlyList<string> Flags, long ModSeq)> _stored = [];
+
+    public SelectedFolder(FolderWatcher watcher, FolderInfo folder, FolderView view, bool readOnly)
+    {
+        Watcher = watcher;
+        FolderId = folder.FolderId;
+        Name = folder.Name;
+        UidValidity = folder.UidValidity;
+        View = view;
+        ReadOnly = readOnly;
+    }
+
+    public FolderWatcher Watcher { get; }
+
+    public int FolderId { get; }
+
+    public string Name { get; }
+
+    public long UidValidity { get; }
+
+    public bool ReadOnly { get; }
+
+    /// <summary>The view the client's sequence numbers refer to.</summary>
+    public FolderView View { get; private set; }
+
+    public int Count => View.Count;
+
+    public void AddRecent(long fromUid, long toUid)
+    {
+        if (toUid > fromUid)
+        {
+            _recent.Add((fromUid, toUid));
+        }
+    }
+
+    public bool IsRecent(long uid)
+    {
+        foreach (var (from, to) in _recent)
+        {
+            if (uid >= from && uid < to)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public int RecentCount()
+    {
+        if (_recent.Count == 0)
+        {
+            return 0;
+        }
+        var n = 0;
+        for (var i = 0; i < View.Count; i++)
+        {
+            if (IsRecent(View.Uid(i)))
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>Flags of the message at <paramref name="index"/> as this client should see them (with \Recent).</summary>
+    public IReadOnlyList<string> FlagsAt(int index)
+    {
+        var uid = View.Uid(index);
+        var flags = _stored.TryGetValue(uid, out var s) && s.ModSeq >= View.ModSeq(index) ? s.Flags : View.Flags(index);
+        return IsRecent(uid) ? [.. flags, ImapFlags.Recent] : flags;
+    }
+
+    public bool HasFlagAt(int index, string flag)
+    {
+        var uid = View.Uid(index);
+        if (_stored.TryGetValue(uid, out var s) && s.ModSeq >= View.ModSeq(index))
+        {
+            return ImapFlags.Contains(s.Flags, flag);
+        }
+        return View.HasFlag(index, flag);
+    }
+
+    public long ModSeqAt(int index)
+    {
+        var uid = View.Uid(index);
+        return _stored.TryGetValue(uid, out var s) && s.ModSeq > View.ModSeq(index) ? s.ModSeq : View.ModSeq(index);
+    }
+
+    /// <summary>Remembers flags this session stored (and reported) before the shared view shows them.</summary>
+    public void RecordStored(long uid, IReadOnlyList<string> flags, long modSeq) => _stored[uid] = (flags, modSeq);
+
+    /// <summary>New messages in <paramref name="target"/> that this client has not been told about.</summary>
+    public bool HasNewMessages(FolderView target) => target.LastUid > View.LastUid;
+
+    /// <summary>
+    /// Moves the client to <paramref name="target"/>, writing the untagged responses. With
+    /// <paramref name="allowExpunge"/> false nothing moves (RFC 3501 7.4.1 forbids EXPUNGE during
+    /// FETCH, STORE and SEARCH, and sequence numbers must not shift under the client).
+    /// </summary>
+    public void MoveTo(FolderView target, bool allowExpunge, bool condStore, IBufferWriter<byte> w)
+    {
+        if (ReferenceEquals(target, View) || !allowExpunge || target.UidValidity != View.UidValidity)
+        {
+            return;
+        }
+        var old = View;
+        // Expunges, highest sequence number first, so each number is right when it is sent.
+        var expunged = new List<int>();
+        int i = 0, j = 0;
+        while (i < old.Count)
+        {
+            var uid = old.Uid(i);
+            while (j < target.Count && target.Uid(j) < uid)
+            {
+                j++;
+            }
+            if (j >= target.Count || target.Uid(j) != uid)
+            {
+                expunged.Add(i);
+            }
+            i++;
+        }
+        for (var k = expunged.Count - 1; k >= 0; k--)
+        {
+            ImapWire.Raw(w, "* "u8);
+            ImapWire.Number(w, expunged[k] + 1);
+            ImapWire.Raw(w, " EXPUNGE\r\n"u8);
+            _stored.Remove(old.Uid(expunged[k]));
+        }
+        var hasNew = target.LastUid > old.LastUid;
+        if (hasNew)
+        {
+            ImapWire.Raw(w, "* "u8);
+            ImapWire.Number(w, target.Count);
+            ImapWire.Raw(w, " EXISTS\r\n"u8);
+        }
+        View = target;
+        if (hasNew)
+        {
+            ImapWire.Raw(w, "* "u8);
+            ImapWire.Number(w, RecentCount());
+            ImapWire.Raw(w, " RECENT\r\n"u8);
+        }
+        // Flag changes of messages the client already knew.
+        i = 0;
+        for (j = 0; j < target.Count && i < old.Count; j++)
+        {
+            var uid = target.Uid(j);
+            while (i < old.Count && old.Uid(i) < uid)
+            {
+                i++;
+            }
+            if (i >= old.Count || old.Uid(i) != uid)
+            {
+                continue; // new message: its flags come with the client's next FETCH
+            }
+            if (target.ModSeq(j) <= old.ModSeq(i) || target.SameFlags(j, old, i))
+            {
+                if (_stored.TryGetValue(uid, out var st) && st.ModSeq <= target.ModSeq(j))
+                {
+                    _stored.Remove(uid);
+                }
+                continue;
+            }
+            if (_stored.TryGetValue(uid, out var s))
+            {
+                _stored.Remove(uid);
+                if (s.ModSeq >= target.ModSeq(j))
+                {
+                    continue; // this session stored it and reported it already
+                }
+            }
+            WriteFlags(w, j, condStore);
+        }
+    }
+
+    /// <summary>* n FETCH (UID u FLAGS (…) [MODSEQ (m)])</summary>
+    public void WriteFlags(IBufferWriter<byte> w, int index, bool condStore)
+    {
+        ImapWire.Raw(w, "* "u8);
+        ImapWire.Number(w, index + 1);
+        ImapWire.Raw(w, " FETCH (UID "u8);
+        ImapWire.Number(w, View.Uid(index));
+        ImapWire.Raw(w, " FLAGS "u8);
+        ImapWire.FlagList(w, FlagsAt(index));
+        if (condStore)
+        {
+            ImapWire.Raw(w, " MODSEQ ("u8);
+            ImapWire.Number(w, ModSeqAt(index));
+            ImapWire.Raw(w, ")"u8);
+        }
+        ImapWire.Raw(w, ")\r\n"u8);
+    }
+
+    /// <summary>
+    /// The 0-based indices a sequence set (or UID set) names, in ascending order. For sequence
+    /// numbers, a number beyond the mailbox is an error; for UIDs, absent ones are skipped
+    /// (RFC 3501 6.4.8).
+    /// </summary>
+    public List<int> Resolve(SequenceSet set, bool uid)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var result = new List<int>();
+        if (uid)
+        {
+            // "n:*" with n above every UID still names the last message: Resolve orders the pair.
+            foreach (var (from, to) in set.Resolve(View.LastUid))
+            {
+                for (var k = View.LowerBound(from); k < View.Count && View.Uid(k) <= to; k++)
+                {
+                    result.Add(k);
+                }
+            }
+            return result;
+        }
+        foreach (var (from, to) in set.Resolve(View.Count))
+        {
+            if (to > View.Count)
+            {
+                throw new ImapCommandException(ImapResult.Bad("Invalid message sequence number"));
+            }
+            for (var k = from; k <= to; k++)
+            {
+                result.Add((int)k - 1);
+            }
+        }
+        if (result.Count == 0 && View.Count == 0 && !set.HasStar)
+        {
+            throw new ImapCommandException(ImapResult.Bad("Invalid message sequence number"));
+        }
+        return result;
+    }
+}

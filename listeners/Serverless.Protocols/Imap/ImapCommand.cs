@@ -1,0 +1,96 @@
+namespace Serverless.Protocols.Imap;
+
+/// <summary>A parsed command. <see cref="Name"/> is upper case without the UID prefix; <see cref="Uid"/> marks the UID form.</summary>
+public sealed record ImapCommand(string Tag, string Name, ImapArguments Arguments)
+{
+    public bool Uid { get; init; }
+
+    /// <summary>"FETCH" or "UID FETCH": the key of the session's command table.</summary>
+    public string Key => Uid ? "UID " + Name : Name;
+}
+
+/// <summary>Arguments of one command kind.</summary>
+public abstract record ImapArguments;
+
+public sealed record NoArguments : ImapArguments
+{
+    public static NoArguments Instance { get; } = new();
+}
+
+public sealed record LoginArguments(string User, string Password) : ImapArguments
+{
+    // Never print the password (commands end up in logs).
+    public override string ToString() => $"LoginArguments {{ User = {User}, Password = *** }}";
+}
+
+/// <param name="InitialResponse">SASL-IR (RFC 4959): base64, or "=" for an empty response; null when absent.</param>
+public sealed record AuthenticateArguments(string Mechanism, string? InitialResponse) : ImapArguments
+{
+    public override string ToString() => $"AuthenticateArguments {{ Mechanism = {Mechanism} }}";
+}
+
+/// <summary>CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.</summary>
+public sealed record MailboxArguments(string Mailbox) : ImapArguments;
+
+public sealed record SelectArguments(string Mailbox, bool CondStore) : ImapArguments;
+
+public sealed record RenameArguments(string From, string To) : ImapArguments;
+
+/// <summary>LIST (with RFC 5258 / 5819 / 6154 options) and LSUB.</summary>
+public sealed record ListArguments(string Reference, IReadOnlyList<string> Patterns) : ImapArguments
+{
+    /// <summary>True when any LIST-EXTENDED syntax was used (selection options, several patterns, RETURN).</summary>
+    public bool Extended { get; init; }
+
+    public bool SelectSubscribed { get; init; }
+
+    public bool SelectRecursiveMatch { get; init; }
+
+    public bool SelectSpecialUse { get; init; }
+
+    public bool ReturnSubscribed { get; init; }
+
+    public bool ReturnChildren { get; init; }
+
+    public bool ReturnSpecialUse { get; init; }
+
+    /// <summary>LIST-STATUS (RFC 5819): STATUS items to return for each listed mailbox.</summary>
+    public IReadOnlyList<string>? ReturnStatus { get; init; }
+}
+
+public sealed record StatusArguments(string Mailbox, IReadOnlyList<string> Items) : ImapArguments;
+
+/// <param name="Message">The message literal: usually <see cref="ImapSegmentKind.External"/> (streamed to storage by the session).</param>
+public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message) : ImapArguments;
+
+public sealed record FetchArguments(SequenceSet Set, IReadOnlyList<FetchItem> Items) : ImapArguments
+{
+    /// <summary>CONDSTORE CHANGEDSINCE modifier.</summary>
+    public long? ChangedSince { get; init; }
+}
+
+public enum StoreMode
+{
+    Replace,
+    Add,
+    Remove,
+}
+
+public sealed record StoreArguments(SequenceSet Set, StoreMode Mode, bool Silent, IReadOnlyList<string> Flags) : ImapArguments
+{
+    /// <summary>CONDSTORE UNCHANGEDSINCE modifier.</summary>
+    public long? UnchangedSince { get; init; }
+}
+
+public sealed record SearchArguments(string? Charset, SearchKey Key) : ImapArguments;
+
+/// <summary>COPY and MOVE.</summary>
+public sealed record CopyArguments(SequenceSet Set, string Mailbox) : ImapArguments;
+
+/// <summary>EXPUNGE, and UID EXPUNGE with its UID set (UIDPLUS).</summary>
+public sealed record ExpungeArguments(SequenceSet? UidSet) : ImapArguments;
+
+public sealed record EnableArguments(IReadOnlyList<string> Capabilities) : ImapArguments;
+
+/// <param name="Fields">Null for "ID NIL".</param>
+public sealed record IdArguments(IReadOnlyList<KeyValuePair<string, string?>>? Fields) : ImapArguments;

@@ -1,0 +1,379 @@
+using System.Text;
+
+namespace Serverless.Protocols.Imap;
+
+/// <summary>
+/// Parses a framed command into an <see cref="ImapCommand"/>. Pure: no I/O, no state.
+/// <code>
+/// command         = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF
+/// command-any     = "CAPABILITY" / "LOGOUT" / "NOOP" / x-command / id / enable
+/// command-auth    = append / create / delete / examine / list / lsub / rename / select / status /
+///                   subscribe / unsubscribe / idle / namespace
+/// command-nonauth = login / authenticate / "STARTTLS"
+/// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search
+/// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge)
+/// </code>
+/// </summary>
+public static class ImapCommandParser
+{
+    private static readonly HashSet<string> NoArgumentCommands = new(StringComparer.Ordinal)
+    {
+        "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE",
+    };
+
+    /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
+    public static ImapCommand Parse(ImapFrame frame)
+    {
+        var r = new ImapArgumentReader(frame);
+        var tag = ReadTag(r);
+        r.ExpectSpace();
+        var name = r.ReadAtom().ToUpperInvariant();
+        var uid = false;
+        if (name == "UID")
+        {
+            r.ExpectSpace();
+            name = r.ReadAtom().ToUpperInvariant();
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            {
+                throw new ImapParseException("Unknown UID command");
+            }
+            uid = true;
+        }
+        ImapArguments args;
+        if (NoArgumentCommands.Contains(name) || (name == "EXPUNGE" && !uid))
+        {
+            args = name == "EXPUNGE" ? new ExpungeArguments(null) : NoArguments.Instance;
+        }
+        else
+        {
+            r.ExpectSpace();
+            args = name switch
+            {
+                "LOGIN" => ParseLogin(r),
+                "AUTHENTICATE" => ParseAuthenticate(r),
+                "SELECT" or "EXAMINE" => ParseSelect(r),
+                "CREATE" or "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE" => new MailboxArguments(r.ReadMailbox()),
+                "RENAME" => ParseRename(r),
+                "LIST" => ImapListParser.ParseList(r),
+                "LSUB" => ImapListParser.ParseLsub(r),
+                "STATUS" => ParseStatus(r),
+                "APPEND" => ParseAppend(r),
+                "FETCH" => ImapFetchParser.Parse(r),
+                "STORE" => ParseStore(r),
+                "SEARCH" => ImapSearchParser.Parse(r),
+                "COPY" or "MOVE" => ParseCopy(r),
+                "EXPUNGE" => new ExpungeArguments(r.ReadSequenceSet()),
+                "ENABLE" => ParseEnable(r),
+                "ID" => ParseId(r),
+                _ => throw new ImapParseException("Unknown command"),
+            };
+        }
+        r.ExpectEnd();
+        return new ImapCommand(tag, name, args) { Uid = uid };
+    }
+
+    /// <summary>The tag, command name and UID prefix of a command in progress (null if not readable yet).</summary>
+    public static (string Tag, string Name, bool Uid)? PeekHead(IReadOnlyList<ImapFrameSegment> partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        if (partial.Count == 0 || partial[0].Kind != ImapSegmentKind.Text)
+        {
+            return null;
+        }
+        var line = Encoding.ASCII.GetString(partial[0].Data.Span);
+        var words = line.Split(' ', 4);
+        if (words.Length < 2 || ImapCommandFramer.TagOf(partial[0].Data.Span) is not { } tag)
+        {
+            return null;
+        }
+        var name = words[1].ToUpperInvariant();
+        if (name == "UID" && words.Length > 2)
+        {
+            return (tag, words[2].ToUpperInvariant(), true);
+        }
+        return (tag, name, false);
+    }
+
+    /// <summary>
+    /// If the literal just announced is the message of an APPEND (the command so far reads
+    /// <c>tag APPEND mailbox [flags] [date-time] {n}</c>), returns the parts before it; null otherwise.
+    /// Lets the session check the mailbox and size before it sends "+" and streams the message.
+    /// </summary>
+    public static (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date)? TryParseAppendPrefix(IReadOnlyList<ImapFrameSegment> partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        // The frame so far ends with the announcing line; pretend the literal is there to read up to it.
+        var frame = new ImapFrame([.. partial, new ImapFrameSegment(ImapSegmentKind.External, ReadOnlyMemory<byte>.Empty, "probe"), new ImapFrameSegment(ImapSegmentKind.Text, ReadOnlyMemory<byte>.Empty)]);
+        try
+        {
+            var r = new ImapArgumentReader(frame);
+            var tag = ReadTag(r);
+            r.ExpectSpace();
+            if (!r.TryConsumeKeyword("APPEND"))
+            {
+                return null;
+            }
+            r.ExpectSpace();
+            if (r.AtLiteral && ReferenceEquals(r.PeekLiteralSegment().External, "probe"))
+            {
+                return null; // the mailbox name itself is this literal
+            }
+            var (mailbox, flags, date) = ReadAppendHead(r);
+            if (!r.AtLiteral)
+            {
+                return null;
+            }
+            var segment = r.ReadLiteralSegment();
+            return ReferenceEquals(segment.External, "probe") ? (tag, mailbox, flags, date) : null;
+        }
+        catch (ImapParseException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>tag = 1*&lt;any ASTRING-CHAR except "+"&gt;</summary>
+    private static string ReadTag(ImapArgumentReader r)
+    {
+        var tag = r.ReadWhile(ImapChars.IsTagChar, "a tag");
+        if (tag.Length > 64)
+        {
+            throw new ImapParseException("Tag too long");
+        }
+        return tag;
+    }
+
+    /// <summary>
+    /// login    = "LOGIN" SP userid SP password
+    /// userid   = astring
+    /// password = astring
+    /// </summary>
+    private static LoginArguments ParseLogin(ImapArgumentReader r)
+    {
+        var user = r.ReadAstring();
+        r.ExpectSpace();
+        var password = r.ReadAstring();
+        return new LoginArguments(user, password);
+    }
+
+    /// <summary>
+    /// authenticate  = "AUTHENTICATE" SP auth-type [SP (base64 / "=")]   ; SASL-IR, RFC 4959
+    /// auth-type     = atom
+    /// </summary>
+    private static AuthenticateArguments ParseAuthenticate(ImapArgumentReader r)
+    {
+        var mechanism = r.ReadAtom().ToUpperInvariant();
+        string? initial = null;
+        if (r.TryConsume(' '))
+        {
+            initial = r.ReadWhile(c => char.IsAsciiLetterOrDigit((char)c) || c is (byte)'+' or (byte)'/' or (byte)'=', "base64");
+        }
+        return new AuthenticateArguments(mechanism, initial);
+    }
+
+    /// <summary>
+    /// select        = "SELECT" SP mailbox [select-params]
+    /// examine       = "EXAMINE" SP mailbox [select-params]
+    /// select-params = SP "(" select-param *(SP select-param) ")"
+    /// select-param  = "CONDSTORE"                                  ; RFC 7162
+    /// </summary>
+    private static SelectArguments ParseSelect(ImapArgumentReader r)
+    {
+        var mailbox = r.ReadMailbox();
+        var condStore = false;
+        if (r.TryConsume(' '))
+        {
+            r.Expect('(');
+            do
+            {
+                var p = r.ReadAtom().ToUpperInvariant();
+                if (p != "CONDSTORE")
+                {
+                    throw new ImapParseException("Unknown SELECT parameter " + p);
+                }
+                condStore = true;
+            }
+            while (r.TryConsume(' '));
+            r.Expect(')');
+        }
+        return new SelectArguments(mailbox, condStore);
+    }
+
+    /// <summary>rename = "RENAME" SP mailbox SP mailbox</summary>
+    private static RenameArguments ParseRename(ImapArgumentReader r)
+    {
+        var from = r.ReadMailbox();
+        r.ExpectSpace();
+        return new RenameArguments(from, r.ReadMailbox());
+    }
+
+    /// <summary>
+    /// status     = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"
+    /// status-att = "MESSAGES" / "RECENT" / "UIDNEXT" / "UIDVALIDITY" / "UNSEEN" / "HIGHESTMODSEQ"
+    /// </summary>
+    private static StatusArguments ParseStatus(ImapArgumentReader r)
+    {
+        var mailbox = r.ReadMailbox();
+        r.ExpectSpace();
+        return new StatusArguments(mailbox, ReadStatusItems(r));
+    }
+
+    internal static List<string> ReadStatusItems(ImapArgumentReader r)
+    {
+        r.Expect('(');
+        var items = new List<string>();
+        do
+        {
+            var item = r.ReadAtom().ToUpperInvariant();
+            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ"))
+            {
+                throw new ImapParseException("Unknown STATUS item " + item);
+            }
+            items.Add(item);
+        }
+        while (r.TryConsume(' '));
+        r.Expect(')');
+        return items;
+    }
+
+    /// <summary>
+    /// append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+    /// </summary>
+    private static AppendArguments ParseAppend(ImapArgumentReader r)
+    {
+        var (mailbox, flags, date) = ReadAppendHead(r);
+        var message = r.ReadLiteralSegment();
+        return new AppendArguments(mailbox, flags, date, message);
+    }
+
+    private static (string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date) ReadAppendHead(ImapArgumentReader r)
+    {
+        var mailbox = r.ReadMailbox();
+        r.ExpectSpace();
+        IReadOnlyList<string> flags = [];
+        DateTimeOffset? date = null;
+        if (r.Peek() == '(')
+        {
+            var list = r.ReadFlagList();
+            if (list.Contains(ImapFlags.Recent))
+            {
+                throw new ImapParseException("\\Recent cannot be set");
+            }
+            flags = list;
+            r.ExpectSpace();
+        }
+        if (r.Peek() == '"')
+        {
+            date = ImapDateTime.ParseDateTime(r.ReadString());
+            r.ExpectSpace();
+        }
+        return (mailbox, flags, date);
+    }
+
+    /// <summary>
+    /// store           = "STORE" SP sequence-set [store-modifiers] SP store-att-flags
+    /// store-modifiers = SP "(" "UNCHANGEDSINCE" SP mod-sequence-valzer ")"      ; RFC 7162
+    /// store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))
+    /// </summary>
+    private static StoreArguments ParseStore(ImapArgumentReader r)
+    {
+        var set = r.ReadSequenceSet();
+        r.ExpectSpace();
+        long? unchangedSince = null;
+        if (r.TryConsume('('))
+        {
+            if (!r.TryConsumeKeyword("UNCHANGEDSINCE"))
+            {
+                throw new ImapParseException("Unknown STORE modifier");
+            }
+            r.ExpectSpace();
+            unchangedSince = r.ReadNumber();
+            r.Expect(')');
+            r.ExpectSpace();
+        }
+        var mode = r.TryConsume('+') ? StoreMode.Add : r.TryConsume('-') ? StoreMode.Remove : StoreMode.Replace;
+        bool silent;
+        if (r.TryConsumeKeyword("FLAGS.SILENT"))
+        {
+            silent = true;
+        }
+        else if (r.TryConsumeKeyword("FLAGS"))
+        {
+            silent = false;
+        }
+        else
+        {
+            throw new ImapParseException("Expected FLAGS, +FLAGS or -FLAGS");
+        }
+        r.ExpectSpace();
+        List<string> flags;
+        if (r.Peek() == '(')
+        {
+            flags = r.ReadFlagList();
+        }
+        else
+        {
+            flags = [r.ReadFlag()];
+            while (r.TryConsume(' '))
+            {
+                flags.Add(r.ReadFlag());
+            }
+        }
+        if (flags.Contains(ImapFlags.Recent))
+        {
+            throw new ImapParseException("\\Recent cannot be stored");
+        }
+        return new StoreArguments(set, mode, silent, flags) { UnchangedSince = unchangedSince };
+    }
+
+    /// <summary>
+    /// copy = "COPY" SP sequence-set SP mailbox
+    /// move = "MOVE" SP sequence-set SP mailbox                                   ; RFC 6851
+    /// </summary>
+    private static CopyArguments ParseCopy(ImapArgumentReader r)
+    {
+        var set = r.ReadSequenceSet();
+        r.ExpectSpace();
+        return new CopyArguments(set, r.ReadMailbox());
+    }
+
+    /// <summary>enable = "ENABLE" 1*(SP capability)                               ; RFC 5161</summary>
+    private static EnableArguments ParseEnable(ImapArgumentReader r)
+    {
+        var caps = new List<string> { r.ReadAtom().ToUpperInvariant() };
+        while (r.TryConsume(' '))
+        {
+            caps.Add(r.ReadAtom().ToUpperInvariant());
+        }
+        return new EnableArguments(caps);
+    }
+
+    /// <summary>
+    /// id             = "ID" SP id-params-list                                    ; RFC 2971
+    /// id-params-list = "(" *(string SP nstring) ")" / nil
+    /// </summary>
+    private static IdArguments ParseId(ImapArgumentReader r)
+    {
+        if (r.TryConsumeKeyword("NIL"))
+        {
+            return new IdArguments(null);
+        }
+        r.Expect('(');
+        var fields = new List<KeyValuePair<string, string?>>();
+        while (!r.TryConsume(')'))
+        {
+            if (fields.Count > 0)
+            {
+                r.ExpectSpace();
+            }
+            if (fields.Count >= 30)
+            {
+                throw new ImapParseException("Too many ID fields");
+            }
+            var key = r.ReadString();
+            r.ExpectSpace();
+            fields.Add(new(key, r.ReadNString()));
+        }
+        return new IdArguments(fields);
+    }
+}

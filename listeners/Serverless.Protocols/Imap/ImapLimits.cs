@@ -1,0 +1,27 @@
+using Serverless.Protocols.Common;
+
+namespace Serverless.Protocols.Imap;
+
+/// <summary>
+/// Bounds on what one IMAP command may make the server hold in memory. A message literal of APPEND
+/// is streamed to storage by the session and bounded separately (<see cref="MaxAppendSize"/>).
+/// </summary>
+public sealed record ImapLimits
+{
+    /// <summary>One line of a command (up to CRLF or a literal announcement).</summary>
+    public int MaxLineLength { get; init; } = ProtocolLimits.ImapCommandLine;
+
+    /// <summary>A literal the parser keeps in memory (mailbox names, search strings, passwords).</summary>
+    public int MaxBufferedLiteral { get; init; } = 64 * 1024;
+
+    /// <summary>All lines and buffered literals of one command together.</summary>
+    public int MaxCommandBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Literals in one command.</summary>
+    public int MaxLiterals { get; init; } = 64;
+
+    /// <summary>Largest message APPEND accepts (streamed, never buffered whole).</summary>
+    public long MaxAppendSize { get; init; } = 50L * 1024 * 1024;
+
+    public static ImapLimits Default { get; } = new();
+}

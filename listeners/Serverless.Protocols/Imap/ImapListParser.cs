@@ -1,0 +1,127 @@
+namespace Serverless.Protocols.Imap;
+
+/// <summary>
+/// LIST (RFC 3501, LIST-EXTENDED RFC 5258, LIST-STATUS RFC 5819, SPECIAL-USE RFC 6154) and LSUB.
+/// <code>
+/// list               = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP list-return-opts]
+/// list-select-opts   = "(" [list-select-option *(SP list-select-option)] ")"
+/// list-select-option = "SUBSCRIBED" / "REMOTE" / "RECURSIVEMATCH" / "SPECIAL-USE"
+/// mbox-or-pat        = list-mailbox / patterns
+/// patterns           = "(" list-mailbox *(SP list-mailbox) ")"
+/// list-return-opts   = "RETURN" SP "(" [return-option *(SP return-option)] ")"
+/// return-option      = "SUBSCRIBED" / "CHILDREN" / "SPECIAL-USE" / "STATUS" SP "(" status-att *(SP status-att) ")"
+/// lsub               = "LSUB" SP mailbox SP list-mailbox
+/// </code>
+/// </summary>
+public static class ImapListParser
+{
+    public static ListArguments ParseList(ImapArgumentReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        bool extended = false, subscribed = false, recursive = false, specialUse = false;
+        if (r.TryConsume('('))
+        {
+            extended = true;
+            while (!r.TryConsume(')'))
+            {
+                r.TryConsume(' ');
+                var option = r.ReadAtom().ToUpperInvariant();
+                switch (option)
+                {
+                    case "SUBSCRIBED":
+                        subscribed = true;
+                        break;
+                    case "RECURSIVEMATCH":
+                        recursive = true;
+                        break;
+                    case "SPECIAL-USE":
+                        specialUse = true;
+                        break;
+                    case "REMOTE":
+                        break;
+                    default:
+                        throw new ImapParseException("Unknown LIST selection option " + option);
+                }
+            }
+            if (recursive && !subscribed && !specialUse)
+            {
+                throw new ImapParseException("RECURSIVEMATCH needs another selection option");
+            }
+            r.ExpectSpace();
+        }
+        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapParseException("Invalid reference");
+        r.ExpectSpace();
+        var patterns = new List<string>();
+        if (r.TryConsume('('))
+        {
+            extended = true;
+            do
+            {
+                patterns.Add(DecodePattern(r.ReadListMailbox()));
+            }
+            while (r.TryConsume(' '));
+            r.Expect(')');
+        }
+        else
+        {
+            patterns.Add(DecodePattern(r.ReadListMailbox()));
+        }
+        bool returnSubscribed = false, returnChildren = false, returnSpecialUse = false;
+        List<string>? status = null;
+        if (r.TryConsume(' '))
+        {
+            extended = true;
+            if (!r.TryConsumeKeyword("RETURN"))
+            {
+                throw new ImapParseException("Expected RETURN");
+            }
+            r.ExpectSpace();
+            r.Expect('(');
+            while (!r.TryConsume(')'))
+            {
+                r.TryConsume(' ');
+                var option = r.ReadAtom().ToUpperInvariant();
+                switch (option)
+                {
+                    case "SUBSCRIBED":
+                        returnSubscribed = true;
+                        break;
+                    case "CHILDREN":
+                        returnChildren = true;
+                        break;
+                    case "SPECIAL-USE":
+                        returnSpecialUse = true;
+                        break;
+                    case "STATUS":
+                        r.ExpectSpace();
+                        status = ImapCommandParser.ReadStatusItems(r);
+                        break;
+                    default:
+                        throw new ImapParseException("Unknown LIST return option " + option);
+                }
+            }
+        }
+        return new ListArguments(reference, patterns)
+        {
+            Extended = extended,
+            SelectSubscribed = subscribed,
+            SelectRecursiveMatch = recursive,
+            SelectSpecialUse = specialUse,
+            ReturnSubscribed = returnSubscribed || subscribed,
+            ReturnChildren = returnChildren,
+            ReturnSpecialUse = returnSpecialUse,
+            ReturnStatus = status,
+        };
+    }
+
+    public static ListArguments ParseLsub(ImapArgumentReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapParseException("Invalid reference");
+        r.ExpectSpace();
+        return new ListArguments(reference, [DecodePattern(r.ReadListMailbox())]) { SelectSubscribed = true };
+    }
+
+    private static string DecodePattern(string pattern) =>
+        ImapMailboxName.DecodeModifiedUtf7(pattern) ?? throw new ImapParseException("Invalid modified UTF-7 in pattern");
+}

@@ -1,0 +1,137 @@
+using System.Text;
+
+namespace Serverless.Protocols.Imap;
+
+/// <summary>
+/// Mailbox names on the wire: modified UTF-7 (RFC 3501 5.1.3), "/" as the hierarchy delimiter,
+/// and INBOX in any case meaning INBOX.
+/// <code>
+/// mailbox         = "INBOX" / astring
+///                     ; INBOX is case-insensitive.
+/// modified UTF-7: printable US-ASCII except "&amp;" stands for itself; "&amp;-" is "&amp;";
+///                 anything else is "&amp;" + modified BASE64 of UTF-16BE ("," for "/", no "=") + "-"
+/// </code>
+/// </summary>
+public static class ImapMailboxName
+{
+    public const char Delimiter = '/';
+
+    /// <summary>A name as the client sent it, decoded, with INBOX normalised. Throws on broken modified UTF-7.</summary>
+    public static string FromWire(string wire)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        var decoded = DecodeModifiedUtf7(wire) ?? throw new ImapParseException("Invalid modified UTF-7 in mailbox name");
+        return NormalizeInbox(decoded);
+    }
+
+    public static string NormalizeInbox(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Equals("INBOX", StringComparison.OrdinalIgnoreCase))
+        {
+            return "INBOX";
+        }
+        if (name.Length > 6 && name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase))
+        {
+            return "INBOX" + name[5..];
+        }
+        return name;
+    }
+
+    public static string ToWire(string name) => EncodeModifiedUtf7(name);
+
+    public static string EncodeModifiedUtf7(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sb = new StringBuilder(text.Length + 8);
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c is >= (char)0x20 and <= (char)0x7e)
+            {
+                sb.Append(c == '&' ? "&-" : c.ToString());
+                i++;
+                continue;
+            }
+            var start = i;
+            while (i < text.Length && text[i] is < (char)0x20 or > (char)0x7e)
+            {
+                i++;
+            }
+            var bytes = Encoding.BigEndianUnicode.GetBytes(text.ToCharArray(start, i - start));
+            sb.Append('&').Append(Convert.ToBase64String(bytes).TrimEnd('=').Replace('/', ',')).Append('-');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Decodes modified UTF-7; null if it is malformed. Non-ASCII input (UTF-8 names) passes through.</summary>
+    public static string? DecodeModifiedUtf7(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Contains('&', StringComparison.Ordinal))
+        {
+            return text;
+        }
+        var sb = new StringBuilder(text.Length);
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c != '&')
+            {
+                sb.Append(c);
+                i++;
+                continue;
+            }
+            var end = text.IndexOf('-', i + 1);
+            if (end < 0)
+            {
+                return null;
+            }
+            if (end == i + 1)
+            {
+                sb.Append('&');
+                i = end + 1;
+                continue;
+            }
+            var b64 = text[(i + 1)..end].Replace(',', '/');
+            if (b64.Contains('=', StringComparison.Ordinal))
+            {
+                return null;
+            }
+            var padded = (b64.Length % 4) switch
+            {
+                0 => b64,
+                2 => b64 + "==",
+                3 => b64 + "=",
+                _ => null,
+            };
+            if (padded is null)
+            {
+                return null;
+            }
+            byte[] bytes;
+            try
+            {
+                bytes = Convert.FromBase64String(padded);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+            if (bytes.Length % 2 != 0)
+            {
+                return null;
+            }
+            var chunk = Encoding.BigEndianUnicode.GetString(bytes);
+            if (chunk.Any(ch => ch is >= (char)0x20 and <= (char)0x7e))
+            {
+                return null; // printable ASCII must not be encoded (RFC 3501 5.1.3)
+            }
+            sb.Append(chunk);
+            i = end + 1;
+        }
+        return sb.ToString();
+    }
+}

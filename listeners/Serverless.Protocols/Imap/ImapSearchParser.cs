@@ -1,0 +1,173 @@
+namespace Serverless.Protocols.Imap;
+
+/// <summary>
+/// SEARCH arguments.
+/// <code>
+/// search          = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)
+/// search-key      = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /
+///                   "CC" SP astring / "DELETED" / "FLAGGED" / "FROM" SP astring /
+///                   "KEYWORD" SP flag-keyword / "NEW" / "OLD" / "ON" SP date / "RECENT" / "SEEN" /
+///                   "SINCE" SP date / "SUBJECT" SP astring / "TEXT" SP astring / "TO" SP astring /
+///                   "UNANSWERED" / "UNDELETED" / "UNFLAGGED" / "UNKEYWORD" SP flag-keyword /
+///                   "UNSEEN" / "DRAFT" / "HEADER" SP header-fld-name SP astring /
+///                   "LARGER" SP number / "NOT" SP search-key / "OR" SP search-key SP search-key /
+///                   "SENTBEFORE" SP date / "SENTON" SP date / "SENTSINCE" SP date /
+///                   "SMALLER" SP number / "UID" SP sequence-set / "UNDRAFT" / sequence-set /
+///                   "(" search-key *(SP search-key) ")" / search-modsequence
+/// search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer     ; RFC 7162
+/// search-modseq-ext  = SP entry-name SP entry-type-req
+/// </code>
+/// </summary>
+public static class ImapSearchParser
+{
+    private const int MaxDepth = 64;
+    private const int MaxKeys = 1000;
+
+    public static SearchArguments Parse(ImapArgumentReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        string? charset = null;
+        if (r.TryConsumeKeyword("CHARSET"))
+        {
+            r.ExpectSpace();
+            charset = r.ReadAstring();
+            r.ExpectSpace();
+        }
+        var count = 0;
+        var keys = new List<SearchKey> { ReadKey(r, 0, ref count) };
+        while (r.TryConsume(' '))
+        {
+            keys.Add(ReadKey(r, 0, ref count));
+        }
+        return new SearchArguments(charset, keys.Count == 1 ? keys[0] : new SearchAnd(keys));
+    }
+
+    private static SearchKey ReadKey(ImapArgumentReader r, int depth, ref int count)
+    {
+        if (depth > MaxDepth || ++count > MaxKeys)
+        {
+            throw new ImapParseException("Search criteria too complex");
+        }
+        if (r.TryConsume('('))
+        {
+            var keys = new List<SearchKey> { ReadKey(r, depth + 1, ref count) };
+            while (r.TryConsume(' '))
+            {
+                keys.Add(ReadKey(r, depth + 1, ref count));
+            }
+            r.Expect(')');
+            return keys.Count == 1 ? keys[0] : new SearchAnd(keys);
+        }
+        if (r.Peek() is (>= '0' and <= '9') or '*' or '$')
+        {
+            return new SearchSequence(r.ReadSequenceSet(), Uid: false);
+        }
+        var name = r.ReadAtom().ToUpperInvariant();
+        switch (name)
+        {
+            case "ALL":
+                return SearchAll.Instance;
+            case "ANSWERED":
+                return new SearchFlag(ImapFlags.Answered, true);
+            case "DELETED":
+                return new SearchFlag(ImapFlags.Deleted, true);
+            case "DRAFT":
+                return new SearchFlag(ImapFlags.Draft, true);
+            case "FLAGGED":
+                return new SearchFlag(ImapFlags.Flagged, true);
+            case "SEEN":
+                return new SearchFlag(ImapFlags.Seen, true);
+            case "RECENT":
+                return new SearchFlag(ImapFlags.Recent, true);
+            case "UNANSWERED":
+                return new SearchFlag(ImapFlags.Answered, false);
+            case "UNDELETED":
+                return new SearchFlag(ImapFlags.Deleted, false);
+            case "UNDRAFT":
+                return new SearchFlag(ImapFlags.Draft, false);
+            case "UNFLAGGED":
+                return new SearchFlag(ImapFlags.Flagged, false);
+            case "UNSEEN":
+                return new SearchFlag(ImapFlags.Seen, false);
+            case "NEW":
+                return new SearchAnd([new SearchFlag(ImapFlags.Recent, true), new SearchFlag(ImapFlags.Seen, false)]);
+            case "OLD":
+                return new SearchFlag(ImapFlags.Recent, false);
+            case "KEYWORD":
+            case "UNKEYWORD":
+                r.ExpectSpace();
+                return new SearchFlag(r.ReadAtom(), name == "KEYWORD");
+            case "BCC":
+            case "CC":
+            case "FROM":
+            case "SUBJECT":
+            case "TO":
+                r.ExpectSpace();
+                return new SearchHeader(name, r.ReadAstring());
+            case "HEADER":
+                r.ExpectSpace();
+                var field = r.ReadAstring();
+                r.ExpectSpace();
+                return new SearchHeader(field, r.ReadAstring());
+            case "BODY":
+                r.ExpectSpace();
+                return new SearchBody(r.ReadAstring());
+            case "TEXT":
+                r.ExpectSpace();
+                return new SearchText(r.ReadAstring());
+            case "BEFORE":
+            case "ON":
+            case "SINCE":
+            case "SENTBEFORE":
+            case "SENTON":
+            case "SENTSINCE":
+                r.ExpectSpace();
+                var sent = name.StartsWith("SENT", StringComparison.Ordinal);
+                var comparison = name[(sent ? 4 : 0)..] switch
+                {
+                    "BEFORE" => SearchDateComparison.Before,
+                    "ON" => SearchDateComparison.On,
+                    _ => SearchDateComparison.Since,
+                };
+                return new SearchDate(sent, comparison, ReadDate(r));
+            case "LARGER":
+            case "SMALLER":
+                r.ExpectSpace();
+                return new SearchSize(name == "LARGER", r.ReadNumber32());
+            case "UID":
+                r.ExpectSpace();
+                return new SearchSequence(r.ReadSequenceSet(), Uid: true);
+            case "NOT":
+                r.ExpectSpace();
+                return new SearchNot(ReadKey(r, depth + 1, ref count));
+            case "OR":
+                r.ExpectSpace();
+                var left = ReadKey(r, depth + 1, ref count);
+                r.ExpectSpace();
+                return new SearchOr(left, ReadKey(r, depth + 1, ref count));
+            case "MODSEQ":
+                r.ExpectSpace();
+                if (r.Peek() == '"')
+                {
+                    r.ReadString(); // entry-name: per-flag modseqs are not kept; the message MODSEQ is used
+                    r.ExpectSpace();
+                    var type = r.ReadAtom().ToLowerInvariant();
+                    if (type is not ("priv" or "shared" or "all"))
+                    {
+                        throw new ImapParseException("Invalid entry type");
+                    }
+                    r.ExpectSpace();
+                }
+                return new SearchModSeq(r.ReadNumber());
+            default:
+                throw new ImapParseException("Unknown search key " + name);
+        }
+    }
+
+    /// <summary>date = date-text / DQUOTE date-text DQUOTE</summary>
+    private static DateOnly ReadDate(ImapArgumentReader r)
+    {
+        var text = r.Peek() == '"' ? r.ReadString() : r.ReadAtom();
+        return ImapDateTime.ParseDate(text);
+    }
+}

@@ -89,113 +89,150 @@ public sealed partial class MailboxIndex
             return second.Outcome != CopyOutcome.Copied ? second with { SourceUids = first.SourceUids, TargetUids = first.TargetUids }
                 : second with { SourceUids = [.. first.SourceUids, .. second.SourceUids], TargetUids = [.. first.TargetUids, .. second.TargetUids], UidValidity = Math.Max(first.UidValidity, second.UidValidity) };
         }
+        // Holder ids stay the same across retries, so registering again is idempotent; the ones no
+        // row ends up referencing are removed, so a failed or partial COPY leaks nothing.
+        var holders = new Dictionary<string, (string? Source, string Copy)>();
+        var registered = new List<(string Blob, string Holder)>();
         var lane = _lanes.For(mailboxId);
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            if (messages.Count == 0)
+            for (var attempt = 0; ; attempt++)
             {
-                return new CopyResult(CopyOutcome.Copied, 0, [], []);
-            }
-            // Holders first: a row marked shared must never lack its holder row, or releasing
-            // another row could delete the blob under it.
-            var holders = messages.ToDictionary(m => m.RowKey, m => (
-                Source: m.GetBoolean("Shared") == true ? null : Guid.NewGuid().ToString("N"),
-                Copy: Guid.NewGuid().ToString("N")));
-            await RegisterHoldersAsync(messages, holders, cancellationToken).ConfigureAwait(false);
-
-            await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var rows = lane.Rows(mailboxId);
-                rows.Box ??= await GetEntityAsync(mailboxId, IndexKeys.Box, cancellationToken).ConfigureAwait(false);
-                if (!rows.Folders.TryGetValue(toFolderId, out var folderRow))
-                {
-                    folderRow = await GetEntityAsync(mailboxId, IndexKeys.Folder(toFolderId), cancellationToken).ConfigureAwait(false);
-                    if (folderRow is null || rows.Box is null)
-                    {
-                        return new CopyResult(CopyOutcome.NoSuchFolder, 0, [], []);
-                    }
-                    rows.Folders[toFolderId] = folderRow;
-                }
-                var box = Clone(rows.Box!);
-                var folder = Clone(folderRow);
-                var total = messages.Sum(m => m.GetInt64("Size") ?? 0);
-                if (quotaBytes is long quota && (box.GetInt64("Bytes") ?? 0) + total > quota)
-                {
-                    return new CopyResult(CopyOutcome.OverQuota, folder.GetInt64("UidValidity") ?? 0, [], []);
-                }
-                var actions = new List<TableTransactionAction>
-                {
-                    new(TableTransactionActionType.UpdateReplace, box, rows.Box!.ETag),
-                    new(TableTransactionActionType.UpdateReplace, folder, folderRow.ETag),
-                };
-                var source = new List<long>();
-                var target = new List<long>();
                 foreach (var m in messages)
                 {
-                    var (sourceHolder, copyHolder) = holders[m.RowKey];
-                    var uid = folder.GetInt64("UidNext") ?? 1;
-                    var modSeq = (folder.GetInt64("HighestModSeq") ?? 1) + 1;
-                    var size = m.GetInt64("Size") ?? 0;
-                    folder["UidNext"] = uid + 1;
-                    folder["HighestModSeq"] = modSeq;
-                    folder["Messages"] = (folder.GetInt64("Messages") ?? 0) + 1;
-                    folder["Bytes"] = (folder.GetInt64("Bytes") ?? 0) + size;
-                    if (!IndexEntities.SplitFlags(m.GetString("Flags")).Contains("\\Seen", StringComparer.OrdinalIgnoreCase))
+                    var shared = m.GetBoolean("Shared") == true;
+                    if (!holders.TryGetValue(m.RowKey, out var h))
                     {
-                        folder["Unseen"] = (folder.GetInt64("Unseen") ?? 0) + 1;
+                        holders[m.RowKey] = (shared ? null : Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
                     }
-                    box["Messages"] = (box.GetInt64("Messages") ?? 0) + 1;
-                    box["Bytes"] = (box.GetInt64("Bytes") ?? 0) + size;
-                    var copy = CopyOf(m, mailboxId, IndexKeys.Message(toFolderId, uid));
-                    copy["ModSeq"] = modSeq;
-                    copy["Shared"] = true;
-                    copy["Holder"] = copyHolder;
-                    actions.Add(new(TableTransactionActionType.Add, copy));
-                    if (sourceHolder is not null)
+                    else if (shared && h.Source is not null)
                     {
-                        actions.Add(new(TableTransactionActionType.UpdateMerge,
-                            new TableEntity(mailboxId, m.RowKey) { ["Shared"] = true, ["Holder"] = sourceHolder }, m.ETag));
+                        holders[m.RowKey] = (null, h.Copy); // shared by someone else meanwhile: it has its own holder
                     }
-                    source.Add(IndexKeys.UidFromMessageKey(m.RowKey));
-                    target.Add(uid);
                 }
+                if (messages.Count == 0)
+                {
+                    await RemoveHoldersAsync(registered, []).ConfigureAwait(false);
+                    return new CopyResult(CopyOutcome.Copied, 0, [], []);
+                }
+                await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                    rows.Box = WithETag(box, response.Value[0]);
-                    rows.Folders[toFolderId] = WithETag(folder, response.Value[1]);
-                    SignalFolderChanged(mailboxId, toFolderId);
-                    return new CopyResult(CopyOutcome.Copied, folder.GetInt64("UidValidity") ?? 0, source, target);
+                    var rows = lane.Rows(mailboxId);
+                    rows.Box ??= await GetEntityAsync(mailboxId, IndexKeys.Box, cancellationToken).ConfigureAwait(false);
+                    var folderRow = await CachedFolderRowAsync(mailboxId, rows, toFolderId, cancellationToken).ConfigureAwait(false);
+                    if (folderRow is null || rows.Box is null)
+                    {
+                        await RemoveHoldersAsync(registered, []).ConfigureAwait(false);
+                        return new CopyResult(CopyOutcome.NoSuchFolder, 0, [], []);
+                    }
+                    var box = Clone(rows.Box!);
+                    var folder = Clone(folderRow);
+                    var total = messages.Sum(m => m.GetInt64("Size") ?? 0);
+                    if (quotaBytes is long quota && (box.GetInt64("Bytes") ?? 0) + total > quota)
+                    {
+                        await RemoveHoldersAsync(registered, []).ConfigureAwait(false);
+                        return new CopyResult(CopyOutcome.OverQuota, folder.GetInt64("UidValidity") ?? 0, [], []);
+                    }
+                    // Holders first: a row marked shared must never lack its holder row, or releasing
+                    // another row could delete the blob under it.
+                    var needed = messages.SelectMany(m => new[] { holders[m.RowKey].Source, holders[m.RowKey].Copy }
+                        .Where(id => id is not null).Select(id => (Blob: m.GetString("Blob") ?? "", Holder: id!))).ToList();
+                    var missing = needed.Except(registered).ToList();
+                    await RegisterHoldersAsync(missing, cancellationToken).ConfigureAwait(false);
+                    registered.AddRange(missing);
+
+                    var actions = new List<TableTransactionAction>
+                    {
+                        new(TableTransactionActionType.UpdateReplace, box, rows.Box!.ETag),
+                        new(TableTransactionActionType.UpdateReplace, folder, folderRow.ETag),
+                    };
+                    var source = new List<long>();
+                    var target = new List<long>();
+                    foreach (var m in messages)
+                    {
+                        var (sourceHolder, copyHolder) = holders[m.RowKey];
+                        var uid = folder.GetInt64("UidNext") ?? 1;
+                        var modSeq = (folder.GetInt64("HighestModSeq") ?? 1) + 1;
+                        var size = m.GetInt64("Size") ?? 0;
+                        folder["UidNext"] = uid + 1;
+                        folder["HighestModSeq"] = modSeq;
+                        folder["Messages"] = (folder.GetInt64("Messages") ?? 0) + 1;
+                        folder["Bytes"] = (folder.GetInt64("Bytes") ?? 0) + size;
+                        if (!IndexEntities.SplitFlags(m.GetString("Flags")).Contains("\\Seen", StringComparer.OrdinalIgnoreCase))
+                        {
+                            folder["Unseen"] = (folder.GetInt64("Unseen") ?? 0) + 1;
+                        }
+                        box["Messages"] = (box.GetInt64("Messages") ?? 0) + 1;
+                        box["Bytes"] = (box.GetInt64("Bytes") ?? 0) + size;
+                        var copy = CopyOf(m, mailboxId, IndexKeys.Message(toFolderId, uid));
+                        copy["ModSeq"] = modSeq;
+                        copy["Shared"] = true;
+                        copy["Holder"] = copyHolder;
+                        actions.Add(new(TableTransactionActionType.Add, copy));
+                        if (sourceHolder is not null)
+                        {
+                            actions.Add(new(TableTransactionActionType.UpdateMerge,
+                                new TableEntity(mailboxId, m.RowKey) { ["Shared"] = true, ["Holder"] = sourceHolder }, m.ETag));
+                        }
+                        source.Add(IndexKeys.UidFromMessageKey(m.RowKey));
+                        target.Add(uid);
+                    }
+                    try
+                    {
+                        var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                        rows.Box = WithETag(box, response.Value[0]);
+                        rows.Folders[toFolderId] = WithETag(folder, response.Value[1]);
+                        SignalFolderChanged(mailboxId, toFolderId);
+                        await RemoveHoldersAsync(registered, needed).ConfigureAwait(false); // those registered in an earlier attempt and no longer needed
+                        return new CopyResult(CopyOutcome.Copied, folder.GetInt64("UidValidity") ?? 0, source, target);
+                    }
+                    catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
+                    {
+                        rows.Forget();
+                        LogConflict(mailboxId, e.Status, attempt);
+                    }
                 }
-                catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
+                finally
                 {
-                    rows.Forget();
-                    LogConflict(mailboxId, e.Status, attempt);
+                    lane.Gate.Release();
                 }
+                // A source row changed (flags, shared by someone else) or vanished: read the chunk again.
+                messages = await ReadMessageEntitiesAsync(mailboxId, fromFolderId, chunk, cancellationToken).ConfigureAwait(false);
+                await Backoff(attempt, cancellationToken).ConfigureAwait(false);
             }
-            finally
-            {
-                lane.Gate.Release();
-            }
-            // A source row changed (flags, shared by someone else) or vanished: read the chunk again.
-            // Holder rows registered for this attempt stay behind; they only keep a blob alive longer.
-            messages = await ReadMessageEntitiesAsync(mailboxId, fromFolderId, chunk, cancellationToken).ConfigureAwait(false);
-            await Backoff(attempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await RemoveHoldersAsync(registered, []).ConfigureAwait(false);
+            throw;
         }
     }
 
-    private async Task RegisterHoldersAsync(List<TableEntity> messages, Dictionary<string, (string? Source, string Copy)> holders, CancellationToken cancellationToken)
+    private async Task RemoveHoldersAsync(List<(string Blob, string Holder)> registered, List<(string Blob, string Holder)> keep)
+    {
+        foreach (var group in registered.Except(keep).GroupBy(r => r.Blob))
+        {
+            try
+            {
+                await _holders.RemoveAsync(group.Key, group.Select(g => g.Holder), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException)
+            {
+                // Left behind, a holder row only keeps a blob alive longer; it never loses one.
+            }
+        }
+    }
+
+    private async Task RegisterHoldersAsync(List<(string Blob, string Holder)> holders, CancellationToken cancellationToken)
     {
         using var gate = new SemaphoreSlim(HolderRegistrationConcurrency);
-        await Task.WhenAll(messages.Select(async m =>
+        await Task.WhenAll(holders.GroupBy(h => h.Blob).Select(async group =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var (sourceHolder, copyHolder) = holders[m.RowKey];
-                var ids = sourceHolder is null ? new[] { copyHolder } : [sourceHolder, copyHolder];
-                await _holders.AddAsync(m.GetString("Blob") ?? "", ids, cancellationToken).ConfigureAwait(false);
+                await _holders.AddAsync(group.Key, group.Select(g => g.Holder), cancellationToken).ConfigureAwait(false);
             }
             finally
             {

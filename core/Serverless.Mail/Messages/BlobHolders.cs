@@ -35,6 +35,25 @@ public sealed class BlobHolders
     }
 
     /// <summary>
+    /// Removes holder rows that no message row came to reference (a COPY that failed after
+    /// registering them). Never deletes the blob: the rows that do reference it decide that.
+    /// </summary>
+    public async Task RemoveAsync(string blobName, IEnumerable<string> holderIds, CancellationToken cancellationToken = default)
+    {
+        var pk = KeyEscaping.Escape(blobName);
+        foreach (var id in holderIds.Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                await _table.DeleteEntityAsync(pk, KeyEscaping.Escape(id), ETag.All, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
+    }
+
+    /// <summary>
     /// A message row that referenced <paramref name="blobName"/> is gone. Unshared blobs are deleted
     /// at once; a shared one only when no holder remains.
     /// </summary>

@@ -56,7 +56,7 @@ internal static class StorageFailures
     public static bool IsTransient(Exception e) => e switch
     {
         Azure.RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or TimeoutException or IOException => true,
+        HttpRequestException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
         AggregateException a => a.InnerExceptions.All(IsTransient),
         _ => e.InnerException is not null && IsTransient(e.InnerException),
     };

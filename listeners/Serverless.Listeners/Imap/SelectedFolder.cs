@@ -229,20 +229,33 @@ internal sealed class SelectedFolder
             }
             return result;
         }
-        foreach (var (from, to) in set.Resolve(View.Count))
+        // A range with "*" covers up to the last message; an explicit number beyond it is an error.
+        var count = View.Count;
+        var clipped = new List<(long Low, long High)>(set.Ranges.Count);
+        foreach (var (start, end) in set.Ranges)
         {
-            if (to > View.Count)
+            var star = start == SequenceSet.Star || end == SequenceSet.Star;
+            var a = start == SequenceSet.Star ? count : start;
+            var b = end == SequenceSet.Star ? count : end;
+            var (low, high) = a <= b ? (a, b) : (b, a);
+            if (!star && high > count)
             {
                 throw new ImapCommandException(ImapResult.Bad("Invalid message sequence number"));
             }
-            for (var k = from; k <= to; k++)
+            if (high >= 1)
+            {
+                clipped.Add((Math.Max(1, low), Math.Min(high, count)));
+            }
+        }
+        clipped.Sort();
+        long next = 1;
+        foreach (var (low, high) in clipped)
+        {
+            for (var k = Math.Max(low, next); k <= high; k++)
             {
                 result.Add((int)k - 1);
             }
-        }
-        if (result.Count == 0 && View.Count == 0 && !set.HasStar)
-        {
-            throw new ImapCommandException(ImapResult.Bad("Invalid message sequence number"));
+            next = Math.Max(next, high + 1);
         }
         return result;
     }

@@ -21,6 +21,13 @@ public static class ImapCommandParser
         "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE",
     };
 
+    private static readonly HashSet<string> KnownCommands = new(StringComparer.Ordinal)
+    {
+        "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE", "EXPUNGE",
+        "LOGIN", "AUTHENTICATE", "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "RENAME",
+        "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
+    };
+
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
     public static ImapCommand Parse(ImapFrame frame)
     {
@@ -38,6 +45,10 @@ public static class ImapCommandParser
                 throw new ImapParseException("Unknown UID command");
             }
             uid = true;
+        }
+        if (!uid && !KnownCommands.Contains(name))
+        {
+            throw new ImapParseException("Unknown command");
         }
         ImapArguments args;
         if (NoArgumentCommands.Contains(name) || (name == "EXPUNGE" && !uid))

@@ -35,7 +35,7 @@ public static class ImapDateTime
     {
         ArgumentNullException.ThrowIfNull(text);
         // "dd-Mon-yyyy hh:mm:ss +zzzz" with the day possibly space-padded
-        var t = text.Length == 25 && text[0] == ' ' ? "0" + text[1..] : text;
+        var t = text.StartsWith(' ') ? "0" + text[1..] : text.Length == 25 ? "0" + text : text;
         if (t.Length != 26 || t[2] != '-' || t[6] != '-' || t[11] != ' ' || t[14] != ':' || t[17] != ':' || t[20] != ' ' || t[21] is not ('+' or '-'))
         {
             throw new ImapParseException("Invalid date-time");

@@ -9,7 +9,8 @@ internal sealed class EnableCommand : IImapCommand
     {
         var args = (EnableArguments)command.Arguments;
         var enabled = new List<string>();
-        if (args.Capabilities.Contains("CONDSTORE") && !session.CondStore)
+        // Listed even if something enabled it before (RFC 5161 3.2 allows that), so the client knows.
+        if (args.Capabilities.Contains("CONDSTORE"))
         {
             session.CondStore = true;
             enabled.Add("CONDSTORE");

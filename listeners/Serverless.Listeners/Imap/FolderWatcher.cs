@@ -104,7 +104,10 @@ internal sealed class FolderWatcher : IDisposable
             var view = View is null
                 ? await _index.LoadFolderViewAsync(MailboxId, folder, cancellationToken).ConfigureAwait(false)
                 : await _index.RefreshFolderViewAsync(MailboxId, View, folder, cancellationToken).ConfigureAwait(false);
-            Folder = folder;
+            if (Folder is null || folder.HighestModSeq >= Folder.HighestModSeq)
+            {
+                Folder = folder; // never step back to an older row a caller happened to pass
+            }
             View = view;
             Interlocked.Exchange(ref _checkedAt, Environment.TickCount64);
             if (!ReferenceEquals(before, view) && before is not null)

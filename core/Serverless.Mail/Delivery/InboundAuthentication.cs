@@ -64,7 +64,7 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
         var header = Encoding.UTF8.GetBytes(verdict.Header);
         if (await PrependAsync(blob, header, details.ETag, cancellationToken).ConfigureAwait(false))
         {
-            summary = MessageSummaryOffsets.Shift(summary, header.Length);
+            summary = MessageSummaryOffsets.Prepend(summary, header);
             size += header.Length;
         }
         return new InboundRead(summary, message, size, handoff.Junk || verdict.Junk);

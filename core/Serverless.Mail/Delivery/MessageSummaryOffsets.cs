@@ -8,14 +8,32 @@ namespace Serverless.Mail.Delivery;
 /// </summary>
 public static class MessageSummaryOffsets
 {
+    /// <summary>
+    /// Shifts the offsets by <paramref name="delta"/> bytes put in front. The kept raw header no
+    /// longer matches the stored bytes, so it is dropped (IMAP then reads the header from the blob);
+    /// use <see cref="Prepend"/> when the prefix is at hand.
+    /// </summary>
     public static MessageSummary Shift(MessageSummary summary, long delta)
     {
         ArgumentNullException.ThrowIfNull(summary);
         return delta == 0 ? summary : summary with
         {
             HeaderLength = summary.HeaderLength + delta,
+            RawHeader = null,
             Body = Shift(summary.Body, delta),
         };
+    }
+
+    /// <summary>Shifts the offsets for header lines <paramref name="prefix"/> put in front, and keeps the raw header in step.</summary>
+    public static MessageSummary Prepend(MessageSummary summary, ReadOnlySpan<byte> prefix)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var shifted = Shift(summary, prefix.Length);
+        if (prefix.Length == 0 || summary.RawHeader is null || prefix.Length + summary.RawHeader.Length > MessageSummary.MaxRawHeader)
+        {
+            return prefix.Length == 0 ? summary : shifted;
+        }
+        return shifted with { RawHeader = System.Text.Encoding.Latin1.GetString(prefix) + summary.RawHeader };
     }
 
     private static MimePartSummary Shift(MimePartSummary part, long delta) => part with

@@ -77,8 +77,7 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
                 verdict = await TryAuthenticateAsync(parsed.Value.Message, transaction, session.Helo, spf.Value, ct);
             }
             var authResults = verdict is null ? [] : Encoding.UTF8.GetBytes(verdict.Header);
-            var prefixLength = authResults.Length + message.TraceHeaders.Length;
-            summary = parsed is null ? null : MessageSummaryOffsets.Shift(parsed.Value.Summary, prefixLength);
+            summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Value.Summary, [.. authResults, .. message.TraceHeaders]);
             parsed?.Message.Dispose();
             ownSpool = spool = store.CreateWriter(message.BlobName);
             await spool.WriteAsync(authResults, ct);

@@ -1,3 +1,4 @@
+using MailKit;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Index;
 using Xunit;
@@ -15,6 +16,12 @@ public sealed class Pop3MaildropTests
         var second = await bed.DeliverAsync(Pop3TestBed.Message("delete"));
         var third = await bed.DeliverAsync(Pop3TestBed.Message("keep, unread"));
         var folderBefore = (await bed.Index.GetFolderAsync(bed.Mailbox.MailboxId, SpecialUse.InboxId))!;
+        // An IMAP client has INBOX open all along, as a phone would while the desktop uses POP3.
+        using var imap = await bed.ImapAsync();
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        Assert.Equal(3, imap.Inbox.Count);
+        var expunged = new List<int>();
+        imap.Inbox.MessageExpunged += (_, e) => expunged.Add(e.Index);
 
         using (var client = await bed.MailKitAsync())
         {
@@ -22,6 +29,15 @@ public sealed class Pop3MaildropTests
             await client.DeleteMessageAsync(1);
             await client.DisconnectAsync(quit: true);
         }
+
+        await imap.NoOpAsync();
+        Assert.Equal([1], expunged);
+        Assert.Equal(2, imap.Inbox.Count);
+        var seenByImap = await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+        Assert.Equal([(uint)first, (uint)third], seenByImap.Select(m => m.UniqueId.Id));
+        Assert.True(seenByImap[0].Flags!.Value.HasFlag(MessageFlags.Seen));
+        Assert.False(seenByImap[1].Flags!.Value.HasFlag(MessageFlags.Seen));
+        await imap.DisconnectAsync(true);
 
         var inbox = await bed.InboxAsync();
         Assert.Equal([first, third], inbox.Select(m => m.Uid));

@@ -1,4 +1,5 @@
 using System.Text;
+using MailKit.Net.Imap;
 using MailKit.Net.Pop3;
 using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,12 +76,14 @@ internal sealed class Pop3TestBed : IAsyncDisposable
             await writer.WriteAsync(bytes);
             await writer.CommitAsync();
         }
+        var (summary, _) = await MessageSummaryBuilder.BuildAsync(new MemoryStream(bytes));
         var result = await Index.AppendAsync(Mailbox.MailboxId, SpecialUse.InboxId, new NewMessage
         {
             BlobName = name,
             Size = bytes.Length,
             InternalDate = DateTimeOffset.UtcNow,
             Flags = flags,
+            Summary = summary,
         });
         return result.Uid;
     }
@@ -107,6 +110,15 @@ internal sealed class Pop3TestBed : IAsyncDisposable
         {
             await client.AuthenticateAsync(Address, Password);
         }
+        return client;
+    }
+
+    /// <summary>MailKit's IMAP client on the implicit-TLS IMAP port, logged in to the same mailbox.</summary>
+    public async Task<ImapClient> ImapAsync()
+    {
+        var client = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
+        await client.ConnectAsync("127.0.0.1", Host.Ports.Imaps, SecureSocketOptions.SslOnConnect);
+        await client.AuthenticateAsync(Address, Password);
         return client;
     }
 

@@ -27,7 +27,6 @@ public static class ImapServiceCollectionExtensions
         configuration.GetSection(ImapOptions.Section).Bind(options);
         services.TryAddSingleton(options);
         services.TryAddSingleton<FolderWatchers>();
-        services.TryAddSingleton<ImapConnectionLimiter>();
         services.TryAddSingleton(sp => new ImapServices(
             sp.GetRequiredService<MailboxIndex>(),
             sp.GetRequiredService<MessageStore>(),

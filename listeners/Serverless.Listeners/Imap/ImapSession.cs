@@ -37,6 +37,9 @@ internal sealed partial class ImapSession
     /// <summary>CONDSTORE is enabled (RFC 7162 3.1): MODSEQ goes into flag updates.</summary>
     public bool CondStore { get; set; }
 
+    /// <summary>QRESYNC is enabled (RFC 7162 3.2): VANISHED replaces EXPUNGE.</summary>
+    public bool QResync { get; set; }
+
     public PipeWriter Output => Transport.Output;
 
     public bool CanStartTls => !Transport.IsTls && Transport.Endpoint.Tls == TlsMode.StartTls;
@@ -185,7 +188,7 @@ internal sealed partial class ImapSession
             var (from, to) = await Services.Index.ClaimRecentAsync(selected.Account.MailboxId, row, cancellationToken);
             folder.AddRecent(from, to);
         }
-        folder.MoveTo(view, allowExpunge, CondStore, Output);
+        folder.MoveTo(view, allowExpunge, CondStore, QResync, Output);
     }
 
     /// <summary>Leaves the selected state (CLOSE, UNSELECT, a new SELECT, LOGOUT).</summary>

@@ -113,7 +113,7 @@ internal sealed class SelectedFolder
     /// <paramref name="allowExpunge"/> false nothing moves (RFC 3501 7.4.1 forbids EXPUNGE during
     /// FETCH, STORE and SEARCH, and sequence numbers must not shift under the client).
     /// </summary>
-    public void MoveTo(FolderView target, bool allowExpunge, bool condStore, IBufferWriter<byte> w)
+    public void MoveTo(FolderView target, bool allowExpunge, bool condStore, bool qresync, IBufferWriter<byte> w)
     {
         if (ReferenceEquals(target, View) || !allowExpunge || target.UidValidity != View.UidValidity)
         {
@@ -136,11 +136,21 @@ internal sealed class SelectedFolder
             }
             i++;
         }
+        if (qresync && expunged.Count > 0)
+        {
+            // RFC 7162 3.2.10: one VANISHED with the UIDs instead of an EXPUNGE per message.
+            ImapWire.Raw(w, "* VANISHED "u8);
+            ImapWire.Text(w, SequenceSet.Format(expunged.Select(old.Uid)));
+            ImapWire.Crlf(w);
+        }
         for (var k = expunged.Count - 1; k >= 0; k--)
         {
-            ImapWire.Raw(w, "* "u8);
-            ImapWire.Number(w, expunged[k] + 1);
-            ImapWire.Raw(w, " EXPUNGE\r\n"u8);
+            if (!qresync)
+            {
+                ImapWire.Raw(w, "* "u8);
+                ImapWire.Number(w, expunged[k] + 1);
+                ImapWire.Raw(w, " EXPUNGE\r\n"u8);
+            }
             _stored.Remove(old.Uid(expunged[k]));
         }
         var hasNew = target.LastUid > old.LastUid;

@@ -32,7 +32,15 @@ public sealed record AuthenticateArguments(string Mechanism, string? InitialResp
 /// <summary>CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.</summary>
 public sealed record MailboxArguments(string Mailbox) : ImapArguments;
 
-public sealed record SelectArguments(string Mailbox, bool CondStore) : ImapArguments;
+public sealed record SelectArguments(string Mailbox, bool CondStore) : ImapArguments
+{
+    /// <summary>RFC 7162 QRESYNC parameters, or null.</summary>
+    public QResyncParameters? QResync { get; init; }
+}
+
+/// <summary>What a QRESYNC client remembers of the mailbox (RFC 7162 3.2.5).</summary>
+/// <param name="KnownUids">UIDs the client knows, or null for "all up to the last one".</param>
+public sealed record QResyncParameters(long UidValidity, long ModSeq, SequenceSet? KnownUids);
 
 public sealed record RenameArguments(string From, string To) : ImapArguments;
 
@@ -67,6 +75,9 @@ public sealed record FetchArguments(SequenceSet Set, IReadOnlyList<FetchItem> It
 {
     /// <summary>CONDSTORE CHANGEDSINCE modifier.</summary>
     public long? ChangedSince { get; init; }
+
+    /// <summary>QRESYNC VANISHED modifier (UID FETCH with CHANGEDSINCE only).</summary>
+    public bool Vanished { get; init; }
 }
 
 public enum StoreMode

@@ -183,31 +183,69 @@ public static class ImapCommandParser
     }
 
     /// <summary>
-    /// select        = "SELECT" SP mailbox [select-params]
-    /// examine       = "EXAMINE" SP mailbox [select-params]
-    /// select-params = SP "(" select-param *(SP select-param) ")"
-    /// select-param  = "CONDSTORE"                                  ; RFC 7162
+    /// select          = "SELECT" SP mailbox [select-params]
+    /// examine         = "EXAMINE" SP mailbox [select-params]
+    /// select-params   = SP "(" select-param *(SP select-param) ")"
+    /// select-param    = "CONDSTORE" / "QRESYNC" SP "(" uidvalidity SP mod-sequence-value
+    ///                   [SP known-uids] [SP seq-match-data] ")"              ; RFC 7162
+    /// known-uids      = sequence-set
+    /// seq-match-data  = "(" known-sequence-set SP known-uid-set ")"
     /// </summary>
     private static SelectArguments ParseSelect(ImapArgumentReader r)
     {
         var mailbox = r.ReadMailbox();
         var condStore = false;
+        QResyncParameters? qresync = null;
         if (r.TryConsume(' '))
         {
             r.Expect('(');
             do
             {
                 var p = r.ReadAtom().ToUpperInvariant();
-                if (p != "CONDSTORE")
+                switch (p)
                 {
-                    throw new ImapParseException("Unknown SELECT parameter " + p);
+                    case "CONDSTORE":
+                        condStore = true;
+                        break;
+                    case "QRESYNC":
+                        r.ExpectSpace();
+                        qresync = ReadQResync(r);
+                        break;
+                    default:
+                        throw new ImapParseException("Unknown SELECT parameter " + p);
                 }
-                condStore = true;
             }
             while (r.TryConsume(' '));
             r.Expect(')');
         }
-        return new SelectArguments(mailbox, condStore);
+        return new SelectArguments(mailbox, condStore) { QResync = qresync };
+    }
+
+    private static QResyncParameters ReadQResync(ImapArgumentReader r)
+    {
+        r.Expect('(');
+        var uidValidity = r.ReadNzNumber();
+        r.ExpectSpace();
+        var modSeq = r.ReadNumber();
+        SequenceSet? known = null;
+        if (r.TryConsume(' '))
+        {
+            if (r.Peek() != '(')
+            {
+                known = r.ReadSequenceSet();
+                r.TryConsume(' ');
+            }
+            if (r.TryConsume('('))
+            {
+                // seq-match-data only helps servers that forget expunges; the change log does not.
+                r.ReadSequenceSet();
+                r.ExpectSpace();
+                r.ReadSequenceSet();
+                r.Expect(')');
+            }
+        }
+        r.Expect(')');
+        return new QResyncParameters(uidValidity, modSeq, known);
     }
 
     /// <summary>rename = "RENAME" SP mailbox SP mailbox</summary>

@@ -18,7 +18,7 @@ namespace Serverless.Protocols.Imap;
 /// header-list     = "(" header-fld-name *(SP header-fld-name) ")"
 /// header-fld-name = astring
 /// fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"          ; RFC 7162
-/// fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value
+/// fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED"         ; RFC 7162
 /// </code>
 /// </summary>
 public static class ImapFetchParser
@@ -62,11 +62,17 @@ public static class ImapFetchParser
             items.Add(ReadItem(r));
         }
         long? changedSince = null;
+        var vanished = false;
         if (r.TryConsume(' '))
         {
             r.Expect('(');
             do
             {
+                if (r.TryConsumeKeyword("VANISHED"))
+                {
+                    vanished = true;
+                    continue;
+                }
                 if (!r.TryConsumeKeyword("CHANGEDSINCE"))
                 {
                     throw new ImapParseException("Unknown FETCH modifier");
@@ -76,8 +82,12 @@ public static class ImapFetchParser
             }
             while (r.TryConsume(' '));
             r.Expect(')');
+            if (vanished && changedSince is null)
+            {
+                throw new ImapParseException("VANISHED needs CHANGEDSINCE");
+            }
         }
-        return new FetchArguments(set, items) { ChangedSince = changedSince };
+        return new FetchArguments(set, items) { ChangedSince = changedSince, Vanished = vanished };
     }
 
     public static FetchItem ReadItem(ImapArgumentReader r)

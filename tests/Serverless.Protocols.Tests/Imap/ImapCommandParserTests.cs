@@ -125,6 +125,16 @@ public sealed class ImapCommandParserTests
     }
 
     [Fact]
+    public void Select_qresync_parameters_and_the_vanished_modifier()
+    {
+        var q = Args<SelectArguments>("t SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211,214:541 (1,5 41,43)))\r\n").QResync!;
+        Assert.Equal((67890007L, 20050715194045000L, "41,43:211,214:541"), (q.UidValidity, q.ModSeq, q.KnownUids!.ToString()));
+        Assert.Null(Args<SelectArguments>("t SELECT INBOX (QRESYNC (1 2))\r\n").QResync!.KnownUids);
+        Assert.True(Args<FetchArguments>("t UID FETCH 1:* FLAGS (CHANGEDSINCE 5 VANISHED)\r\n").Vanished);
+        Assert.Throws<ImapParseException>(() => Parse("t UID FETCH 1:* FLAGS (VANISHED)\r\n"));
+    }
+
+    [Fact]
     public void Fetch_changedsince_modifier()
     {
         var args = Args<FetchArguments>("t UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n");

@@ -2,7 +2,7 @@ using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
-/// <summary>RFC 5161 ENABLE. CONDSTORE is the one extension that needs enabling here.</summary>
+/// <summary>RFC 5161 ENABLE: CONDSTORE and QRESYNC are the extensions that need enabling here.</summary>
 internal sealed class EnableCommand : IImapCommand
 {
     public Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -14,6 +14,12 @@ internal sealed class EnableCommand : IImapCommand
         {
             session.CondStore = true;
             enabled.Add("CONDSTORE");
+        }
+        if (args.Capabilities.Contains("QRESYNC"))
+        {
+            session.CondStore = true; // QRESYNC implies CONDSTORE (RFC 7162 3.2.3)
+            session.QResync = true;
+            enabled.Add("QRESYNC");
         }
         session.WriteLine(enabled.Count == 0 ? "* ENABLED" : "* ENABLED " + string.Join(' ', enabled));
         return Task.FromResult(ImapResult.Ok("ENABLE completed"));

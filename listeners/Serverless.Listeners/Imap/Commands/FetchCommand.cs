@@ -4,7 +4,7 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.4.5 FETCH / 6.4.8 UID FETCH, with RFC 7162 MODSEQ and CHANGEDSINCE. Fetching a body
+/// RFC 3501 6.4.5 FETCH / 6.4.8 UID FETCH, with RFC 7162 MODSEQ, CHANGEDSINCE and VANISHED. Fetching a body
 /// section without .PEEK sets \Seen first (one STORE transaction) and reports the new flags.
 /// </summary>
 internal sealed class FetchCommand : IImapCommand
@@ -26,10 +26,18 @@ internal sealed class FetchCommand : IImapCommand
         {
             session.CondStore = true; // RFC 7162 3.1: FETCH MODSEQ enables CONDSTORE
         }
+        if (args.Vanished && (!command.Uid || !session.QResync))
+        {
+            return ImapResult.Bad(command.Uid ? "QRESYNC must be enabled first" : "VANISHED needs UID FETCH"); // RFC 7162 3.2.6
+        }
         var indices = selected.Resolve(args.Set, command.Uid);
         if (args.ChangedSince is long since)
         {
             indices = indices.Where(i => selected.ModSeqAt(i) > since).ToList();
+            if (args.Vanished)
+            {
+                await QuickResync.WriteVanishedAsync(session, FolderLookup.MailboxId(session), selected, since, args.Set, cancellationToken);
+            }
         }
         var seenNow = new HashSet<int>();
         if (!selected.ReadOnly && items.Any(i => i.SetsSeen))

@@ -4,7 +4,7 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.3.1 SELECT and 6.3.2 EXAMINE, with RFC 7162 CONDSTORE. Costs one point read of the
+/// RFC 3501 6.3.1 SELECT and 6.3.2 EXAMINE, with RFC 7162 CONDSTORE and QRESYNC. Costs one point read of the
 /// folder row when this process has a current view of the folder; otherwise the view comes from
 /// the folder's snapshot (one more query), brought up to date from the change log.
 /// </summary>
@@ -13,6 +13,10 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (SelectArguments)command.Arguments;
+        if (args.QResync is not null && !session.QResync)
+        {
+            return ImapResult.Bad("QRESYNC must be enabled first"); // RFC 7162 3.2.5
+        }
         if (args.CondStore)
         {
             session.CondStore = true;
@@ -44,6 +48,10 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
                 : await session.Services.Index.ClaimRecentAsync(account.MailboxId, folder, cancellationToken);
             selected.AddRecent(recentFrom, recentTo);
             WriteSelectResponses(session, selected, view);
+            if (args.QResync is { } known && known.UidValidity == view.UidValidity)
+            {
+                await QuickResync.WriteAsync(session, account.MailboxId, selected, known, cancellationToken);
+            }
             session.State = new ImapSessionState.Selected(account, selected);
         }
         catch

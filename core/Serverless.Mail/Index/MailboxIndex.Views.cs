@@ -80,22 +80,40 @@ public sealed partial class MailboxIndex
         return view.Apply(changes, added, folder.UidNext, folder.HighestModSeq);
     }
 
-    /// <summary>Lists the whole folder into a view (flags and MODSEQ only).</summary>
+    private const int ListingSegmentMessages = 4000;
+    private const int MaxListingSegments = 16;
+
+    /// <summary>
+    /// Lists the whole folder into a view (flags and MODSEQ only). A large folder is listed as
+    /// several UID ranges at once: a query returns at most 1,000 rows a page, so one sequential
+    /// listing of 100,000 messages would take 100 round trips in a row.
+    /// </summary>
     public async Task<FolderView> ListFolderViewAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        var messages = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>((int)Math.Min(folder.Messages + 16, 1_000_000));
-        await foreach (var m in ListViewEntriesAsync(mailboxId, folder.FolderId, 1, cancellationToken).ConfigureAwait(false))
+        var segments = (int)Math.Clamp(folder.Messages / ListingSegmentMessages, 1, MaxListingSegments);
+        var last = Math.Max(1, folder.UidNext); // UIDs above UIDNEXT may have arrived meanwhile: the last range is open
+        var bounds = Enumerable.Range(0, segments + 1).Select(i => i == segments ? MaxUid : 1 + ((last - 1) * i / segments)).ToArray();
+        var parts = await Task.WhenAll(Enumerable.Range(0, segments).Select(async i =>
         {
-            messages.Add(m);
-        }
-        return FolderView.FromMessages(folder, messages);
+            var list = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
+            await foreach (var m in ListViewEntriesAsync(mailboxId, folder.FolderId, bounds[i], bounds[i + 1], cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(m);
+            }
+            return list;
+        })).ConfigureAwait(false);
+        return FolderView.FromMessages(folder, parts.SelectMany(p => p).ToList());
     }
 
-    private async IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid,
+    private IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid, CancellationToken cancellationToken) =>
+        ListViewEntriesAsync(mailboxId, folderId, fromUid, MaxUid, cancellationToken);
+
+    /// <summary>UIDs in [<paramref name="fromUid"/>, <paramref name="toUid"/>) with flags and MODSEQ, in order.</summary>
+    private async IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid, long toUid,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, MaxUid));
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, Math.Min(toUid, MaxUid)));
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Flags", "ModSeq"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return (IndexKeys.UidFromMessageKey(e.RowKey), e.GetInt64("ModSeq") ?? 0, IndexEntities.SplitFlags(e.GetString("Flags")));

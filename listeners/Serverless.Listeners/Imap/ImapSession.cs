@@ -183,10 +183,13 @@ internal sealed partial class ImapSession
         {
             return;
         }
-        if (!folder.ReadOnly && folder.HasNewMessages(view) && folder.Watcher.Folder is { } row)
+        if (folder.HasNewMessages(view))
         {
-            var (from, to) = await Services.Index.ClaimRecentAsync(selected.Account.MailboxId, row, cancellationToken);
-            folder.AddRecent(from, to);
+            // Mail that arrives while the folder is selected is \Recent in this session. It is not
+            // claimed in storage: a claim rewrites the folder row, which would make every other
+            // writer's cached copy stale (a failed transaction and a re-read for the next delivery).
+            // The next SELECT claims it, so it can be \Recent in that session too.
+            folder.AddRecent(folder.View.LastUid + 1, view.LastUid + 1);
         }
         folder.MoveTo(view, allowExpunge, CondStore, QResync, Output);
     }

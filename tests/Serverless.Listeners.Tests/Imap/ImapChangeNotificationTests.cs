@@ -69,6 +69,30 @@ public sealed class ImapChangeNotificationTests(ImapTestHost host) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_session_seeing_new_mail_does_not_make_the_next_delivery_dearer()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        var prefix = host.Host.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix); // the ingest's process
+        var ingestIndex = ingest.GetRequiredService<MailboxIndex>();
+        var meter = ingest.GetRequiredService<StorageRequestMeter>();
+        NewMessage Message() => new() { BlobName = "unused", Size = 10, InternalDate = DateTimeOffset.UtcNow };
+        await ingestIndex.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, Message());
+
+        using var client = await host.ConnectAsync(mailbox);
+        await client.Inbox.OpenAsync(FolderAccess.ReadWrite); // claims message 1 as \Recent
+        await ingestIndex.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, Message());
+        await client.NoOpAsync();
+        Assert.Equal(2, client.Inbox.Count);
+        var flags = await client.Inbox.FetchAsync(1, 1, MessageSummaryItems.Flags);
+        Assert.True(flags[0].Flags!.Value.HasFlag(MessageFlags.Recent)); // recent in this session...
+
+        var before = meter.TotalRequests;
+        await ingestIndex.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, Message());
+        Assert.Equal(1, meter.TotalRequests - before); // ...without rewriting the folder row under the ingest's cached copy
+    }
+
+    [Fact]
     public async Task Idle_is_woken_by_a_delivery_in_this_process()
     {
         var mailbox = await host.CreateMailboxAsync();

@@ -16,7 +16,7 @@ public sealed class ImapAuthenticationTests
 
     private static async Task<(ListenerHost Host, MailboxRecord Mailbox)> StartAsync(Dictionary<string, string?>? settings = null, string? connectionString = null)
     {
-        var host = await ImapTestHost.StartListenersAsync(settings, connectionString: connectionString);
+        var host = await ListenerHost.StartAsync(settings, connectionString: connectionString);
         var directory = host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("t", "T");
         await directory.AddDomainAsync("t", "auth.test", null);

@@ -58,7 +58,7 @@ public sealed class ImapLargeFolderTests(ImapTestHost host, ITestOutputHelper ou
 
         // Another process (no view in memory): login + SELECT of the unchanged folder.
         var prefix = host.Host.Services.GetRequiredService<StorageOptions>().Prefix;
-        await using var second = await ImapTestHost.StartListenersAsync(new Dictionary<string, string?> { ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true" }, prefix);
+        await using var second = await ListenerHost.StartAsync(new Dictionary<string, string?> { ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true" }, prefix);
         var secondMeter = second.Services.GetRequiredService<StorageRequestMeter>();
         await using (var warmup = await RawImap.ConnectAsync(second.Ports.Imap))
         {

@@ -29,7 +29,7 @@ public sealed class ImapTestHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await StartListenersAsync(new Dictionary<string, string?>
+        Host = await ListenerHost.StartAsync(new Dictionary<string, string?>
         {
             ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
             ["Mail:Imap:IdlePollInterval"] = "00:00:00.200",
@@ -40,24 +40,6 @@ public sealed class ImapTestHost : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
-
-    /// <summary>
-    /// Starts the listeners, picking new ports if one was taken between choosing and binding it
-    /// (other test processes run at the same time).
-    /// </summary>
-    public static async Task<ListenerHost> StartListenersAsync(IDictionary<string, string?>? settings = null, string? prefix = null, string? connectionString = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ListenerHost.StartAsync(settings, prefix, connectionString);
-            }
-            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-            {
-            }
-        }
-    }
 
     /// <summary>A fresh mailbox with the default folders.</summary>
     public async Task<MailboxRecord> CreateMailboxAsync(long quotaBytes = 0)

@@ -26,7 +26,25 @@ public sealed class ListenerHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
+    /// <summary>
+    /// Starts the listeners on fresh free ports; if one was taken between choosing and binding it
+    /// (other test processes run at the same time), tries again with new ones.
+    /// </summary>
     public static async Task<ListenerHost> StartAsync(IDictionary<string, string?>? settings = null, string? prefix = null, string? connectionString = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, prefix, connectionString);
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<ListenerHost> StartOnceAsync(IDictionary<string, string?>? settings, string? prefix, string? connectionString)
     {
         var ports = new PortOptions
         {
@@ -58,7 +76,15 @@ public sealed class ListenerHost : IAsyncDisposable
         builder.AddMailListeners();
         var app = builder.Build();
         await app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new ListenerHost(app, ports);
     }
 

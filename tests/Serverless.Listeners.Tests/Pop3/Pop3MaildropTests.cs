@@ -124,7 +124,8 @@ public sealed class Pop3MaildropTests
         await bed.DeliverAsync(Pop3TestBed.Message("one"));
         // Another listener took the lease and died: nobody renews or releases it.
         var leases = bed.Host.Services.GetRequiredService<MaildropLeases>();
-        var crashed = await leases.TryAcquireAsync(bed.Mailbox.MailboxId, "pop3 crashed-listener", TimeSpan.FromSeconds(2));
+        // Long enough that the first login below surely comes before expiry, even on a loaded machine.
+        var crashed = await leases.TryAcquireAsync(bed.Mailbox.MailboxId, "pop3 crashed-listener", TimeSpan.FromSeconds(6));
         Assert.NotNull(crashed);
 
         await using (var pop = await bed.RawAsync())

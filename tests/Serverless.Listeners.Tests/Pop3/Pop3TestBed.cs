@@ -40,30 +40,12 @@ internal sealed class Pop3TestBed : IAsyncDisposable
         {
             all[k] = v;
         }
-        var host = await StartHostAsync(all, connectionString);
+        var host = await ListenerHost.StartAsync(all, connectionString: connectionString);
         var directory = host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("t", "Tenant");
         await directory.AddDomainAsync("t", "pop.test", null);
         var mailbox = await directory.CreateMailboxAsync("t", MailAddress.Parse(Address), Password, "User", 0);
         return new Pop3TestBed(host, mailbox);
-    }
-
-    /// <summary>
-    /// ListenerHost picks free ports and binds them a moment later; with other test runs on the
-    /// machine a port can be taken in between, so try again with new ports.
-    /// </summary>
-    private static async Task<ListenerHost> StartHostAsync(Dictionary<string, string?> settings, string? connectionString)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ListenerHost.StartAsync(settings, connectionString: connectionString);
-            }
-            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
-            {
-            }
-        }
     }
 
     /// <summary>Stores a message blob and files it into INBOX, as delivery does. Returns its UID.</summary>

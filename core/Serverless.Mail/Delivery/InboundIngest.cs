@@ -4,6 +4,7 @@ using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Delivery;
 
@@ -38,8 +39,10 @@ public sealed partial class InboundIngest(
     public async Task<IngestResult> IngestAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handoff);
+        using var attribution = StorageRequestMeter.BeginAttribution();
         var failures = new List<(HandoffRecipient Recipient, string Status, string Diagnostic)>();
         var (targets, external, tenant) = await ResolveAsync(handoff, failures, cancellationToken).ConfigureAwait(false);
+        StorageRequestMeter.SetTenant(tenant);
 
         // The summary comes with the hand-off for ordinary messages; otherwise read the blob once.
         var summary = handoff.Summary;

@@ -3,6 +3,7 @@ using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Outbound;
 
@@ -23,6 +24,7 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
     public async Task RelayAsync(OutboundRelayMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        using var attribution = StorageRequestMeter.BeginAttribution(message.TenantId);
         var now = time.GetUtcNow();
         var (outcome, record) = await state.ClaimAsync(message, now, Lease, cancellationToken).ConfigureAwait(false);
         switch (outcome)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Security;
 
@@ -80,6 +81,7 @@ public sealed class LoginVerifier
         {
             return new LoginResult(null, LoginFailure.Disabled);
         }
+        StorageRequestMeter.SetTenant(mailbox.TenantId);
         return new LoginResult(mailbox, LoginFailure.None);
     }
 

@@ -27,9 +27,9 @@ public sealed class MailStorage
         var queueOptions = options.PinServiceVersionForAzurite ? new QueueClientOptions(QueueClientOptions.ServiceVersion.V2026_06_06) : new QueueClientOptions();
         queueOptions.MessageEncoding = QueueMessageEncoding.Base64;
         var tableOptions = new TableClientOptions();
-        foreach (ClientOptions o in new ClientOptions[] { blobOptions, queueOptions, tableOptions })
+        foreach (var (o, service) in new (ClientOptions, string)[] { (blobOptions, "blob"), (queueOptions, "queue"), (tableOptions, "table") })
         {
-            o.AddPolicy(meter, HttpPipelinePosition.PerRetry);
+            o.AddPolicy(meter.ForService(service), HttpPipelinePosition.PerRetry);
             o.Retry.Mode = RetryMode.Exponential;
             o.Retry.MaxRetries = 3;
             o.Retry.Delay = TimeSpan.FromMilliseconds(200);

@@ -8,8 +8,9 @@ namespace Serverless.Mail.Storage;
 
 /// <summary>
 /// Counts every storage request (each one is a billed transaction in Azure) and its bytes, by
-/// service and operation. All SDK clients the service builds pass through this one policy, so the
-/// counts are measured, not estimated. Exposed as the <c>Serverless.Mail.Storage</c> meter too.
+/// service, operation, resource (container, table or queue) and — where known — tenant. All SDK
+/// clients the service builds pass through this one policy, so the counts are measured, not
+/// estimated. Exposed as the <c>Serverless.Mail.Storage</c> meter too.
 /// </summary>
 public sealed class StorageRequestMeter : HttpPipelinePolicy
 {
@@ -17,8 +18,10 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     private static readonly Meter SharedMeter = new(MeterName);
     private static readonly Counter<long> RequestCounter = SharedMeter.CreateCounter<long>("mail.storage.requests", "{request}", "Storage requests (billed transactions)");
     private static readonly Counter<long> ByteCounter = SharedMeter.CreateCounter<long>("mail.storage.bytes", "By", "Request and response body bytes");
+    private static readonly AsyncLocal<StorageAttribution?> CurrentAttribution = new();
 
     private readonly ConcurrentDictionary<(string Service, string Operation), long> _counts = new();
+    private readonly ConcurrentDictionary<StorageRequestKey, StorageRequestTotals> _detailed = new();
     private long _total;
     private long _bytes;
 
@@ -27,6 +30,37 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     public long TotalBytes => Interlocked.Read(ref _bytes);
 
     public IReadOnlyDictionary<(string Service, string Operation), long> Snapshot() => new Dictionary<(string, string), long>(_counts);
+
+    /// <summary>Requests and bytes by service, operation, resource and tenant (null where unknown).</summary>
+    public IReadOnlyDictionary<StorageRequestKey, StorageRequestTotals> DetailedSnapshot() => new Dictionary<StorageRequestKey, StorageRequestTotals>(_detailed);
+
+    /// <summary>
+    /// Starts attributing the requests of the current asynchronous flow (a connection, a queue
+    /// message) to a tenant. Requests made by this flow and everything it awaits are tagged with the
+    /// tenant once <see cref="SetTenant"/> (or <paramref name="tenant"/>) names it; dispose to end.
+    /// </summary>
+    public static IDisposable BeginAttribution(string? tenant = null)
+    {
+        var previous = CurrentAttribution.Value;
+        CurrentAttribution.Value = new StorageAttribution { Tenant = tenant };
+        return new AttributionScope(previous);
+    }
+
+    /// <summary>
+    /// Names the tenant of the flow started by <see cref="BeginAttribution"/> (e.g. after a login);
+    /// the attribution is shared with the caller's frames, so it outlives the method that sets it.
+    /// Does nothing outside such a flow.
+    /// </summary>
+    public static void SetTenant(string? tenant)
+    {
+        if (CurrentAttribution.Value is { } attribution)
+        {
+            attribution.Tenant = tenant;
+        }
+    }
+
+    /// <summary>The tenant the current flow's requests are attributed to, if known.</summary>
+    public static string? CurrentTenant => CurrentAttribution.Value?.Tenant;
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
@@ -40,9 +74,18 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         Record(message);
     }
 
-    private void Record(HttpMessage message)
+    /// <summary>
+    /// The policy for the clients of one service. The service cannot always be told from the URL
+    /// (an emulator on other ports than 10000–10002), so each client says which one it is.
+    /// </summary>
+    public HttpPipelinePolicy ForService(string service) => new ServicePolicy(this, service);
+
+    private void Record(HttpMessage message, string? knownService = null)
     {
         var (service, operation) = Classify(message.Request);
+        service = knownService ?? service;
+        var resource = ResourceOf(message.Request);
+        var tenant = CurrentTenant;
         _counts.AddOrUpdate((service, operation), 1, (_, n) => n + 1);
         Interlocked.Increment(ref _total);
         long bytes = 0;
@@ -55,7 +98,12 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
             bytes += respLen;
         }
         Interlocked.Add(ref _bytes, bytes);
-        var tags = new TagList { { "service", service }, { "operation", operation } };
+        _detailed.AddOrUpdate(new StorageRequestKey(service, operation, resource, tenant), new StorageRequestTotals(1, bytes), (_, t) => new StorageRequestTotals(t.Requests + 1, t.Bytes + bytes));
+        var tags = new TagList { { "service", service }, { "operation", operation }, { "resource", resource } };
+        if (tenant is not null)
+        {
+            tags.Add("tenant", tenant);
+        }
         RequestCounter.Add(1, tags);
         ByteCounter.Add(bytes, tags);
     }
@@ -96,6 +144,61 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         return (service, op);
     }
 
+    /// <summary>
+    /// The container, table or queue a request addresses ("$batch" for a table batch, whose table is
+    /// only in its body; "$account" for service-level calls). Emulator URLs carry the account
+    /// name as the first path segment; Azure's do not.
+    /// </summary>
+    internal static string ResourceOf(Request request)
+    {
+        var uri = request.Uri.ToUri();
+        var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var first = uri.Host.Contains(".core.", StringComparison.Ordinal) ? 0 : 1;
+        if (segments.Length <= first)
+        {
+            return "$account";
+        }
+        var name = Uri.UnescapeDataString(segments[first]);
+        var paren = name.IndexOf('(', StringComparison.Ordinal);
+        if (name.StartsWith("Tables", StringComparison.Ordinal) && paren == 6)
+        {
+            // Tables('name') addresses the table itself (create, delete).
+            var inner = name[(paren + 1)..].Trim('(', ')', '\'');
+            return inner.Length > 0 ? inner : "Tables";
+        }
+        return paren > 0 ? name[..paren] : name;
+    }
+
     private static string GuessFromPath(Uri uri) =>
         uri.AbsolutePath.Contains("/messages", StringComparison.Ordinal) ? "queue" : "other";
+
+    private sealed class ServicePolicy(StorageRequestMeter meter, string service) : HttpPipelinePolicy
+    {
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            meter.Record(message, service);
+        }
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+            meter.Record(message, service);
+        }
+    }
+
+    private sealed class StorageAttribution
+    {
+        public string? Tenant { get; set; }
+    }
+
+    private sealed class AttributionScope(StorageAttribution? previous) : IDisposable
+    {
+        public void Dispose() => CurrentAttribution.Value = previous;
+    }
 }
+
+/// <summary>What a counted storage request was: service, operation, resource and tenant (null where unknown).</summary>
+public readonly record struct StorageRequestKey(string Service, string Operation, string Resource, string? Tenant);
+
+public readonly record struct StorageRequestTotals(long Requests, long Bytes);

@@ -9,6 +9,7 @@ using Serverless.Listeners.Imap;
 using Serverless.Listeners.Pop3;
 using Serverless.Listeners.Smtp;
 using Serverless.Mail.Hosting;
+using Serverless.Mail.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Serverless.Listeners.Hosting;
@@ -63,10 +64,12 @@ public static class MailListenerHosting
                 kestrel.Listen(address, endpoint.Port, options =>
                 {
                     options.Protocols = HttpProtocols.None;
-                    options.Use(next => connection =>
+                    options.Use(next => async connection =>
                     {
                         connection.Features.Set(endpoint);
-                        return next(connection);
+                        // Storage requests of this connection are tagged with its tenant once it logs in.
+                        using var attribution = StorageRequestMeter.BeginAttribution();
+                        await next(connection);
                     });
                     // Order matters: the PROXY header comes before anything else (TLS included), and the
                     // per-address limit needs the real client address it carries.

@@ -57,6 +57,19 @@ public sealed class StorageRequestMeterTests
         Assert.DoesNotContain(meter.DetailedSnapshot().Keys, k => k.Tenant is not null);
     }
 
+    [Fact]
+    public async Task The_ingest_attributes_its_requests_to_the_tenant_of_the_hand_off()
+    {
+        await using var f = await Delivery.IngestFixture.StartAsync();
+        var handoff = await f.HandoffAsync(Delivery.IngestFixture.Message("metered"), [Delivery.IngestFixture.To(f.User) with { TenantId = "acme" }]);
+        var before = f.Meter.DetailedSnapshot();
+        await f.Ingest.IngestAsync(handoff);
+        var moved = f.Meter.DetailedSnapshot().Where(kv => kv.Value.Requests > before.GetValueOrDefault(kv.Key).Requests).Select(kv => kv.Key).ToList();
+        Assert.NotEmpty(moved);
+        Assert.All(moved, k => Assert.Equal("acme", k.Tenant));
+        Assert.Contains(moved, k => k.Service == "table" && k.Operation == "Batch");
+    }
+
     private static async Task NameTenantAsync(string tenant)
     {
         await Task.Yield();

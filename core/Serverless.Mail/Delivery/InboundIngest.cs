@@ -160,6 +160,7 @@ public sealed partial class InboundIngest(
             {
                 mailboxes = rcpt.Mailboxes;
                 forward = rcpt.Forward ?? [];
+                tenant ??= rcpt.TenantId;
             }
             else
             {

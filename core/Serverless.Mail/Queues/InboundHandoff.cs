@@ -112,6 +112,10 @@ public sealed record HandoffRecipient
     /// <summary>External forwarding targets the address resolved to (with <see cref="Mailboxes"/>).</summary>
     [JsonPropertyName("fwd")]
     public IReadOnlyList<string>? Forward { get; init; }
+
+    /// <summary>Tenant of the resolved address (with <see cref="Mailboxes"/>): the ingest's storage requests are metered by it.</summary>
+    [JsonPropertyName("tenant")]
+    public string? TenantId { get; init; }
 }
 
 /// <summary>A resolved local mailbox in a hand-off: its index partition and quota (0 = unlimited).</summary>

@@ -146,6 +146,7 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
                 OriginalRecipient = r.Command.OriginalRecipient,
                 Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
                 Forward = r.Local.ExternalTargets,
+                TenantId = r.Local.TenantId,
             }).ToList(),
             ReceivedAt = message.ReceivedAt,
             ClientIp = session.ClientAddressText,

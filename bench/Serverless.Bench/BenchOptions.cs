@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace Serverless.Bench;
+
+/// <summary>What to run and how big. Every figure's load is configurable; defaults fit the 5-minute budget on 2 cores.</summary>
+internal sealed class BenchOptions
+{
+    public static readonly string[] AllPhases = ["azurite", "smtp", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound"];
+
+    /// <summary>SMTP phase: messages sent, their size, concurrent sessions (one message per connection).</summary>
+    public int Messages { get; set; } = 2000;
+
+    public int MessageSize { get; set; } = 10 * 1024;
+
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>Messages for the "under load" storage-cost figure (sent over <see cref="Concurrency"/> sessions).</summary>
+    public int CostMessages { get; set; } = 200;
+
+    public int ImapClients { get; set; } = 10;
+
+    public TimeSpan ImapDuration { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Messages in each IMAP workload client's mailbox.</summary>
+    public int ImapMailboxMessages { get; set; } = 200;
+
+    public int Pop3Messages { get; set; } = 2000;
+
+    public int Pop3MessageSize { get; set; } = 30 * 1024;
+
+    /// <summary>POP3 commands kept in flight (the client pipelines, as RFC 2449 PIPELINING allows).</summary>
+    public int Pop3Window { get; set; } = 16;
+
+    public int IdleConnections { get; set; } = 10_000;
+
+    public IReadOnlyList<int> SelectSizes { get; set; } = [10_000, 100_000];
+
+    public int OutboundMessages { get; set; } = 200;
+
+    /// <summary>Times each figure is taken; the report shows every run and the median.</summary>
+    public int Runs { get; set; } = 1;
+
+    public HashSet<string> Phases { get; set; } = [.. AllPhases];
+
+    /// <summary>Use this storage instead of starting a private in-memory Azurite.</summary>
+    public string? Storage { get; set; }
+
+    public string? MarkdownOut { get; set; }
+
+    public static string Usage => """
+        Serverless Mail benchmark: drives the local stack over real sockets and prints each figure against its target.
+
+        options (defaults in brackets):
+          --messages N            SMTP messages sent [2000]
+          --size BYTES            SMTP message size [10240]
+          --concurrency N         concurrent SMTP sessions, one message per connection [4]
+          --cost-messages N       messages for "transactions per inbound message under load" [200]
+          --imap-clients N        IMAP mixed-workload clients [10]
+          --imap-seconds S        IMAP mixed-workload duration [20]
+          --imap-mailbox N        messages in each workload client's INBOX [200]
+          --pop3-messages N       POP3 RETR messages [2000]
+          --pop3-size BYTES       POP3 message size [30720]
+          --idle N                idle IMAP connections for the memory figure [10000]
+          --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
+          --outbound N            outbound deliveries [200]
+          --runs N                take each figure N times [1]
+          --only a,b              phases: azurite,smtp,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound
+          --skip a,b              phases to leave out
+          --storage CONNSTR       use this storage instead of a private in-memory Azurite
+          --markdown FILE         also write the figures table as Markdown
+          --quick                 tiny counts (a smoke run of every phase in seconds)
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            int Int() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            switch (name)
+            {
+                case "--messages": o.Messages = Int(); break;
+                case "--size": o.MessageSize = Int(); break;
+                case "--concurrency": o.Concurrency = Int(); break;
+                case "--cost-messages": o.CostMessages = Int(); break;
+                case "--imap-clients": o.ImapClients = Int(); break;
+                case "--imap-seconds": o.ImapDuration = TimeSpan.FromSeconds(Int()); break;
+                case "--imap-mailbox": o.ImapMailboxMessages = Int(); break;
+                case "--pop3-messages": o.Pop3Messages = Int(); break;
+                case "--pop3-size": o.Pop3MessageSize = Int(); break;
+                case "--idle": o.IdleConnections = Int(); break;
+                case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--outbound": o.OutboundMessages = Int(); break;
+                case "--runs": o.Runs = Math.Max(1, Int()); break;
+                case "--only": o.Phases = [.. PhaseList(Next())]; break;
+                case "--skip": o.Phases.ExceptWith(PhaseList(Next())); break;
+                case "--storage": o.Storage = Next(); break;
+                case "--markdown": o.MarkdownOut = Next(); break;
+                case "--quick":
+                    o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
+                    o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10;
+                    break;
+                case "--help" or "-h": throw new HelpRequested();
+                default: throw new ArgumentException($"unknown option {name}");
+            }
+        }
+        return o;
+    }
+
+    private static IEnumerable<string> PhaseList(string list)
+    {
+        foreach (var p in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!AllPhases.Contains(p))
+            {
+                throw new ArgumentException($"unknown phase {p}");
+            }
+            yield return p;
+        }
+    }
+
+    public bool Has(string phase) => Phases.Contains(phase);
+}
+
+internal sealed class HelpRequested : Exception;

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Serverless.Bench.Scenarios;
+using Serverless.Bench.Stack;
+
+namespace Serverless.Bench;
+
+/// <summary>Starts storage and the stack, runs the chosen phases (each <see cref="BenchOptions.Runs"/> times) and prints the table.</summary>
+internal static class BenchRun
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        PrintMachine();
+        BenchAzurite? azurite = null;
+        var connectionString = options.Storage;
+        if (connectionString is null)
+        {
+            azurite = await BenchAzurite.StartAsync();
+            connectionString = azurite.ConnectionString;
+            Console.WriteLine($"Azurite (in-memory) started, pid {azurite.Pid}");
+        }
+        var report = new Report();
+        var failed = false;
+        try
+        {
+            if (options.Has("azurite"))
+            {
+                await Phase("Azurite alone (Azure SDK, no service code)", () => AzuriteLimits.RunAsync(connectionString, report));
+            }
+            await using var stack = await BenchStack.StartAsync(connectionString);
+            Console.WriteLine($"dev host in-process: SMTP {stack.Port("Smtp")}, submission {stack.Port("Submission")}, IMAP {stack.Port("Imap")}, POP3 {stack.Port("Pop3")}");
+            var imap = await ImapProbe.IsAvailableAsync(stack);
+            if (!imap)
+            {
+                Console.WriteLine("  the IMAP listener does not serve LOGIN/SELECT yet: IMAP figures are reported as not measured");
+            }
+            for (var run = 1; run <= options.Runs; run++)
+            {
+                Console.WriteLine(options.Runs > 1 ? $"=== run {run} of {options.Runs}" : "");
+                if (options.Has("smtp"))
+                {
+                    await Phase("SMTP in, visible over IMAP", () => SmtpScenario.RunAsync(stack, options, report, run, imap));
+                }
+                if (options.Has("inbound-cost"))
+                {
+                    await Phase("Storage transactions per inbound message", () => InboundCostScenario.RunAsync(stack, options, report, run));
+                }
+                if (options.Has("imap-cost"))
+                {
+                    await Phase("Storage transactions per IMAP command", () => ImapCostScenario.RunAsync(stack, report, run, imap));
+                }
+                if (options.Has("imap-mixed"))
+                {
+                    await Phase("IMAP mixed workload", () => ImapMixedScenario.RunAsync(stack, options, report, run, imap));
+                }
+                if (options.Has("pop3"))
+                {
+                    await Phase("POP3 RETR", () => Pop3Scenario.RunAsync(stack, options, report, run));
+                }
+                if (options.Has("outbound"))
+                {
+                    await Phase("Outbound delivery", () => OutboundScenario.RunAsync(stack, options, report, run));
+                }
+                if (options.Has("select"))
+                {
+                    await Phase("SELECT of large folders", () => SelectScenario.RunAsync(stack, options, report, run, imap));
+                }
+                if (options.Has("memory"))
+                {
+                    await Phase("Listener memory with idle IMAP connections", () => MemoryScenario.RunAsync(stack, options, report, run, imap));
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            failed = true;
+            Console.Error.WriteLine("benchmark failed: " + e);
+        }
+        finally
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"Figures ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {clock.Elapsed.TotalSeconds:0} s, load average at the end {LoadAverage()}):");
+        Console.WriteLine(report.Table(markdown: false));
+        if (options.MarkdownOut is not null)
+        {
+            await File.WriteAllTextAsync(options.MarkdownOut, report.Table(markdown: true) + Environment.NewLine + string.Join(Environment.NewLine, report.Details.Select(d => "- " + d)) + Environment.NewLine);
+        }
+        return failed ? 1 : 0;
+
+        async Task Phase(string name, Func<Task> body)
+        {
+            Console.WriteLine($"\n## {name}  (load average {LoadAverage()})");
+            var t = Stopwatch.StartNew();
+            try
+            {
+                await body();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                report.Detail($"{name} failed: {e.GetType().Name}: {e.Message}");
+                failed = true;
+            }
+            Console.WriteLine($"  ({t.Elapsed.TotalSeconds:0.0} s)");
+        }
+    }
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static void PrintMachine()
+    {
+        string cpu = "?";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        }
+        catch (IOException)
+        {
+        }
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {cpu}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average {LoadAverage()}");
+    }
+}

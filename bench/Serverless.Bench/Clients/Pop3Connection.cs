@@ -1,0 +1,76 @@
+namespace Serverless.Bench.Clients;
+
+/// <summary>A minimal POP3 client over a raw socket: USER/PASS, STAT, pipelined RETR, QUIT.</summary>
+internal sealed class Pop3Connection : IAsyncDisposable
+{
+    private readonly LineConnection _c;
+
+    private Pop3Connection(LineConnection c) => _c = c;
+
+    public static async Task<Pop3Connection> ConnectAsync(int port, CancellationToken cancellationToken = default)
+    {
+        var c = await LineConnection.ConnectAsync(port, cancellationToken: cancellationToken);
+        var greeting = await c.ReadLineAsync(cancellationToken);
+        if (!greeting.StartsWith("+OK", StringComparison.Ordinal))
+        {
+            await c.DisposeAsync();
+            throw new InvalidOperationException("POP3 greeting: " + greeting);
+        }
+        return new Pop3Connection(c);
+    }
+
+    public async Task<string> CommandAsync(string command, CancellationToken cancellationToken = default)
+    {
+        await _c.WriteAsync(command + "\r\n", cancellationToken);
+        var reply = await _c.ReadLineAsync(cancellationToken);
+        return reply.StartsWith("+OK", StringComparison.Ordinal) ? reply : throw new InvalidOperationException($"{command.Split(' ')[0]}: {reply}");
+    }
+
+    public async Task LoginAsync(string user, string password, CancellationToken cancellationToken = default)
+    {
+        await CommandAsync("USER " + user, cancellationToken);
+        await CommandAsync("PASS " + password, cancellationToken);
+    }
+
+    /// <summary>
+    /// RETR of messages 1..count with up to <paramref name="window"/> commands in flight
+    /// (RFC 2449 PIPELINING); returns the bytes received (after the status lines).
+    /// </summary>
+    public async Task<long> RetrieveAllAsync(int count, int window, CancellationToken cancellationToken = default)
+    {
+        long bytes = 0;
+        var sent = 0;
+        for (var received = 0; received < count; received++)
+        {
+            if (sent < count && sent - received < window)
+            {
+                var batch = new System.Text.StringBuilder();
+                while (sent < count && sent - received < window)
+                {
+                    batch.Append("RETR ").Append(++sent).Append("\r\n");
+                }
+                await _c.WriteAsync(batch.ToString(), cancellationToken);
+            }
+            var status = await _c.ReadLineAsync(cancellationToken);
+            if (!status.StartsWith("+OK", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"RETR {received + 1}: {status}");
+            }
+            bytes += await _c.SkipMultilineAsync(cancellationToken);
+        }
+        return bytes;
+    }
+
+    public async Task QuitAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await CommandAsync("QUIT", cancellationToken);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync() => _c.DisposeAsync();
+}

@@ -1,0 +1,81 @@
+using System.Text;
+
+namespace Serverless.Bench.Clients;
+
+/// <summary>
+/// Sends one message per connection the way an MTA does (smtp-source style): greeting, EHLO, then
+/// MAIL + RCPT + DATA pipelined (the server offers PIPELINING), the body, QUIT.
+/// Optionally AUTH PLAIN first (submission port; plaintext is allowed from loopback in the dev setting).
+/// </summary>
+internal static class SmtpSender
+{
+    /// <summary>Sends and returns when the server has answered the end of data with 250 (the moment it is durable).</summary>
+    public static async Task SendAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null, CancellationToken cancellationToken = default)
+    {
+        await using var c = await LineConnection.ConnectAsync(port, cancellationToken: cancellationToken);
+        await Expect(c, "220", cancellationToken);
+        await c.WriteAsync("EHLO bench.client.test\r\n", cancellationToken);
+        await Expect(c, "250", cancellationToken);
+        if (auth is { } a)
+        {
+            var token = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{a.User}\0{a.Password}"));
+            await c.WriteAsync($"AUTH PLAIN {token}\r\n", cancellationToken);
+            await Expect(c, "235", cancellationToken);
+        }
+        await c.WriteAsync($"MAIL FROM:<{from}>\r\nRCPT TO:<{to}>\r\nDATA\r\n", cancellationToken);
+        await Expect(c, "250", cancellationToken);
+        await Expect(c, "250", cancellationToken);
+        await Expect(c, "354", cancellationToken);
+        await c.WriteAsync(dotStuffedBody, cancellationToken);
+        await Expect(c, "250", cancellationToken);
+        await c.WriteAsync("QUIT\r\n", cancellationToken);
+        await Expect(c, "221", cancellationToken);
+    }
+
+    /// <summary>Reads a (possibly multi-line) reply and checks its code.</summary>
+    private static async Task Expect(LineConnection c, string code, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var line = await c.ReadLineAsync(cancellationToken);
+            if (line.Length < 4 || !line.StartsWith(code, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"expected {code}, got: {line}");
+            }
+            if (line[3] == ' ')
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A message of about <paramref name="size"/> bytes with a unique Message-ID, as DATA content:
+    /// lines of 76 characters, the terminating "." line included (no line starts with a dot).
+    /// </summary>
+    public static byte[] Message(string from, string to, string messageId, int size, string subject)
+    {
+        var sb = new StringBuilder();
+        sb.Append("From: Bench Sender <").Append(from).Append(">\r\n");
+        sb.Append("To: <").Append(to).Append(">\r\n");
+        sb.Append("Subject: ").Append(subject).Append("\r\n");
+        sb.Append("Message-ID: <").Append(messageId).Append(">\r\n");
+        sb.Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
+        sb.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+        var line = "The quick brown fox jumps over the lazy dog; benchmark filler text, 76 chars";
+        while (sb.Length < size - 5)
+        {
+            var rest = size - 5 - sb.Length;
+            sb.Append(rest >= line.Length + 2 ? line : line[..Math.Max(1, rest - 2)]).Append("\r\n");
+        }
+        sb.Append(".\r\n");
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    /// <summary>The same message without the DATA terminator (for seeding storage directly).</summary>
+    public static byte[] RawMessage(string from, string to, string messageId, int size, string subject)
+    {
+        var data = Message(from, to, messageId, size, subject);
+        return data[..^3];
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace Serverless.Bench.Scenarios;
+
+/// <summary>
+/// Azurite's own limits with the Azure SDK alone (no service code): what any design on this
+/// emulator can at best reach. Each operation runs for ~2 s with 16 concurrent callers.
+/// </summary>
+internal static class AzuriteLimits
+{
+    private const int Callers = 16;
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(2);
+
+    public static async Task RunAsync(string connectionString, Report report)
+    {
+        var id = "lim" + Guid.NewGuid().ToString("N")[..8];
+        var blobs = new BlobServiceClient(connectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(id);
+        await blobs.CreateAsync();
+        var table = new TableServiceClient(connectionString).GetTableClient(id);
+        await table.CreateAsync();
+        var queue = new QueueServiceClient(connectionString, new QueueClientOptions(QueueClientOptions.ServiceVersion.V2026_06_06)).GetQueueClient(id);
+        await queue.CreateAsync();
+
+        var tenK = new BinaryData(new byte[10 * 1024]);
+        var thirtyK = new BinaryData(new byte[30 * 1024]);
+        await Rate(report, "Azurite: blob puts (10 KiB)", i => blobs.GetBlobClient($"p{i}").UploadAsync(tenK, overwrite: true));
+        for (var i = 0; i < 64; i++)
+        {
+            await blobs.GetBlobClient($"g{i}").UploadAsync(thirtyK, overwrite: true);
+        }
+        await Rate(report, "Azurite: blob gets (30 KiB)", async i => (await blobs.GetBlobClient($"g{i % 64}").DownloadContentAsync()).Value.Content.ToMemory());
+        await Rate(report, "Azurite: table inserts (1 entity)", i => table.AddEntityAsync(new TableEntity("p" + (i % 16), "r" + i) { ["v"] = i }));
+        await Rate(report, "Azurite: table point reads", i => table.GetEntityAsync<TableEntity>("p" + (i % 100 % 16), "r" + (i % 100)));
+        await Rate(report, "Azurite: table transactions (10 inserts, 1 partition)", i => table.SubmitTransactionAsync(
+            Enumerable.Range(0, 10).Select(k => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("b" + i, "r" + k) { ["v"] = k }))));
+        await Rate(report, "Azurite: queue puts", i => queue.SendMessageAsync("message " + i));
+        await Rate(report, "Azurite: queue receive (batches of 32) + delete, per message", async _ =>
+        {
+            var got = (await queue.ReceiveMessagesAsync(32)).Value;
+            await Task.WhenAll(got.Select(m => queue.DeleteMessageAsync(m.MessageId, m.PopReceipt)));
+            return got.Length;
+        }, countResult: true);
+        await blobs.DeleteAsync();
+        await table.DeleteAsync();
+        await queue.DeleteAsync();
+    }
+
+    private static Task Rate<T>(Report report, string name, Func<int, Task<T>> op) => Rate(report, name, async i => { await op(i); return 1; }, countResult: false);
+
+    private static async Task Rate(Report report, string name, Func<int, Task<int>> op, bool countResult)
+    {
+        var next = -1;
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
+        {
+            while (clock.Elapsed < Duration)
+            {
+                var n = await op(Interlocked.Increment(ref next));
+                Interlocked.Add(ref done, countResult ? n : 1);
+            }
+        })));
+        report.Add(name, done / clock.Elapsed.TotalSeconds, "ops/s", null, $"{Callers} concurrent callers");
+    }
+}

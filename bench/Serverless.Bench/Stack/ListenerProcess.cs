@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Serverless.Testing;
+
+namespace Serverless.Bench.Stack;
+
+/// <summary>
+/// The listener container's program (Serverless.Listeners) started as its own process on the
+/// benchmark's storage: IMAP only, plaintext LOGIN from loopback. Its resident memory is the
+/// listener's alone, and it starts with nothing cached (a "fresh process"). Stopped by PID.
+/// </summary>
+internal sealed class ListenerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ListenerProcess(Process process, int imapPort)
+    {
+        _process = process;
+        ImapPort = imapPort;
+    }
+
+    private static readonly string[] Configurations = ["Release", "Debug"];
+
+    public int ImapPort { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Resident set size (VmRSS) in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    public static async Task<ListenerProcess> StartAsync(BenchStack stack)
+    {
+        var dll = FindListener();
+        var port = AzuriteProcess.FreePort();
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        psi.ArgumentList.Add(dll);
+        psi.Environment["Mail__Storage__ConnectionString"] = stack.ConnectionString;
+        psi.Environment["Mail__Storage__Prefix"] = stack.Prefix;
+        psi.Environment["Mail__Listeners__AllowPlaintextAuthOnLoopback"] = "true";
+        psi.Environment["Mail__Listeners__MaxConnectionsPerIp"] = "1000000";
+        psi.Environment["Mail__Listeners__HostName"] = "mail." + BenchStack.Domain;
+        psi.Environment["Mail__Tls__DevelopmentCertificatePath"] = stack.Settings["Mail:Tls:DevelopmentCertificatePath"];
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imaps", "Pop3", "Pop3s", "Health" })
+        {
+            psi.Environment[$"Mail__Listeners__Ports__{name}"] = "0";
+        }
+        psi.Environment["Mail__Listeners__Ports__Imap"] = port.ToString(CultureInfo.InvariantCulture);
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the listener");
+        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                return new ListenerProcess(process, port);
+            }
+            catch (SocketException)
+            {
+            }
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the listener exited ({process.ExitCode})");
+            }
+            await Task.Delay(100);
+        }
+        process.Kill();
+        throw new TimeoutException("the listener did not start");
+    }
+
+    /// <summary>The listener program built next to this benchmark (same configuration, else the newest build).</summary>
+    private static string FindListener()
+    {
+        var root = AzuriteProcess.RepositoryRoot();
+        var candidates = Configurations
+            .Select(c => Path.Combine(root, "listeners", "Serverless.Listeners", "bin", c, "net10.0", "Serverless.Listeners.dll"))
+            .Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).ToList();
+        return candidates.FirstOrDefault() ?? throw new InvalidOperationException("Serverless.Listeners is not built (dotnet build -c Release listeners/Serverless.Listeners)");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

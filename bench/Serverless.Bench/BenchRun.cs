@@ -18,6 +18,7 @@ internal static class BenchRun
         {
             azurite = await BenchAzurite.StartAsync();
             connectionString = azurite.ConnectionString;
+            CpuWindow.AzuritePid = azurite.Pid;
             Console.WriteLine($"Azurite (in-memory) started, pid {azurite.Pid}");
         }
         var report = new Report();
@@ -97,6 +98,9 @@ internal static class BenchRun
         {
             Console.WriteLine($"\n## {name}  (load average {LoadAverage()})");
             var t = Stopwatch.StartNew();
+            var self = Environment.ProcessId;
+            var cpuSelf = ProcessCpu.Seconds(self);
+            var cpuAzurite = azurite is null ? double.NaN : ProcessCpu.Seconds(azurite.Pid);
             try
             {
                 await body();
@@ -106,7 +110,9 @@ internal static class BenchRun
                 report.Detail($"{name} failed: {e.GetType().Name}: {e.Message}");
                 failed = true;
             }
-            Console.WriteLine($"  ({t.Elapsed.TotalSeconds:0.0} s)");
+            var wall = t.Elapsed.TotalSeconds;
+            Console.WriteLine($"  ({wall:0.0} s; CPU busy: benchmark process (clients + dev host) {(ProcessCpu.Seconds(self) - cpuSelf) / wall:P0} of one core, " +
+                $"Azurite {(azurite is null ? double.NaN : (ProcessCpu.Seconds(azurite.Pid) - cpuAzurite) / wall):P0} of one core)");
         }
     }
 

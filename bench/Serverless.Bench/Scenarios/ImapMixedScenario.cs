@@ -34,12 +34,14 @@ internal static partial class ImapMixedScenario
         await Task.WhenAll(mailboxes.Select(m => Seeder.SeedAsync(stack, m, o.ImapMailboxMessages, o.MessageSize, parallelism: 16)));
         var stats = new ConcurrentDictionary<string, ConcurrentBag<double>>();
         var w = new StorageWindow(stack.Meter);
+        var cpu = new CpuWindow();
         var clock = Stopwatch.StartNew();
         var deadline = o.ImapDuration;
         await Task.WhenAll(mailboxes.Select((m, c) => Task.Run(() => ClientAsync(stack, m, c, o, clock, deadline, stats))));
         var seconds = clock.Elapsed.TotalSeconds;
         var delta = w.DeltaWithoutQueuePolls();
         var total = stats.Values.Sum(b => b.Count);
+        report.Detail("IMAP workload " + cpu.Describe());
         report.Add(name, total / seconds, "ops/s", o.ImapClients == 10 ? Target.Min(1750) : null);
         foreach (var (op, times) in stats.OrderBy(kv => kv.Key))
         {

@@ -18,6 +18,7 @@ internal static class Pop3Scenario
         await c.LoginAsync(mailbox.Address, BenchStack.Password);
         var stat = await c.CommandAsync("STAT");
         var w = new StorageWindow(stack.Meter);
+        var cpu = new CpuWindow();
         var clock = Stopwatch.StartNew();
         var bytes = await c.RetrieveAllAsync(o.Pop3Messages, o.Pop3Window);
         var seconds = clock.Elapsed.TotalSeconds;
@@ -25,6 +26,7 @@ internal static class Pop3Scenario
         report.Add($"POP3 RETR ({o.Pop3MessageSize / 1024} KiB, 1 client, {o.Pop3Window} pipelined)", o.Pop3Messages / seconds, "msg/s",
             o.Pop3MessageSize == 30 * 1024 ? Target.Min(5000) : null);
         report.Detail($"POP3: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; storage per RETR: {StorageWindow.Describe(delta, stack.Prefix, o.Pop3Messages)}");
+        report.Detail("POP3 RETR " + cpu.Describe());
         await c.QuitAsync();
     }
 }

@@ -34,7 +34,8 @@ internal static class BenchRun
             var imap = await ImapProbe.IsAvailableAsync(stack);
             if (!imap)
             {
-                Console.WriteLine("  the IMAP listener does not serve LOGIN/SELECT yet: IMAP figures are reported as not measured");
+                Console.WriteLine("  the IMAP listener does not answer LOGIN + SELECT: IMAP figures are reported as not measured");
+                failed = true;
             }
             for (var run = 1; run <= options.Runs; run++)
             {

@@ -47,6 +47,9 @@ internal sealed class BenchOptions
 
     public string? MarkdownOut { get; set; }
 
+    /// <summary>Extra configuration for the hosted dev host (<c>--set Mail:Pop3:ReadAhead=32</c>), for experiments.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
     public static string Usage => """
         Serverless Mail benchmark: drives the local stack over real sockets and prints each figure against its target.
 
@@ -68,6 +71,7 @@ internal sealed class BenchOptions
           --skip a,b              phases to leave out
           --storage CONNSTR       use this storage instead of a private in-memory Azurite
           --markdown FILE         also write the figures table as Markdown
+          --set KEY=VALUE         configuration for the hosted dev host, e.g. --set Mail:Pop3:ReadAhead=32
           --quick                 tiny counts (a smoke run of every phase in seconds)
         """;
 
@@ -98,6 +102,10 @@ internal sealed class BenchOptions
                 case "--skip": o.Phases.ExceptWith(PhaseList(Next())); break;
                 case "--storage": o.Storage = Next(); break;
                 case "--markdown": o.MarkdownOut = Next(); break;
+                case "--set":
+                    var kv = Next().Split('=', 2);
+                    o.Settings[kv[0]] = kv.Length > 1 ? kv[1] : null;
+                    break;
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
                     o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10;

@@ -29,7 +29,11 @@ internal static class BenchRun
             {
                 await Phase("Azurite alone (Azure SDK, no service code)", () => AzuriteLimits.RunAsync(connectionString, report));
             }
-            await using var stack = await BenchStack.StartAsync(connectionString);
+            await using var stack = await BenchStack.StartAsync(connectionString, options.Settings);
+            foreach (var (k, v) in options.Settings)
+            {
+                Console.WriteLine($"setting {k}={v}");
+            }
             Console.WriteLine($"dev host in-process: SMTP {stack.Port("Smtp")}, submission {stack.Port("Submission")}, IMAP {stack.Port("Imap")}, POP3 {stack.Port("Pop3")}");
             var imap = await ImapProbe.IsAvailableAsync(stack);
             if (!imap)

@@ -53,7 +53,7 @@ internal sealed class BenchStack : IAsyncDisposable
 
     public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<BenchStack> StartAsync(string connectionString)
+    public static async Task<BenchStack> StartAsync(string connectionString, IReadOnlyDictionary<string, string?> extra)
     {
         var dns = new TestDnsServer();
         var outboundPort = AzuriteProcess.FreePort();
@@ -80,6 +80,10 @@ internal sealed class BenchStack : IAsyncDisposable
         foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = Free();
+        }
+        foreach (var (k, v) in extra)
+        {
+            settings[k] = v;
         }
         var app = DevHostApp.Build([], b =>
         {

@@ -15,6 +15,8 @@ public static class FunctionAppSetup
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         services.AddMailProvisioning(configuration);
         services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>(); // needs the provisioning API's gate
+        services.AddSingleton<Serverless.Mail.Operations.PoisonQueues>();
+        services.AddSingleton<Serverless.Mail.Operations.PoisonQueueApi>();
         return services;
     }
 }

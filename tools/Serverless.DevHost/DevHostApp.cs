@@ -30,7 +30,8 @@ public static class DevHostApp
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Parse(bind), apiPort, o => o.Protocols = HttpProtocols.Http1AndHttp2));
 
         var catalog = new FunctionCatalog(typeof(FunctionAppSetup).Assembly);
-        var hostJson = HostJsonQueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        var hostJson = HostJsonQueueSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"))
+            .WithOverrides(builder.Configuration.GetSection("Mail:DevHost:Queues"));
         builder.Services.AddSingleton(catalog);
         foreach (var q in catalog.Queue)
         {

@@ -5,6 +5,27 @@ namespace Serverless.DevHost;
 /// <summary>The queue settings of the function app's host.json, so the dev host polls exactly as the Functions host would.</summary>
 internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout, int BatchSize, int MaxDequeueCount)
 {
+    /// <summary>
+    /// How long a received message stays invisible while its function runs (renewed at half time, as
+    /// the Functions queue listener does); after a crash it reappears when this runs out. Ten minutes
+    /// like the Functions host; tests that kill a worker shorten it.
+    /// </summary>
+    public TimeSpan ProcessingVisibility { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Settings from configuration (<c>Mail:DevHost:Queues:*</c>) win over host.json: tests use them to retry and poison in seconds.</summary>
+    public HostJsonQueueSettings WithOverrides(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return this with
+        {
+            MaxPollingInterval = section.GetValue("MaxPollingInterval", MaxPollingInterval),
+            VisibilityTimeout = section.GetValue("VisibilityTimeout", VisibilityTimeout),
+            BatchSize = section.GetValue("BatchSize", BatchSize),
+            MaxDequeueCount = section.GetValue("MaxDequeueCount", MaxDequeueCount),
+            ProcessingVisibility = section.GetValue("ProcessingVisibility", ProcessingVisibility),
+        };
+    }
+
     public static HostJsonQueueSettings Load(string path)
     {
         var settings = new HostJsonQueueSettings(TimeSpan.FromMinutes(1), TimeSpan.Zero, 16, 5);

@@ -17,8 +17,6 @@ namespace Serverless.DevHost;
 internal sealed partial class QueueTriggerPoller(QueueFunction function, MailStorage storage, HostJsonQueueSettings settings, IServiceProvider services,
     ILogger<QueueTriggerPoller> logger) : BackgroundService
 {
-    private static readonly TimeSpan ProcessingVisibility = TimeSpan.FromMinutes(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var queue = storage.Queue(function.QueueName);
@@ -29,7 +27,7 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
             QueueMessage[] messages;
             try
             {
-                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, ProcessingVisibility, stoppingToken)).Value;
+                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -54,26 +52,29 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
 
     private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
+        await using var lease = new ProcessingLease(queue, message, settings.ProcessingVisibility);
         try
         {
             var args = function.Method.GetParameters().Select(p => Bind(p, message, stoppingToken)).ToArray();
             await FunctionInvoker.InvokeAsync(services, function.Type, function.Method, args);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            await lease.StopAsync();
+            await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             LogFailed(e, function.Name, message.MessageId, message.DequeueCount);
             try
             {
+                await lease.StopAsync();
                 if (message.DequeueCount >= settings.MaxDequeueCount)
                 {
                     await poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: CancellationToken.None);
-                    await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                    await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
                     LogPoisoned(function.Name, message.MessageId);
                 }
                 else
                 {
-                    await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
+                    await queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
                 }
             }
             catch (Exception inner) when (inner is RequestFailedException or HttpRequestException)
@@ -117,6 +118,59 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Keeps a message invisible while its function runs by renewing its visibility at half time
+    /// (each renewal returns a new pop receipt, which the final delete or release must use).
+    /// </summary>
+    private sealed class ProcessingLease : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _renewing;
+
+        public ProcessingLease(QueueClient queue, QueueMessage message, TimeSpan visibility)
+        {
+            PopReceipt = message.PopReceipt;
+            _renewing = RenewAsync(queue, message.MessageId, visibility);
+        }
+
+        public string PopReceipt { get; private set; }
+
+        private async Task RenewAsync(QueueClient queue, string messageId, TimeSpan visibility)
+        {
+            var period = visibility / 2;
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(period, _stop.Token);
+                    // Not cancelled once sent: a renewal that took effect must leave its pop receipt here.
+                    var renewed = await queue.UpdateMessageAsync(messageId, PopReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
+                    PopReceipt = renewed.Value.PopReceipt;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is RequestFailedException or HttpRequestException)
+                {
+                    // Storage hiccup: try again next period; the message may reappear meanwhile (functions are idempotent).
+                }
+            }
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _renewing;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            _stop.Dispose();
         }
     }
 

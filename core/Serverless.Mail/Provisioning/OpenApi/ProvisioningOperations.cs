@@ -115,6 +115,20 @@ public static class ProvisioningOperations
             ],
             Responses = [new(200, "A page of messages.", S.ListOf(Outbound.OutboundMessageView.Schema, true))],
         },
+
+        new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion).")
+        {
+            Access = ApiAccess.Admin,
+            Description = "Messages that failed maxDequeueCount times, peeked (not taken). At most 32, the most Queue Storage peeks at once; approximateCount tells how many there are.",
+            Query = [new("limit", ApiType.Integer, "Messages to show, 1–32 (default 32).")],
+            Responses = [new(200, "The poison messages.", Operations.PoisonQueueApi.ListSchema), new(403, "Not the admin key.", S.Problem), new(404, "No such queue.", S.Problem)],
+        },
+        new("ReplayPoisonMessage", "operations", "Put a poison message back on its queue, once its cause is fixed.")
+        {
+            Access = ApiAccess.Admin,
+            Description = "Sent to the queue first, then removed from the poison queue. Consumers are idempotent: what the failed attempts did already is not done twice.",
+            Responses = [new(202, "Back on its queue.", Operations.PoisonQueueApi.ReplaySchema), new(403, "Not the admin key.", S.Problem), new(404, "No such queue or message.", S.Problem)],
+        },
     ];
 
     public static ApiOperation? Find(string functionName) => All.FirstOrDefault(o => o.FunctionName == functionName);

@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Mail.Operations;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>/api/queues/{queue}/poison — see <see cref="PoisonQueueApi"/>.</summary>
+public sealed class PoisonQueueFunction(PoisonQueueApi api)
+{
+    [Function("ListPoisonMessages")]
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "queues/{queue}/poison")] HttpRequest request, string queue) =>
+        api.ListAsync(request, queue);
+
+    [Function("ReplayPoisonMessage")]
+    public Task<IActionResult> Replay([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "queues/{queue}/poison/{id}/replay")] HttpRequest request,
+        string queue, string id) =>
+        api.ReplayAsync(request, queue, id);
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs.Specialized;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
+using Serverless.Mail.Storage;
+using Serverless.Reliability.Tests.Infrastructure;
+using Xunit;
+
+namespace Serverless.Reliability.Tests.Faults;
+
+/// <summary>
+/// Hand-offs that can never be ingested as they are — one whose spool blob is corrupt (a page blob
+/// where a block blob must be, so the ingest's storage calls on it fail every time) and one whose
+/// JSON is cut off — end in the poison queue after maxDequeueCount attempts while other mail keeps
+/// flowing. An operator lists them through the API (admin key only) and, once the blob is
+/// repaired, replays the first: it is filed exactly once.
+/// </summary>
+public sealed class PoisonHandoffTests
+{
+    [Fact]
+    public async Task Poison_hand_offs_go_to_the_poison_queue_mail_keeps_flowing_and_an_operator_lists_and_replays_them()
+    {
+        await using var stack = await MailStack.StartAsync();
+        var storage = stack.Get<MailStorage>();
+
+        // 1. A hand-off from the MX whose spool blob is corrupt.
+        var id = Guid.NewGuid().ToString("N");
+        var blobName = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await storage.Messages.GetPageBlobClient(blobName).CreateAsync(1024);
+        await stack.Get<MailQueues>().SendInboundAsync(new InboundHandoff
+        {
+            Id = id,
+            BlobName = blobName,
+            Size = 1024,
+            MailFrom = "sender@client.reliability.test",
+            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Via = "mx",
+            ClientIp = "192.0.2.1",
+        });
+        // 2. A hand-off cut off in the middle.
+        await storage.Inbound.SendMessageAsync("{\"v\":1,\"id\":\"cut-off\",\"blob\":\"2026/", timeToLive: TimeSpan.FromSeconds(-1));
+
+        // Meanwhile ordinary mail is filed as usual.
+        await using (var sender = await SmtpSender.ConnectAsync(stack.SmtpPort))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Equal(250, (await sender.SendAsync("sender@client.reliability.test", ["bob@acme.test"], SmtpSender.Message($"flow-{i}@x", $"flow {i}", "bob@acme.test")))?.Code);
+            }
+        }
+        Assert.Equal(5, (await Poll.UntilAsync(() => stack.MessagesAsync("bob@acme.test"), l => l.Count >= 5, TimeSpan.FromSeconds(30))).Count);
+        await Poll.UntilAsync(async () => (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n >= 2, TimeSpan.FromSeconds(60), 200);
+        Assert.Equal(0, (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty(await stack.MessagesAsync("alice@acme.test"));
+
+        // The operator's view: admin only.
+        using var admin = stack.Api(MailStack.AdminKey);
+        using var tenant = stack.Api(stack.AcmeKey);
+        using var anonymous = stack.Api(null);
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenant.GetAsync("queues/inbound/poison")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("queues/inbound/poison")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("queues/directory/poison")).StatusCode);
+        var listing = await admin.GetAsync("queues/inbound/poison");
+        Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
+        using var page = JsonDocument.Parse(await listing.Content.ReadAsStringAsync());
+        Assert.Equal(2, page.RootElement.GetProperty("approximateCount").GetInt32());
+        var items = page.RootElement.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, items.Count);
+        var corrupt = items.Single(i => i.GetProperty("body").GetString()!.Contains(id, StringComparison.Ordinal));
+        Assert.Contains(items, i => i.GetProperty("body").GetString()!.Contains("cut-off", StringComparison.Ordinal));
+
+        // A tenant cannot replay; an unknown id is 404.
+        Assert.Equal(HttpStatusCode.Forbidden, (await tenant.PostAsync($"queues/inbound/poison/{corrupt.GetProperty("id").GetString()}/replay", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("queues/inbound/poison/no-such-id/replay", null)).StatusCode);
+
+        // The operator restores the blob (e.g. from a backup) and replays the hand-off: filed once.
+        await storage.Messages.GetBlobClient(blobName).DeleteAsync();
+        var raw = Encoding.UTF8.GetBytes("Message-ID: <repaired@x>\r\nSubject: repaired\r\n\r\nbody\r\n");
+        await storage.Messages.GetBlockBlobClient(blobName).UploadAsync(new MemoryStream(raw));
+        var replay = await admin.PostAsync($"queues/inbound/poison/{corrupt.GetProperty("id").GetString()}/replay", null);
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        var filed = await Poll.UntilAsync(() => stack.MessagesAsync("alice@acme.test"), l => l.Count >= 1, TimeSpan.FromSeconds(30));
+        Assert.Equal("<repaired@x>", Assert.Single(filed).Summary?.Envelope.MessageId);
+        Assert.Equal(1, (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        // Replaying it again (a second operator, a retried click) finds nothing: the message left the poison queue.
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync($"queues/inbound/poison/{corrupt.GetProperty("id").GetString()}/replay", null)).StatusCode);
+
+        // The operations are in the OpenAPI document.
+        var openApi = await anonymous.GetStringAsync("openapi.json");
+        Assert.Contains("\"/queues/{queue}/poison\"", openApi, StringComparison.Ordinal);
+        Assert.Contains("\"/queues/{queue}/poison/{id}/replay\"", openApi, StringComparison.Ordinal);
+    }
+}

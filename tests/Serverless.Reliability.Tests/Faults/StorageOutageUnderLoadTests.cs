@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Serverless.Mail.Storage;
+using Serverless.Reliability.Tests.Infrastructure;
+using Serverless.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Serverless.Reliability.Tests.Faults;
+
+/// <summary>
+/// Azurite is stopped in the middle of a load (SMTP senders and POP3 readers running) and started
+/// again a few seconds later. While it is down every answer is temporary — SMTP 4xx, POP3
+/// <c>-ERR [SYS/TEMP]</c> (or <c>[IN-USE]</c> while a lock left by a cut session runs out) — never a
+/// permanent refusal, and no listener dies; when storage is back the same processes serve again
+/// without any help, and every message that got 250, before, during or after, is filed exactly once.
+/// </summary>
+public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Storage_down_during_load_gives_only_temporary_answers_then_service_resumes_and_nothing_accepted_is_lost()
+    {
+        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var stack = await MailStack.StartAsync(new Dictionary<string, string?>
+        {
+            ["Mail:Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Mail:DevHost:Queues:ProcessingVisibility"] = "00:00:05",
+            ["Mail:Pop3:LeaseDuration"] = "00:00:05",
+        });
+        var accepted = new ConcurrentDictionary<string, byte>();
+        var smtpAnswers = new ConcurrentDictionary<int, int>();
+        var pop3Errors = new ConcurrentBag<string>();
+        var pop3Ok = 0;
+        var reconnects = 0;
+        var phase = "before"; // before → down → after
+        var okAfterRestart = new ConcurrentDictionary<int, byte>();
+        using var stop = new CancellationTokenSource();
+        const int senders = 6;
+
+        var smtp = Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            var n = 0;
+            SmtpSender? session = null;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    session ??= await SmtpSender.ConnectAsync(stack.SmtpPort);
+                    var id = $"outage-{s}-{n++}@client.reliability.test";
+                    var reply = await session.SendAsync("sender@client.reliability.test", ["alice@acme.test"], SmtpSender.Message(id, "outage", "alice@acme.test"));
+                    if (reply is null)
+                    {
+                        await session.DisposeAsync();
+                        session = null;
+                        Interlocked.Increment(ref reconnects);
+                        continue;
+                    }
+                    smtpAnswers.AddOrUpdate(reply.Code, 1, (_, c) => c + 1);
+                    if (reply.Code == 250)
+                    {
+                        accepted[$"<{id}>"] = 0;
+                        if (Volatile.Read(ref phase) == "after")
+                        {
+                            okAfterRestart[s] = 0;
+                        }
+                    }
+                    else if (reply.Code == 421)
+                    {
+                        await session.DisposeAsync();
+                        session = null;
+                    }
+                    else
+                    {
+                        await Task.Delay(50);
+                    }
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+                {
+                    if (session is not null)
+                    {
+                        await session.DisposeAsync();
+                    }
+                    session = null;
+                    Interlocked.Increment(ref reconnects);
+                    await Task.Delay(100);
+                }
+            }
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+        })).ToList();
+
+        var pop3 = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var wire = await Wire.ConnectAsync(stack.Pop3Port);
+                var lines = new List<string?> { await wire.ReadLineAsync() };
+                await wire.LineAsync("USER bob@acme.test");
+                lines.Add(await wire.ReadLineAsync());
+                await wire.LineAsync("PASS " + MailStack.Password);
+                var pass = await wire.ReadLineAsync();
+                lines.Add(pass);
+                if (pass?.StartsWith("+OK", StringComparison.Ordinal) == true)
+                {
+                    await wire.LineAsync("STAT");
+                    lines.Add(await wire.ReadLineAsync());
+                }
+                await wire.LineAsync("QUIT");
+                lines.Add(await wire.ReadLineAsync());
+                foreach (var l in lines.Where(l => l is not null && !l.StartsWith("+OK", StringComparison.Ordinal)))
+                {
+                    pop3Errors.Add(l!);
+                }
+                if (lines.Count(l => l?.StartsWith("+OK", StringComparison.Ordinal) == true) == lines.Count)
+                {
+                    Interlocked.Increment(ref pop3Ok);
+                }
+                await Task.Delay(100);
+            }
+        });
+
+        var clock = Stopwatch.StartNew();
+        await Poll.UntilAsync(() => Task.FromResult(accepted.Count), n => n >= 30, TimeSpan.FromSeconds(30));
+        Volatile.Write(ref phase, "down");
+        await azurite.StopAsync();
+        var downAt = clock.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(4)); // the load goes on against a dead storage account
+        var acceptedWhileDown = accepted.Count;
+        await azurite.StartAgainAsync();
+        Volatile.Write(ref phase, "after");
+        var upAt = clock.Elapsed;
+        // Recovery by itself: every sender gets 250 again, with no restart of anything.
+        await Poll.UntilAsync(() => Task.FromResult(okAfterRestart.Count), n => n == senders, TimeSpan.FromSeconds(90), 200);
+        var recoveredAt = clock.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(smtp);
+        await pop3;
+
+        Assert.Equal(senders, okAfterRestart.Count);
+        Assert.True(smtpAnswers.Keys.All(c => c == 250 || c is >= 400 and < 500), "SMTP answers: " + string.Join(", ", smtpAnswers.Select(kv => $"{kv.Key} x{kv.Value}")));
+        Assert.Contains(smtpAnswers.Keys, c => c is >= 400 and < 500); // the outage was felt, and answered as temporary
+        Assert.All(pop3Errors, e => Assert.Matches(@"^-ERR \[(SYS/TEMP|IN-USE)\]", e));
+        Assert.Contains(pop3Errors, e => e.StartsWith("-ERR [SYS/TEMP]", StringComparison.Ordinal));
+        Assert.True(pop3Ok > 0);
+
+        // Nothing accepted is lost, nothing is filed twice.
+        var storage = stack.Get<MailStorage>();
+        var filed = await Poll.UntilAsync(() => stack.MessagesAsync("alice@acme.test"), l => l.Count >= accepted.Count, TimeSpan.FromSeconds(90), 250);
+        await Poll.UntilAsync(async () => (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, TimeSpan.FromSeconds(60), 250);
+        filed = await stack.MessagesAsync("alice@acme.test");
+        var ids = filed.Select(m => m.Summary?.Envelope.MessageId ?? "").ToList();
+        Assert.Empty(accepted.Keys.Except(ids));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Empty(ids.Except(accepted.Keys));
+        Assert.Equal(0, (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"FIGURES outage: storage down {(upAt - downAt).TotalSeconds:0.0} s; {accepted.Count} messages accepted ({acceptedWhileDown} by the time storage came back), all filed once; " +
+            $"SMTP answers {string.Join(", ", smtpAnswers.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} x{kv.Value}"))}; reconnects {reconnects}; " +
+            $"POP3 errors {string.Join(", ", pop3Errors.GroupBy(e => e[..Math.Min(16, e.Length)]).Select(g => $"'{g.Key}' x{g.Count()}"))}; " +
+            $"every sender back to 250 {(recoveredAt - upAt).TotalSeconds:0.0} s after storage returned"));
+    }
+}

@@ -53,6 +53,8 @@ public sealed class DevHostProvisioningTests
                 ["tenant"] = "alpha",
                 ["name"] = "alpha.test",
                 ["keyId"] = alpha.GetProperty("keyId").GetString()!,
+                ["queue"] = "inbound",
+                ["id"] = "no-such-message",
             };
             var routes = HttpRouteTable.All.Where(r => ProvisioningOperations.Find(r.FunctionName)?.Access is not null).ToList();
             Assert.True(routes.Count >= 21, $"only {routes.Count} authenticated routes found");

@@ -29,6 +29,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The node process id while it runs (fault tests pause it with SIGSTOP/SIGCONT).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
 
     public static string ConnectionStringFor(int blob, int queue, int table) =>

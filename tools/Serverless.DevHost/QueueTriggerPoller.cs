@@ -33,8 +33,10 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
             {
                 return;
             }
-            catch (Exception e) when (e is RequestFailedException or HttpRequestException or AggregateException)
+            catch (Exception e)
             {
+                // Whatever storage does (refused, reset, timed out: the SDK's timeout is an OperationCanceledException),
+                // the poller lives on; an exception escaping here would end it silently, and the queue with it.
                 LogReceiveFailed(function.Name, e.Message);
                 await Sleep(settings.MaxPollingInterval, stoppingToken);
                 continue;
@@ -46,7 +48,15 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
                 continue;
             }
             delay = TimeSpan.FromMilliseconds(100);
-            await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
+            try
+            {
+                await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // ProcessAsync handles its own failures; this only keeps the loop alive if one slips through.
+                LogReceiveFailed(function.Name, e.Message);
+            }
         }
     }
 
@@ -77,7 +87,7 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
                     await queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
                 }
             }
-            catch (Exception inner) when (inner is RequestFailedException or HttpRequestException)
+            catch (Exception inner)
             {
                 // The message becomes visible again when its processing lease expires.
                 LogReleaseFailed(function.Name, message.MessageId, inner.Message);
@@ -150,13 +160,14 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
                     var renewed = await queue.UpdateMessageAsync(messageId, PopReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
                     PopReceipt = renewed.Value.PopReceipt;
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
                 {
                     return;
                 }
-                catch (Exception e) when (e is RequestFailedException or HttpRequestException)
+                catch (Exception)
                 {
-                    // Storage hiccup: try again next period; the message may reappear meanwhile (functions are idempotent).
+                    // Storage hiccup (refused, reset, timed out): try again next period; the message may reappear
+                    // meanwhile (functions are idempotent).
                 }
             }
         }

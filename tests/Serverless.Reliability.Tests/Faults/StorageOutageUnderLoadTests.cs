@@ -21,9 +21,9 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
     public async Task Storage_down_during_load_gives_only_temporary_answers_then_service_resumes_and_nothing_accepted_is_lost()
     {
         await using var azurite = await AzuriteProcess.StartAsync();
-        // The service reaches Azurite through a tap: the outage cuts every connection first, then stops the
-        // process. (Stopping Azurite alone can lose writes it acknowledged just before it saves its data on
-        // exit — an artefact of the emulator a real storage account does not have.)
+        // The outage: every connection to storage is cut (the tap) and the Azurite process is stopped with
+        // SIGSTOP, then continued with SIGCONT. (Ending the process instead loses writes it acknowledged just
+        // before its exit-time save — an artefact of the emulator that a storage account does not have.)
         await using var tap = StorageTap.Start(azurite.ConnectionString);
         await using var stack = await MailStack.StartAsync(new Dictionary<string, string?>
         {
@@ -32,6 +32,7 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
             ["Mail:Pop3:LeaseDuration"] = "00:00:05",
         });
         var accepted = new ConcurrentDictionary<string, byte>();
+        var uncertain = new ConcurrentDictionary<string, byte>(); // answered 4xx, or the connection broke before an answer
         var smtpAnswers = new ConcurrentDictionary<int, int>();
         var pop3Errors = new ConcurrentBag<string>();
         var pop3Ok = 0;
@@ -47,13 +48,14 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
             SmtpSender? session = null;
             while (!stop.IsCancellationRequested)
             {
+                var id = $"outage-{s}-{n++}@client.reliability.test";
                 try
                 {
                     session ??= await SmtpSender.ConnectAsync(stack.SmtpPort);
-                    var id = $"outage-{s}-{n++}@client.reliability.test";
                     var reply = await session.SendAsync("sender@client.reliability.test", ["alice@acme.test"], SmtpSender.Message(id, "outage", "alice@acme.test"));
                     if (reply is null)
                     {
+                        uncertain[$"<{id}>"] = 0;
                         await session.DisposeAsync();
                         session = null;
                         Interlocked.Increment(ref reconnects);
@@ -68,18 +70,23 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
                             okAfterRestart[s] = 0;
                         }
                     }
-                    else if (reply.Code == 421)
+                    else
+                    {
+                        uncertain[$"<{id}>"] = 0;
+                    }
+                    if (reply.Code == 421)
                     {
                         await session.DisposeAsync();
                         session = null;
                     }
-                    else
+                    else if (reply.Code != 250)
                     {
                         await Task.Delay(50);
                     }
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
                 {
+                    uncertain[$"<{id}>"] = 0;
                     if (session is not null)
                     {
                         await session.DisposeAsync();
@@ -129,11 +136,11 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
         await Poll.UntilAsync(() => Task.FromResult(accepted.Count), n => n >= 30, TimeSpan.FromSeconds(30));
         Volatile.Write(ref phase, "down");
         tap.Cut();
-        await azurite.StopAsync();
+        await Signal("STOP", azurite.ProcessId!.Value);
         var downAt = clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(4)); // the load goes on against a dead storage account
         var acceptedWhileDown = accepted.Count;
-        await azurite.StartAgainAsync();
+        await Signal("CONT", azurite.ProcessId!.Value);
         tap.Restore();
         Volatile.Write(ref phase, "after");
         var upAt = clock.Elapsed;
@@ -157,15 +164,65 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
         await Poll.UntilAsync(async () => (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, TimeSpan.FromSeconds(60), 250);
         filed = await stack.MessagesAsync("alice@acme.test");
         var ids = filed.Select(m => m.Summary?.Envelope.MessageId ?? "").ToList();
-        Assert.Empty(accepted.Keys.Except(ids));
+        var missing = accepted.Keys.Except(ids).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} accepted message(s) not filed: {string.Join(", ", missing)}; {await WhereAsync(stack, missing)}");
         Assert.Equal(ids.Count, ids.Distinct().Count());
-        Assert.Empty(ids.Except(accepted.Keys));
+        // A message answered 451 may still arrive, once: storage took the hand-off but the answer was lost with the
+        // connection, so the listener could not know (and could not take it back while storage was down). SMTP's
+        // retry then makes a second copy — the classic duplicate, never a loss. Anything else extra is a bug.
+        var extra = ids.Except(accepted.Keys).ToList();
+        Assert.True(extra.All(uncertain.ContainsKey), "filed but never sent or answered: " + string.Join(", ", extra.Where(x => !uncertain.ContainsKey(x))));
         Assert.Equal(0, (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
         output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"FIGURES outage: storage down {(upAt - downAt).TotalSeconds:0.0} s; {accepted.Count} messages accepted ({acceptedWhileDown} by the time storage came back), all filed once; " +
+            $"{extra.Count} of {uncertain.Count} answered 451 were filed anyway (storage took them as the connection broke); " +
             $"SMTP answers {string.Join(", ", smtpAnswers.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} x{kv.Value}"))}; reconnects {reconnects}; " +
             $"POP3 errors {string.Join(", ", pop3Errors.GroupBy(e => e[..Math.Min(16, e.Length)]).Select(g => $"'{g.Key}' x{g.Count()}"))}; " +
             $"every sender back to 250 {(recoveredAt - upAt).TotalSeconds:0.0} s after storage returned"));
+    }
+
+    /// <summary>For a failure message: where the missing messages are (another folder, a blob nobody filed, a queue).</summary>
+    private static async Task<string> WhereAsync(MailStack stack, List<string> missing)
+    {
+        var notes = new List<string>();
+        for (var folder = 1; folder <= 6; folder++)
+        {
+            var found = (await stack.MessagesAsync("alice@acme.test", folder)).Where(m => missing.Contains(m.Summary?.Envelope.MessageId ?? "")).ToList();
+            if (found.Count > 0)
+            {
+                notes.Add($"{found.Count} in folder {folder}");
+            }
+        }
+        var storage = stack.Get<MailStorage>();
+        await foreach (var b in storage.Messages.GetBlobsAsync())
+        {
+            var text = (await storage.Messages.GetBlobClient(b.Name).DownloadContentAsync()).Value.Content.ToString();
+            foreach (var id in missing.Where(id => text.Contains(id, StringComparison.Ordinal)))
+            {
+                notes.Add($"blob {b.Name} holds {id}");
+            }
+        }
+        notes.Add($"inbound {(await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount}, poison {(await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount}");
+        var visible = (await storage.Inbound.PeekMessagesAsync(5)).Value;
+        notes.Add("visible hand-offs: " + string.Join(", ", visible.Select(m => $"dequeued {m.DequeueCount}x")));
+        if (visible.Length > 0)
+        {
+            var ingest = stack.Get<Serverless.Mail.Delivery.InboundIngest>();
+            var run = ingest.IngestAsync(visible[0].Body.ToString());
+            var done = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(15))) == run;
+            notes.Add(done ? $"an ingest called directly now: {(run.IsFaulted ? run.Exception!.InnerException!.Message : run.Result.ToString())}" : "an ingest called directly now hangs");
+        }
+        return string.Join("; ", notes);
+    }
+
+    private static async Task Signal(string signal, int pid)
+    {
+        using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
     }
 }

@@ -108,6 +108,7 @@ public sealed class DirectoryTests
     [InlineData("user@Example.COM", "user", "example.com")]
     [InlineData("Üser@bücher.example", "üser", "xn--bcher-kva.example")]
     [InlineData("a/b#c?d%e@x.test", "a/b#c?d%e", "x.test")]
+    [InlineData("Jo\u0308rg@Jo\u0308rg.example", "j\u00f6rg", "xn--jrg-sna.example")] // decomposed = precomposed (NFC)
     public void Addresses_normalize_for_lookup(string text, string local, string domain)
     {
         Assert.True(MailAddress.TryParse(text, out var a));

@@ -40,7 +40,8 @@ public readonly record struct MailAddress(string LocalPart, string Domain)
                 return false;
             }
         }
-        address = new MailAddress(local.ToLowerInvariant(), domain);
+        // NFC first, so a decomposed "ö" and a precomposed one name the same mailbox (RFC 6532 3.1).
+        address = new MailAddress(local.Normalize(System.Text.NormalizationForm.FormC).ToLowerInvariant(), domain);
         return true;
     }
 

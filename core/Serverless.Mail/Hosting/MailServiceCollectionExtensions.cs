@@ -22,6 +22,7 @@ public static class MailServiceCollectionExtensions
     public static IServiceCollection AddServerlessMail(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        InvariantCultureInitializer.UseInvariantCulture();
         var storage = new StorageOptions();
         configuration.GetSection(StorageOptions.Section).Bind(storage);
         // The Functions host's own storage setting works too, so one setting is enough there.

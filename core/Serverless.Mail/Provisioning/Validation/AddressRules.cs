@@ -29,8 +29,6 @@ public static class AddressRules
     /// <summary>
     /// Checks and normalises an address: the local part in Unicode NFC and lowercase (hosted
     /// addresses are case-insensitive here), the domain lowercase ASCII (IDN → punycode).
-    /// Note: with InvariantGlobalization (Directory.Build.props) .NET's NFC normalisation is a
-    /// no-op, so decomposed input is kept as sent until ICU is enabled.
     /// </summary>
     public static bool TryParseHosted(string? text, out MailAddress address, out string error) =>
         TryParse(text, allowQuoted: false, out address, out error);

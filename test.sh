@@ -19,4 +19,6 @@ rm -rf "$MAIL_LISTENERS_PUBLISH_DIR"
 dotnet publish listeners/Serverless.Listeners/Serverless.Listeners.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$MAIL_LISTENERS_PUBLISH_DIR" || exit 1
 dotnet test Serverless.sln -c Release --no-build --nologo "$@"
 status=$?
+# Coverage-guided fuzzing of every parser and the MIME path, a few seconds each (scripts/fuzz.sh; docs/reliability.md).
+FUZZ_NO_BUILD=1 scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-5}" || status=1
 exit $status

@@ -9,18 +9,32 @@ namespace Serverless.Fuzz;
 /// the fuzzer then mutates without guidance. After each run the counters are bucketed (1, 2, 3,
 /// 4–7, 8–15, …) and compared with everything seen so far, as libFuzzer and AFL do.
 /// </summary>
-internal sealed unsafe class CoverageMap : IDisposable
+public sealed unsafe class CoverageMap
 {
     public const int Size = 1 << 16;
 
-    private readonly byte* _map;
-    private readonly byte[] _seen = new byte[Size];
+    private static readonly Lazy<CoverageMap> Instance = new(() => new CoverageMap());
 
-    public CoverageMap()
+    private readonly byte* _map;
+    private byte[] _seen = new byte[Size];
+
+    private CoverageMap()
     {
+        // Lives as long as the process: instrumented code may run at any time once loaded.
         _map = (byte*)NativeMemory.AllocZeroed(Size);
         SharpFuzz.Common.Trace.SharedMem = _map;
         SharpFuzz.Common.Trace.PrevLocation = 0;
+    }
+
+    /// <summary>The process's map, installed on first use. Install it before anything instrumented runs.</summary>
+    public static CoverageMap Shared => Instance.Value;
+
+    /// <summary>Forgets what was seen (a new run).</summary>
+    public void Reset()
+    {
+        _ = TakeNewCoverage();
+        _seen = new byte[Size];
+        Edges = 0;
     }
 
     /// <summary>Edges seen at least once.</summary>
@@ -72,10 +86,4 @@ internal sealed unsafe class CoverageMap : IDisposable
         < 128 => 64,
         _ => 128,
     };
-
-    public void Dispose()
-    {
-        SharpFuzz.Common.Trace.SharedMem = null;
-        NativeMemory.Free(_map);
-    }
 }

@@ -24,7 +24,8 @@ internal sealed class FuzzRun(FuzzOptions options)
     public int Execute()
     {
         // The map first: instrumented code writes to it from the first branch (the targets' seeds included).
-        using var coverage = new CoverageMap();
+        var coverage = CoverageMap.Shared;
+        coverage.Reset();
         var target = FuzzTarget.Find(options.Target);
         var random = new Random(options.Seed);
         var corpus = new List<byte[]>(target.Seeds);

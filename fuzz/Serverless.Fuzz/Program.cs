@@ -8,6 +8,10 @@ using Serverless.Fuzz.Targets;
 //   run --target T --seconds N [options]    fuzz one target
 //   replay --target T <file>...             run saved inputs once (a crash reproduces)
 //   list                                    the targets
+if (args.Length > 0 && args[0] != "instrument")
+{
+    _ = CoverageMap.Shared; // instrumented code counts into it from its first branch (the targets' seeds included)
+}
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "instrument" when args.Length == 2 => Instrumentation.Instrument(args[1]),
@@ -50,7 +54,6 @@ static int Run(string[] args)
 
 static int Replay(string[] args)
 {
-    using var coverage = new CoverageMap(); // instrumented assemblies need somewhere to count
     var target = FuzzTarget.Find(Value(args, "--target") ?? throw new ArgumentException("--target is required"));
     var run = new FuzzRun(new FuzzOptions(target.Name, TimeSpan.Zero, int.MaxValue, 0, [], null, "fuzz-crashes", TimeSpan.FromSeconds(30), 64L * 1024 * 1024));
     var failed = 0;

@@ -14,7 +14,8 @@ public static class MessageSummaryBuilder
         var offsets = new Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, long Lines)>(ReferenceEqualityComparer.Instance);
         long rootHeadersEnd = -1;
         // Keep the first bytes as they go by, so the raw header can be stored without a second read.
-        var capture = new HeaderCaptureStream(raw, MessageSummary.MaxRawHeader);
+        var counted = new CountingStream(raw);
+        var capture = new HeaderCaptureStream(counted, MessageSummary.MaxRawHeader);
         var parser = new MimeParser(capture, MimeFormat.Entity, persistent: false);
         parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
         parser.MimeMessageEnd += (_, e) =>
@@ -24,7 +25,19 @@ public static class MessageSummaryBuilder
                 rootHeadersEnd = e.HeadersEndOffset;
             }
         };
-        var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
+        MimeMessage message;
+        try
+        {
+            message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            // MimeKit refuses a message whose first line is not a header field. It is still a message the
+            // service holds (an IMAP APPEND, a blob read back without trace headers): summarise it as IMAP
+            // sees it — no header fields, the whole content a text/plain body — instead of failing every
+            // FETCH of it or poisoning its hand-off. (Found by the mime-summary fuzz target.)
+            return await HeaderlessAsync(counted, cancellationToken).ConfigureAwait(false);
+        }
         var summary = new MessageSummary
         {
             HeaderLength = Math.Max(0, rootHeadersEnd),
@@ -38,6 +51,23 @@ public static class MessageSummaryBuilder
     }
 
     private static readonly MimePartSummary EmptyBody = new() { Type = "text", Subtype = "plain" };
+
+    private static async Task<(MessageSummary Summary, MimeMessage Message)> HeaderlessAsync(CountingStream counted, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        while (await counted.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            // drain what the parser left, counting bytes and lines
+        }
+        var summary = new MessageSummary
+        {
+            HeaderLength = 0,
+            RawHeader = "",
+            Envelope = new EnvelopeSummary(),
+            Body = EmptyBody with { BodyOffset = 0, EndOffset = counted.Position, Lines = counted.Lines },
+        };
+        return (summary, new MimeMessage { Body = new TextPart("plain") });
+    }
 
     public static EnvelopeSummary Envelope(MimeMessage message)
     {

@@ -5,7 +5,8 @@ namespace Serverless.Listeners.Smtp;
 
 /// <summary>
 /// Debug-level transcript of a session. AUTH arguments and the SASL lines that follow are never
-/// written: only the mechanism name survives, the rest is replaced by "***".
+/// written: only the mechanism name survives, the rest is replaced by "***"; nor are lines that are
+/// not commands (a SASL response sent after a refused AUTH would otherwise be logged as one).
 /// </summary>
 public sealed partial class SmtpProtocolLog(ILogger logger, string connectionId)
 {
@@ -47,6 +48,12 @@ public sealed partial class SmtpProtocolLog(ILogger logger, string connectionId)
     /// <summary>The text a command line is logged as.</summary>
     public static string Redact(SmtpCommandLine line)
     {
+        if (line.Verb == SmtpVerb.Unknown)
+        {
+            // Not a command: often a SASL response the client sent although AUTH was refused (503, 538, 504),
+            // i.e. base64 credentials. Only its length is logged.
+            return $"(unrecognized command, {line.Keyword.Length + (line.Argument.Length == 0 ? 0 : line.Argument.Length + 1)} characters)";
+        }
         if (line.Verb == SmtpVerb.Auth)
         {
             var mechanism = line.Argument.Split(' ', 2)[0];

@@ -45,7 +45,7 @@ public static class MessageSummaryBuilder
                 ? System.Text.Encoding.Latin1.GetString(capture.Captured.Span[..(int)rootHeadersEnd])
                 : null,
             Envelope = Envelope(message),
-            Body = message.Body is null ? EmptyBody : Part(message.Body, offsets),
+            Body = message.Body is null ? EmptyBody : Part(message.Body, offsets, 0),
         };
         return (summary, message);
     }
@@ -133,9 +133,29 @@ public static class MessageSummaryBuilder
         }
     }
 
-    private static MimePartSummary Part(MimeEntity entity, Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, long Lines)> offsets)
+    /// <summary>
+    /// How deep multiparts and attached messages are described. Real mail nests a handful of levels; a
+    /// nesting bomb would otherwise make a summary deeper than JSON serialisation allows (64), so the
+    /// hand-off and the index row could not be written. Deeper entities are summarised as one opaque
+    /// part whose bytes are still there (BODY[] and the section of that part serve them).
+    /// </summary>
+    public const int MaxNesting = 16;
+
+    private static MimePartSummary Part(MimeEntity entity, Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, long Lines)> offsets, int depth)
     {
         offsets.TryGetValue(entity, out var o);
+        if (depth >= MaxNesting && entity is Multipart or MessagePart)
+        {
+            return new MimePartSummary
+            {
+                Type = "application",
+                Subtype = "octet-stream",
+                HeaderOffset = o.Begin,
+                BodyOffset = o.HeadersEnd,
+                EndOffset = o.End,
+                Lines = o.Lines,
+            };
+        }
         var ct = entity.ContentType;
         var disposition = entity.ContentDisposition;
         var language = entity.Headers[HeaderId.ContentLanguage];
@@ -147,11 +167,11 @@ public static class MessageSummaryBuilder
         switch (entity)
         {
             case Multipart multipart:
-                parts = multipart.Select(child => Part(child, offsets)).ToList();
+                parts = multipart.Select(child => Part(child, offsets, depth + 1)).ToList();
                 break;
             case MessagePart { Message: not null } mp:
                 menv = Envelope(mp.Message);
-                mbody = mp.Message.Body is null ? EmptyBody : Part(mp.Message.Body, offsets);
+                mbody = mp.Message.Body is null ? EmptyBody : Part(mp.Message.Body, offsets, depth + 1);
                 encoding = Header(entity, HeaderId.ContentTransferEncoding);
                 break;
             case MimePart part:

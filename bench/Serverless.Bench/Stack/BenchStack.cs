@@ -55,6 +55,22 @@ internal sealed class BenchStack : IAsyncDisposable
 
     public static async Task<BenchStack> StartAsync(string connectionString, IReadOnlyDictionary<string, string?> extra)
     {
+        // Other work on this machine may take a free port between choosing and binding it: choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(connectionString, extra);
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                Console.WriteLine("  a chosen port was taken meanwhile; starting again on others");
+            }
+        }
+    }
+
+    private static async Task<BenchStack> StartOnceAsync(string connectionString, IReadOnlyDictionary<string, string?> extra)
+    {
         var dns = new TestDnsServer();
         var outboundPort = AzuriteProcess.FreePort();
         var settings = new Dictionary<string, string?>
@@ -93,7 +109,16 @@ internal sealed class BenchStack : IAsyncDisposable
             b.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            dns.Dispose();
+            throw;
+        }
         var directory = app.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync(Tenant, "Benchmark");
         await directory.AddDomainAsync(Tenant, Domain, null);

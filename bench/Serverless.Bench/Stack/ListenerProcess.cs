@@ -41,6 +41,22 @@ internal sealed class ListenerProcess : IAsyncDisposable
 
     public static async Task<ListenerProcess> StartAsync(BenchStack stack)
     {
+        // A free port may be taken by other work before the child binds it: the child then exits; try others.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(stack);
+            }
+            catch (InvalidOperationException e) when (e.Message.StartsWith("the listener exited", StringComparison.Ordinal) && attempt < 4)
+            {
+                Console.WriteLine("  the listener process could not start (" + e.Message + "); trying other ports");
+            }
+        }
+    }
+
+    private static async Task<ListenerProcess> StartOnceAsync(BenchStack stack)
+    {
         var dll = FindListener();
         var port = AzuriteProcess.FreePort();
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };

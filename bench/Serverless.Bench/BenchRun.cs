@@ -104,6 +104,7 @@ internal static class BenchRun
             Console.WriteLine($"\n## {name}  (load average {LoadAverage()})");
             var t = Stopwatch.StartNew();
             var self = Environment.ProcessId;
+            var temporary = Clients.SmtpSender.TemporaryFailures;
             var cpuSelf = ProcessCpu.Seconds(self);
             var cpuAzurite = azurite is null ? double.NaN : ProcessCpu.Seconds(azurite.Pid);
             try
@@ -116,6 +117,10 @@ internal static class BenchRun
                 failed = true;
             }
             var wall = t.Elapsed.TotalSeconds;
+            if (Clients.SmtpSender.TemporaryFailures > temporary)
+            {
+                report.Detail($"{name}: {Clients.SmtpSender.TemporaryFailures - temporary} SMTP 4xx answers, each retried after 1 s (an MTA would retry too)");
+            }
             Console.WriteLine($"  ({wall:0.0} s; CPU busy: benchmark process (clients + dev host) {(ProcessCpu.Seconds(self) - cpuSelf) / wall:P0} of one core, " +
                 $"Azurite {(azurite is null ? double.NaN : (ProcessCpu.Seconds(azurite.Pid) - cpuAzurite) / wall):P0} of one core)");
         }

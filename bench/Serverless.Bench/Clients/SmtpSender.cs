@@ -9,8 +9,35 @@ namespace Serverless.Bench.Clients;
 /// </summary>
 internal static class SmtpSender
 {
-    /// <summary>Sends and returns when the server has answered the end of data with 250 (the moment it is durable).</summary>
+    private static long _temporaryFailures;
+
+    /// <summary>4xx answers met (and retried, as an MTA would) since the process started.</summary>
+    public static long TemporaryFailures => Interlocked.Read(ref _temporaryFailures);
+
+    /// <summary>
+    /// Sends and returns when the server has answered the end of data with 250 (the moment it is
+    /// durable). A 4xx answer is retried on a new connection after a second, up to three times.
+    /// </summary>
     public static async Task SendAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SendOnceAsync(port, from, to, dotStuffedBody, auth, cancellationToken);
+                return;
+            }
+            catch (TemporaryFailure) when (attempt < 4)
+            {
+                Interlocked.Increment(ref _temporaryFailures);
+                await Task.Delay(1000, cancellationToken);
+            }
+        }
+    }
+
+    private sealed class TemporaryFailure(string reply) : Exception(reply);
+
+    private static async Task SendOnceAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null, CancellationToken cancellationToken = default)
     {
         await using var c = await LineConnection.ConnectAsync(port, cancellationToken: cancellationToken);
         await Expect(c, "220", cancellationToken);
@@ -38,6 +65,10 @@ internal static class SmtpSender
         while (true)
         {
             var line = await c.ReadLineAsync(cancellationToken);
+            if (line.Length >= 4 && line[0] == '4' && code[0] != '4')
+            {
+                throw new TemporaryFailure(line);
+            }
             if (line.Length < 4 || !line.StartsWith(code, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"expected {code}, got: {line}");

@@ -34,6 +34,14 @@ internal static class AzuriteLimits
         await Rate(report, "Azurite: blob gets (30 KiB)", async i => (await blobs.GetBlobClient($"g{i % 64}").DownloadContentAsync()).Value.Content.ToMemory());
         await Rate(report, "Azurite: table inserts (1 entity)", i => table.AddEntityAsync(new TableEntity("p" + (i % 16), "r" + i) { ["v"] = i }));
         await Rate(report, "Azurite: table point reads", i => table.GetEntityAsync<TableEntity>("p" + (i % 100 % 16), "r" + (i % 100)));
+        // A partition range query, as the mailbox index makes them, in a small and in a larger table:
+        // Azurite (LokiJS) filters the whole table for each query, Azure Table storage does not.
+        await table.SubmitTransactionAsync(Enumerable.Range(0, 20).Select(k => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("q", $"m{k:D4}") { ["v"] = k })));
+        var rangeFilter = "PartitionKey eq 'q' and RowKey ge 'm0000' and RowKey lt 'm0020'";
+        await Rate(report, $"Azurite: table range query (20 rows) in a table of {await CountAsync(table):#,0} rows", async _ => await CountAsync(table, rangeFilter));
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (b, ct) =>
+            await table.SubmitTransactionAsync(Enumerable.Range(0, 100).Select(k => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("big" + b, $"r{k:D4}") { ["v"] = k })), ct));
+        await Rate(report, $"Azurite: table range query (20 rows) in a table of {await CountAsync(table):#,0} rows", async _ => await CountAsync(table, rangeFilter));
         await Rate(report, "Azurite: table transactions (10 inserts, 1 partition)", i => table.SubmitTransactionAsync(
             Enumerable.Range(0, 10).Select(k => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("b" + i, "r" + k) { ["v"] = k }))));
         await Rate(report, "Azurite: queue puts", i => queue.SendMessageAsync("message " + i));
@@ -49,6 +57,16 @@ internal static class AzuriteLimits
         await blobs.DeleteAsync();
         await table.DeleteAsync();
         await queue.DeleteAsync();
+    }
+
+    private static async Task<int> CountAsync(TableClient table, string? filter = null)
+    {
+        var n = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"]))
+        {
+            n++;
+        }
+        return n;
     }
 
     private static Task Rate<T>(Report report, string name, Func<int, Task<T>> op) => Rate(report, name, async i => { await op(i); return 1; }, countResult: false);

@@ -35,8 +35,10 @@ internal static class Seeder
                 Size = length,
                 InternalDate = DateTimeOffset.UtcNow,
                 Summary = summary,
+                // An SDK retry of a transaction whose answer timed out must not append twice.
+                DedupeKey = $"seed|{i}",
             }, ct);
-            if (result.Outcome != AppendOutcome.Appended)
+            if (result.Outcome is not (AppendOutcome.Appended or AppendOutcome.Duplicate))
             {
                 throw new InvalidOperationException($"seeding {mailbox.Address}: {result.Outcome}");
             }

@@ -60,13 +60,17 @@ public sealed class MailTransport : IAsyncDisposable
     public CancellationToken ConnectionClosed => _connection.ConnectionClosed;
 
     /// <summary>
-    /// Performs the server side of a TLS handshake on this connection. Anything the client sent
-    /// after the STARTTLS command and before the handshake is discarded first, so plaintext cannot
-    /// be injected into the encrypted session (CVE-2011-0411). Call it after consuming the command
-    /// line and flushing the "ready to start TLS" reply.
+    /// Answers a STARTTLS / STLS command and performs the server side of the TLS handshake.
+    /// Anything the client pipelined after the command is discarded before the "ready to start
+    /// TLS" reply goes out (<paramref name="sendReadyReply"/> writes and flushes it), so plaintext
+    /// cannot be injected into the encrypted session (CVE-2011-0411). The discard must come first:
+    /// once the reply is out, the client's ClientHello may arrive at any moment, and throwing it
+    /// away would leave both ends waiting for each other. Bytes that arrive after the discard go
+    /// to the TLS layer, which refuses anything that is not a TLS record.
     /// </summary>
-    public async Task UpgradeToTlsAsync(CancellationToken cancellationToken)
+    public async Task UpgradeToTlsAsync(Func<CancellationToken, ValueTask> sendReadyReply, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(sendReadyReply);
         if (IsTls)
         {
             throw new InvalidOperationException("TLS is already active.");
@@ -75,6 +79,7 @@ public sealed class MailTransport : IAsyncDisposable
         {
             Input.AdvanceTo(pending.Buffer.End);
         }
+        await sendReadyReply(cancellationToken).ConfigureAwait(false);
         var stream = new DuplexPipeStream(Input, Output);
         _ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         await _ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions

@@ -37,17 +37,21 @@ public sealed partial class Pop3Session
                     }
                     reply = await continuation(response, ct);
                 }
+                if (reply.After == Pop3AfterReply.StartTls)
+                {
+                    await _transport.UpgradeToTlsAsync(async c =>
+                    {
+                        await WriteAsync(reply, c);
+                        await FlushAsync();
+                    }, ct);
+                    PendingUser = null; // RFC 2595 4: forget what was said in plaintext
+                    continue;
+                }
                 await WriteAsync(reply, ct);
                 if (reply.After == Pop3AfterReply.Close)
                 {
                     await FlushAsync();
                     return;
-                }
-                if (reply.After == Pop3AfterReply.StartTls)
-                {
-                    await FlushAsync();
-                    await _transport.UpgradeToTlsAsync(ct);
-                    PendingUser = null; // RFC 2595 4: forget what was said in plaintext
                 }
             }
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Outbound;
@@ -131,16 +132,23 @@ public sealed class OutboundRelayTests
     [Fact]
     public async Task Recipients_still_failing_when_the_lifetime_ends_bounce_after_one_delay_warning()
     {
+        // The relay's clock is the test's: the first attempt happens at the moment of submission
+        // however slow the machine, and the lifetime ends when the test says so.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-1));
         await using var f = await RelayFixture.StartAsync(new Dictionary<string, string?>
         {
-            ["Mail:Outbound:MaxLifetime"] = "00:00:02",
+            ["Mail:Outbound:MaxLifetime"] = "01:00:00",
             ["Mail:Outbound:DelayWarningAfter"] = "00:00:00",
-        });
+        }, s => s.AddSingleton<TimeProvider>(time));
         f.Dns.AddMx("busy.test", 10, "mx.busy.test");
         f.Dns.AddA("mx.busy.test", "127.0.0.23");
         await using var server = f.Smtp("127.0.0.23", s => s.RcptReply = _ => "452 4.2.2 Mailbox full, try later");
         var message = await f.SubmitAsync(Raw("x@busy.test"), RelayFixture.Sender, ["x@busy.test"]);
+        time.SetUtcNow(message.SubmittedAt);
 
+        await f.AttemptOnceAsync(); // refused for now: the delay warning goes out, a retry is queued
+        Assert.False((await f.StateAsync(message.Id))!.Done);
+        time.Advance(TimeSpan.FromHours(1));
         await f.DrainAsync(timeout: TimeSpan.FromSeconds(30));
 
         var inbox = await f.InboxAsync();

@@ -129,6 +129,28 @@ internal sealed class RelayFixture : IAsyncDisposable
         return invocations;
     }
 
+    /// <summary>Waits for the next queued outbound message and runs it through the relay once.</summary>
+    public async Task AttemptOnceAsync()
+    {
+        var queue = Storage.Outbound;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var received = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(5))).Value;
+            if (received.Length == 1)
+            {
+                await Relay.RelayAsync(MailQueues.ParseOutbound(received[0].Body.ToString()));
+                await queue.DeleteMessageAsync(received[0].MessageId, received[0].PopReceipt);
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("No outbound message was queued.");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<OutboundMessageRecord?> StateAsync(string id) =>
         await Services.GetRequiredService<OutboundState>().LoadAsync(OutboundState.TenantKey(Tenant), id);
 

@@ -3,8 +3,8 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.2.1 STARTTLS. The OK is flushed, then the handshake runs; bytes the client pipelined
-/// after the command are discarded (the transport does that), and the capabilities change.
+/// RFC 3501 6.2.1 STARTTLS. Bytes the client pipelined after the command are discarded, the OK is
+/// flushed, then the handshake runs (the transport does all three, in that order); the capabilities change.
 /// </summary>
 internal sealed class StartTlsCommand : IImapCommand
 {
@@ -14,11 +14,13 @@ internal sealed class StartTlsCommand : IImapCommand
         {
             return ImapResult.Bad(session.Transport.IsTls ? "TLS is already active" : "STARTTLS is not available on this port");
         }
-        session.WriteTagged(command.Tag, ImapResult.Ok("Begin TLS negotiation now"));
-        await session.FlushAsync(cancellationToken);
         try
         {
-            await session.Transport.UpgradeToTlsAsync(cancellationToken);
+            await session.Transport.UpgradeToTlsAsync(async ct =>
+            {
+                session.WriteTagged(command.Tag, ImapResult.Ok("Begin TLS negotiation now"));
+                await session.FlushAsync(ct);
+            }, cancellationToken);
             session.ResetInput();
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)

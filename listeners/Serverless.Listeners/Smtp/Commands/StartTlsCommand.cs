@@ -24,8 +24,7 @@ public sealed class StartTlsCommand : ISmtpCommand
         {
             return SmtpReply.Of(501, "5.5.4", "Syntax: STARTTLS");
         }
-        await session.SendNowAsync(SmtpReply.Of(220, "2.0.0", "Ready to start TLS"));
-        await session.Transport.UpgradeToTlsAsync(cancellationToken);
+        await session.Transport.UpgradeToTlsAsync(_ => session.SendNowAsync(SmtpReply.Of(220, "2.0.0", "Ready to start TLS")), cancellationToken);
         await session.ResetTransactionAsync();
         session.OnTlsStarted();
         return null;

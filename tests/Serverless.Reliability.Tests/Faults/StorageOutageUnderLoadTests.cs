@@ -11,7 +11,7 @@ namespace Serverless.Reliability.Tests.Faults;
 /// <summary>
 /// Azurite is stopped in the middle of a load (SMTP senders and POP3 readers running) and started
 /// again a few seconds later. While it is down every answer is temporary — SMTP 4xx, POP3
-/// <c>-ERR [SYS/TEMP]</c> (or <c>[IN-USE]</c> while a lock left by a cut session runs out) — never a
+/// <c>-ERR [SYS/TEMP]</c> (or <c>[IN-USE]</c> while a lock left by a cut session runs out), IMAP <c>NO [UNAVAILABLE]</c> — never a
 /// permanent refusal, and no listener dies; when storage is back the same processes serve again
 /// without any help, and every message that got 250, before, during or after, is filed exactly once.
 /// </summary>
@@ -102,6 +102,44 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
             }
         })).ToList();
 
+        var imapAnswers = new ConcurrentBag<string>();
+        var imapOk = 0;
+        var imap = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var wire = await Wire.ConnectAsync(stack.ImapPort);
+                await wire.ReadLineAsync();
+                var completions = new List<string>();
+                try
+                {
+                    foreach (var (tag, command) in new[] { ("a", $"LOGIN carol@acme.test \"{MailStack.Password}\""), ("b", "SELECT INBOX"), ("c", "FETCH 1:* (FLAGS)"), ("d", "LOGOUT") })
+                    {
+                        await wire.LineAsync($"{tag} {command}");
+                        var lines = await wire.ImapUntilTaggedAsync(tag);
+                        completions.Add(lines[^1]);
+                        if (!lines[^1].StartsWith(tag + " OK", StringComparison.Ordinal))
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    completions.Add("(connection closed)");
+                }
+                foreach (var c in completions.Where(c => !c.Contains(" OK", StringComparison.Ordinal)))
+                {
+                    imapAnswers.Add(c);
+                }
+                if (completions.Count == 4 && completions.All(c => c.Contains(" OK", StringComparison.Ordinal)))
+                {
+                    Interlocked.Increment(ref imapOk);
+                }
+                await Task.Delay(100);
+            }
+        });
+
         var pop3 = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -150,6 +188,7 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
         await stop.CancelAsync();
         await Task.WhenAll(smtp);
         await pop3;
+        await imap;
 
         Assert.Equal(senders, okAfterRestart.Count);
         Assert.True(smtpAnswers.Keys.All(c => c == 250 || c is >= 400 and < 500), "SMTP answers: " + string.Join(", ", smtpAnswers.Select(kv => $"{kv.Key} x{kv.Value}")));
@@ -157,6 +196,9 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
         Assert.All(pop3Errors, e => Assert.Matches(@"^-ERR \[(SYS/TEMP|IN-USE)\]", e));
         Assert.Contains(pop3Errors, e => e.StartsWith("-ERR [SYS/TEMP]", StringComparison.Ordinal));
         Assert.True(pop3Ok > 0);
+        // IMAP: a failed command while storage is down is NO [UNAVAILABLE] (or the session ends with BYE); never a permanent refusal.
+        Assert.All(imapAnswers, a => Assert.True(a.Contains("[UNAVAILABLE]", StringComparison.Ordinal) || a.Contains("(connection closed)", StringComparison.Ordinal), a));
+        Assert.True(imapOk > 0);
 
         // Nothing accepted is lost, nothing is filed twice.
         var storage = stack.Get<MailStorage>();
@@ -179,6 +221,7 @@ public sealed class StorageOutageUnderLoadTests(ITestOutputHelper output)
             $"{extra.Count} of {uncertain.Count} answered 451 were filed anyway (storage took them as the connection broke); " +
             $"SMTP answers {string.Join(", ", smtpAnswers.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} x{kv.Value}"))}; reconnects {reconnects}; " +
             $"POP3 errors {string.Join(", ", pop3Errors.GroupBy(e => e[..Math.Min(16, e.Length)]).Select(g => $"'{g.Key}' x{g.Count()}"))}; " +
+            $"IMAP refusals {string.Join(", ", imapAnswers.GroupBy(a => a.Contains("[UNAVAILABLE]", StringComparison.Ordinal) ? "NO [UNAVAILABLE]" : a).Select(g => $"'{g.Key}' x{g.Count()}"))}, IMAP sessions OK {imapOk}; " +
             $"every sender back to 250 {(recoveredAt - upAt).TotalSeconds:0.0} s after storage returned"));
     }
 

@@ -88,6 +88,52 @@ public sealed class DevHostTests
         }
     }
 
+    [Fact]
+    public async Task A_message_still_running_does_not_hold_up_the_ones_queued_after_it()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var storage = sp.GetRequiredService<MailStorage>();
+        var queue = storage.Queue("testslow");
+        await queue.CreateIfNotExistsAsync();
+        await storage.PoisonQueue("testslow").CreateIfNotExistsAsync();
+        ProbeFunction.Seen.Clear();
+        ProbeFunction.Holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ProbeFunction.HoldStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var method = typeof(ProbeFunction).GetMethod(nameof(ProbeFunction.Run))!;
+        var function = new QueueFunction("Probe", typeof(ProbeFunction), method, "testslow", method.GetParameters()[0]);
+        var settings = new HostJsonQueueSettings(TimeSpan.FromMilliseconds(200), TimeSpan.Zero, 4, 3) { NewBatchThreshold = 2 };
+        using var poller = new QueueTriggerPoller(function, storage, settings, sp, NullLogger<QueueTriggerPoller>.Instance);
+        await queue.SendMessageAsync("hold");
+        await poller.StartAsync(CancellationToken.None);
+        try
+        {
+            await ProbeFunction.HoldStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await queue.SendMessageAsync("ok-after");
+            // Processed and deleted while "hold" is still running: the poller fetched again.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!ProbeFunction.Seen.Contains("ok-after"))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the message queued behind a running one was never processed");
+                await Task.Delay(100);
+            }
+            Assert.False(ProbeFunction.Holding.Task.IsCompleted);
+            ProbeFunction.Holding.SetResult();
+            deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await queue.PeekMessagesAsync(10)).Value.Length > 0 || (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the queue was not emptied");
+                await Task.Delay(100);
+            }
+            Assert.Equal(["hold", "ok-after"], ProbeFunction.Seen.Order().ToArray());
+        }
+        finally
+        {
+            ProbeFunction.Holding.TrySetResult();
+            await poller.StopAsync(CancellationToken.None);
+        }
+    }
+
     private static async Task<QueueMessage> WaitFor(Func<Task<QueueMessage?>> probe)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -106,10 +152,23 @@ public sealed class DevHostTests
     {
         public static readonly System.Collections.Concurrent.ConcurrentBag<string> Seen = [];
 
-        public Task Run(string message)
+        public static TaskCompletionSource Holding { get; set; } = new();
+
+        public static TaskCompletionSource HoldStarted { get; set; } = new();
+
+        public async Task Run(string message)
         {
             Seen.Add(message);
-            return message.StartsWith("fail", StringComparison.Ordinal) ? throw new InvalidOperationException("probe failure") : Task.CompletedTask;
+            if (message == "hold")
+            {
+                HoldStarted.TrySetResult();
+                await Holding.Task;
+                return;
+            }
+            if (message.StartsWith("fail", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("probe failure");
+            }
         }
     }
 }

@@ -6,6 +6,12 @@ namespace Serverless.DevHost;
 internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSpan VisibilityTimeout, int BatchSize, int MaxDequeueCount)
 {
     /// <summary>
+    /// The next batch is fetched once no more than this many messages are still being processed
+    /// (the Functions host's default is half the batch size), so one slow message never holds up the queue.
+    /// </summary>
+    public int NewBatchThreshold { get; init; } = BatchSize / 2;
+
+    /// <summary>
     /// How long a received message stays invisible while its function runs (renewed at half time, as
     /// the Functions queue listener does); after a crash it reappears when this runs out. Ten minutes
     /// like the Functions host; tests that kill a worker shorten it.
@@ -22,6 +28,7 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
             VisibilityTimeout = section.GetValue("VisibilityTimeout", VisibilityTimeout),
             BatchSize = section.GetValue("BatchSize", BatchSize),
             MaxDequeueCount = section.GetValue("MaxDequeueCount", MaxDequeueCount),
+            NewBatchThreshold = section.GetValue("NewBatchThreshold", NewBatchThreshold),
             ProcessingVisibility = section.GetValue("ProcessingVisibility", ProcessingVisibility),
         };
     }
@@ -38,11 +45,13 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
         {
             return settings;
         }
+        var batchSize = q.TryGetProperty("batchSize", out var bs) ? bs.GetInt32() : settings.BatchSize;
         return settings with
         {
+            BatchSize = batchSize,
+            NewBatchThreshold = q.TryGetProperty("newBatchThreshold", out var nb) ? nb.GetInt32() : batchSize / 2,
             MaxPollingInterval = q.TryGetProperty("maxPollingInterval", out var mp) ? TimeSpan.Parse(mp.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : settings.MaxPollingInterval,
             VisibilityTimeout = q.TryGetProperty("visibilityTimeout", out var vt) ? TimeSpan.Parse(vt.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : settings.VisibilityTimeout,
-            BatchSize = q.TryGetProperty("batchSize", out var bs) ? bs.GetInt32() : settings.BatchSize,
             MaxDequeueCount = q.TryGetProperty("maxDequeueCount", out var md) ? md.GetInt32() : settings.MaxDequeueCount,
         };
     }

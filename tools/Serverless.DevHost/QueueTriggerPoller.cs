@@ -10,7 +10,7 @@ namespace Serverless.DevHost;
 /// <summary>
 /// Runs one queue-triggered function the way the Functions queue listener does: receive a batch
 /// (messages stay invisible while they are processed), call the function per message in parallel,
-/// delete on success, make it visible again after <c>visibilityTimeout</c> on failure, and move it
+/// fetch the next batch once no more than <c>newBatchThreshold</c> are still running, delete on success, make it visible again after <c>visibilityTimeout</c> on failure, and move it
 /// to <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Polling backs off to
 /// <c>maxPollingInterval</c> while the queue is empty.
 /// </summary>
@@ -22,41 +22,50 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
         var queue = storage.Queue(function.QueueName);
         var poison = storage.PoisonQueue(function.QueueName);
         var delay = TimeSpan.FromMilliseconds(100);
-        while (!stoppingToken.IsCancellationRequested)
+        var inFlight = new List<Task>();
+        try
         {
-            QueueMessage[] messages;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken)).Value;
+                // Like the Functions host: fetch again once no more than newBatchThreshold messages are
+                // still running, rather than after the whole batch (one slow message would stop the queue).
+                inFlight.RemoveAll(t => t.IsCompleted);
+                while (inFlight.Count > settings.NewBatchThreshold)
+                {
+                    await Task.WhenAny(inFlight);
+                    inFlight.RemoveAll(t => t.IsCompleted);
+                }
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken)).Value;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    // Whatever storage does (refused, reset, timed out: the SDK's timeout is an OperationCanceledException),
+                    // the poller lives on; an exception escaping here would end it silently, and the queue with it.
+                    LogReceiveFailed(function.Name, e.Message);
+                    await Sleep(settings.MaxPollingInterval, stoppingToken);
+                    continue;
+                }
+                if (messages.Length == 0)
+                {
+                    await Sleep(delay, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(settings.MaxPollingInterval.Ticks, delay.Ticks * 2));
+                    continue;
+                }
+                delay = TimeSpan.FromMilliseconds(100);
+                // ProcessAsync answers its own failures; only a stop can end one with an exception (awaited below).
+                inFlight.AddRange(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Whatever storage does (refused, reset, timed out: the SDK's timeout is an OperationCanceledException),
-                // the poller lives on; an exception escaping here would end it silently, and the queue with it.
-                LogReceiveFailed(function.Name, e.Message);
-                await Sleep(settings.MaxPollingInterval, stoppingToken);
-                continue;
-            }
-            if (messages.Length == 0)
-            {
-                await Sleep(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(settings.MaxPollingInterval.Ticks, delay.Ticks * 2));
-                continue;
-            }
-            delay = TimeSpan.FromMilliseconds(100);
-            try
-            {
-                await Task.WhenAll(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // ProcessAsync handles its own failures; this only keeps the loop alive if one slips through.
-                LogReceiveFailed(function.Name, e.Message);
-            }
+        }
+        finally
+        {
+            await Task.WhenAll(inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

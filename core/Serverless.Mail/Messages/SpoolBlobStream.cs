@@ -32,6 +32,13 @@ public sealed class SpoolBlobStream : Stream
 
     public string BlobName => _blob.Name;
 
+    /// <summary>
+    /// Commit even a small message as a block list: set when a later step puts a block in front of
+    /// it (the ingest's Authentication-Results for a message the listener could not check in memory),
+    /// which a blob written by a single Put Blob does not allow.
+    /// </summary>
+    public bool CommitAsBlockList { get; set; }
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -78,7 +85,7 @@ public sealed class SpoolBlobStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed || _buffer is null, this);
         var headers = new BlobHttpHeaders { ContentType = "message/rfc822" };
-        if (_blockIds.Count == 0)
+        if (_blockIds.Count == 0 && !CommitAsBlockList)
         {
             using var ms = new MemoryStream(_buffer, 0, _filled, writable: false);
             await _blob.UploadAsync(ms, new BlobUploadOptions

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Messages;
 
 namespace Serverless.Listeners.Smtp;
@@ -8,19 +9,29 @@ namespace Serverless.Listeners.Smtp;
 /// <see cref="MemoryLimit"/> it is kept in a pooled buffer, so the listener can check and
 /// summarise it and still store it with a single Put Blob together with the headers it adds.
 /// Past that it is streamed into the spool blob (trace headers first) in 1 MiB blocks.
+/// Either way, Authentication-Results fields forged with our authserv-id are removed from the
+/// stored header section (<see cref="ForgedAuthenticationResultsFilter"/>, RFC 8601 section 5);
+/// <see cref="Length"/> stays the client's byte count (what the SIZE limit counts), while the size
+/// stored and handed off is what the spool commits.
 /// </summary>
 public sealed class IncomingMessage : IAsyncDisposable
 {
     /// <summary>Leaves room for the headers the listener prepends inside one spool buffer (one Put Blob).</summary>
     public const int MemoryLimit = SpoolBlobStream.DefaultBufferSize - (16 * 1024);
 
+    /// <summary>Header bytes go through the filter in slices of at most this size, so its output buffer stays small.</summary>
+    private const int FilterSlice = 64 * 1024;
+
     private readonly MessageStore _store;
+    private readonly ForgedAuthenticationResultsFilter _filter;
+    private ArrayBufferWriter<byte>? _filtered;
     private byte[]? _buffer;
     private int _buffered;
 
-    public IncomingMessage(MessageStore store, string id, DateTimeOffset receivedAt, string blobName, byte[] traceHeaders)
+    public IncomingMessage(MessageStore store, string id, DateTimeOffset receivedAt, string blobName, byte[] traceHeaders, string authservId)
     {
         _store = store;
+        _filter = new ForgedAuthenticationResultsFilter(authservId);
         Id = id;
         ReceivedAt = receivedAt;
         BlobName = blobName;
@@ -43,6 +54,9 @@ public sealed class IncomingMessage : IAsyncDisposable
     /// <summary>Set once the message outgrew memory and is streaming into its blob.</summary>
     public SpoolBlobStream? Spool { get; private set; }
 
+    /// <summary>Forged Authentication-Results fields removed so far (known for the whole header once it was filtered).</summary>
+    public int ForgedFieldsRemoved => _filter.RemovedFields;
+
     /// <summary>The whole message as the client sent it, while it fits in memory; null once spooling.</summary>
     public ReadOnlyMemory<byte>? InMemory
     {
@@ -61,7 +75,7 @@ public sealed class IncomingMessage : IAsyncDisposable
         Length += data.Length;
         if (Spool is not null)
         {
-            await Spool.WriteAsync(data, cancellationToken);
+            await SpoolFilteredAsync(data, cancellationToken);
             return;
         }
         if (_buffered + data.Length <= MemoryLimit)
@@ -73,13 +87,59 @@ public sealed class IncomingMessage : IAsyncDisposable
         }
         // Outgrew memory: from here on the message streams into its blob.
         Spool = _store.CreateWriter(BlobName);
+        // The ingest checks this message and prepends its Authentication-Results as a block, even when
+        // it ends up under one spool buffer (between MemoryLimit and the buffer size).
+        Spool.CommitAsBlockList = true;
         await Spool.WriteAsync(TraceHeaders, cancellationToken);
         if (_buffered > 0)
         {
-            await Spool.WriteAsync(_buffer.AsMemory(0, _buffered), cancellationToken);
+            await SpoolFilteredAsync(_buffer.AsMemory(0, _buffered), cancellationToken);
         }
         ReturnBuffer();
-        await Spool.WriteAsync(data, cancellationToken);
+        await SpoolFilteredAsync(data, cancellationToken);
+    }
+
+    /// <summary>
+    /// The message as it is to be stored, while it is in memory: the filtered header section and the
+    /// untouched rest of the buffer (the body is never copied). Call once, after the last write.
+    /// </summary>
+    public (ReadOnlyMemory<byte> Header, ReadOnlyMemory<byte> Body) FilterInMemory()
+    {
+        var all = InMemory ?? throw new InvalidOperationException("The message is spooling, not in memory.");
+        var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
+        var consumed = _filter.Filter(all.Span, output);
+        _filter.Complete(output);
+        return (output.WrittenMemory, all[consumed..]);
+    }
+
+    /// <summary>The message ended while spooling: writes what the filter still holds (a header section without body).</summary>
+    public async ValueTask CompleteSpoolAsync(CancellationToken cancellationToken)
+    {
+        if (Spool is null || _filter.HeaderComplete)
+        {
+            return;
+        }
+        var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
+        _filter.Complete(output);
+        await Spool.WriteAsync(output.WrittenMemory, cancellationToken);
+        output.ResetWrittenCount();
+    }
+
+    /// <summary>Header bytes through the filter, body bytes straight into the blob.</summary>
+    private async ValueTask SpoolFilteredAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!_filter.HeaderComplete && data.Length > 0)
+        {
+            var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
+            var consumed = _filter.Filter(data.Span[..Math.Min(data.Length, FilterSlice)], output);
+            await Spool!.WriteAsync(output.WrittenMemory, cancellationToken);
+            output.ResetWrittenCount();
+            data = data[consumed..];
+        }
+        if (data.Length > 0)
+        {
+            await Spool!.WriteAsync(data, cancellationToken);
+        }
     }
 
     private void EnsureCapacity(int needed)

@@ -17,7 +17,7 @@ namespace Serverless.Listeners.Smtp;
 /// the client never leaves a second copy queued.
 /// </summary>
 public sealed partial class MessageAcceptor(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator,
-    Mail.Outbound.SendingRateLimit rateLimit, ILogger<MessageAcceptor> logger)
+    Mail.Outbound.SendingRateLimit rateLimit, DeliveryOptions deliveryOptions, ILogger<MessageAcceptor> logger)
 {
     private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
 
@@ -51,7 +51,10 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
         ArgumentNullException.ThrowIfNull(session);
         var id = Guid.NewGuid().ToString("N");
         var receivedAt = DateTimeOffset.UtcNow;
-        return new IncomingMessage(store, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(session, transaction, id, receivedAt));
+        // Forged Authentication-Results are removed on the MX (RFC 8601 section 5) and on submission too:
+        // a user has no business claiming our verdicts either, and the same blob may be delivered locally.
+        return new IncomingMessage(store, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(session, transaction, id, receivedAt),
+            deliveryOptions.HostName);
     }
 
     public async Task<SmtpReply> AcceptAsync(SmtpSession session, SmtpTransaction transaction, IncomingMessage message)
@@ -71,24 +74,44 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
         {
             // Small message: check and summarise it now from memory, so the ingest needs no blob read,
             // and store it with Authentication-Results and the trace headers in a single Put Blob.
+            // DKIM verifies the bytes as sent; the stored copy then loses any Authentication-Results
+            // field forged with our authserv-id (a signature that covered one will not verify from
+            // the stored copy again: accepted, our own header carries the verdict).
             var parsed = await TryParseAsync(body, ct);
             if (parsed is not null && spf is not null)
             {
                 verdict = await TryAuthenticateAsync(parsed.Value.Message, transaction, session.Helo, spf.Value, ct);
             }
+            parsed?.Message.Dispose();
+            var (header, rest) = message.FilterInMemory();
+            if (message.ForgedFieldsRemoved > 0 && parsed is not null)
+            {
+                // The summary's offsets must match the stored bytes: summarise the filtered copy (rare, so parsed twice).
+                var stored = new byte[header.Length + rest.Length];
+                header.CopyTo(stored);
+                rest.CopyTo(stored.AsMemory(header.Length));
+                parsed = await TryParseAsync(stored, ct);
+                parsed?.Message.Dispose();
+            }
             var authResults = verdict is null ? [] : Encoding.UTF8.GetBytes(verdict.Header);
             summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Value.Summary, [.. authResults, .. message.TraceHeaders]);
-            parsed?.Message.Dispose();
             ownSpool = spool = store.CreateWriter(message.BlobName);
             await spool.WriteAsync(authResults, ct);
             await spool.WriteAsync(message.TraceHeaders, ct);
-            await spool.WriteAsync(body, ct);
+            await spool.WriteAsync(header, ct);
+            await spool.WriteAsync(rest, ct);
         }
+
         try
         {
             long size;
             try
             {
+                if (ownSpool is null)
+                {
+                    // Large message: filtered while it streamed (DKIM runs in the ingest, on the stored bytes).
+                    await message.CompleteSpoolAsync(ct);
+                }
                 var metadata = verdict is null ? null : new Dictionary<string, string> { [InboundAuthentication.MetadataKey] = "1" };
                 size = await spool!.CommitAsync(metadata, ct);
             }
@@ -97,6 +120,10 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
                 LogStoreFailed(e, message.Id);
                 await DeleteBlobAsync(message.BlobName);
                 return TemporaryFailure;
+            }
+            if (message.ForgedFieldsRemoved > 0)
+            {
+                LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
             }
             return await HandOffAsync(session, transaction, message, summary, size, spf, verdict?.Junk ?? false, ct);
         }
@@ -293,6 +320,9 @@ public sealed partial class MessageAcceptor(MessageStore store, MailQueues queue
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not summarise a message in the listener: {Reason}")]
     private partial void LogSummaryFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} Authentication-Results field(s) claiming our authserv-id")]
+    private partial void LogForgedRemoved(string id, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} refused by the sending rate limit: {Reason}")]
     private partial void LogRateLimited(string id, string? reason);

@@ -95,4 +95,29 @@ public sealed class SmtpForgedAuthenticationResultsTests : IAsyncLifetime
         Assert.StartsWith(BodyDecoy, message.TextBody, StringComparison.Ordinal);
         await client.DisconnectAsync(true);
     }
+
+    [Fact]
+    public async Task A_submission_loses_a_result_claiming_our_host_too()
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("user@example.com"));
+        message.To.Add(MailboxAddress.Parse("other@example.com"));
+        message.Subject = "from a logged-in user";
+        message.Headers.Add("Authentication-Results", "mail.test; dkim=pass header.d=example.com");
+        message.Headers.Add("Authentication-Results", "mx.thirdparty.example; spf=pass");
+        message.Body = new TextPart("plain") { Text = "hello" };
+        using (var client = new MailKit.Net.Smtp.SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true })
+        {
+            await client.ConnectAsync("127.0.0.1", _kit.Host.Ports.Submission, SecureSocketOptions.StartTls);
+            await client.AuthenticateAsync("user@example.com", SmtpTestKit.Password);
+            await client.SendAsync(message);
+            await client.DisconnectAsync(true);
+        }
+        var handoff = Assert.Single(await _kit.InboundAsync());
+        var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+        Assert.DoesNotContain("mail.test; dkim=pass", text, StringComparison.Ordinal);
+        Assert.Contains("Authentication-Results: mx.thirdparty.example; spf=pass\r\n", text, StringComparison.Ordinal);
+        Assert.Equal(text.Length, handoff.Size);
+        Assert.Equal(text.Length, handoff.Summary!.Body.EndOffset);
+    }
 }

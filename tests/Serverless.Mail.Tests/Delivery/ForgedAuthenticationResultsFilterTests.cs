@@ -131,16 +131,16 @@ public sealed class ForgedAuthenticationResultsFilterTests
     }
 
     [Fact]
-    public void A_field_start_longer_than_the_bound_passes_unchanged()
+    public void An_authentication_results_field_padded_past_the_bound_is_removed_and_other_long_fields_kept()
     {
+        // Comments before the authserv-id must not smuggle a forged result past the bound.
         var comment = "(" + new string('c', 200) + ")";
-        var message = $"Authentication-Results: {comment} mail.test; dkim=pass\r\nSubject: x\r\n\r\nbody";
-        var (bounded, removedBounded) = Run([message], maxHeld: 100);
-        Assert.Equal(message, bounded);
-        Assert.Equal(0, removedBounded);
-        var (output, removed) = Run([message], maxHeld: 1000);
-        Assert.Equal("Subject: x\r\n\r\nbody", output);
-        Assert.Equal(1, removed);
+        var padded = $"Authentication-Results: {comment} mail.test; dkim=pass\r\nSubject: x\r\n\r\nbody";
+        Assert.Equal(("Subject: x\r\n\r\nbody", 1), Run([padded], maxHeld: 100));
+        Assert.Equal(("Subject: x\r\n\r\nbody", 1), Run([padded], maxHeld: 1000));
+        // A long field of another name, and a long third-party result, pass unchanged.
+        var other = $"Authentication-Results-Archive: {comment} mail.test\r\nAuthentication-Results: mx.other.example {comment}; x\r\n\r\nbody";
+        Assert.Equal((other, 0), Run([other], maxHeld: 100));
     }
 
     [Fact]

@@ -21,8 +21,8 @@ namespace Serverless.Mail.Delivery.Authentication;
 /// Incremental and pure: feed chunks of any size to <see cref="Filter"/>; it stops after the empty
 /// line that ends the header section, and the caller passes the body through itself, byte for byte.
 /// Only the start of a field is held, until its name and authserv-id are known, and at most
-/// <see cref="MaxHeldField"/> bytes of it: a field still undecided past that passes unchanged, so
-/// memory stays bounded whatever the input.
+/// <see cref="MaxHeldField"/> bytes of it, so memory stays bounded whatever the input: an
+/// Authentication-Results field whose authserv-id is still unknown past that is removed.
 /// </para>
 /// </summary>
 public sealed class ForgedAuthenticationResultsFilter
@@ -154,7 +154,11 @@ public sealed class ForgedAuthenticationResultsFilter
                 var decision = Step(b);
                 if (decision == Decision.Continue && _heldLength == _held.Length)
                 {
-                    decision = Decision.Pass; // still undecided at the bound: leave the field as it is
+                    // Still undecided at the bound. A field name that long is not ours: leave it. An
+                    // Authentication-Results field whose authserv-id has not come after that much CFWS
+                    // is not a result anybody honest wrote, and passing it would let padding smuggle a
+                    // forged one through: drop it (fail closed).
+                    decision = _prefix == Prefix.Name ? Decision.Pass : Decision.Drop;
                 }
                 switch (decision)
                 {

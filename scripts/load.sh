@@ -15,5 +15,5 @@ export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 export RELIABILITY_LOAD_MESSAGES=${RELIABILITY_LOAD_MESSAGES:-10000}
 dotnet build tests/Serverless.Reliability.Tests -c Release --nologo -v quiet -clp:ErrorsOnly || exit 1
 dotnet test tests/Serverless.Reliability.Tests -c Release --no-build --nologo \
-  --filter "FullyQualifiedName~ExactlyOnceLoadTests" --logger "console;verbosity=detailed" | grep -E "FIGURES|Passed|Failed|Error|Assert" 
+  --filter "FullyQualifiedName~ExactlyOnceLoadTests" --logger "console;verbosity=detailed" | grep -E -A6 "FIGURES|Error Message|Passed!|Failed!"
 exit "${PIPESTATUS[0]}"

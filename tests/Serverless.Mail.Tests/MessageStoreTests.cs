@@ -98,6 +98,35 @@ public sealed class MessageStoreTests
         Assert.False(await store.ExistsAsync(abandoned));
     }
 
+    [Theory]
+    [InlineData(10_000, 1024 * 1024)] // one Put Blob
+    [InlineData(10_000, 4096)] // staged blocks and a Put Block List
+    public async Task A_commit_retried_after_it_took_effect_succeeds_but_a_different_blob_of_that_name_is_not_taken_for_it(int size, int bufferSize)
+    {
+        // What the SDK's retry meets when the answer to a commit that worked was lost: the blob is there.
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var store = sp.GetRequiredService<MessageStore>();
+        var name = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        var content = new byte[size];
+        Fill(content, 0);
+        await using (var first = store.CreateWriter(name, bufferSize: bufferSize))
+        {
+            await first.WriteAsync(content);
+            Assert.Equal(size, await first.CommitAsync());
+        }
+        await using (var retry = store.CreateWriter(name, bufferSize: bufferSize))
+        {
+            await retry.WriteAsync(content);
+            Assert.Equal(size, await retry.CommitAsync());
+        }
+        await using (var other = store.CreateWriter(name, bufferSize: bufferSize))
+        {
+            await other.WriteAsync(new byte[size + 1]);
+            var e = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => other.CommitAsync());
+            Assert.Equal(409, e.Status);
+        }
+    }
+
     private static void Fill(byte[] buffer, long offset)
     {
         for (var i = 0; i < buffer.Length; i++)

@@ -13,10 +13,13 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
 
     /// <summary>
     /// How long a received message stays invisible while its function runs (renewed at half time, as
-    /// the Functions queue listener does); after a crash it reappears when this runs out. Ten minutes
-    /// like the Functions host; tests that kill a worker shorten it.
+    /// the Functions queue listener does); after a crash it reappears when this runs out. One minute:
+    /// an invocation normally takes well under a second, so the renewals cost nothing, while a batch
+    /// whose receive took effect in storage but whose answer was lost (the SDK timed out and asked
+    /// again; seen when Azurite stalled under a 10,000-message load) is back in a minute instead of
+    /// the ten the Functions host would hold it. Tests that kill a worker shorten it further.
     /// </summary>
-    public TimeSpan ProcessingVisibility { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan ProcessingVisibility { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Settings from configuration (<c>Mail:DevHost:Queues:*</c>) win over host.json: tests use them to retry and poison in seconds.</summary>
     public HostJsonQueueSettings WithOverrides(IConfiguration section)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 
@@ -85,31 +86,53 @@ public sealed class SpoolBlobStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed || _buffer is null, this);
         var headers = new BlobHttpHeaders { ContentType = "message/rfc822" };
-        if (_blockIds.Count == 0 && !CommitAsBlockList)
+        try
         {
-            using var ms = new MemoryStream(_buffer, 0, _filled, writable: false);
-            await _blob.UploadAsync(ms, new BlobUploadOptions
+            if (_blockIds.Count == 0 && !CommitAsBlockList)
             {
-                HttpHeaders = headers,
-                Metadata = metadata,
-                Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            if (_filled > 0)
-            {
-                await StageBufferAsync(cancellationToken).ConfigureAwait(false);
+                using var ms = new MemoryStream(_buffer, 0, _filled, writable: false);
+                await _blob.UploadAsync(ms, new BlobUploadOptions
+                {
+                    HttpHeaders = headers,
+                    Metadata = metadata,
+                    Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
+                }, cancellationToken).ConfigureAwait(false);
             }
-            await _blob.CommitBlockListAsync(_blockIds, new CommitBlockListOptions
+            else
             {
-                HttpHeaders = headers,
-                Metadata = metadata,
-                Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
-            }, cancellationToken).ConfigureAwait(false);
+                if (_filled > 0)
+                {
+                    await StageBufferAsync(cancellationToken).ConfigureAwait(false);
+                }
+                await _blob.CommitBlockListAsync(_blockIds, new CommitBlockListOptions
+                {
+                    HttpHeaders = headers,
+                    Metadata = metadata,
+                    Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            // The SDK retries a commit whose answer was lost (a timeout); if the first attempt had
+            // taken effect, the retry finds the blob. That is success, not a reason to answer 451.
+            if (!await IsOwnCommitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw;
+            }
         }
         _committed = true;
         return _length;
+    }
+
+    /// <summary>
+    /// Blob names are generated for one message and written once, so a blob already there with
+    /// exactly our length is our own earlier attempt (Put Blob and Put Block List are atomic).
+    /// </summary>
+    private async Task<bool> IsOwnCommitAsync(CancellationToken cancellationToken)
+    {
+        var properties = await _blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return properties.Value.ContentLength == _length;
     }
 
     private async Task StageBufferAsync(CancellationToken cancellationToken)

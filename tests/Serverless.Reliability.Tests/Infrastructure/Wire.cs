@@ -19,7 +19,12 @@ public sealed record SmtpAnswer(int Code, IReadOnlyList<string> Lines)
 /// </summary>
 public sealed class Wire : IAsyncDisposable
 {
-    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Longer than the listeners' own 60 s storage deadline, so a test sees the server's answer to
+    /// a slow storage request (a 451, say) rather than its own impatience; an MTA waits 10 minutes
+    /// for the reply to DATA (RFC 5321 4.5.3.2.6).
+    /// </summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(90);
 
     private readonly TcpClient _client;
     private Stream _stream;

@@ -62,9 +62,9 @@ public sealed class ExactlyOnceLoadTests(ITestOutputHelper output)
                     sender ??= await SmtpSender.ConnectAsync(stack.SmtpPort);
                     reply = await sender.SendAsync("sender@client.reliability.test", rcpt, SmtpSender.Message(id, $"load {i}", string.Join(", ", rcpt)));
                 }
-                catch (IOException e)
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
                 {
-                    refused.Add($"{i}: connection lost ({e.Message})");
+                    refused.Add($"{i}: connection lost or no reply within {Wire.ReadTimeout.TotalSeconds:0} s ({e.GetType().Name}: {e.Message})");
                     sender = null; // a new session for the next message
                     continue;
                 }

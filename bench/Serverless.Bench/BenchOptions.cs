@@ -33,6 +33,9 @@ internal sealed class BenchOptions
 
     public int IdleConnections { get; set; } = 10_000;
 
+    /// <summary>Idle connections over IMAPS (implicit TLS) instead of plaintext IMAP.</summary>
+    public bool IdleTls { get; set; }
+
     public IReadOnlyList<int> SelectSizes { get; set; } = [10_000, 100_000];
 
     public int OutboundMessages { get; set; } = 200;
@@ -64,6 +67,7 @@ internal sealed class BenchOptions
           --pop3-messages N       POP3 RETR messages [2000]
           --pop3-size BYTES       POP3 message size [30720]
           --idle N                idle IMAP connections for the memory figure [10000]
+          --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
           --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
           --outbound N            outbound deliveries [200]
           --runs N                take each figure N times [1]
@@ -95,6 +99,7 @@ internal sealed class BenchOptions
                 case "--pop3-messages": o.Pop3Messages = Int(); break;
                 case "--pop3-size": o.Pop3MessageSize = Int(); break;
                 case "--idle": o.IdleConnections = Int(); break;
+                case "--idle-tls": o.IdleTls = true; break;
                 case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--outbound": o.OutboundMessages = Int(); break;
                 case "--runs": o.Runs = Math.Max(1, Int()); break;

@@ -17,9 +17,9 @@ internal sealed partial class ImapConnection : IAsyncDisposable
 
     private ImapConnection(LineConnection c) => _c = c;
 
-    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, CancellationToken cancellationToken = default)
+    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, bool tls = false, CancellationToken cancellationToken = default)
     {
-        var c = await LineConnection.ConnectAsync(port, local: local, cancellationToken: cancellationToken);
+        var c = await LineConnection.ConnectAsync(port, local: local, tls: tls, cancellationToken: cancellationToken);
         var greeting = await c.ReadLineAsync(cancellationToken);
         if (!greeting.StartsWith("* OK", StringComparison.Ordinal))
         {

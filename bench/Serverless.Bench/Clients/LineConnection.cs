@@ -12,18 +12,19 @@ namespace Serverless.Bench.Clients;
 internal sealed class LineConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
 
-    private LineConnection(Socket socket)
+    private LineConnection(Socket socket, Stream stream)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
     }
 
-    public static async Task<LineConnection> ConnectAsync(int port, IPAddress? address = null, IPAddress? local = null, CancellationToken cancellationToken = default)
+    /// <param name="tls">Implicit TLS (IMAPS/POP3S); the development certificate is accepted as it is.</param>
+    public static async Task<LineConnection> ConnectAsync(int port, IPAddress? address = null, IPAddress? local = null, bool tls = false, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -33,7 +34,14 @@ internal sealed class LineConnection : IAsyncDisposable
                 socket.Bind(new IPEndPoint(local, 0));
             }
             await socket.ConnectAsync(new IPEndPoint(address ?? IPAddress.Loopback, port), cancellationToken);
-            return new LineConnection(socket);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (tls)
+            {
+                var ssl = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+                await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, cancellationToken);
+                stream = ssl;
+            }
+            return new LineConnection(socket, stream);
         }
         catch
         {

@@ -24,6 +24,9 @@ internal sealed class ListenerProcess : IAsyncDisposable
 
     public int ImapPort { get; }
 
+    /// <summary>IMAPS (implicit TLS with the development certificate).</summary>
+    public int ImapsPort { get; private init; }
+
     public int Pid => _process.Id;
 
     /// <summary>Resident set size (VmRSS) in bytes.</summary>
@@ -69,11 +72,13 @@ internal sealed class ListenerProcess : IAsyncDisposable
         psi.Environment["Mail__Tls__DevelopmentCertificatePath"] = stack.Settings["Mail:Tls:DevelopmentCertificatePath"];
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imaps", "Pop3", "Pop3s", "Health" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s", "Health" })
         {
             psi.Environment[$"Mail__Listeners__Ports__{name}"] = "0";
         }
+        var imaps = AzuriteProcess.FreePort();
         psi.Environment["Mail__Listeners__Ports__Imap"] = port.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["Mail__Listeners__Ports__Imaps"] = imaps.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the listener");
         process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
@@ -86,7 +91,7 @@ internal sealed class ListenerProcess : IAsyncDisposable
             {
                 using var c = new TcpClient();
                 await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return new ListenerProcess(process, port);
+                return new ListenerProcess(process, port) { ImapsPort = imaps };
             }
             catch (SocketException)
             {

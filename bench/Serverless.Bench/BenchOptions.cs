@@ -36,6 +36,9 @@ internal sealed class BenchOptions
     /// <summary>Idle connections over IMAPS (implicit TLS) instead of plaintext IMAP.</summary>
     public bool IdleTls { get; set; }
 
+    /// <summary>Idle connections on the plaintext IMAP port upgraded with STARTTLS.</summary>
+    public bool IdleStartTls { get; set; }
+
     public IReadOnlyList<int> SelectSizes { get; set; } = [10_000, 100_000];
 
     public int OutboundMessages { get; set; } = 200;
@@ -68,6 +71,7 @@ internal sealed class BenchOptions
           --pop3-size BYTES       POP3 message size [30720]
           --idle N                idle IMAP connections for the memory figure [10000]
           --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
+          --idle-starttls         make them over IMAP upgraded with STARTTLS
           --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
           --outbound N            outbound deliveries [200]
           --runs N                take each figure N times [1]
@@ -100,6 +104,7 @@ internal sealed class BenchOptions
                 case "--pop3-size": o.Pop3MessageSize = Int(); break;
                 case "--idle": o.IdleConnections = Int(); break;
                 case "--idle-tls": o.IdleTls = true; break;
+                case "--idle-starttls": o.IdleStartTls = true; break;
                 case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--outbound": o.OutboundMessages = Int(); break;
                 case "--runs": o.Runs = Math.Max(1, Int()); break;

@@ -17,7 +17,9 @@ internal sealed partial class ImapConnection : IAsyncDisposable
 
     private ImapConnection(LineConnection c) => _c = c;
 
-    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, bool tls = false, CancellationToken cancellationToken = default)
+    /// <param name="tls">Implicit TLS (IMAPS).</param>
+    /// <param name="startTls">STARTTLS right after the greeting (port 143's way).</param>
+    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, bool tls = false, bool startTls = false, CancellationToken cancellationToken = default)
     {
         var c = await LineConnection.ConnectAsync(port, local: local, tls: tls, cancellationToken: cancellationToken);
         var greeting = await c.ReadLineAsync(cancellationToken);
@@ -26,7 +28,13 @@ internal sealed partial class ImapConnection : IAsyncDisposable
             await c.DisposeAsync();
             throw new InvalidOperationException("IMAP greeting: " + greeting);
         }
-        return new ImapConnection(c);
+        var connection = new ImapConnection(c);
+        if (startTls)
+        {
+            await connection.RunAsync("STARTTLS", cancellationToken: cancellationToken);
+            await c.StartTlsAsync(cancellationToken);
+        }
+        return connection;
     }
 
     /// <summary>The tagged completion of the last command (response codes such as APPENDUID are there).</summary>

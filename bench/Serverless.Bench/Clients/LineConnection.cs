@@ -12,7 +12,7 @@ namespace Serverless.Bench.Clients;
 internal sealed class LineConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly Stream _stream;
+    private Stream _stream;
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -48,6 +48,18 @@ internal sealed class LineConnection : IAsyncDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Switches to TLS after a STARTTLS / STLS exchange; the development certificate is accepted as it is.</summary>
+    public async Task StartTlsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_start != _end)
+        {
+            throw new InvalidOperationException("The server sent data after its go-ahead for TLS.");
+        }
+        var ssl = new System.Net.Security.SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, cancellationToken);
+        _stream = ssl;
     }
 
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => _stream.WriteAsync(data, cancellationToken);

@@ -8,7 +8,8 @@ namespace Serverless.Bench.Scenarios;
 /// <summary>
 /// Resident memory of a separate listener process (the container's program) with no client and
 /// with N idle IMAP connections, each after LOGIN + SELECT INBOX + IDLE, spread over up to 100
-/// mailboxes. Plaintext on loopback by default; <c>--idle-tls</c> makes them over IMAPS.
+/// mailboxes. Plaintext on loopback by default; <c>--idle-tls</c> makes them over IMAPS,
+/// <c>--idle-starttls</c> over IMAP upgraded with STARTTLS.
 /// </summary>
 internal static class MemoryScenario
 {
@@ -16,7 +17,8 @@ internal static class MemoryScenario
 
     public static async Task RunAsync(BenchStack stack, BenchOptions o, Report report, int run, bool imap)
     {
-        var name = $"Listener RSS with {o.IdleConnections:#,0} idle IMAP{(o.IdleTls ? "S (TLS)" : "")} connections";
+        var kind = o.IdleTls ? "IMAPS (TLS)" : o.IdleStartTls ? "IMAP+STARTTLS" : "IMAP";
+        var name = $"Listener RSS with {o.IdleConnections:#,0} idle {kind} connections";
         if (!imap)
         {
             report.NotMeasured(name, "MB", o.IdleConnections == 10_000 ? Target.Max(300) : null, "IMAP listener not available");
@@ -29,7 +31,7 @@ internal static class MemoryScenario
 
         // Warm the code paths once, then the baseline.
         var port = o.IdleTls ? listener.ImapsPort : listener.ImapPort;
-        await using (var warm = await ImapConnection.ConnectAsync(port, tls: o.IdleTls))
+        await using (var warm = await ImapConnection.ConnectAsync(port, tls: o.IdleTls, startTls: o.IdleStartTls))
         {
             await warm.LoginAsync(mailboxes[0].Address, BenchStack.Password);
             await warm.SelectAsync("INBOX");
@@ -48,7 +50,7 @@ internal static class MemoryScenario
         {
             // Several loopback source addresses keep the ephemeral ports of one address plentiful.
             var local = IPAddress.Parse($"127.0.{1 + (i / 20_000)}.{1 + (i % 200)}");
-            var c = await ImapConnection.ConnectAsync(port, local, o.IdleTls, ct);
+            var c = await ImapConnection.ConnectAsync(port, local, o.IdleTls, o.IdleStartTls, ct);
             var m = mailboxes[i % mailboxes.Length];
             await c.LoginAsync(m.Address, BenchStack.Password, ct);
             await c.SelectAsync("INBOX", ct);
@@ -62,7 +64,7 @@ internal static class MemoryScenario
         var perConnection = (double)(loaded - baseline) / opened;
         report.Add(name, loaded / 1e6, "MB", o.IdleConnections == 10_000 ? Target.Max(300) : null,
             o.IdleConnections == 10_000 ? null : $"extrapolated to 10,000: {(baseline + (perConnection * 10_000)) / 1e6:0} MB (target ≤ 300)");
-        report.Add($"Listener memory per idle IMAP{(o.IdleTls ? "S (TLS)" : "")} connection", perConnection / 1024, "KiB");
+        report.Add($"Listener memory per idle {kind} connection", perConnection / 1024, "KiB");
         report.Detail($"{opened:#,0} connections logged in, selected and idling after {openSeconds:0.0} s ({opened / openSeconds:0}/s); listener pid {listener.Pid}");
         foreach (var c in clients)
         {

@@ -104,12 +104,36 @@ public sealed partial class Pop3Session
 
     private async ValueTask WriteAsync(Pop3Reply reply, CancellationToken ct)
     {
-        Write(reply);
-        if (reply.Body is { } body)
+        if (reply.Body is not { } body)
         {
-            await using (body)
+            Write(reply);
+            return;
+        }
+        await using (body)
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent(BodyChunk);
+            try
             {
-                await StreamBodyAsync(body, ct);
+                // The first chunk is read before the +OK goes out: a download that fails at once
+                // (storage gone between the open and the read) still gets an honest -ERR [SYS/TEMP]
+                // instead of a connection dropped after a +OK.
+                int first;
+                try
+                {
+                    first = await body.Content.ReadAsync(chunk.AsMemory(0, BodyChunk), ct);
+                }
+                catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+                {
+                    _services.Logger.LogWarning(e, "POP3 message download failed before its first byte");
+                    Write(Pop3Reply.Error("Storage is temporarily unavailable, try again later", Pop3ResponseCodes.SysTemp));
+                    return;
+                }
+                Write(reply);
+                await StreamBodyAsync(body, chunk, first, ct);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
             }
         }
     }
@@ -117,40 +141,33 @@ public sealed partial class Pop3Session
     /// <summary>
     /// Copies a message from its blob to the client through the byte-stuffer (and for TOP the
     /// header/lines cut) in fixed-size chunks, flushing as it goes so memory stays bounded
-    /// whatever the message size and however slowly the client reads.
+    /// whatever the message size and however slowly the client reads. <paramref name="read"/>
+    /// bytes of <paramref name="chunk"/> were read already.
     /// </summary>
-    private async Task StreamBodyAsync(Pop3MessageBody body, CancellationToken ct)
+    private async Task StreamBodyAsync(Pop3MessageBody body, byte[] chunk, int read, CancellationToken ct)
     {
         var output = _transport.Output;
         var stuffer = new Pop3DotStuffer();
         var top = body.TopLines is int lines ? new Pop3TopFilter(lines) : null;
-        var chunk = ArrayPool<byte>.Shared.Rent(BodyChunk);
-        try
+        var sinceFlush = 0;
+        while (read > 0)
         {
-            var sinceFlush = 0;
-            while (top is not { IsComplete: true })
+            var take = top?.Take(chunk.AsSpan(0, read)) ?? read;
+            stuffer.Write(chunk.AsSpan(0, take), output);
+            sinceFlush += take;
+            if (sinceFlush >= FlushThreshold)
             {
-                var read = await body.Content.ReadAsync(chunk.AsMemory(0, BodyChunk), ct);
-                if (read == 0)
-                {
-                    break;
-                }
-                var take = top?.Take(chunk.AsSpan(0, read)) ?? read;
-                stuffer.Write(chunk.AsSpan(0, take), output);
-                sinceFlush += take;
-                if (sinceFlush >= FlushThreshold)
-                {
-                    await FlushAsync();
-                    sinceFlush = 0;
-                }
+                await FlushAsync();
+                sinceFlush = 0;
             }
-            stuffer.Complete(output);
-            _unflushed = true;
+            if (top is { IsComplete: true })
+            {
+                break;
+            }
+            read = await body.Content.ReadAsync(chunk.AsMemory(0, BodyChunk), ct);
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
+        stuffer.Complete(output);
+        _unflushed = true;
     }
 
     /// <summary>Flushes pending output; the idle timer also bounds how long a client may leave it unread.</summary>

@@ -226,6 +226,29 @@ public sealed class FolderView
         return new FolderView(UidValidity, nextUid, nextModSeq, FlagSets, uids, modSeqs, flagIds, n);
     }
 
+    /// <summary>
+    /// This view after <paramref name="delta"/>: itself if it already reflects it, the view with the
+    /// delta applied if it was current exactly where the delta starts, or null if there is a gap
+    /// (a change this view has not seen, made before the delta) — then only storage can tell.
+    /// </summary>
+    public FolderView? Follow(FolderDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        if (delta.UidValidity != UidValidity)
+        {
+            return null;
+        }
+        if (HighestModSeq >= delta.HighestModSeq && UidNext >= delta.UidNext)
+        {
+            return this;
+        }
+        if (HighestModSeq != delta.FromHighestModSeq || UidNext != delta.FromUidNext)
+        {
+            return null;
+        }
+        return Apply(delta.Changes, delta.Added, delta.UidNext, delta.HighestModSeq);
+    }
+
     private readonly object _appendGate = new();
     private int _claimedCount = -1;
 

@@ -149,6 +149,7 @@ public sealed partial class MailboxIndex
                     };
                     var source = new List<long>();
                     var target = new List<long>();
+                    var added = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
                     foreach (var m in messages)
                     {
                         var (sourceHolder, copyHolder) = holders[m.RowKey];
@@ -177,13 +178,14 @@ public sealed partial class MailboxIndex
                         }
                         source.Add(IndexKeys.UidFromMessageKey(m.RowKey));
                         target.Add(uid);
+                        added.Add((uid, modSeq, IndexEntities.SplitFlags(m.GetString("Flags"))));
                     }
                     try
                     {
                         var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                         rows.Box = WithETag(box, response.Value[0]);
                         rows.Folders[toFolderId] = WithETag(folder, response.Value[1]);
-                        SignalFolderChanged(mailboxId, toFolderId);
+                        SignalFolderChanged(mailboxId, toFolderId, DeltaOf(folderRow, folder, [], added));
                         await RemoveHoldersAsync(registered, needed).ConfigureAwait(false); // those registered in an earlier attempt and no longer needed
                         return new CopyResult(CopyOutcome.Copied, folder.GetInt64("UidValidity") ?? 0, source, target);
                     }
@@ -329,6 +331,8 @@ public sealed partial class MailboxIndex
                 };
                 var source = new List<long>();
                 var target = new List<long>();
+                var expunged = new List<FolderChange>();
+                var added = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
                 foreach (var m in messages)
                 {
                     var sourceUid = IndexKeys.UidFromMessageKey(m.RowKey);
@@ -365,14 +369,16 @@ public sealed partial class MailboxIndex
                     actions.Add(new(TableTransactionActionType.Add, moved));
                     source.Add(sourceUid);
                     target.Add(uid);
+                    expunged.Add(new FolderChange(expungeModSeq, sourceUid, FolderChangeKind.Expunge, null));
+                    added.Add((uid, modSeq, IndexEntities.SplitFlags(m.GetString("Flags"))));
                 }
                 try
                 {
                     var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                     rows.Folders[fromFolderId] = WithETag(from, response.Value[0]);
                     rows.Folders[toFolderId] = WithETag(to, response.Value[1]);
-                    SignalFolderChanged(mailboxId, fromFolderId);
-                    SignalFolderChanged(mailboxId, toFolderId);
+                    SignalFolderChanged(mailboxId, fromFolderId, DeltaOf(fromRow, from, expunged, []));
+                    SignalFolderChanged(mailboxId, toFolderId, DeltaOf(toRow, to, [], added));
                     return new CopyResult(CopyOutcome.Copied, to.GetInt64("UidValidity") ?? 0, source, target);
                 }
                 catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)

@@ -44,6 +44,7 @@ public sealed partial class MailboxIndex
                         new(TableTransactionActionType.UpdateReplace, box, rows.Box!.ETag),
                         new(TableTransactionActionType.UpdateReplace, folder, folderRow.ETag),
                     };
+                    var changes = new List<FolderChange>();
                     foreach (var (m, etag) in messages)
                     {
                         var modSeq = (folder.GetInt64("HighestModSeq") ?? 1) + 1;
@@ -62,6 +63,7 @@ public sealed partial class MailboxIndex
                             ["Uid"] = m.Uid,
                             ["Kind"] = "expunge",
                         }));
+                        changes.Add(new FolderChange(modSeq, m.Uid, FolderChangeKind.Expunge, null));
                     }
                     try
                     {
@@ -69,6 +71,8 @@ public sealed partial class MailboxIndex
                         rows.Box = WithETag(box, response.Value[0]);
                         rows.Folders[folderId] = WithETag(folder, response.Value[1]);
                         removed.AddRange(messages.Select(x => x.Message));
+                        // Per transaction and in order (still inside the lane), so each delta follows the last.
+                        SignalFolderChanged(mailboxId, folderId, DeltaOf(folderRow, folder, changes, []));
                         break;
                     }
                     catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
@@ -87,10 +91,6 @@ public sealed partial class MailboxIndex
         finally
         {
             lane.Gate.Release();
-        }
-        if (removed.Count > 0)
-        {
-            SignalFolderChanged(mailboxId, folderId);
         }
         foreach (var m in removed)
         {
@@ -132,6 +132,7 @@ public sealed partial class MailboxIndex
                     var folder = Clone(folderRow);
                     var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, folder, folderRow.ETag) };
                     var chunkResults = new List<FlagUpdateResult>();
+                    var changes = new List<FolderChange>();
                     foreach (var (m, etag) in messages)
                     {
                         var next = ApplyFlags(m.Flags, mode, flags);
@@ -166,6 +167,7 @@ public sealed partial class MailboxIndex
                             ["Flags"] = joined,
                         }));
                         chunkResults.Add(new FlagUpdateResult(m.Uid, next, modSeq, Modified: true));
+                        changes.Add(new FolderChange(modSeq, m.Uid, FolderChangeKind.Flags, IndexEntities.SplitFlags(joined)));
                     }
                     if (actions.Count == 1)
                     {
@@ -177,7 +179,7 @@ public sealed partial class MailboxIndex
                         var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                         rows.Folders[folderId] = WithETag(folder, response.Value[0]);
                         results.AddRange(chunkResults);
-                        SignalFolderChanged(mailboxId, folderId);
+                        SignalFolderChanged(mailboxId, folderId, DeltaOf(folderRow, folder, changes, []));
                         break;
                     }
                     catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)

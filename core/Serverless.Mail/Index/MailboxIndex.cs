@@ -287,8 +287,10 @@ public sealed partial class MailboxIndex
                     var response = await _table.SubmitTransactionAsync(plan.Actions, cancellationToken).ConfigureAwait(false);
                     rows.Box = WithETag(plan.Box, response.Value[0]);
                     var i = 1;
+                    var deltas = new List<(int FolderId, FolderDelta? Delta)>();
                     foreach (var (folderId, folder) in plan.Folders)
                     {
+                        deltas.Add((folderId, DeltaOf(rows.Folders[folderId], folder, [], plan.Added(folderId))));
                         rows.Folders[folderId] = WithETag(folder, response.Value[i++]);
                     }
                     if (rows.Box.ETag == default || rows.Folders.Values.Any(f => f.ETag == default))
@@ -296,9 +298,9 @@ public sealed partial class MailboxIndex
                         rows.Forget();
                     }
                     plan.Complete();
-                    foreach (var (folderId, _) in plan.Folders)
+                    foreach (var (folderId, delta) in deltas)
                     {
-                        SignalFolderChanged(mailboxId, folderId);
+                        SignalFolderChanged(mailboxId, folderId, delta);
                     }
                     return;
                 }
@@ -342,6 +344,12 @@ public sealed partial class MailboxIndex
         public Dictionary<int, MailboxLanes.PendingAppend> DedupeActions { get; } = [];
 
         public List<(MailboxLanes.PendingAppend Pending, AppendResult Result)> Outcomes { get; } = [];
+
+        /// <summary>The messages this plan adds to a folder, as a view sees them.</summary>
+        public List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> Added(int folderId) =>
+            Outcomes.Where(o => o.Result.Outcome == AppendOutcome.Appended && o.Result.FolderId == folderId)
+                .Select(o => (o.Result.Uid, o.Result.ModSeq, IndexEntities.SplitFlags(IndexEntities.JoinFlags(o.Pending.Message.Flags))))
+                .ToList();
 
         public void Complete()
         {

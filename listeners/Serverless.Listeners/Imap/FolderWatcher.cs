@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Serverless.Mail.Index;
 
 namespace Serverless.Listeners.Imap;
@@ -6,9 +7,11 @@ namespace Serverless.Listeners.Imap;
 /// The latest known state of one folder, shared by every session of this process that has it
 /// selected. It checks storage with one point read of the folder row (HIGHESTMODSEQ) and, only
 /// when that moved, reads the change log and the new UIDs (<see cref="MailboxIndex.RefreshFolderViewAsync"/>).
-/// Concurrent callers share one check. While sessions IDLE on it, it polls at
-/// <see cref="ImapOptions.IdlePollInterval"/>, and a write through this process's
-/// <see cref="MailboxIndex"/> wakes it at once.
+/// A write through this process's <see cref="MailboxIndex"/> reports exactly what it did
+/// (<see cref="FolderDelta"/>); when the view was current where that write started, the watcher
+/// applies it instead of reading back what was just written, and otherwise reads storage as for
+/// any change made elsewhere. Concurrent callers share one check. While sessions IDLE on it, it
+/// polls at <see cref="ImapOptions.IdlePollInterval"/>, and a write in this process wakes it at once.
 /// </summary>
 internal sealed class FolderWatcher : IDisposable
 {
@@ -18,8 +21,11 @@ internal sealed class FolderWatcher : IDisposable
     private readonly object _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _checkedAt = long.MinValue;
+    private const int MaxObserved = 256;
+    private readonly List<(FolderDelta Delta, long At)> _observed = [];
+    private long _checkedAt; // Stopwatch timestamp: precise, so "checked after I started" means just that
     private volatile bool _stale = true;
+    private volatile bool _hasObserved;
     private int _idlers;
     private Task? _pollLoop;
 
@@ -73,22 +79,57 @@ internal sealed class FolderWatcher : IDisposable
     }
 
     /// <summary>
-    /// The current view. Reads storage when <paramref name="force"/> is set, when this process
-    /// changed the folder, or when the last check is older than <paramref name="maxAge"/>.
+    /// A write in this process changed the folder: <paramref name="delta"/> is what it did, or null
+    /// if that is not known exactly. Applied by the next check (under the refresh lock, so it never
+    /// races a read in flight); quick, since writers call it while holding their mailbox's lane.
+    /// </summary>
+    public void Observe(FolderDelta? delta)
+    {
+        if (delta is null)
+        {
+            MarkStale();
+            return;
+        }
+        lock (_gate)
+        {
+            if (_observed.Count >= MaxObserved)
+            {
+                _observed.Clear(); // nobody is checking: reading storage once is cheaper than keeping them all
+                _hasObserved = false;
+                _stale = true;
+            }
+            else
+            {
+                _observed.Add((delta, Stopwatch.GetTimestamp()));
+                _hasObserved = true;
+            }
+            _wake.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The current view. Reads storage when <paramref name="force"/> is set, when a change in this
+    /// process could not be applied, or when the last check is older than <paramref name="maxAge"/>.
+    /// A write of this process that was applied counts as a check at the moment it committed: its
+    /// ETag-guarded transaction proved the folder was as the view says, then became what it says now.
     /// <paramref name="knownFolder"/> is a folder row the caller has just read (SELECT), saving a read.
     /// </summary>
     public async Task<FolderView?> GetCurrentAsync(bool force, TimeSpan maxAge, FolderInfo? knownFolder = null, CancellationToken cancellationToken = default)
     {
-        var started = Environment.TickCount64;
-        if (!force && !_stale && View is not null && started - Interlocked.Read(ref _checkedAt) < maxAge.TotalMilliseconds)
+        var started = Stopwatch.GetTimestamp();
+        if (!force && !_stale && !_hasObserved && View is not null && Younger(Interlocked.Read(ref _checkedAt), maxAge))
         {
             return View;
         }
         await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var before = View;
         try
         {
-            // Another caller checked while we waited: its answer is as fresh as ours would be.
-            if (View is not null && !_stale && Interlocked.Read(ref _checkedAt) >= started)
+            ApplyObserved();
+            var checkedAt = Interlocked.Read(ref _checkedAt);
+            // Current enough without a read: this process's own writes brought it up to date, or
+            // another caller checked while we waited (its answer is as fresh as ours would be).
+            if (View is not null && !_stale && ((!force && Younger(checkedAt, maxAge)) || checkedAt >= started))
             {
                 return View;
             }
@@ -100,7 +141,6 @@ internal sealed class FolderWatcher : IDisposable
                 Signal();
                 return null;
             }
-            var before = View;
             var view = View is null
                 ? await _index.LoadFolderViewAsync(MailboxId, folder, cancellationToken).ConfigureAwait(false)
                 : await _index.RefreshFolderViewAsync(MailboxId, View, folder, cancellationToken).ConfigureAwait(false);
@@ -109,12 +149,9 @@ internal sealed class FolderWatcher : IDisposable
                 Folder = folder; // never step back to an older row a caller happened to pass
             }
             View = view;
-            Interlocked.Exchange(ref _checkedAt, Environment.TickCount64);
-            if (!ReferenceEquals(before, view) && before is not null)
-            {
-                Signal();
-            }
-            return view;
+            Interlocked.Exchange(ref _checkedAt, Stopwatch.GetTimestamp());
+            ApplyObserved(); // writes reported while we read: those the read saw are dropped, the rest follow on
+            return View;
         }
         catch
         {
@@ -123,7 +160,56 @@ internal sealed class FolderWatcher : IDisposable
         }
         finally
         {
+            if (!ReferenceEquals(before, View) && before is not null && View is not null)
+            {
+                Signal();
+            }
             _refresh.Release();
+        }
+    }
+
+    private static bool Younger(long checkedAt, TimeSpan maxAge) =>
+        Stopwatch.GetTimestamp() - checkedAt < maxAge.TotalSeconds * Stopwatch.Frequency;
+
+    /// <summary>
+    /// Applies the writes this process reported, in the order they follow each other. One that does
+    /// not follow on from the view (someone else wrote in between) makes the view stale instead.
+    /// Only called under the refresh lock.
+    /// </summary>
+    private void ApplyObserved()
+    {
+        List<(FolderDelta Delta, long At)> observed;
+        lock (_gate)
+        {
+            if (_observed.Count == 0)
+            {
+                _hasObserved = false;
+                return;
+            }
+            observed = [.. _observed];
+            _observed.Clear();
+            _hasObserved = false;
+        }
+        if (View is null)
+        {
+            return; // nothing to bring up to date: the first check lists the folder anyway
+        }
+        foreach (var (delta, at) in observed.OrderBy(o => o.Delta.FromHighestModSeq))
+        {
+            var next = View.Follow(delta);
+            if (next is null)
+            {
+                _stale = true;
+                return;
+            }
+            if (!ReferenceEquals(next, View))
+            {
+                View = next;
+                if (at > Interlocked.Read(ref _checkedAt))
+                {
+                    Interlocked.Exchange(ref _checkedAt, at);
+                }
+            }
         }
     }
 
@@ -182,6 +268,9 @@ internal sealed class FolderWatcher : IDisposable
             {
                 await Task.WhenAny(wake, Task.Delay(_options.IdlePollInterval)).ConfigureAwait(false);
             }
+            // Woken by a write in this process: apply it (reading storage only if it does not follow
+            // on); at the end of an interval: read the folder row for changes made elsewhere.
+            var woken = wake.IsCompleted;
             lock (_gate)
             {
                 if (_idlers <= 0)
@@ -192,7 +281,7 @@ internal sealed class FolderWatcher : IDisposable
             }
             try
             {
-                await GetCurrentAsync(force: true, TimeSpan.Zero).ConfigureAwait(false);
+                await GetCurrentAsync(force: !woken, woken ? _options.IdlePollInterval : TimeSpan.Zero).ConfigureAwait(false);
                 if (Deleted)
                 {
                     lock (_gate)

@@ -5,8 +5,9 @@ namespace Serverless.Listeners.Imap;
 
 /// <summary>
 /// One <see cref="FolderWatcher"/> per (mailbox, folder) in this process, shared by the sessions
-/// that have the folder selected. Listens to <see cref="MailboxIndex.FolderChanged"/> so a write
-/// made in this process (another session, or the ingest in the local dev host) wakes them at once.
+/// that have the folder selected. Listens to <see cref="MailboxIndex.FolderWritten"/> so a write
+/// made in this process (this or another session, or the ingest in the local dev host) wakes them
+/// at once and, when the write says exactly what it did, updates their view without a storage read.
 /// A released watcher is kept a while, so re-selecting a folder reuses its view.
 /// </summary>
 internal sealed class FolderWatchers
@@ -23,7 +24,7 @@ internal sealed class FolderWatchers
     {
         _index = index;
         _options = options;
-        index.FolderChanged += OnFolderChanged;
+        index.FolderWritten += OnFolderWritten;
     }
 
     public FolderWatcher Acquire(string mailboxId, int folderId)
@@ -79,11 +80,11 @@ internal sealed class FolderWatchers
 
     public void ForgetFolderId(string mailboxId, string name) => _folderIds.TryRemove((mailboxId, name), out _);
 
-    private void OnFolderChanged(string mailboxId, int folderId)
+    private void OnFolderWritten(string mailboxId, int folderId, FolderDelta? delta)
     {
         if (_watchers.TryGetValue((mailboxId, folderId), out var watcher))
         {
-            watcher.MarkStale();
+            watcher.Observe(delta);
         }
     }
 

@@ -44,7 +44,9 @@ internal sealed class CopyCommand(bool move) : IImapCommand
             {
                 session.WriteLine($"* OK [{copyUid}] Moved");
             }
-            await session.ReportChangesAsync(force: true, allowExpunge: true, cancellationToken);
+            // The move reported what it did to this folder's view (or left it stale if someone else
+            // wrote in between, and then this reads storage): a recent check is enough.
+            await session.ReportChangesAsync(force: false, allowExpunge: true, cancellationToken);
         }
         return result.Outcome switch
         {

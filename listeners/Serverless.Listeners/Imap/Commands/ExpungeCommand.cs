@@ -33,7 +33,9 @@ internal sealed class ExpungeCommand : IImapCommand
                 await session.Services.Index.ExpungeAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, cancellationToken);
             }
         }
-        await session.ReportChangesAsync(force: true, allowExpunge: true, cancellationToken);
+        // The folder was just read (and the expunge, when it followed on from that, applied to the
+        // view without a read): a recent check is enough.
+        await session.ReportChangesAsync(force: false, allowExpunge: true, cancellationToken);
         return ImapResult.Ok(command.Key + " completed");
     }
 }

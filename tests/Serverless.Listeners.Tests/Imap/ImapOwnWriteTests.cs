@@ -1,0 +1,198 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Listeners.Tests.Infrastructure;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Storage;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Serverless.Listeners.Tests.Imap;
+
+/// <summary>
+/// Two listener instances on one storage account. Instance A reuses a folder check for minutes
+/// (<c>CommandCheckInterval</c>), so its request counts show only what a command itself costs.
+/// </summary>
+public sealed class TwoListeners : IAsyncLifetime
+{
+    private int _mailboxes;
+
+    public ListenerHost A { get; private set; } = null!;
+
+    public ListenerHost B { get; private set; } = null!;
+
+    public string Domain { get; } = "own" + Guid.NewGuid().ToString("N")[..8] + ".test";
+
+    public StorageRequestMeter MeterA => A.Services.GetRequiredService<StorageRequestMeter>();
+
+    public async Task InitializeAsync()
+    {
+        A = await ListenerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
+            ["Mail:Imap:CommandCheckInterval"] = "00:10:00",
+        });
+        B = await ListenerHost.StartAsync(new Dictionary<string, string?> { ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true" },
+            A.Services.GetRequiredService<StorageOptions>().Prefix);
+        var directory = A.Services.GetRequiredService<MailDirectory>();
+        await directory.CreateTenantAsync("t1", "Tenant one");
+        await directory.AddDomainAsync("t1", Domain, null);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await B.DisposeAsync();
+        await A.DisposeAsync();
+    }
+
+    /// <summary>A fresh mailbox with <paramref name="messages"/> messages in INBOX, filed through instance A.</summary>
+    public async Task<MailboxRecord> CreateMailboxAsync(int messages)
+    {
+        var n = Interlocked.Increment(ref _mailboxes);
+        var mailbox = await A.Services.GetRequiredService<MailDirectory>().CreateMailboxAsync("t1", MailAddress.Parse($"user{n}@{Domain}"), ImapTestHost.Password, $"User {n}", 0);
+        var store = A.Services.GetRequiredService<MessageStore>();
+        var index = A.Services.GetRequiredService<MailboxIndex>();
+        for (var i = 1; i <= messages; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(ImapTestHost.Message("m" + i));
+            var blob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+            await using (var writer = store.CreateWriter(blob))
+            {
+                await writer.WriteAsync(bytes);
+                await writer.CommitAsync();
+            }
+            await index.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, new NewMessage { BlobName = blob, Size = bytes.Length, InternalDate = DateTimeOffset.UtcNow });
+        }
+        return mailbox;
+    }
+
+    public static async Task<RawImap> SelectAsync(ListenerHost host, MailboxRecord mailbox, string select = "SELECT INBOX")
+    {
+        var raw = await RawImap.ConnectAsync(host.Ports.Imap);
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        Assert.EndsWith("] SELECT completed", (await raw.CommandAsync(select))[^1], StringComparison.Ordinal);
+        return raw;
+    }
+}
+
+/// <summary>
+/// A session's own STORE / APPEND / EXPUNGE / MOVE reach the shared folder view from what the
+/// write reported (<see cref="FolderDelta"/>), not by reading back what was just written; every
+/// other session, in this listener or another, still sees each change.
+/// </summary>
+public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper output) : IClassFixture<TwoListeners>
+{
+    private static string Append(string subject)
+    {
+        var message = ImapTestHost.Message(subject).TrimEnd('\r', '\n');
+        return $"APPEND INBOX (\\Seen) {{{Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}";
+    }
+
+    private async Task<(List<string> Lines, long Requests)> Measure(RawImap raw, string command)
+    {
+        var meter = hosts.MeterA;
+        var before = meter.Snapshot();
+        var total = meter.TotalRequests;
+        var lines = await raw.CommandAsync(command);
+        var requests = meter.TotalRequests - total;
+        var detail = meter.Snapshot().Select(kv => (kv.Key, kv.Value - before.GetValueOrDefault(kv.Key))).Where(x => x.Item2 > 0)
+            .Select(x => $"{x.Key.Service} {x.Key.Operation} {x.Item2}");
+        output.WriteLine($"{command.Split('\r')[0]}: {requests} requests ({string.Join(", ", detail)})");
+        return (lines, requests);
+    }
+
+    [Fact]
+    public async Task Own_store_append_and_expunge_cost_no_read_back()
+    {
+        var mailbox = await hosts.CreateMailboxAsync(3);
+        await using var raw = await TwoListeners.SelectAsync(hosts.A, mailbox);
+
+        // STORE: the message row and the batch; the view follows from the batch's result.
+        var (store, requests) = await Measure(raw, "UID STORE 1 +FLAGS (\\Flagged)");
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent) UID 1)", $"{raw.LastTag} OK UID STORE completed"], store);
+        Assert.Equal(2, requests);
+
+        // APPEND: the folder row (to check the target), the blob, the batch.
+        var (append, appendRequests) = await Measure(raw, Append("appended"));
+        Assert.Contains("* 4 EXISTS", append);
+        Assert.StartsWith($"{raw.LastTag} OK [APPENDUID ", append[^1], StringComparison.Ordinal);
+        Assert.Equal(3, appendRequests);
+
+        // EXPUNGE: the folder row (the current \Deleted flags), the message rows, the batch, the blob.
+        (_, requests) = await Measure(raw, "UID STORE 2 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal(2, requests);
+        var (expunge, expungeRequests) = await Measure(raw, "EXPUNGE");
+        Assert.Equal(["* 2 EXPUNGE", $"{raw.LastTag} OK EXPUNGE completed"], expunge);
+        Assert.Equal(4, expungeRequests);
+
+        // What the session knows is what storage says.
+        Assert.Equal(["* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent))", "* 2 FETCH (UID 3 FLAGS (\\Recent))", "* 3 FETCH (UID 4 FLAGS (\\Seen \\Recent))"],
+            (await raw.CommandAsync("FETCH 1:* (UID FLAGS)"))[..^1]);
+        var listed = await hosts.A.Services.GetRequiredService<MailboxIndex>().ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId, includeSummary: false)
+            .Select(m => (m.Uid, string.Join(' ', m.Flags))).ToListAsync();
+        Assert.Equal([(1L, "\\Flagged"), (3L, ""), (4L, "\\Seen")], listed);
+    }
+
+    [Fact]
+    public async Task Other_sessions_here_and_on_another_listener_see_every_change_with_the_same_numbers()
+    {
+        var mailbox = await hosts.CreateMailboxAsync(3);
+        await using var writer = await TwoListeners.SelectAsync(hosts.A, mailbox, "SELECT INBOX (CONDSTORE)");
+        await using var here = await TwoListeners.SelectAsync(hosts.A, mailbox, "SELECT INBOX (CONDSTORE)");
+        await using var there = await TwoListeners.SelectAsync(hosts.B, mailbox, "SELECT INBOX (CONDSTORE)");
+
+        var flagged = await writer.CommandAsync("UID STORE 1 +FLAGS (\\Flagged)");
+        var modSeq = long.Parse(flagged[0].Split("MODSEQ (")[1].TrimEnd(')', ')'), System.Globalization.CultureInfo.InvariantCulture);
+        await writer.CommandAsync(Append("appended"));
+        await writer.CommandAsync("UID STORE 2 +FLAGS.SILENT (\\Deleted)");
+        Assert.Equal("* 2 EXPUNGE", (await writer.CommandAsync("EXPUNGE"))[0]);
+        var moved = await writer.CommandAsync("UID MOVE 3 Trash");
+        Assert.Contains("* 2 EXPUNGE", moved);
+
+        // The session sharing the writer's folder view got it without reading the changes: NOOP
+        // reads the folder row only, and it says the view is current.
+        var total = hosts.MeterA.TotalRequests;
+        var hereNoop = (await here.CommandAsync("NOOP"))[..^1];
+        Assert.Equal(1, hosts.MeterA.TotalRequests - total);
+        var thereNoop = (await there.CommandAsync("NOOP"))[..^1];
+        output.WriteLine(string.Join("\n", hereNoop));
+        Assert.Equal(thereNoop, hereNoop);
+        Assert.Equal(["* 3 EXPUNGE", "* 2 EXPUNGE", "* 2 EXISTS", "* 1 RECENT", $"* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ ({modSeq}))"], hereNoop);
+
+        var hereFetch = (await here.CommandAsync("FETCH 1:* (UID FLAGS MODSEQ)"))[..^1];
+        Assert.Equal((await there.CommandAsync("FETCH 1:* (UID FLAGS MODSEQ)"))[..^1], hereFetch);
+        Assert.Equal(2, hereFetch.Count);
+        Assert.StartsWith($"* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ ({modSeq}))", hereFetch[0], StringComparison.Ordinal);
+        Assert.StartsWith("* 2 FETCH (UID 4 FLAGS (\\Seen \\Recent) MODSEQ (", hereFetch[1], StringComparison.Ordinal);
+        var highest = (await here.CommandAsync("STATUS INBOX (HIGHESTMODSEQ)"))[0];
+        Assert.Equal(highest, (await there.CommandAsync("STATUS INBOX (HIGHESTMODSEQ)"))[0]);
+    }
+
+    [Fact]
+    public async Task A_write_from_another_listener_between_a_sessions_read_and_its_write_is_read_from_storage()
+    {
+        var mailbox = await hosts.CreateMailboxAsync(3);
+        await using var writer = await TwoListeners.SelectAsync(hosts.A, mailbox);
+        await using var here = await TwoListeners.SelectAsync(hosts.A, mailbox);
+        await using var there = await TwoListeners.SelectAsync(hosts.B, mailbox);
+
+        // The other listener changes the folder after this session last looked at it...
+        Assert.Equal("* 3 FETCH (FLAGS (\\Answered) UID 3)", (await there.CommandAsync("UID STORE 3 +FLAGS (\\Answered)"))[0]);
+        // ...so this session's write does not follow on from its view: the view is read again, and
+        // the session learns of both changes.
+        var (store, requests) = await Measure(writer, "UID STORE 1 +FLAGS (\\Flagged)");
+        Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent) UID 1)", "* 3 FETCH (UID 3 FLAGS (\\Answered \\Recent))", $"{writer.LastTag} OK UID STORE completed"], store);
+        Assert.True(requests > 2, $"{requests} requests: the view cannot have been read back");
+
+        var hereNoop = await here.CommandAsync("NOOP");
+        Assert.Contains("* 1 FETCH (UID 1 FLAGS (\\Flagged))", hereNoop);
+        Assert.Contains("* 3 FETCH (UID 3 FLAGS (\\Answered))", hereNoop);
+
+        // And the next write, now following on from a current view, needs no read back again.
+        (store, requests) = await Measure(writer, "UID STORE 2 +FLAGS (\\Seen)");
+        Assert.Equal(["* 2 FETCH (FLAGS (\\Seen \\Recent) UID 2)", $"{writer.LastTag} OK UID STORE completed"], store);
+        Assert.Equal(2, requests);
+        Assert.Contains("* 2 FETCH (UID 2 FLAGS (\\Seen))", await there.CommandAsync("NOOP"));
+    }
+}

@@ -104,6 +104,32 @@ public sealed class DirectoryTests
         Assert.False(foreign.Hosted);
     }
 
+    [Fact]
+    public async Task Postmaster_reaches_the_first_enabled_mailbox_unless_the_domain_defines_one()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var dir = sp.GetRequiredService<MailDirectory>();
+        var resolver = sp.GetRequiredService<RecipientResolver>();
+        await dir.CreateTenantAsync("t1", "T1");
+        await dir.AddDomainAsync("t1", "pm.test", null);
+        var postmaster = MailAddress.Parse("PostMaster@pm.test");
+
+        Assert.False((await resolver.ResolveAsync(postmaster)).Deliverable); // nobody there yet
+
+        var bob = await dir.CreateMailboxAsync("t1", MailAddress.Parse("bob@pm.test"), "password-bob", null, 0);
+        var alice = await dir.CreateMailboxAsync("t1", MailAddress.Parse("alice@pm.test"), "password-alice", null, 0);
+        Assert.Equal(alice.MailboxId, Assert.Single((await resolver.ResolveAsync(postmaster)).Mailboxes).MailboxId);
+        Assert.False((await resolver.ResolveAsync(MailAddress.Parse("nobody@pm.test"))).Deliverable); // only postmaster falls back
+
+        await dir.UpdateMailboxAsync("t1", MailAddress.Parse("alice@pm.test"), null, null, enabled: false);
+        Assert.Equal(bob.MailboxId, Assert.Single((await resolver.ResolveAsync(postmaster)).Mailboxes).MailboxId);
+
+        await dir.CreateAliasAsync("t1", "pm.test", "postmaster", ["x@remote.test"]);
+        var aliased = await resolver.ResolveAsync(postmaster);
+        Assert.Empty(aliased.Mailboxes);
+        Assert.Equal(["x@remote.test"], aliased.ExternalTargets);
+    }
+
     [Theory]
     [InlineData("user@Example.COM", "user", "example.com")]
     [InlineData("Üser@bücher.example", "üser", "xn--bcher-kva.example")]

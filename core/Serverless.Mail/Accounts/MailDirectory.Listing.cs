@@ -80,6 +80,23 @@ public sealed partial class MailDirectory
     }
 
     /// <summary>
+    /// The domain's first enabled mailbox in address order, or null: who gets postmaster mail when
+    /// the domain defines no postmaster (one query in the domain's partition, stopping at one row).
+    /// </summary>
+    public async Task<MailboxRecord?> FirstMailboxAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        var filter = $"PartitionKey eq '{DirectoryKeys.Quote(DirectoryKeys.AddressPartition(domain))}' and Kind eq 'mailbox' and Enabled eq true";
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            if (page.Values.Count > 0 && ToEntry(AddressOf(domain, page.Values[0].RowKey), page.Values[0]) is AddressEntry.Mailbox m)
+            {
+                return m.Record;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Removes a mailbox's address row only — logins and delivery stop at once — and only if it
     /// still is the row that was read (same ETag), leaving the index to the caller. False if it is gone.
     /// </summary>

@@ -23,7 +23,7 @@ public sealed record ResolvedRecipient
 
 /// <summary>
 /// Resolves envelope recipients: exact mailbox, alias (fanned out recursively, loops cut), then the
-/// domain's catch-all. Domain rows are cached briefly because every RCPT asks for them.
+/// domain's catch-all; postmaster, if still nobody, is the domain's first mailbox. Domain rows are cached briefly because every RCPT asks for them.
 /// </summary>
 public sealed class RecipientResolver
 {
@@ -60,6 +60,16 @@ public sealed class RecipientResolver
         var mailboxes = new Dictionary<string, MailboxRecord>(StringComparer.Ordinal);
         var external = new List<string>();
         await ExpandAsync(address, mailboxes, external, new HashSet<string>(StringComparer.Ordinal), 0, cancellationToken).ConfigureAwait(false);
+        if (mailboxes.Count == 0 && external.Count == 0 && IsPostmaster(address))
+        {
+            // RFC 5321 4.5.1: postmaster must reach someone, and the DNS records we publish send
+            // DMARC and TLS-RPT reports there. Without a mailbox, alias or catch-all of its own it
+            // goes to the domain's first mailbox; an alias named postmaster chooses otherwise.
+            if (await _directory.FirstMailboxAsync(address.Domain, cancellationToken).ConfigureAwait(false) is { } first)
+            {
+                mailboxes[first.MailboxId] = first;
+            }
+        }
         return new ResolvedRecipient
         {
             Hosted = true,
@@ -68,6 +78,8 @@ public sealed class RecipientResolver
             ExternalTargets = external.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
         };
     }
+
+    private static bool IsPostmaster(MailAddress address) => address.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase);
 
     private async Task ExpandAsync(MailAddress address, Dictionary<string, MailboxRecord> mailboxes, List<string> external, HashSet<string> seen, int depth,
         CancellationToken cancellationToken)

@@ -16,4 +16,10 @@ public sealed class SmtpOptions
     public int MaxCommandLine { get; set; } = Protocols.Common.ProtocolLimits.SmtpCommandLine;
 
     public int MaxDataLine { get; set; } = Protocols.Common.ProtocolLimits.SmtpDataLine;
+
+    /// <summary>
+    /// Where <c>RCPT TO:&lt;Postmaster&gt;</c> (no domain, RFC 5321 4.1.1.3) goes: an address in a
+    /// hosted domain. Empty means postmaster at the listener's host name.
+    /// </summary>
+    public string? PostmasterAddress { get; set; }
 }

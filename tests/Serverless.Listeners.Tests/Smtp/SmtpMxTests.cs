@@ -88,6 +88,34 @@ public sealed class SmtpMxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Postmaster_of_a_hosted_domain_is_accepted_and_a_bare_postmaster_is_refused_precisely_until_configured()
+    {
+        await using (var wire = await SmtpWire.ConnectAsync(Port))
+        {
+            Assert.Equal(250, (await wire.CommandAsync("EHLO client.test")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("RCPT TO:<PostMaster@example.com>")).Code);
+            // No postmaster address configured and the host name is no hosted domain: not a relay refusal.
+            var bare = await wire.CommandAsync("RCPT TO:<Postmaster>");
+            Assert.Equal((550, "5.1.1"), (bare.Code, bare.Enhanced));
+            Assert.Equal(354, (await wire.CommandAsync("DATA")).Code);
+            await wire.SendAsync("Subject: report\r\n\r\nhi\r\n.\r\n");
+            Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
+        }
+        var handoff = Assert.Single(await _kit.InboundAsync());
+        // The domain has no postmaster of its own: its first mailbox in address order reads it.
+        Assert.Equal(_kit.Other.MailboxId, Assert.Single(Assert.Single(handoff.Recipients).Mailboxes!).MailboxId);
+
+        await using var configured = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Smtp:PostmasterAddress"] = "user@example.com" });
+        await using (var wire = await SmtpWire.ConnectAsync(configured.Host.Ports.Smtp))
+        {
+            Assert.Equal(250, (await wire.CommandAsync("EHLO client.test")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("RCPT TO:<Postmaster>")).Code);
+        }
+    }
+
+    [Fact]
     public async Task Pipelined_commands_are_answered_in_order_in_one_flight()
     {
         await using var wire = await SmtpWire.ConnectAsync(Port);

@@ -30,7 +30,9 @@ public sealed class RcptCommand : ISmtpCommand
         {
             return SmtpReply.Of(553, "5.6.7", "Non-ASCII address needs SMTPUTF8 on MAIL FROM");
         }
-        var text = path.IsBarePostmaster ? "postmaster@" + session.Listener.HostName : path.Address;
+        var text = path.IsBarePostmaster
+            ? (string.IsNullOrWhiteSpace(session.Options.PostmasterAddress) ? "postmaster@" + session.Listener.HostName : session.Options.PostmasterAddress)
+            : path.Address;
         if (path.IsAddressLiteral)
         {
             return SmtpReply.Of(554, "5.7.1", $"Relay access denied for {path}");
@@ -51,6 +53,11 @@ public sealed class RcptCommand : ISmtpCommand
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return SmtpReply.Of(451, "4.3.0", "Temporary failure looking up the recipient, try again later");
+        }
+        if (!resolved.Hosted && path.IsBarePostmaster)
+        {
+            // Not a relay attempt: the operator has not pointed <Postmaster> at a hosted address.
+            return SmtpReply.Of(550, "5.1.1", "<Postmaster>: no postmaster mailbox configured here (Mail:Smtp:PostmasterAddress)");
         }
         if (!resolved.Hosted)
         {

@@ -38,7 +38,7 @@ internal static class ImapCommandTable
         ["AUTHENTICATE"] = new(new AuthenticateCommand(), ImapStates.NotAuthenticated, ChangeCheck.None),
         ["LOGIN"] = new(new LoginCommand(), ImapStates.NotAuthenticated, ChangeCheck.None),
 
-        // Authenticated (6.3; RFC 5161 ENABLE, RFC 2342 NAMESPACE, RFC 2177 IDLE)
+        // Authenticated (6.3; RFC 5161 ENABLE, RFC 2342 NAMESPACE, RFC 2177 IDLE, RFC 2087 QUOTA)
         ["SELECT"] = new(new SelectCommand(readOnly: false), ImapStates.LoggedIn, ChangeCheck.None),
         ["EXAMINE"] = new(new SelectCommand(readOnly: true), ImapStates.LoggedIn, ChangeCheck.None),
         ["CREATE"] = new(new CreateCommand(), ImapStates.LoggedIn, ChangeCheck.Cheap),
@@ -53,6 +53,9 @@ internal static class ImapCommandTable
         ["NAMESPACE"] = new(new NamespaceCommand(), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["ENABLE"] = new(new EnableCommand(), ImapStates.LoggedIn, ChangeCheck.None),
         ["IDLE"] = new(new IdleCommand(), ImapStates.LoggedIn, ChangeCheck.None),
+        ["GETQUOTAROOT"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuotaRoot), ImapStates.LoggedIn, ChangeCheck.Cheap),
+        ["GETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
+        ["SETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.SetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
 
         // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE)
         ["CHECK"] = new(new NoopCommand(), ImapStates.Selected, ChangeCheck.Force),

@@ -32,6 +32,9 @@ public sealed record AuthenticateArguments(string Mechanism, string? InitialResp
 /// <summary>CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.</summary>
 public sealed record MailboxArguments(string Mailbox) : ImapArguments;
 
+/// <summary>GETQUOTA / SETQUOTA: a quota root name (RFC 2087).</summary>
+public sealed record QuotaRootArguments(string Root) : ImapArguments;
+
 public sealed record SelectArguments(string Mailbox, bool CondStore) : ImapArguments
 {
     /// <summary>RFC 7162 QRESYNC parameters, or null.</summary>

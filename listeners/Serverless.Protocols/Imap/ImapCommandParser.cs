@@ -8,7 +8,7 @@ namespace Serverless.Protocols.Imap;
 /// command         = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF
 /// command-any     = "CAPABILITY" / "LOGOUT" / "NOOP" / x-command / id / enable
 /// command-auth    = append / create / delete / examine / list / lsub / rename / select / status /
-///                   subscribe / unsubscribe / idle / namespace
+///                   subscribe / unsubscribe / idle / namespace / getquota / getquotaroot / setquota
 /// command-nonauth = login / authenticate / "STARTTLS"
 /// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search
 /// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge)
@@ -26,6 +26,7 @@ public static class ImapCommandParser
         "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE", "EXPUNGE",
         "LOGIN", "AUTHENTICATE", "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "RENAME",
         "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
+        "GETQUOTA", "GETQUOTAROOT", "SETQUOTA",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -76,11 +77,41 @@ public static class ImapCommandParser
                 "EXPUNGE" => new ExpungeArguments(r.ReadSequenceSet()),
                 "ENABLE" => ParseEnable(r),
                 "ID" => ParseId(r),
+                "GETQUOTAROOT" => new MailboxArguments(r.ReadMailbox()),
+                "GETQUOTA" => new QuotaRootArguments(r.ReadAstring()),
+                "SETQUOTA" => ParseSetQuota(r),
                 _ => throw new ImapParseException("Unknown command"),
             };
         }
         r.ExpectEnd();
         return new ImapCommand(tag, name, args) { Uid = uid };
+    }
+
+    /// <summary>
+    /// RFC 2087 / 9208 SETQUOTA (parsed so it can be refused politely; quotas are the operator's).
+    /// <code>
+    /// setquota      = "SETQUOTA" SP quota-root-name SP setquota-list
+    /// setquota-list = "(" [setquota-resource *(SP setquota-resource)] ")"
+    /// setquota-resource = resource-name SP resource-limit   ; atom SP number64
+    /// </code>
+    /// </summary>
+    private static QuotaRootArguments ParseSetQuota(ImapArgumentReader r)
+    {
+        var root = r.ReadAstring();
+        r.ExpectSpace();
+        r.Expect('(');
+        if (!r.TryConsume(')'))
+        {
+            do
+            {
+                r.ReadAtom();
+                r.ExpectSpace();
+                r.ReadNumber();
+            }
+            while (r.TryConsume(' '));
+            r.Expect(')');
+        }
+        return new QuotaRootArguments(root);
     }
 
     /// <summary>The tag, command name and UID prefix of a command in progress (null if not readable yet).</summary>

@@ -44,6 +44,17 @@ public sealed class ImapCommandParserTests
     }
 
     [Fact]
+    public void Quota_commands_take_a_mailbox_or_a_quota_root()
+    {
+        Assert.Equal("INBOX", Args<MailboxArguments>("q GETQUOTAROOT inbox\r\n").Mailbox);
+        Assert.Equal("", Args<QuotaRootArguments>("q GETQUOTA \"\"\r\n").Root);
+        Assert.Equal("User quota", Args<QuotaRootArguments>("q SETQUOTA \"User quota\" (STORAGE 512 MESSAGE 1000)\r\n").Root);
+        Assert.Equal("", Args<QuotaRootArguments>("q SETQUOTA \"\" ()\r\n").Root);
+        Assert.Throws<ImapParseException>(() => Parse("q SETQUOTA \"\" (STORAGE)\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("q GETQUOTA\r\n"));
+    }
+
+    [Fact]
     public void A_missing_or_invalid_tag_is_a_parse_error()
     {
         Assert.Throws<ImapParseException>(() => Parse("+tag NOOP\r\n"));

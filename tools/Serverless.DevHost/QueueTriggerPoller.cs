@@ -10,8 +10,9 @@ namespace Serverless.DevHost;
 /// <summary>
 /// Runs one queue-triggered function the way the Functions queue listener does: receive a batch
 /// (messages stay invisible while they are processed), call the function per message in parallel,
-/// fetch the next batch once no more than <c>newBatchThreshold</c> are still running, delete on success, make it visible again after <c>visibilityTimeout</c> on failure, and move it
-/// to <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Polling backs off to
+/// fetch the next batch once no more than <c>newBatchThreshold</c> are still running, delete on
+/// success, make it visible again after <c>visibilityTimeout</c> on failure, and move it to
+/// <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Polling backs off to
 /// <c>maxPollingInterval</c> while the queue is empty.
 /// </summary>
 internal sealed partial class QueueTriggerPoller(QueueFunction function, MailStorage storage, HostJsonQueueSettings settings, IServiceProvider services,

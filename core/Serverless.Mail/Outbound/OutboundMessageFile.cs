@@ -30,6 +30,14 @@ public sealed class OutboundMessageFile : IAsyncDisposable
 
     public bool BodyHas8Bit { get; }
 
+    /// <summary>
+    /// Held while the message is written to one server. Its parts read from the one temporary
+    /// file (persistent MimeKit parsing: seek, then read), and MailKit prepares the message in
+    /// place before writing it, so two domains sending at once would read each other's positions
+    /// and could send garbled bytes. Connections and envelopes still run in parallel.
+    /// </summary>
+    public SemaphoreSlim Sending { get; } = new(1, 1);
+
     public static async Task<OutboundMessageFile> CreateAsync(Stream source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -71,6 +79,7 @@ public sealed class OutboundMessageFile : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Sending.Dispose();
         Message.Dispose();
         await _file.DisposeAsync().ConfigureAwait(false);
     }

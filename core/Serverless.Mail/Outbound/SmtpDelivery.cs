@@ -243,7 +243,15 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
         DeliveryStatus? dataStatus = null;
         try
         {
-            reply = await client.SendAsync(format, request.Message.Message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
+            await request.Message.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reply = await client.SendAsync(format, request.Message.Message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                request.Message.Sending.Release();
+            }
         }
         catch (NoRecipientsAcceptedException)
         {

@@ -49,6 +49,48 @@ public sealed class OutboundRelayTests
     }
 
     [Fact]
+    public async Task A_message_sent_to_several_domains_at_once_reaches_each_byte_for_byte()
+    {
+        // The parts of a relayed message read from one temporary file; domains delivered in
+        // parallel once read each other's file positions and sent garbled or broken-off data.
+        await using var f = await RelayFixture.StartAsync();
+        var servers = new List<Serverless.Testing.Outbound.TestSmtpServer>();
+        for (var i = 0; i < 4; i++)
+        {
+            f.Dns.AddMx($"d{i}.test", 10, $"mx.d{i}.test");
+            f.Dns.AddA($"mx.d{i}.test", $"127.0.0.{40 + i}");
+            servers.Add(f.Smtp($"127.0.0.{40 + i}"));
+        }
+        try
+        {
+            var attachment = new byte[300_000];
+            new Random(5).NextBytes(attachment);
+            var raw = $"From: Alice <{RelayFixture.Sender}>\r\nTo: many@d0.test\r\nSubject: Big\r\nMessage-ID: <big@sender.test>\r\n" +
+                "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n" +
+                "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                Convert.ToBase64String(attachment, Base64FormattingOptions.InsertLineBreaks) + "\r\n--b--\r\n";
+            await f.SubmitAsync(raw, RelayFixture.Sender, Enumerable.Range(0, 4).Select(i => $"r@d{i}.test"));
+
+            await f.DrainAsync();
+
+            var received = servers.Select(s => Assert.Single(s.Messages).Data).ToList();
+            Assert.All(received, data => Assert.Equal(received[0], data));
+            using var parsed = MimeMessage.Load(new MemoryStream(received[0]));
+            var part = Assert.IsType<MimePart>(((Multipart)parsed.Body!)[1]);
+            using var content = new MemoryStream();
+            await part.Content!.DecodeToAsync(content);
+            Assert.Equal(attachment, content.ToArray());
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_5xx_puts_a_dsn_with_the_original_headers_into_the_senders_inbox()
     {
         await using var f = await RelayFixture.StartAsync();

@@ -32,9 +32,8 @@ public sealed class OutboundMessageFile : IAsyncDisposable
 
     /// <summary>
     /// Held while the message is written to one server. Its parts read from the one temporary
-    /// file (persistent MimeKit parsing: seek, then read), and MailKit prepares the message in
-    /// place before writing it, so two domains sending at once would read each other's positions
-    /// and could send garbled bytes. Connections, EHLO and STARTTLS still run in parallel; the
+    /// file (persistent MimeKit parsing: seek, then read), so two domains sending at once would
+    /// read each other's positions and could send garbled bytes. Connections, EHLO and STARTTLS still run in parallel; the
     /// transaction itself (MAIL, RCPT, DATA) waits its turn.
     /// </summary>
     public SemaphoreSlim Sending { get; } = new(1, 1);

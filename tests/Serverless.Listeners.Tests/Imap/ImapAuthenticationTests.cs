@@ -5,7 +5,6 @@ using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Accounts;
-using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Listeners.Tests.Imap;
@@ -104,7 +103,7 @@ public sealed class ImapAuthenticationTests
     [Fact]
     public async Task Storage_outage_is_answered_with_unavailable_and_the_session_recovers()
     {
-        await using var proxy = StorageProxy.Start(await TestStorage.ConnectionStringAsync());
+        await using var proxy = await StorageOutageProxy.StartAsync();
         var (host, mailbox) = await StartAsync(new()
         {
             ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",

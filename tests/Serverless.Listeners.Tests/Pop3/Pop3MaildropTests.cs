@@ -1,5 +1,6 @@
 using MailKit;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Index;
 using Xunit;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Serverless.Testing;
 
-namespace Serverless.Listeners.Tests.Pop3;
+namespace Serverless.Listeners.Tests.Infrastructure;
 
 /// <summary>
 /// TCP proxies in front of the test Azurite's blob, queue and table endpoints. <see cref="Cut"/>
@@ -120,6 +120,10 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
             _open[server] = 0;
             try
             {
+                if (_down)
+                {
+                    return; // accepted just before a cut that did not see this connection yet
+                }
                 await server.ConnectAsync(IPAddress.Loopback, _target);
                 await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
             }

@@ -105,6 +105,18 @@ internal sealed class LineConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>The buffer is used up: reads the next chunk into it; throws when the server closed.</summary>
+    private async ValueTask RefillAsync(CancellationToken cancellationToken)
+    {
+        _start = _end = 0;
+        var n = await _stream.ReadAsync(_buffer, cancellationToken);
+        if (n == 0)
+        {
+            throw new IOException("connection closed by the server");
+        }
+        _end = n;
+    }
+
     /// <summary>Reads and discards exactly <paramref name="count"/> bytes (a literal), counting them.</summary>
     public async ValueTask SkipAsync(long count, CancellationToken cancellationToken = default)
     {
@@ -112,13 +124,7 @@ internal sealed class LineConnection : IAsyncDisposable
         {
             if (_start == _end)
             {
-                _start = _end = 0;
-                var n = await _stream.ReadAsync(_buffer, cancellationToken);
-                if (n == 0)
-                {
-                    throw new IOException("connection closed by the server");
-                }
-                _end = n;
+                await RefillAsync(cancellationToken);
             }
             var take = (int)Math.Min(count, _end - _start);
             _start += take;
@@ -138,13 +144,7 @@ internal sealed class LineConnection : IAsyncDisposable
         {
             if (_start == _end)
             {
-                _start = _end = 0;
-                var n = await _stream.ReadAsync(_buffer, cancellationToken);
-                if (n == 0)
-                {
-                    throw new IOException("connection closed by the server");
-                }
-                _end = n;
+                await RefillAsync(cancellationToken);
             }
             var i = _start;
             while (i < _end)
@@ -195,13 +195,7 @@ internal sealed class LineConnection : IAsyncDisposable
         {
             if (_start == _end)
             {
-                _start = _end = 0;
-                var n = await _stream.ReadAsync(_buffer, cancellationToken);
-                if (n == 0)
-                {
-                    throw new IOException("connection closed by the server");
-                }
-                _end = n;
+                await RefillAsync(cancellationToken);
             }
             var take = Math.Min(count - done, _end - _start);
             Buffer.BlockCopy(_buffer, _start, result, done, take);

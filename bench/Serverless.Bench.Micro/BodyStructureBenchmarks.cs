@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Bench.Micro;

@@ -1,6 +1,7 @@
 using System.Text;
 using MimeKit;
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Xunit;
 
 namespace Serverless.Mail.Tests;

@@ -2,6 +2,7 @@ using Serverless.Bench.Clients;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 
 namespace Serverless.Bench.Stack;
 

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Specialized;
 using MimeKit;
 using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 

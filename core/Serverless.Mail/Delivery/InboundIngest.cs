@@ -3,6 +3,7 @@ using MimeKit;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 

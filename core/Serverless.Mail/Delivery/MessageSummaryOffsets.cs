@@ -1,4 +1,5 @@
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Delivery;
 

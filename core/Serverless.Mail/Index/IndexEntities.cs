@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Index;
 

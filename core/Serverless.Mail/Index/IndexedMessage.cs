@@ -1,3 +1,5 @@
+using Serverless.Mail.Model;
+
 namespace Serverless.Mail.Index;
 
 /// <summary>One message in a folder, as kept in its message row (RowKey <c>m|{folderId:D6}|{uid:D10}</c>).</summary>

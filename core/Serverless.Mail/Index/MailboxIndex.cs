@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Index;
@@ -109,20 +110,8 @@ public sealed partial class MailboxIndex
         return await GetFolderAsync(mailboxId, id, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>"INBOX" is case-insensitive (RFC 3501 5.1); every other name is kept as given.</summary>
-    public static string NormalizeName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (name.Equals("INBOX", StringComparison.OrdinalIgnoreCase))
-        {
-            return "INBOX";
-        }
-        if (name.Length > 6 && name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase))
-        {
-            return "INBOX" + name[5..];
-        }
-        return name;
-    }
+    /// <summary>The folder-name rule (<see cref="FolderNames.Normalize"/>), where the index looks names up.</summary>
+    public static string NormalizeName(string name) => FolderNames.Normalize(name);
 
     /// <summary>Creates a folder. Returns null if the name exists already.</summary>
     public async Task<FolderInfo?> CreateFolderAsync(string mailboxId, string name, string? specialUse = null, bool subscribed = false, CancellationToken cancellationToken = default)

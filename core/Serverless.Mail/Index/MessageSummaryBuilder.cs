@@ -1,4 +1,5 @@
 using MimeKit;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Index;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Queues;
 
@@ -71,7 +72,7 @@ public sealed record InboundHandoff
     /// and the hand-off still fits in a queue message: the ingest then needs no blob read.
     /// </summary>
     [JsonPropertyName("summary")]
-    public Index.MessageSummary? Summary { get; init; }
+    public Model.MessageSummary? Summary { get; init; }
 
     /// <summary>
     /// Set when the blob is shared with another queue message (a submission to local and remote

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
 using Serverless.Protocols.Imap;
 

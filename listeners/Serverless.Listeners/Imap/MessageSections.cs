@@ -1,4 +1,5 @@
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;

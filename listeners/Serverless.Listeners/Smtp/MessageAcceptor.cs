@@ -5,6 +5,7 @@ using Serverless.Mail.Delivery;
 using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
 using Serverless.Protocols.Smtp;
 

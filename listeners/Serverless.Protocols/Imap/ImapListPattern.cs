@@ -1,3 +1,5 @@
+using Serverless.Mail.Model;
+
 namespace Serverless.Protocols.Imap;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class ImapListPattern
 
     public string Pattern => _pattern;
 
-    public bool Matches(string name) => Match(_pattern, 0, ImapMailboxName.NormalizeInbox(name), 0);
+    public bool Matches(string name) => Match(_pattern, 0, FolderNames.Normalize(name), 0);
 
     /// <summary>True if some name below <paramref name="name"/> could match (for \NoSelect parents and RECURSIVEMATCH).</summary>
     public bool HasWildcards => _pattern.Contains('*', StringComparison.Ordinal) || _pattern.Contains('%', StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text;
+using Serverless.Mail.Model;
 
 namespace Serverless.Protocols.Imap;
 
@@ -14,28 +15,14 @@ namespace Serverless.Protocols.Imap;
 /// </summary>
 public static class ImapMailboxName
 {
-    public const char Delimiter = '/';
+    public const char Delimiter = FolderNames.Delimiter;
 
     /// <summary>A name as the client sent it, decoded, with INBOX normalised. Throws on broken modified UTF-7.</summary>
     public static string FromWire(string wire)
     {
         ArgumentNullException.ThrowIfNull(wire);
         var decoded = DecodeModifiedUtf7(wire) ?? throw new ImapParseException("Invalid modified UTF-7 in mailbox name");
-        return NormalizeInbox(decoded);
-    }
-
-    public static string NormalizeInbox(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (name.Equals("INBOX", StringComparison.OrdinalIgnoreCase))
-        {
-            return "INBOX";
-        }
-        if (name.Length > 6 && name.StartsWith("INBOX/", StringComparison.OrdinalIgnoreCase))
-        {
-            return "INBOX" + name[5..];
-        }
-        return name;
+        return FolderNames.Normalize(decoded);
     }
 
     public static string ToWire(string name) => EncodeModifiedUtf7(name);

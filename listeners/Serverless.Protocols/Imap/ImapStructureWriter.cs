@@ -1,5 +1,5 @@
 using System.Buffers;
-using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 
 namespace Serverless.Protocols.Imap;
 

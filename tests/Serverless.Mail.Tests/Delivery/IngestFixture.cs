@@ -4,6 +4,7 @@ using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 using Serverless.Testing;

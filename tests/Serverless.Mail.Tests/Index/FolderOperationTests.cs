@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
 using Serverless.Testing;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Protocols.Imap;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Serverless.Mail.Index;
+namespace Serverless.Mail.Model;
 
 /// <summary>
 /// What IMAP needs of a message without opening its blob: the envelope and the MIME tree with

@@ -92,6 +92,39 @@ public sealed class AzdProjectTests
     }
 
     [Fact]
+    public void The_dockerfile_copies_every_project_the_listener_builds_from()
+    {
+        var lines = Lines("listeners/Serverless.Listeners/Dockerfile").Select(l => l.Trim()).ToList();
+        foreach (var project in ProjectClosure("listeners/Serverless.Listeners/Serverless.Listeners.csproj"))
+        {
+            var folder = Path.GetDirectoryName(project)!.Replace('\\', '/') + "/";
+            Assert.Contains($"COPY {project} {folder}", lines);
+            Assert.Contains($"COPY {folder} {folder}", lines);
+        }
+    }
+
+    /// <summary>A project and every project it references, transitively, as paths relative to the root.</summary>
+    private static SortedSet<string> ProjectClosure(string project)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.TryPop(out var next))
+        {
+            if (!found.Add(next))
+            {
+                continue;
+            }
+            var folder = Path.GetDirectoryName(Path.Combine(Root, next))!;
+            foreach (var reference in System.Xml.Linq.XDocument.Load(Path.Combine(Root, next)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(folder, (string)reference.Attribute("Include")!));
+                pending.Push(Path.GetRelativePath(Root, full).Replace('\\', '/'));
+            }
+        }
+        return found;
+    }
+
+    [Fact]
     public void The_docker_context_leaves_out_build_output_secrets_and_unrelated_projects()
     {
         var ignored = Lines(".dockerignore").Where(l => l.Length > 0 && !l.StartsWith('#')).ToHashSet();

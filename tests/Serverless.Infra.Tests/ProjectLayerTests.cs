@@ -1,0 +1,32 @@
+using System.Reflection;
+using Serverless.Mail.Model;
+using Serverless.Protocols.Imap;
+using Xunit;
+
+namespace Serverless.Infra.Tests;
+
+/// <summary>
+/// The layers docs/architecture.md promises, read from what each compiled assembly really references
+/// (the compiler keeps only references that are used, so a stray dependency shows here).
+/// </summary>
+public sealed class ProjectLayerTests
+{
+    private static string[] References(Assembly assembly) =>
+        [.. assembly.GetReferencedAssemblies().Select(a => a.Name!).Order(StringComparer.Ordinal)];
+
+    private static bool IsRuntime(string name) => name is "System" or "netstandard" || name.StartsWith("System.", StringComparison.Ordinal);
+
+    [Fact]
+    public void The_model_depends_on_nothing_but_the_runtime()
+    {
+        Assert.All(References(typeof(MessageSummary).Assembly), name => Assert.True(IsRuntime(name), name));
+    }
+
+    [Fact]
+    public void The_protocols_depend_on_nothing_but_the_runtime_and_the_model()
+    {
+        var model = typeof(MessageSummary).Assembly.GetName().Name;
+        Assert.All(References(typeof(ImapStructureWriter).Assembly),
+            name => Assert.True(IsRuntime(name) || name == model, name));
+    }
+}

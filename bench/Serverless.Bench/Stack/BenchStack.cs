@@ -88,6 +88,7 @@ internal sealed class BenchStack : IAsyncDisposable
             ["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-bench-cert.pfx"),
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Outbound:SmtpPort"] = outboundPort.ToString(CultureInfo.InvariantCulture),
+            ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving server is on loopback
             ["Mail:Outbound:RateLimit:PerMailboxPerHour"] = "0",
             ["Mail:Outbound:RateLimit:PerTenantPerHour"] = "0",
             ["Mail:DevHost:RunTimers"] = "false",

@@ -34,9 +34,14 @@ public sealed class HttpsMtaStsPolicyFetcher : IMtaStsPolicyFetcher, IDisposable
             ConnectCallback = async (context, cancellationToken) =>
             {
                 var (addresses, _) = await resolver.ResolveAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
+                if (!options.AllowPrivateNetworks)
+                {
+                    // The policy host's name comes from the recipient's domain: never follow it into our own network.
+                    addresses = [.. addresses.Where(PublicNetwork.Contains)];
+                }
                 if (addresses.Count == 0)
                 {
-                    throw new HttpRequestException($"{context.DnsEndPoint.Host} has no address.");
+                    throw new HttpRequestException($"{context.DnsEndPoint.Host} has no public address.");
                 }
                 var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try

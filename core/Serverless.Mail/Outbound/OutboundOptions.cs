@@ -19,6 +19,14 @@ public sealed class OutboundOptions
 
     public SmartHostOptions SmartHost { get; set; } = new();
 
+    /// <summary>
+    /// Lets the relay (and the MTA-STS policy fetch) connect to loopback, private, link-local and
+    /// other non-public addresses that DNS answers name (<see cref="PublicNetwork"/>). Off in
+    /// production and under ./run.sh; tests and labs whose receiving servers live on loopback turn
+    /// it on. The smart host, an address the operator chose, is exempt either way.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     /// <summary>How long a message may stay queued before the remaining recipients bounce.</summary>
     public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromDays(5);
 

@@ -102,6 +102,14 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
         {
             return ([], lookup.Failure);
         }
+        if (!options.AllowPrivateNetworks)
+        {
+            lookup = OnlyPublic(domain, lookup);
+            if (lookup.Failure is not null)
+            {
+                return ([], lookup.Failure);
+            }
+        }
         var policy = await mtaSts.GetAsync(domain, cancellationToken).ConfigureAwait(false);
         if (policy is { Mode: MtaStsMode.Enforce })
         {
@@ -113,6 +121,31 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
             return (allowed.Select(h => new Route(h, options.SmtpPort, true, false, false)).ToList(), null);
         }
         return (lookup.Hosts.Select(h => new Route(h, options.SmtpPort, false, false, false)).ToList(), null);
+    }
+
+    /// <summary>
+    /// The hosts with their non-public addresses removed (<see cref="PublicNetwork"/>), before any
+    /// connection is made; a domain left with none fails permanently, since only its DNS can change that.
+    /// </summary>
+    private MxLookup OnlyPublic(string domain, MxLookup lookup)
+    {
+        var hosts = new List<MxHost>();
+        foreach (var host in lookup.Hosts)
+        {
+            var usable = host.Addresses.Where(PublicNetwork.Contains).ToList();
+            if (usable.Count < host.Addresses.Count)
+            {
+                LogNonPublicAddresses(domain, host.Name, string.Join(", ", host.Addresses.Where(a => !PublicNetwork.Contains(a))));
+            }
+            if (usable.Count > 0)
+            {
+                hosts.Add(host with { Addresses = usable });
+            }
+        }
+        return hosts.Count > 0
+            ? new MxLookup(hosts, null)
+            : new MxLookup([], DeliveryStatus.Permanent("5.4.4",
+                $"X-Relay; every mail host of {domain} resolves to a non-public address (loopback, private, link-local or reserved); not connecting"));
     }
 
     private async Task<Dictionary<string, DeliveryStatus>> TryAddressAsync(Route route, IPAddress address, DeliveryRequest request,
@@ -332,6 +365,9 @@ public sealed partial class SmtpDelivery(OutboundOptions options, MxResolver mx,
             // The mail is already accepted (or refused); a rude goodbye changes nothing.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound: {Domain}'s mail host {Host} resolves to non-public addresses ({Addresses}); they are not used")]
+    private partial void LogNonPublicAddresses(string domain, string host, string addresses);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound: connection to {Host} [{Address}]:{Port} failed: {Reason}")]
     private partial void LogConnectFailed(string host, IPAddress address, int port, string reason);

@@ -53,6 +53,7 @@ internal sealed class LocalStack : IAsyncDisposable
         settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
         settings["Mail:Dns:Servers"] = dns.Setting;
         settings["Mail:Outbound:SmtpPort"] = smtpPort.ToString(CultureInfo.InvariantCulture);
+        settings["Mail:Outbound:AllowPrivateNetworks"] = "true"; // the receiving servers are on loopback
         settings["Mail:DevHost:RunTimers"] = "false";
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
         {

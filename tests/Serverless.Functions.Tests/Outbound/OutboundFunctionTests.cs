@@ -27,6 +27,7 @@ public sealed class OutboundFunctionTests
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Outbound:SmtpPort"] = port.ToString(CultureInfo.InvariantCulture),
             ["Mail:Outbound:HeloName"] = "relay.test",
+            ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving server is on loopback
             ["Mail:Outbound:RetryDelays:0"] = "00:00:00.100",
         });
         return (host, dns, port);

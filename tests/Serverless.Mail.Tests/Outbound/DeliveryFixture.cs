@@ -17,6 +17,7 @@ internal sealed class DeliveryFixture : IDisposable
         {
             HeloName = "relay.test",
             SmtpPort = Port,
+            AllowPrivateNetworks = true, // the receiving servers are on loopback
             RetryDelays = [.. OutboundOptions.DefaultRetryDelays],
             ConnectTimeout = TimeSpan.FromSeconds(5),
             CommandTimeout = TimeSpan.FromSeconds(10),

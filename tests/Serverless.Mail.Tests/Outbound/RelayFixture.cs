@@ -49,6 +49,7 @@ internal sealed class RelayFixture : IAsyncDisposable
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Outbound:SmtpPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mail:Outbound:HeloName"] = "relay.test",
+            ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving servers are on loopback
             ["Mail:Outbound:ConnectTimeout"] = "00:00:05",
             ["Mail:Outbound:CommandTimeout"] = "00:00:10",
             ["Mail:Outbound:RetryDelays:0"] = "00:00:00.200",

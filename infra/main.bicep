@@ -71,6 +71,7 @@ var outboundHostName = directMx ? 'smtp-out.${serviceDomain}' : mailHostName
 var names = {
   storage: '${abbrs.storageStorageAccounts}${resourceToken}'
   keyVault: '${abbrs.keyVaultVaults}${resourceToken}'
+  tlsKeyVault: '${abbrs.keyVaultVaults}tls-${resourceToken}'
   registry: '${abbrs.containerRegistryRegistries}${resourceToken}'
   logAnalytics: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
   applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
@@ -134,6 +135,7 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     keyVaultName: names.keyVault
+    tlsKeyVaultName: names.tlsKeyVault
     adminApiKey: adminApiKey
     smartHostHost: smartHostHost
     smartHostUserName: smartHostUserName
@@ -173,6 +175,7 @@ module rbac 'app/rbac.bicep' = {
   params: {
     storageAccountName: names.storage
     keyVaultName: names.keyVault
+    tlsKeyVaultName: names.tlsKeyVault
     containerRegistryName: names.registry
     applicationInsightsName: names.applicationInsights
     apiIdentityName: names.apiIdentity
@@ -222,7 +225,7 @@ module listeners 'app/listeners.bicep' = {
     identityName: names.listenersIdentity
     containerRegistryName: names.registry
     storageAccountName: names.storage
-    keyVaultName: names.keyVault
+    tlsKeyVaultName: names.tlsKeyVault
     applicationInsightsName: names.applicationInsights
     logAnalyticsName: names.logAnalytics
     mailHostName: mailHostName
@@ -246,7 +249,7 @@ module mx 'app/mx.bicep' = if (!empty(listenersImageName)) {
     identityName: names.listenersIdentity
     containerRegistryName: names.registry
     storageAccountName: names.storage
-    keyVaultName: names.keyVault
+    tlsKeyVaultName: names.tlsKeyVault
     applicationInsightsName: names.applicationInsights
     logAnalyticsName: names.logAnalytics
     mailHostName: mxHostName
@@ -278,6 +281,7 @@ output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = listeners.outputs.environmentName
 output AZURE_KEY_VAULT_NAME string = names.keyVault
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.keyVaultUri
+output AZURE_TLS_KEY_VAULT_NAME string = names.tlsKeyVault
 output AZURE_STORAGE_ACCOUNT_NAME string = names.storage
 output SERVICE_API_NAME string = api.outputs.functionAppName
 output SERVICE_LISTENERS_NAME string = listeners.outputs.containerAppName

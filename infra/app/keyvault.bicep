@@ -1,9 +1,12 @@
-// Key Vault in RBAC mode: the listeners' TLS certificate (imported by the operator), DKIM private
-// keys (written by the provisioning API), the admin API key and the smart-host credentials.
-// App settings point at secrets with Key Vault references, so no secret is in any setting.
+// Two Key Vaults in RBAC mode. The main one: DKIM private keys (written by the provisioning API),
+// the admin API key and the smart-host credentials, read by the function app only. The TLS one:
+// the listeners' certificate (imported by the operator) and nothing else, so the listeners'
+// identity, which reads it, can read no other secret. App settings point at secrets with Key
+// Vault references, so no secret is in any setting.
 param location string
 param tags object
 param keyVaultName string
+param tlsKeyVaultName string
 
 @description('Purge protection keeps deleted secrets for 90 days but blocks reusing the vault name after `azd down --purge`.')
 param enablePurgeProtection bool = false
@@ -61,5 +64,22 @@ resource smartHostPass 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
   properties: { value: smartHostPassword, contentType: 'text/plain' }
 }
 
+resource tlsVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: tlsKeyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: enablePurgeProtection ? true : null
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
 output keyVaultName string = vault.name
 output keyVaultUri string = vault.properties.vaultUri
+output tlsKeyVaultName string = tlsVault.name
+output tlsKeyVaultUri string = tlsVault.properties.vaultUri

@@ -9,7 +9,8 @@ param subnetId string
 param identityName string
 param containerRegistryName string
 param storageAccountName string
-param keyVaultName string
+@description('The Key Vault that holds only the listeners\' TLS certificate.')
+param tlsKeyVaultName string
 param applicationInsightsName string
 param logAnalyticsName string
 param mailHostName string
@@ -35,8 +36,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: keyVaultName
+resource tlsVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: tlsKeyVaultName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -152,7 +153,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'Mail__Storage__AccountName', value: storage.name }
             { name: 'Mail__Storage__ClientId', value: identity.properties.clientId }
             { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
-            { name: 'Mail__KeyVault__Uri', value: vault.properties.vaultUri }
+            { name: 'Mail__Tls__KeyVaultUri', value: tlsVault.properties.vaultUri }
             { name: 'Mail__Tls__KeyVaultCertificateName', value: 'listener-tls' }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsights.properties.ConnectionString }
             { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }

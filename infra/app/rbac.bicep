@@ -5,12 +5,15 @@
 //                       (directory, mailbox index), Key Vault Secrets Officer (writes DKIM keys,
 //                       reads the admin key and smart-host secrets), Monitoring Metrics Publisher.
 // listeners (both placements): Blob/Queue/Table Data Contributor (spool blobs, hand-offs,
-//                       mailboxes), Key Vault Secrets User (reads the TLS certificate's secret),
+//                       mailboxes), Key Vault Secrets User on the TLS vault only (reads the
+//                       certificate's secret; the admin key, smart-host password and DKIM keys
+//                       live in the main vault, which the listeners cannot read),
 //                       AcrPull (image pulls without registry passwords), Monitoring Metrics Publisher.
-// operator (optional principalId): Key Vault Certificates Officer + Secrets Officer, to import the
-//                       TLS certificate and read or rotate secrets.
+// operator (optional principalId): Key Vault Certificates Officer on the TLS vault (imports the
+//                       certificate), Secrets Officer on the main vault (reads or rotates secrets).
 param storageAccountName string
 param keyVaultName string
+param tlsKeyVaultName string
 param containerRegistryName string
 param applicationInsightsName string
 param apiIdentityName string
@@ -29,6 +32,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
+}
+
+resource tlsVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: tlsKeyVaultName
 }
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
@@ -132,8 +139,8 @@ resource listenersTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 resource listenersSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, listeners.id, '4633458b-17de-408a-b874-0445c86b69e6')
-  scope: vault
+  name: guid(tlsVault.id, listeners.id, '4633458b-17de-408a-b874-0445c86b69e6')
+  scope: tlsVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6') // Key Vault Secrets User
     principalId: listeners.properties.principalId
@@ -164,8 +171,8 @@ resource listenersTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01'
 // --- operator ---
 
 resource operatorCertificates 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
-  name: guid(vault.id, operatorPrincipalId, 'a4417e6f-fecd-4de8-b567-7b0420556985')
-  scope: vault
+  name: guid(tlsVault.id, operatorPrincipalId, 'a4417e6f-fecd-4de8-b567-7b0420556985')
+  scope: tlsVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'a4417e6f-fecd-4de8-b567-7b0420556985') // Key Vault Certificates Officer
     principalId: operatorPrincipalId

@@ -135,6 +135,37 @@ public sealed partial class ArmTemplateTests
         Assert.DoesNotMatch(@"listCredentials\(", ArmTemplate.Text(main.Root));
     }
 
+    [Fact]
+    public async Task The_listeners_may_read_only_the_vault_that_holds_their_certificate()
+    {
+        var main = await MainAsync();
+        var rbac = main.Module("rbac");
+        var vaultRoles = rbac.OfType("Microsoft.Authorization/roleAssignments")
+            .Where(a => ((string)a["scope"]!).Contains("Microsoft.KeyVault/vaults", StringComparison.Ordinal))
+            .Select(a => (Who: ArmTemplate.ReferencedNameParameter((string)a["properties"]!["principalId"]!) ?? (string)a["properties"]!["principalId"]!,
+                Scope: (string)a["scope"]!))
+            .ToList();
+        var listeners = Assert.Single(vaultRoles, r => r.Who == "listenersIdentityName");
+        Assert.Contains("tlsKeyVaultName", listeners.Scope, StringComparison.Ordinal);
+        Assert.Equal("[variables('names').tlsKeyVault]", (string?)main.ModuleParameter("rbac", "tlsKeyVaultName"));
+        Assert.NotEqual((string?)main.Variables["names"]!["keyVault"], (string?)main.Variables["names"]!["tlsKeyVault"]);
+
+        // The secrets the listeners must not read live in the other vault.
+        var vaults = main.Module("keyvault");
+        foreach (var secret in vaults.OfType("Microsoft.KeyVault/vaults/secrets"))
+        {
+            Assert.Contains("parameters('keyVaultName')", ArmTemplate.Text(secret["name"]), StringComparison.Ordinal);
+        }
+        Assert.Equal("[variables('names').keyVault]", (string?)main.ModuleParameter("keyvault", "keyVaultName"));
+
+        // Both listener placements read the certificate from the TLS vault, and know no other vault.
+        foreach (var env in new[] { ContainerAppEnv(main), MxEnv(main) })
+        {
+            Assert.Contains("tlsKeyVaultName", env["Mail__Tls__KeyVaultUri"], StringComparison.Ordinal);
+            Assert.DoesNotContain("Mail__KeyVault__Uri", env.Keys);
+        }
+    }
+
     private static readonly Dictionary<string, string> RoleNames = new()
     {
         ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",

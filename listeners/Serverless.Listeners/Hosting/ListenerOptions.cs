@@ -64,8 +64,14 @@ public sealed class TlsOptions
     /// <summary>Where a self-signed development certificate is generated when no certificate is configured.</summary>
     public string DevelopmentCertificatePath { get; set; } = ".data/dev-cert.pfx";
 
-    /// <summary>Name of a Key Vault certificate (vault from <c>Mail:KeyVault:Uri</c>) to serve; wins over <see cref="CertificatePath"/>.</summary>
+    /// <summary>Name of a Key Vault certificate (vault from <see cref="KeyVaultUri"/>) to serve; wins over <see cref="CertificatePath"/>.</summary>
     public string? KeyVaultCertificateName { get; set; }
+
+    /// <summary>
+    /// The vault that holds the certificate. In Azure a vault of its own, the only one the listeners'
+    /// identity may read; unset: <c>Mail:KeyVault:Uri</c>.
+    /// </summary>
+    public string? KeyVaultUri { get; set; }
 
     /// <summary>How often the Key Vault certificate is fetched again, so a renewal takes effect without a restart.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromHours(1);

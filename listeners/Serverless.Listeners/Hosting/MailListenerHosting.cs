@@ -33,7 +33,7 @@ public static class MailListenerHosting
         builder.Services.AddImapListener(builder.Configuration);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
-        var vault = builder.Configuration["Mail:KeyVault:Uri"];
+        var vault = tls.KeyVaultUri is { Length: > 0 } tlsVault ? tlsVault : builder.Configuration["Mail:KeyVault:Uri"];
         if (!string.IsNullOrWhiteSpace(vault) && !string.IsNullOrWhiteSpace(tls.KeyVaultCertificateName))
         {
             var clientId = builder.Configuration["Mail:KeyVault:ClientId"] ?? builder.Configuration["Mail:Storage:ClientId"];

@@ -1,10 +1,37 @@
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
-using Microsoft.Extensions.Logging;
 
 namespace Serverless.Mail.Index;
 
-public sealed partial class MailboxIndex
+/// <summary>
+/// What a folder holds, as readers see it: message rows, and the folder view a SELECT starts from
+/// (UIDs, flags, MODSEQs) with its persisted snapshot (v|… rows, <see cref="FolderViewSnapshot"/>)
+/// kept up to date from the change log.
+/// </summary>
+internal sealed class FolderViews(IndexTable index, ChangeLog changeLog)
 {
+    /// <summary>Messages of a folder in UID order, from <paramref name="fromUid"/> to <paramref name="toUid"/> inclusive.</summary>
+    public async IAsyncEnumerable<IndexedMessage> ListMessagesAsync(string mailboxId, int folderId, long fromUid, long toUid,
+        bool includeSummary, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (toUid < fromUid)
+        {
+            yield break;
+        }
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, Math.Min(toUid, MailboxIndex.MaxUid - 1) + 1));
+        IEnumerable<string>? select = includeSummary ? null : ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq"];
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: select, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return IndexEntities.ToMessage(e);
+        }
+    }
+
+    public async Task<IndexedMessage?> GetMessageAsync(string mailboxId, int folderId, long uid, CancellationToken cancellationToken)
+    {
+        var e = await index.GetEntityAsync(mailboxId, IndexKeys.Message(folderId, uid), cancellationToken).ConfigureAwait(false);
+        return e is null ? null : IndexEntities.ToMessage(e);
+    }
+
     private const string ViewPrefix = "v|";
     private const int ViewChunkBytes = 60 * 1024;      // a binary property holds at most 64 KiB
     private const int ViewChunksPerRow = 14;           // an entity holds at most 1 MiB
@@ -13,6 +40,9 @@ public sealed partial class MailboxIndex
     private static string ViewRow(int folderId, int part) =>
         FormattableString.Invariant($"{ViewPrefix}{folderId:D6}|{part:D2}");
 
+    /// <summary>The start of every row of a folder's snapshot.</summary>
+    public static string SnapshotPrefix(int folderId) => FormattableString.Invariant($"{ViewPrefix}{folderId:D6}|");
+
     /// <summary>
     /// The folder's current view for SELECT: the persisted snapshot brought up to date with the
     /// change log and the UIDs above its UIDNEXT, or — if there is none — one listing of the
@@ -20,7 +50,7 @@ public sealed partial class MailboxIndex
     /// fresh listing) is saved again, so the next cold SELECT of an unchanged folder costs one
     /// query. <paramref name="folder"/> is the folder row just read.
     /// </summary>
-    public async Task<FolderView> LoadFolderViewAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken = default)
+    public async Task<FolderView> LoadFolderViewAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var snapshot = await ReadFolderViewSnapshotAsync(mailboxId, folder.FolderId, cancellationToken).ConfigureAwait(false);
@@ -43,7 +73,7 @@ public sealed partial class MailboxIndex
         }
         catch (Azure.RequestFailedException e)
         {
-            LogViewNotSaved(mailboxId, folder.FolderId, e.Message); // an optimisation only; the view is right anyway
+            index.LogViewNotSaved(mailboxId, folder.FolderId, e.Message); // an optimisation only; the view is right anyway
         }
         return view;
     }
@@ -54,7 +84,7 @@ public sealed partial class MailboxIndex
     /// messages from the view's UIDNEXT on (one range query). Never lists the whole folder unless
     /// UIDVALIDITY changed.
     /// </summary>
-    public async Task<FolderView> RefreshFolderViewAsync(string mailboxId, FolderView view, FolderInfo folder, CancellationToken cancellationToken = default)
+    public async Task<FolderView> RefreshFolderViewAsync(string mailboxId, FolderView view, FolderInfo folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(folder);
@@ -67,7 +97,7 @@ public sealed partial class MailboxIndex
             return view;
         }
         var changes = folder.HighestModSeq > view.HighestModSeq
-            ? await GetChangesAsync(mailboxId, folder.FolderId, view.HighestModSeq, cancellationToken).ConfigureAwait(false)
+            ? await changeLog.GetChangesAsync(mailboxId, folder.FolderId, view.HighestModSeq, cancellationToken).ConfigureAwait(false)
             : [];
         var added = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
         if (folder.UidNext > view.UidNext)
@@ -88,12 +118,12 @@ public sealed partial class MailboxIndex
     /// several UID ranges at once: a query returns at most 1,000 rows a page, so one sequential
     /// listing of 100,000 messages would take 100 round trips in a row.
     /// </summary>
-    public async Task<FolderView> ListFolderViewAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken = default)
+    public async Task<FolderView> ListFolderViewAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var segments = (int)Math.Clamp(folder.Messages / ListingSegmentMessages, 1, MaxListingSegments);
         var last = Math.Max(1, folder.UidNext); // UIDs above UIDNEXT may have arrived meanwhile: the last range is open
-        var bounds = Enumerable.Range(0, segments + 1).Select(i => i == segments ? MaxUid : 1 + ((last - 1) * i / segments)).ToArray();
+        var bounds = Enumerable.Range(0, segments + 1).Select(i => i == segments ? MailboxIndex.MaxUid : 1 + ((last - 1) * i / segments)).ToArray();
         var parts = await Task.WhenAll(Enumerable.Range(0, segments).Select(async i =>
         {
             var list = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
@@ -106,26 +136,27 @@ public sealed partial class MailboxIndex
         return FolderView.FromMessages(folder, parts.SelectMany(p => p).ToList());
     }
 
-    private IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid, CancellationToken cancellationToken) =>
-        ListViewEntriesAsync(mailboxId, folderId, fromUid, MaxUid, cancellationToken);
+    /// <summary>UIDs from <paramref name="fromUid"/> on with flags and MODSEQ, in order.</summary>
+    public IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid, CancellationToken cancellationToken) =>
+        ListViewEntriesAsync(mailboxId, folderId, fromUid, MailboxIndex.MaxUid, cancellationToken);
 
     /// <summary>UIDs in [<paramref name="fromUid"/>, <paramref name="toUid"/>) with flags and MODSEQ, in order.</summary>
     private async IAsyncEnumerable<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> ListViewEntriesAsync(string mailboxId, int folderId, long fromUid, long toUid,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, Math.Min(toUid, MaxUid)));
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Flags", "ModSeq"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, Math.Min(toUid, MailboxIndex.MaxUid)));
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Flags", "ModSeq"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return (IndexKeys.UidFromMessageKey(e.RowKey), e.GetInt64("ModSeq") ?? 0, IndexEntities.SplitFlags(e.GetString("Flags")));
         }
     }
 
     /// <summary>The persisted snapshot of a folder's view (one range query), or null.</summary>
-    public async Task<FolderView?> ReadFolderViewSnapshotAsync(string mailboxId, int folderId, CancellationToken cancellationToken = default)
+    public async Task<FolderView?> ReadFolderViewSnapshotAsync(string mailboxId, int folderId, CancellationToken cancellationToken)
     {
         var filter = IndexKeys.Range(mailboxId, ViewRow(folderId, 0), FormattableString.Invariant($"{ViewPrefix}{folderId:D6}}}"));
         var rows = new List<TableEntity>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             rows.Add(e);
         }
@@ -156,7 +187,7 @@ public sealed partial class MailboxIndex
     }
 
     /// <summary>Saves a folder's view as its snapshot (one transaction; skipped for views too large to store atomically).</summary>
-    public async Task<bool> SaveFolderViewAsync(string mailboxId, int folderId, FolderView view, CancellationToken cancellationToken = default)
+    public async Task<bool> SaveFolderViewAsync(string mailboxId, int folderId, FolderView view, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(view);
         var bytes = FolderViewSnapshot.Write(view);
@@ -164,7 +195,7 @@ public sealed partial class MailboxIndex
         var rowsNeeded = Math.Max(1, (chunks.Count + ViewChunksPerRow - 1) / ViewChunksPerRow);
         if (rowsNeeded > MaxViewRows)
         {
-            LogViewNotSaved(mailboxId, folderId, $"snapshot of {bytes.Length} bytes is too large");
+            index.LogViewNotSaved(mailboxId, folderId, $"snapshot of {bytes.Length} bytes is too large");
             return false;
         }
         var generation = Guid.NewGuid().ToString("N");
@@ -186,10 +217,7 @@ public sealed partial class MailboxIndex
             }
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, e));
         }
-        await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        await index.Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         return true;
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Folder view of {MailboxId}/{FolderId} not saved: {Reason}")]
-    private partial void LogViewNotSaved(string mailboxId, int folderId, string reason);
 }

@@ -1,11 +1,31 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 
 namespace Serverless.Mail.Index;
 
-public sealed partial class MailboxIndex
+/// <summary>
+/// STORE and EXPUNGE: writes that change or remove a folder's messages. Each moves the folder's
+/// HIGHESTMODSEQ and records the change under its MODSEQ in the folder's change log (c|… rows),
+/// which other sessions read to follow it.
+/// </summary>
+internal sealed class ChangeLog(IndexTable index)
 {
     private const int MessagesPerChunk = 45; // two rows each plus two counters stay under 100 operations
+
+    /// <summary>Flag changes and expunges after <paramref name="sinceModSeq"/>, oldest first (one range query).</summary>
+    public async Task<IReadOnlyList<FolderChange>> GetChangesAsync(string mailboxId, int folderId, long sinceModSeq, CancellationToken cancellationToken)
+    {
+        var result = new List<FolderChange>();
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Change(folderId, sinceModSeq + 1), IndexKeys.ChangeRangeStart(folderId) + "~");
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var modSeq = long.Parse(e.RowKey.AsSpan(e.RowKey.LastIndexOf('|') + 1), CultureInfo.InvariantCulture);
+            var kind = e.GetString("Kind") == "expunge" ? FolderChangeKind.Expunge : FolderChangeKind.Flags;
+            result.Add(new FolderChange(modSeq, e.GetInt64("Uid") ?? 0, kind, kind == FolderChangeKind.Flags ? IndexEntities.SplitFlags(e.GetString("Flags")) : null));
+        }
+        return result;
+    }
 
     /// <summary>
     /// Removes messages from a folder (IMAP EXPUNGE, POP3 QUIT) and records each removal in the
@@ -13,11 +33,11 @@ public sealed partial class MailboxIndex
     /// The blobs go after the index rows, so a crash in between leaks a blob but never leaves a
     /// row pointing at nothing.
     /// </summary>
-    public async Task<IReadOnlyList<long>> ExpungeAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> ExpungeAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uids);
         var removed = new List<IndexedMessage>();
-        var lane = _lanes.For(mailboxId);
+        var lane = index.Lanes.For(mailboxId);
         await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -25,20 +45,24 @@ public sealed partial class MailboxIndex
             foreach (var chunk in uids.Distinct().Order().Chunk(MessagesPerChunk))
             {
                 var messages = await ReadMessagesAsync(mailboxId, folderId, chunk, cancellationToken).ConfigureAwait(false);
-                for (var attempt = 0; messages.Count > 0; attempt++)
+                var folderGone = await ETagRetry.RunAsync(async attempt =>
                 {
-                    rows.Box ??= await GetEntityAsync(mailboxId, IndexKeys.Box, cancellationToken).ConfigureAwait(false);
+                    if (messages.Count == 0)
+                    {
+                        return false;
+                    }
+                    rows.Box ??= await index.GetEntityAsync(mailboxId, IndexKeys.Box, cancellationToken).ConfigureAwait(false);
                     if (!rows.Folders.TryGetValue(folderId, out var folderRow))
                     {
-                        folderRow = await GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
+                        folderRow = await index.GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
                         if (folderRow is null || rows.Box is null)
                         {
-                            return removed.Select(m => m.Uid).ToList();
+                            return true;
                         }
                         rows.Folders[folderId] = folderRow;
                     }
-                    var box = Clone(rows.Box!);
-                    var folder = Clone(folderRow);
+                    var box = IndexTable.Clone(rows.Box!);
+                    var folder = IndexTable.Clone(folderRow);
                     var actions = new List<TableTransactionAction>
                     {
                         new(TableTransactionActionType.UpdateReplace, box, rows.Box!.ETag),
@@ -65,26 +89,29 @@ public sealed partial class MailboxIndex
                         }));
                         changes.Add(new FolderChange(modSeq, m.Uid, FolderChangeKind.Expunge, null));
                     }
-                    try
+                    var response = await index.Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                    rows.Box = IndexTable.WithETag(box, response.Value[0]);
+                    rows.Folders[folderId] = IndexTable.WithETag(folder, response.Value[1]);
+                    removed.AddRange(messages.Select(x => x.Message));
+                    // Per transaction and in order (still inside the lane), so each delta follows the last.
+                    index.Signals.Raise(mailboxId, folderId, FolderSignals.DeltaOf(folderRow, folder, changes, []));
+                    return false;
+                },
+                ETagRetry.TransactionConflict,
+                async (e, _) =>
+                {
+                    rows.Forget();
+                    if ((e as TableTransactionFailedException)?.FailedTransactionActionIndex is int i && i >= 2)
                     {
-                        var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                        rows.Box = WithETag(box, response.Value[0]);
-                        rows.Folders[folderId] = WithETag(folder, response.Value[1]);
-                        removed.AddRange(messages.Select(x => x.Message));
-                        // Per transaction and in order (still inside the lane), so each delta follows the last.
-                        SignalFolderChanged(mailboxId, folderId, DeltaOf(folderRow, folder, changes, []));
-                        break;
+                        // A message row changed or vanished under us: read this chunk again.
+                        messages = await ReadMessagesAsync(mailboxId, folderId, messages.Select(x => x.Message.Uid).ToArray(), cancellationToken).ConfigureAwait(false);
                     }
-                    catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
-                    {
-                        rows.Forget();
-                        if (e.FailedTransactionActionIndex is int i && i >= 2)
-                        {
-                            // A message row changed or vanished under us: read this chunk again.
-                            messages = await ReadMessagesAsync(mailboxId, folderId, messages.Select(x => x.Message.Uid).ToArray(), cancellationToken).ConfigureAwait(false);
-                        }
-                        await Backoff(attempt, cancellationToken).ConfigureAwait(false);
-                    }
+                    return AfterConflict.Pause;
+                },
+                cancellationToken).ConfigureAwait(false);
+                if (folderGone)
+                {
+                    return removed.Select(m => m.Uid).ToList();
                 }
             }
         }
@@ -94,7 +121,7 @@ public sealed partial class MailboxIndex
         }
         foreach (var m in removed)
         {
-            await _holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, CancellationToken.None).ConfigureAwait(false);
+            await index.Holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, CancellationToken.None).ConfigureAwait(false);
         }
         return removed.Select(m => m.Uid).ToList();
     }
@@ -104,32 +131,32 @@ public sealed partial class MailboxIndex
     /// MODSEQ is higher are left alone and reported with <c>Modified = false</c> and their current flags.
     /// </summary>
     public async Task<IReadOnlyList<FlagUpdateResult>> StoreFlagsAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, FlagMode mode,
-        IReadOnlyCollection<string> flags, long? unchangedSince = null, CancellationToken cancellationToken = default)
+        IReadOnlyCollection<string> flags, long? unchangedSince, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uids);
         ArgumentNullException.ThrowIfNull(flags);
         var results = new List<FlagUpdateResult>();
-        var lane = _lanes.For(mailboxId);
+        var lane = index.Lanes.For(mailboxId);
         await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var rows = lane.Rows(mailboxId);
             // One folder row plus two rows (message, change) per message must stay within 100 operations.
-            foreach (var chunk in uids.Distinct().Order().Chunk((MaxOpsPerTransaction - 1) / 2))
+            foreach (var chunk in uids.Distinct().Order().Chunk((IndexTable.MaxOpsPerTransaction - 1) / 2))
             {
                 var messages = await ReadMessagesAsync(mailboxId, folderId, chunk, cancellationToken).ConfigureAwait(false);
-                for (var attempt = 0; ; attempt++)
+                var folderGone = await ETagRetry.RunAsync(async attempt =>
                 {
                     if (!rows.Folders.TryGetValue(folderId, out var folderRow))
                     {
-                        folderRow = await GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
+                        folderRow = await index.GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
                         if (folderRow is null)
                         {
-                            return results;
+                            return true;
                         }
                         rows.Folders[folderId] = folderRow;
                     }
-                    var folder = Clone(folderRow);
+                    var folder = IndexTable.Clone(folderRow);
                     var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, folder, folderRow.ETag) };
                     var chunkResults = new List<FlagUpdateResult>();
                     var changes = new List<FolderChange>();
@@ -171,26 +198,29 @@ public sealed partial class MailboxIndex
                     }
                     if (actions.Count == 1)
                     {
-                        results.AddRange(chunkResults);
-                        break;
+                        results.AddRange(chunkResults); // nothing to write
+                        return false;
                     }
-                    try
+                    var response = await index.Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                    rows.Folders[folderId] = IndexTable.WithETag(folder, response.Value[0]);
+                    results.AddRange(chunkResults);
+                    index.Signals.Raise(mailboxId, folderId, FolderSignals.DeltaOf(folderRow, folder, changes, []));
+                    return false;
+                },
+                ETagRetry.TransactionConflict,
+                async (e, _) =>
+                {
+                    rows.Forget();
+                    if ((e as TableTransactionFailedException)?.FailedTransactionActionIndex is int i && i >= 1)
                     {
-                        var response = await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                        rows.Folders[folderId] = WithETag(folder, response.Value[0]);
-                        results.AddRange(chunkResults);
-                        SignalFolderChanged(mailboxId, folderId, DeltaOf(folderRow, folder, changes, []));
-                        break;
+                        messages = await ReadMessagesAsync(mailboxId, folderId, messages.Select(x => x.Message.Uid).ToArray(), cancellationToken).ConfigureAwait(false);
                     }
-                    catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
-                    {
-                        rows.Forget();
-                        if (e.FailedTransactionActionIndex is int i && i >= 1)
-                        {
-                            messages = await ReadMessagesAsync(mailboxId, folderId, messages.Select(x => x.Message.Uid).ToArray(), cancellationToken).ConfigureAwait(false);
-                        }
-                        await Backoff(attempt, cancellationToken).ConfigureAwait(false);
-                    }
+                    return AfterConflict.Pause;
+                },
+                cancellationToken).ConfigureAwait(false);
+                if (folderGone)
+                {
+                    return results;
                 }
             }
         }
@@ -199,72 +229,6 @@ public sealed partial class MailboxIndex
             lane.Gate.Release();
         }
         return results;
-    }
-
-    /// <summary>Deletes a mailbox's whole index partition and its blobs. Safe to run again after a crash.</summary>
-    public async Task DeleteMailboxAsync(string mailboxId, CancellationToken cancellationToken = default)
-    {
-        var filter = $"PartitionKey eq '{IndexKeys.Quote(mailboxId)}'";
-        var batch = new List<TableTransactionAction>();
-        var released = new List<IndexedMessage>();
-        TableEntity? box = null;
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            if (e.RowKey == IndexKeys.Box)
-            {
-                box = e; // deleted last, so a rerun still finds the partition
-                continue;
-            }
-            if (e.RowKey.StartsWith(IndexKeys.MessagePrefix, StringComparison.Ordinal))
-            {
-                released.Add(IndexEntities.ToMessage(e));
-            }
-            batch.Add(new(TableTransactionActionType.Delete, e, ETag.All));
-            if (batch.Count == MaxOpsPerTransaction)
-            {
-                await FlushDeletesAsync(batch, released, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        await FlushDeletesAsync(batch, released, cancellationToken).ConfigureAwait(false);
-        if (box is not null)
-        {
-            await _table.DeleteEntityAsync(mailboxId, IndexKeys.Box, ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        var lane = _lanes.For(mailboxId);
-        await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            lane.Rows(mailboxId).Forget();
-        }
-        finally
-        {
-            lane.Gate.Release();
-        }
-    }
-
-    private async Task FlushDeletesAsync(List<TableTransactionAction> batch, List<IndexedMessage> released, CancellationToken cancellationToken)
-    {
-        if (batch.Count > 0)
-        {
-            try
-            {
-                await _table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 404)
-            {
-                // Someone else deleted part of it; delete the rest one by one.
-                foreach (var a in batch)
-                {
-                    await _table.DeleteEntityAsync(a.Entity.PartitionKey, a.Entity.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            batch.Clear();
-        }
-        foreach (var m in released)
-        {
-            await _holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, cancellationToken).ConfigureAwait(false);
-        }
-        released.Clear();
     }
 
     /// <summary>Reads the given messages with their ETags (one range query over the chunk).</summary>
@@ -277,7 +241,7 @@ public sealed partial class MailboxIndex
             return result;
         }
         var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, uids.Min()), IndexKeys.Message(folderId, uids.Max() + 1));
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var m = IndexEntities.ToMessage(e);
             if (wanted.Contains(m.Uid))

@@ -1,0 +1,130 @@
+using Azure.Data.Tables;
+
+namespace Serverless.Mail.Index;
+
+/// <summary>
+/// One transaction of <see cref="MessageAppender"/>: the mailbox row, the folder rows and the new
+/// message (and dedupe) rows for as many waiting appends as fit, with each append's outcome.
+/// </summary>
+internal sealed class AppendPlan
+{
+    public List<TableTransactionAction> Actions { get; } = [];
+
+    public int CounterCount { get; set; }
+
+    public TableEntity Box { get; set; } = null!;
+
+    public List<(int FolderId, TableEntity Folder)> Folders { get; } = [];
+
+    /// <summary>For each action index that inserts a dedupe row: the append it belongs to.</summary>
+    public Dictionary<int, MailboxLanes.PendingAppend> DedupeActions { get; } = [];
+
+    public List<(MailboxLanes.PendingAppend Pending, AppendResult Result)> Outcomes { get; } = [];
+
+    /// <summary>The messages this plan adds to a folder, as a view sees them.</summary>
+    public List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> Added(int folderId) =>
+        Outcomes.Where(o => o.Result.Outcome == AppendOutcome.Appended && o.Result.FolderId == folderId)
+            .Select(o => (o.Result.Uid, o.Result.ModSeq, IndexEntities.SplitFlags(IndexEntities.JoinFlags(o.Pending.Message.Flags))))
+            .ToList();
+
+    public void Complete()
+    {
+        foreach (var (p, r) in Outcomes)
+        {
+            p.Completion.TrySetResult(r);
+        }
+    }
+
+    /// <summary>
+    /// Plans the appends of <paramref name="batch"/> that fit one transaction; the rest go back to
+    /// the front of the lane's queue (and out of <paramref name="batch"/>) for the next round.
+    /// </summary>
+    public static AppendPlan Make(string mailboxId, MailboxLanes.CachedRows rows, List<MailboxLanes.PendingAppend> batch, MailboxLanes.Lane lane)
+    {
+        var plan = new AppendPlan { Box = IndexTable.Clone(rows.Box!) };
+        var folders = new Dictionary<int, TableEntity>();
+        var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe)>();
+        var ops = 1;
+        var chars = 0;
+        var taken = new List<MailboxLanes.PendingAppend>();
+        foreach (var p in batch)
+        {
+            var newFolder = !folders.ContainsKey(p.FolderId);
+            var need = 1 + (p.Message.DedupeKey is null ? 0 : 1) + (newFolder ? 1 : 0);
+            var entity = IndexEntities.FromMessage(mailboxId, p.FolderId, 0, 0, p.Message);
+            var size = IndexTable.EstimateChars(entity);
+            if (ops + need > IndexTable.MaxOpsPerTransaction || (taken.Count > 0 && chars + size > IndexTable.MaxPayloadChars))
+            {
+                break; // the rest goes in the next transaction
+            }
+            taken.Add(p);
+            if (newFolder)
+            {
+                folders[p.FolderId] = IndexTable.Clone(rows.Folders[p.FolderId]);
+            }
+            var f = folders[p.FolderId];
+            var m = p.Message;
+            var boxBytes = plan.Box.GetInt64("Bytes") ?? 0;
+            if (m.QuotaBytes is long quota && boxBytes + m.Size > quota)
+            {
+                plan.Outcomes.Add((p, new AppendResult(AppendOutcome.OverQuota, p.FolderId, f.GetInt64("UidValidity") ?? 0, 0, 0)));
+                continue;
+            }
+            var uid = f.GetInt64("UidNext") ?? 1;
+            var modSeq = (f.GetInt64("HighestModSeq") ?? 1) + 1;
+            f["UidNext"] = uid + 1;
+            f["HighestModSeq"] = modSeq;
+            f["Messages"] = (f.GetInt64("Messages") ?? 0) + 1;
+            f["Bytes"] = (f.GetInt64("Bytes") ?? 0) + m.Size;
+            if (!m.Flags.Contains("\\Seen", StringComparer.OrdinalIgnoreCase))
+            {
+                f["Unseen"] = (f.GetInt64("Unseen") ?? 0) + 1;
+            }
+            plan.Box["Messages"] = (plan.Box.GetInt64("Messages") ?? 0) + 1;
+            plan.Box["Bytes"] = boxBytes + m.Size;
+            entity = IndexEntities.FromMessage(mailboxId, p.FolderId, uid, modSeq, m);
+            ops += need;
+            chars += size;
+            messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null));
+            var uidValidity = f.GetInt64("UidValidity") ?? 0;
+            if (m.DedupeKey is not null)
+            {
+                messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(mailboxId, IndexKeys.Dedupe(m.DedupeKey))
+                {
+                    ["FolderId"] = p.FolderId,
+                    ["Uid"] = uid,
+                    ["UidValidity"] = uidValidity,
+                    ["At"] = DateTimeOffset.UtcNow,
+                }), p));
+            }
+            plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq)));
+        }
+        // Whatever did not fit waits for the next round.
+        var leftovers = batch.Except(taken).ToList();
+        if (leftovers.Count > 0)
+        {
+            batch.RemoveAll(leftovers.Contains);
+            lock (lane.Pending)
+            {
+                lane.Pending.InsertRange(0, leftovers);
+            }
+        }
+
+        plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, plan.Box, rows.Box!.ETag));
+        foreach (var (folderId, folder) in folders)
+        {
+            plan.Folders.Add((folderId, folder));
+            plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, folder, rows.Folders[folderId].ETag));
+        }
+        plan.CounterCount = plan.Actions.Count;
+        foreach (var (action, dedupe) in messageActions)
+        {
+            if (dedupe is not null)
+            {
+                plan.DedupeActions[plan.Actions.Count] = dedupe;
+            }
+            plan.Actions.Add(action);
+        }
+        return plan;
+    }
+}

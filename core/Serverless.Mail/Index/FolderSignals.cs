@@ -1,0 +1,64 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace Serverless.Mail.Index;
+
+/// <summary>
+/// The in-process signals of <see cref="MailboxIndex.FolderChanged"/> and
+/// <see cref="MailboxIndex.FolderWritten"/>: every role that writes a folder's messages raises
+/// them here after its transaction succeeded.
+/// </summary>
+internal sealed class FolderSignals
+{
+    public event Action<string, int>? Changed;
+
+    public event Action<string, int, FolderDelta?>? Written;
+
+    public void Raise(string mailboxId, int folderId, FolderDelta? delta = null)
+    {
+        foreach (var handler in Written?.GetInvocationList().Cast<Action<string, int, FolderDelta?>>() ?? [])
+        {
+            try
+            {
+                handler(mailboxId, folderId, delta);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A listener's bug must not fail a write that already succeeded.
+            }
+        }
+        foreach (var handler in Changed?.GetInvocationList().Cast<Action<string, int>>() ?? [])
+        {
+            try
+            {
+                handler(mailboxId, folderId);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A listener's bug must not fail a write that already succeeded.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The delta of a transaction that replaced <paramref name="before"/> (the folder row it was
+    /// guarded by) with <paramref name="after"/>; null if the guard was no real ETag, since then
+    /// someone else's write may lie in between.
+    /// </summary>
+    public static FolderDelta? DeltaOf(TableEntity before, TableEntity after, IReadOnlyList<FolderChange> changes,
+        IReadOnlyList<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> added)
+    {
+        if (before.ETag == default || before.ETag == ETag.All)
+        {
+            return null;
+        }
+        return new FolderDelta(
+            before.GetInt64("UidValidity") ?? 0,
+            before.GetInt64("HighestModSeq") ?? 1,
+            before.GetInt64("UidNext") ?? 1,
+            after.GetInt64("HighestModSeq") ?? 1,
+            after.GetInt64("UidNext") ?? 1,
+            changes,
+            added);
+    }
+}

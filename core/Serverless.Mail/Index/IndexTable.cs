@@ -1,0 +1,112 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Serverless.Mail.Messages;
+
+namespace Serverless.Mail.Index;
+
+/// <summary>
+/// What the roles of one <see cref="MailboxIndex"/> share: the index table, this instance's
+/// per-mailbox lanes (write order and cached counter rows — a second instance behaves like
+/// another process), the blob holders, the change signals and the log; and the row plumbing
+/// they all use.
+/// </summary>
+internal sealed partial class IndexTable
+{
+    public const int MaxOpsPerTransaction = 100;
+    public const int MaxPayloadChars = 1_500_000; // batches are limited to 4 MiB on the wire
+
+    private readonly ILogger _logger;
+
+    public IndexTable(TableClient table, BlobHolders holders, ILogger logger)
+    {
+        Table = table;
+        Holders = holders;
+        _logger = logger;
+    }
+
+    public TableClient Table { get; }
+
+    public MailboxLanes Lanes { get; } = new();
+
+    public BlobHolders Holders { get; }
+
+    public FolderSignals Signals { get; } = new();
+
+    public async Task<TableEntity?> GetEntityAsync(string partition, string rowKey, CancellationToken cancellationToken)
+    {
+        var r = await Table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return r.HasValue ? r.Value : null;
+    }
+
+    /// <summary>A folder row from the lane's cache, or read (and cached) if it is not there.</summary>
+    public async Task<TableEntity?> CachedFolderRowAsync(string mailboxId, MailboxLanes.CachedRows rows, int folderId, CancellationToken cancellationToken)
+    {
+        if (!rows.Folders.TryGetValue(folderId, out var row))
+        {
+            row = await GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
+            if (row is not null)
+            {
+                rows.Folders[folderId] = row;
+            }
+        }
+        return row;
+    }
+
+    /// <summary>Whole message rows (summary included) with their ETags, for the UIDs that exist.</summary>
+    public async Task<List<TableEntity>> ReadMessageEntitiesAsync(string mailboxId, int folderId, long[] uids, CancellationToken cancellationToken)
+    {
+        var wanted = uids.ToHashSet();
+        var result = new List<TableEntity>();
+        if (uids.Length == 0)
+        {
+            return result;
+        }
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, uids.Min()), IndexKeys.Message(folderId, uids.Max() + 1));
+        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (wanted.Contains(IndexKeys.UidFromMessageKey(e.RowKey)))
+            {
+                result.Add(e);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A copy to write back under the same key, guarded by the original's ETag.</summary>
+    public static TableEntity Clone(TableEntity e)
+    {
+        var c = CopyOf(e, e.PartitionKey, e.RowKey);
+        c.ETag = e.ETag;
+        return c;
+    }
+
+    /// <summary>The properties of <paramref name="source"/> under another key.</summary>
+    public static TableEntity CopyOf(TableEntity source, string mailboxId, string rowKey)
+    {
+        var copy = new TableEntity(mailboxId, rowKey);
+        foreach (var (k, v) in source)
+        {
+            if (k is not ("PartitionKey" or "RowKey" or "odata.etag" or "Timestamp"))
+            {
+                copy[k] = v;
+            }
+        }
+        return copy;
+    }
+
+    public static TableEntity WithETag(TableEntity e, Response response)
+    {
+        e.ETag = response.Headers.ETag ?? default;
+        return e;
+    }
+
+    public static int EstimateChars(TableEntity e) =>
+        200 + ((IDictionary<string, object>)e).Values.Sum(v => v is string s ? s.Length + 32 : 32);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Index write conflict in mailbox {MailboxId} (status {Status}, attempt {Attempt})")]
+    public partial void LogConflict(string mailboxId, int status, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Folder view of {MailboxId}/{FolderId} not saved: {Reason}")]
+    public partial void LogViewNotSaved(string mailboxId, int folderId, string reason);
+}

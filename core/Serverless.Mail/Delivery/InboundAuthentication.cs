@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;

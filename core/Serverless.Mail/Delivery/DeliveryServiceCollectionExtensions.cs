@@ -8,7 +8,7 @@ namespace Serverless.Mail.Delivery;
 
 public static class DeliveryServiceCollectionExtensions
 {
-    /// <summary>The inbound pipeline and the sender checks (SPF, DKIM, DMARC). Called by AddServerlessMail.</summary>
+    /// <summary>Message intake (for the SMTP listener), the inbound pipeline and the sender checks (SPF, DKIM, DMARC). Called by AddServerlessMail.</summary>
     public static IServiceCollection AddInboundDelivery(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(_ => DeliveryOptions.Bind(configuration));
@@ -18,9 +18,12 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<DkimChecker>();
         services.TryAddSingleton<DmarcEvaluator>();
         services.TryAddSingleton<MessageAuthenticator>();
+        services.TryAddSingleton<ArrivalChecks>();
         services.TryAddSingleton<InboundAuthentication>();
         services.TryAddSingleton<InboundBounces>();
         services.TryAddSingleton<InboundIngest>();
+        services.TryAddSingleton<RecipientLookup>();
+        services.TryAddSingleton<MessageIntake>();
         return services;
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -16,17 +15,15 @@ namespace Serverless.Mail.Delivery;
 public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk);
 
 /// <summary>
-/// The ingest's side of the sender checks, for messages the listener did not have in memory (over
-/// 1 MiB): it reads the blob once, summarises it, runs DKIM and DMARC (SPF came with the hand-off),
-/// and puts the Authentication-Results header in front of the stored message without copying it:
-/// the header is staged as one more block and the block list is committed again with that block
-/// first. Blob metadata <c>authres=1</c> records that it was done, so a redelivered hand-off does not
+/// The ingest's side of the arrival checks, for messages the listener did not have in memory (over
+/// 1 MiB): it reads the blob once and runs <see cref="ArrivalChecks"/> on it (SPF came with the
+/// hand-off), then puts the Authentication-Results header in front of the stored message without
+/// copying it: the header is staged as one more block and the block list is committed again with that
+/// block first. Blob metadata <c>authres=1</c> records that it was done, so a redelivered hand-off does not
 /// add a second header; the commit is conditional on the ETag read, so two ingests cannot both add one.
 /// </summary>
-public sealed class InboundAuthentication(MailStorage storage, MessageAuthenticator authenticator)
+public sealed class InboundAuthentication(MailStorage storage, MessageAuthenticator authenticator, ArrivalChecks checks)
 {
-    public const string MetadataKey = "authres";
-
     /// <summary>Block id of the prepended header: same length as <see cref="Messages.SpoolBlobStream"/>'s ids, never one of them.</summary>
     private static readonly string HeaderBlockId = Convert.ToBase64String([0xFF, 0xFF, 0xFF, 0xFF, 0x61, 0x72, 0x00, 0x00]);
 
@@ -44,31 +41,26 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
         {
             return null;
         }
-        MessageSummary summary;
-        MimeMessage message;
-        await using (var content = download.Value.Content)
-        {
-            (summary, message) = await MessageSummaryBuilder.BuildAsync(content, cancellationToken).ConfigureAwait(false);
-        }
         var details = download.Value.Details;
         var size = details.ContentLength;
-        var checkedBefore = details.Metadata.ContainsKey(MetadataKey);
-        if (handoff.Via != "mx" || checkedBefore)
-        {
-            return new InboundRead(summary, message, size, handoff.Junk);
-        }
-
-        var spf = handoff.Spf is not null
+        // Submissions are not checked; a blob that carries our verdict (a redelivery) is only summarised.
+        var check = handoff.Via == "mx" && !details.Metadata.ContainsKey(ArrivalChecks.MetadataKey);
+        var spf = !check ? (SpfResult?)null
+            : handoff.Spf is not null
             ? AuthenticationResultsHeader.ParseSpf(handoff.Spf)
             : await authenticator.CheckSpfAsync(IPAddress.TryParse(handoff.ClientIp, out var ip) ? ip : null, handoff.MailFrom, handoff.Helo, cancellationToken).ConfigureAwait(false);
-        var verdict = await authenticator.CheckAsync(message, handoff.MailFrom, handoff.Helo, spf, cancellationToken).ConfigureAwait(false);
-        var header = Encoding.UTF8.GetBytes(verdict.Header);
-        if (await PrependAsync(blob, header, details.ETag, cancellationToken).ConfigureAwait(false))
+        CheckedMessage read;
+        await using (var content = download.Value.Content)
         {
-            summary = MessageSummaryOffsets.Prepend(summary, header);
-            size += header.Length;
+            read = await checks.CheckAsync(content, handoff.MailFrom, handoff.Helo, spf, cancellationToken).ConfigureAwait(false);
         }
-        return new InboundRead(summary, message, size, handoff.Junk || verdict.Junk);
+        var summary = read.Summary;
+        if (read.Verdict is not null && await PrependAsync(blob, read.Header, details.ETag, cancellationToken).ConfigureAwait(false))
+        {
+            summary = MessageSummaryOffsets.Prepend(summary, read.Header);
+            size += read.Header.Length;
+        }
+        return new InboundRead(summary, read.Message, size, handoff.Junk || read.Junk);
     }
 
     /// <summary>Stages the header as a block and commits it in front of the existing blocks (2 requests + 1 to read the list).</summary>
@@ -87,7 +79,7 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
         await blob.CommitBlockListAsync([HeaderBlockId, .. blocks], new CommitBlockListOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },
-            Metadata = new Dictionary<string, string> { [MetadataKey] = "1" },
+            Metadata = new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" },
             Conditions = new BlobRequestConditions { IfMatch = etag },
         }, cancellationToken).ConfigureAwait(false);
         return true;

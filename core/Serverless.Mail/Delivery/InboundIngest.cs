@@ -102,21 +102,9 @@ public sealed partial class InboundIngest(
 
             if (external.Count > 0)
             {
-                await queues.SendOutboundAsync(new OutboundRelayMessage
-                {
-                    Id = handoff.Id + ".fwd",
-                    BlobName = handoff.BlobName,
-                    Size = size,
-                    MailFrom = handoff.MailFrom,
-                    Recipients = external,
-                    TenantId = tenant,
-                    SubmittedAt = handoff.ReceivedAt,
-                    EnvelopeId = handoff.EnvelopeId,
-                    Ret = handoff.Ret,
-                    Body = handoff.Body,
-                    SmtpUtf8 = handoff.SmtpUtf8,
-                    Holder = shared ? handoff.Id + "|fwd" : null,
-                }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var sender = new EnvelopeSender(handoff.MailFrom, handoff.EnvelopeId, handoff.Ret, handoff.Body, handoff.SmtpUtf8);
+                await queues.SendOutboundAsync(OutboundRelayMessage.Create(handoff.Id + ".fwd", handoff.BlobName, size, sender, external, handoff.ReceivedAt, tenant,
+                    holder: shared ? handoff.Id + "|fwd" : null), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             if (failures.Count > 0)

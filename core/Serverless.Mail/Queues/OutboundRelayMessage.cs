@@ -11,6 +11,34 @@ public sealed record OutboundRelayMessage
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>
+    /// The one place a message relayed on for its sender is put together: a submission's remote
+    /// recipients (<see cref="Delivery.MessageIntake"/>) and an alias's external targets
+    /// (<see cref="Delivery.InboundIngest"/>). The envelope's DSN and encoding parameters go on as given.
+    /// </summary>
+    public static OutboundRelayMessage Create(string id, string blobName, long size, EnvelopeSender sender, IReadOnlyList<HandoffRecipient> recipients,
+        DateTimeOffset submittedAt, string? tenantId, string? holder, string? authenticatedAs = null, bool rated = false)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        return new OutboundRelayMessage
+        {
+            Id = id,
+            BlobName = blobName,
+            Size = size,
+            MailFrom = sender.Address,
+            Recipients = recipients,
+            TenantId = tenantId,
+            AuthenticatedAs = authenticatedAs,
+            SubmittedAt = submittedAt,
+            EnvelopeId = sender.EnvelopeId,
+            Ret = sender.Ret,
+            Body = sender.Body,
+            SmtpUtf8 = sender.SmtpUtf8,
+            Holder = holder,
+            Rated = rated,
+        };
+    }
+
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
 

@@ -45,8 +45,6 @@ public static class MailListenerHosting
         var smtp = new SmtpOptions();
         builder.Configuration.GetSection(SmtpOptions.Section).Bind(smtp);
         builder.Services.AddSingleton(smtp);
-        builder.Services.AddSingleton<RecipientLookup>();
-        builder.Services.AddSingleton<MessageAcceptor>();
         builder.Services.AddSingleton<SmtpServices>();
         var trusted = ProxyProtocolMiddleware.ParseNetworks(listener.TrustedProxies);
         builder.Services.AddSingleton(sp => new ProxyProtocolMiddleware(trusted, sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>()));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Listeners.Hosting;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Security;
 
 namespace Serverless.Listeners.Smtp;
@@ -10,7 +11,7 @@ public sealed class SmtpServices(
     ListenerOptions listener,
     RecipientLookup recipients,
     LoginVerifier logins,
-    MessageAcceptor acceptor,
+    MessageIntake intake,
     ILogger<SmtpSession> logger)
 {
     public SmtpOptions Options { get; } = options;
@@ -21,7 +22,7 @@ public sealed class SmtpServices(
 
     public LoginVerifier Logins { get; } = logins;
 
-    public MessageAcceptor Acceptor { get; } = acceptor;
+    public MessageIntake Intake { get; } = intake;
 
     public ILogger Logger { get; } = logger;
 }

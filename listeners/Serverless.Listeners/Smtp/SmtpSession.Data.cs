@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Mail.Delivery;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp;

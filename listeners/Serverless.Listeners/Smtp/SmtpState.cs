@@ -1,4 +1,5 @@
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Delivery.Authentication;
 using Serverless.Protocols.Smtp;
 

@@ -5,7 +5,8 @@ namespace Serverless.Listeners.Smtp.Commands;
 
 /// <summary>
 /// BDAT (RFC 3030 CHUNKING). Every chunk is read in full even when it is refused, so its octets
-/// can never be taken for commands. The message is handed off after the LAST chunk.
+/// can never be taken for commands. Chunks go into <see cref="Mail.Delivery.MessageIntake"/> as they arrive; the
+/// message is accepted after the LAST chunk.
 /// </summary>
 public sealed class BdatCommand : ISmtpCommand
 {
@@ -51,7 +52,7 @@ public sealed class BdatCommand : ISmtpCommand
         }
         if (tx.Chunked is null)
         {
-            tx.Chunked = session.Services.Acceptor.Begin(session, tx);
+            tx.Chunked = session.Services.Intake.Begin(SmtpEnvelope.For(session, tx));
             session.State = SmtpState.Chunking;
         }
         var message = tx.Chunked;
@@ -66,7 +67,7 @@ public sealed class BdatCommand : ISmtpCommand
         }
         try
         {
-            return await session.Services.Acceptor.AcceptAsync(session, tx, message);
+            return IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
         }
         finally
         {

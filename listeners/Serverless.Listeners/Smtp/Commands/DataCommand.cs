@@ -1,10 +1,11 @@
+using Serverless.Mail.Delivery;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp.Commands;
 
 /// <summary>
-/// DATA (RFC 5321 4.1.1.4): streams the message into its spool with bounded memory, then hands it
-/// off durably before answering 250. A bare CR or LF in the data ends the session (SMTP smuggling).
+/// DATA (RFC 5321 4.1.1.4): decodes the message into <see cref="MessageIntake"/> chunk by chunk (bounded
+/// memory) and answers for what the intake did with it. A bare CR or LF in the data ends the session (SMTP smuggling).
 /// </summary>
 public sealed class DataCommand : ISmtpCommand
 {
@@ -23,7 +24,7 @@ public sealed class DataCommand : ISmtpCommand
         {
             return SmtpReply.Of(554, "5.5.1", "No valid recipients");
         }
-        var message = session.Services.Acceptor.Begin(session, tx);
+        var message = session.Services.Intake.Begin(SmtpEnvelope.For(session, tx));
         try
         {
             await session.SendNowAsync(new SmtpReply(354, null, ["Start mail input; end with <CRLF>.<CRLF>"]));
@@ -45,7 +46,7 @@ public sealed class DataCommand : ISmtpCommand
             {
                 return SmtpReply.Of(554, "5.6.0", "Message line too long");
             }
-            return await session.Services.Acceptor.AcceptAsync(session, tx, message);
+            return IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
         }
         finally
         {

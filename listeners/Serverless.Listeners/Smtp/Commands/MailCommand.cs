@@ -52,7 +52,7 @@ public sealed class MailCommand : ISmtpCommand
         session.Transaction = new SmtpTransaction(mail);
         if (!session.IsSubmission)
         {
-            session.Transaction.Spf = session.Services.Acceptor.StartSpfCheck(session, mail.ReversePath);
+            session.Transaction.Spf = session.Services.Intake.StartSpfCheck(session.ClientAddress, mail.ReversePath.Address, session.Helo);
         }
         session.State = SmtpState.HaveSender;
         return SmtpReply.Of(250, "2.1.0", "Sender OK");

@@ -2,21 +2,22 @@ using System.Buffers;
 using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Messages;
 
-namespace Serverless.Listeners.Smtp;
+namespace Serverless.Mail.Delivery;
 
 /// <summary>
 /// The bytes of a message being received, with bounded memory. While it stays under
-/// <see cref="MemoryLimit"/> it is kept in a pooled buffer, so the listener can check and
+/// <see cref="MemoryLimit"/> it is kept in a pooled buffer, so <see cref="MessageIntake"/> can check and
 /// summarise it and still store it with a single Put Blob together with the headers it adds.
 /// Past that it is streamed into the spool blob (trace headers first) in 1 MiB blocks.
 /// Either way, Authentication-Results fields forged with our authserv-id are removed from the
 /// stored header section (<see cref="ForgedAuthenticationResultsFilter"/>, RFC 8601 section 5);
 /// <see cref="Length"/> stays the client's byte count (what the SIZE limit counts), while the size
-/// stored and handed off is what the spool commits.
+/// stored and handed off is what the spool commits. Made by <see cref="MessageIntake.Begin"/>; the
+/// protocol feeds it with <see cref="WriteAsync"/> chunk by chunk as its decoder produces them.
 /// </summary>
 public sealed class IncomingMessage : IAsyncDisposable
 {
-    /// <summary>Leaves room for the headers the listener prepends inside one spool buffer (one Put Blob).</summary>
+    /// <summary>Leaves room for the headers prepended inside one spool buffer (one Put Blob).</summary>
     public const int MemoryLimit = SpoolBlobStream.DefaultBufferSize - (16 * 1024);
 
     /// <summary>Header bytes go through the filter in slices of at most this size, so its output buffer stays small.</summary>
@@ -28,15 +29,18 @@ public sealed class IncomingMessage : IAsyncDisposable
     private byte[]? _buffer;
     private int _buffered;
 
-    public IncomingMessage(MessageStore store, string id, DateTimeOffset receivedAt, string blobName, byte[] traceHeaders, string authservId)
+    internal IncomingMessage(MessageStore store, MessageEnvelope envelope, string id, DateTimeOffset receivedAt, string blobName, byte[] traceHeaders, string authservId)
     {
         _store = store;
+        Envelope = envelope;
         _filter = new ForgedAuthenticationResultsFilter(authservId);
         Id = id;
         ReceivedAt = receivedAt;
         BlobName = blobName;
         TraceHeaders = traceHeaders;
     }
+
+    public MessageEnvelope Envelope { get; }
 
     /// <summary>The hand-off id (also the "queued as" id and the Received id).</summary>
     public string Id { get; }
@@ -46,19 +50,19 @@ public sealed class IncomingMessage : IAsyncDisposable
     public string BlobName { get; }
 
     /// <summary>Return-Path / Received, written in front of the client's bytes.</summary>
-    public byte[] TraceHeaders { get; }
+    internal byte[] TraceHeaders { get; }
 
     /// <summary>Message bytes received from the client so far.</summary>
     public long Length { get; private set; }
 
     /// <summary>Set once the message outgrew memory and is streaming into its blob.</summary>
-    public SpoolBlobStream? Spool { get; private set; }
+    internal SpoolBlobStream? Spool { get; private set; }
 
     /// <summary>Forged Authentication-Results fields removed so far (known for the whole header once it was filtered).</summary>
-    public int ForgedFieldsRemoved => _filter.RemovedFields;
+    internal int ForgedFieldsRemoved => _filter.RemovedFields;
 
     /// <summary>The whole message as the client sent it, while it fits in memory; null once spooling.</summary>
-    public ReadOnlyMemory<byte>? InMemory
+    internal ReadOnlyMemory<byte>? InMemory
     {
         get
         {
@@ -103,7 +107,7 @@ public sealed class IncomingMessage : IAsyncDisposable
     /// The message as it is to be stored, while it is in memory: the filtered header section and the
     /// untouched rest of the buffer (the body is never copied). Call once, after the last write.
     /// </summary>
-    public (ReadOnlyMemory<byte> Header, ReadOnlyMemory<byte> Body) FilterInMemory()
+    internal (ReadOnlyMemory<byte> Header, ReadOnlyMemory<byte> Body) FilterInMemory()
     {
         var all = InMemory ?? throw new InvalidOperationException("The message is spooling, not in memory.");
         var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
@@ -113,7 +117,7 @@ public sealed class IncomingMessage : IAsyncDisposable
     }
 
     /// <summary>The message ended while spooling: writes what the filter still holds (a header section without body).</summary>
-    public async ValueTask CompleteSpoolAsync(CancellationToken cancellationToken)
+    internal async ValueTask CompleteSpoolAsync(CancellationToken cancellationToken)
     {
         if (Spool is null || _filter.HeaderComplete)
         {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Serverless.Mail.Accounts;
 
-namespace Serverless.Listeners.Smtp;
+namespace Serverless.Mail.Delivery;
 
 /// <summary>
-/// RCPT resolution for the listener: <see cref="RecipientResolver"/> plus a short cache of
+/// RCPT resolution for the SMTP listener: <see cref="RecipientResolver"/> plus a short cache of
 /// addresses that resolved to something deliverable, so a steady stream of mail to the same
 /// people costs no directory read per message. Unknown addresses are not cached (a new mailbox
 /// is reachable at once); a removed one may be accepted for up to the cache lifetime, and the

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
-namespace Serverless.Listeners.Smtp;
+namespace Serverless.Mail.Delivery;
 
 /// <summary>
-/// The trace fields the listener puts in front of a message (RFC 5321 4.4):
+/// The trace fields put in front of a received message (RFC 5321 4.4):
 /// <code>
 /// Return-path-line = "Return-Path:" FWS Reverse-path &lt;CRLF&gt;       ; MX only: this is the final delivery
 /// Time-stamp-line  = "Received:" FWS Stamp &lt;CRLF&gt;
@@ -17,26 +19,25 @@ namespace Serverless.Listeners.Smtp;
 /// </summary>
 public static class TraceHeaders
 {
-    public static byte[] Build(SmtpSession session, SmtpTransaction transaction, string id, DateTimeOffset receivedAt)
+    public static byte[] Build(MessageEnvelope envelope, string id, DateTimeOffset receivedAt)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(envelope);
         var sb = new StringBuilder(256);
-        if (!session.IsSubmission)
+        if (!envelope.Submission)
         {
-            sb.Append("Return-Path: <").Append(transaction.MailFrom.ReversePath.Address).Append(">\r\n");
+            sb.Append("Return-Path: <").Append(envelope.Sender.Address).Append(">\r\n");
         }
-        var helo = session.Helo ?? "unknown";
-        sb.Append("Received: from ").Append(Clean(helo)).Append(" (").Append(session.ClientAddressLiteral).Append(")\r\n");
-        sb.Append("\tby ").Append(session.Listener.HostName).Append(" (Serverless Mail) with ").Append(Protocol(session, transaction));
-        if (session.Transport.IsTls)
+        var helo = envelope.Helo ?? "unknown";
+        sb.Append("Received: from ").Append(Clean(helo)).Append(" (").Append(AddressLiteral(envelope.ClientAddress)).Append(")\r\n");
+        sb.Append("\tby ").Append(envelope.ReceivedBy).Append(" (Serverless Mail) with ").Append(Protocol(envelope));
+        if (envelope.Tls is { } tls)
         {
-            sb.Append("\r\n\t(").Append(TlsName(session.Transport.TlsProtocol)).Append(" cipher ").Append(session.Transport.TlsCipher).Append(')');
+            sb.Append("\r\n\t(").Append(TlsName(tls.Protocol)).Append(" cipher ").Append(tls.Cipher).Append(')');
         }
         sb.Append("\r\n\tid ").Append(id);
-        if (transaction.Recipients.Count == 1)
+        if (envelope.Recipients.Count == 1)
         {
-            sb.Append("\r\n\tfor <").Append(transaction.Recipients[0].Address).Append('>');
+            sb.Append("\r\n\tfor <").Append(envelope.Recipients[0].Address).Append('>');
         }
         sb.Append(";\r\n\t").Append(receivedAt.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture))
             .Append(receivedAt.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal)).Append("\r\n");
@@ -44,19 +45,25 @@ public static class TraceHeaders
     }
 
     /// <summary>RFC 3848 / RFC 6531 protocol names: SMTP, ESMTP, +S for TLS, +A for AUTH, UTF8 prefix for SMTPUTF8.</summary>
-    public static string Protocol(SmtpSession session, SmtpTransaction transaction)
+    public static string Protocol(MessageEnvelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(transaction);
-        var tls = session.Transport.IsTls ? "S" : "";
-        var auth = session.User is not null ? "A" : "";
-        if (transaction.MailFrom.SmtpUtf8)
+        ArgumentNullException.ThrowIfNull(envelope);
+        var tls = envelope.Tls is not null ? "S" : "";
+        var auth = envelope.User is not null ? "A" : "";
+        if (envelope.Sender.SmtpUtf8)
         {
             return "UTF8SMTP" + tls + auth;
         }
-        return (session.Extended ? "ESMTP" : "SMTP") + tls + auth;
+        return (envelope.Extended ? "ESMTP" : "SMTP") + tls + auth;
     }
 
+    /// <summary>RFC 5321 address literal of the client.</summary>
+    public static string AddressLiteral(IPAddress? address) => address switch
+    {
+        null => "[unknown]",
+        { AddressFamily: AddressFamily.InterNetworkV6 } => $"[IPv6:{address}]",
+        _ => $"[{address}]",
+    };
     private static string TlsName(System.Security.Authentication.SslProtocols? protocol) => protocol switch
     {
 #pragma warning disable SYSLIB0039 // only naming what was negotiated

@@ -1,0 +1,20 @@
+namespace Serverless.Mail.Delivery;
+
+/// <summary>How <see cref="MessageIntake.AcceptAsync"/> ended; the protocol turns it into its reply.</summary>
+public enum IntakeOutcome
+{
+    /// <summary>Stored and queued: the message is ours now (SMTP 250).</summary>
+    Accepted,
+
+    /// <summary>Storage or a queue failed and what was written was taken back: the client should retry (SMTP 451 4.3.0).</summary>
+    TemporaryFailure,
+
+    /// <summary>The sender's sending limits refuse it for now; nothing was kept (SMTP 450 4.7.1).</summary>
+    RateLimited,
+}
+
+/// <summary>The result of one acceptance: the outcome and, once accepted, the message's id ("queued as").</summary>
+public sealed record IntakeResult(IntakeOutcome Outcome, string Id)
+{
+    public bool Accepted => Outcome == IntakeOutcome.Accepted;
+}

@@ -1,0 +1,119 @@
+using Azure.Storage.Queues.Models;
+using Serverless.Mail.Delivery.Authentication;
+using Serverless.Mail.Index;
+using Serverless.Mail.Model;
+using Serverless.Mail.Queues;
+
+namespace Serverless.Mail.Delivery;
+
+public sealed partial class MessageIntake
+{
+    /// <summary>After the commit: the sending limits, then the hand-offs (inbound for local recipients, outbound for remote ones).</summary>
+    private async Task<IntakeResult> HandOffAsync(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk, CancellationToken ct)
+    {
+        var envelope = message.Envelope;
+        var local = envelope.Recipients.Where(r => r.IsLocal).ToList();
+        var remote = envelope.Recipients.Where(r => !r.IsLocal).ToList();
+        // Sending limits (Outbound/SendingRateLimit): a stolen password cannot spray the internet.
+        // Counted here, where a refusal reaches the client; the relay then does not count again.
+        var rated = false;
+        if (remote.Count > 0 && envelope.User is { } sender)
+        {
+            var decision = await rateLimit.TryAcquireAsync(sender.TenantId, sender.Address, remote.Count, ct).ConfigureAwait(false);
+            if (!decision.Allowed)
+            {
+                LogRateLimited(message.Id, decision.Reason);
+                await DeleteBlobAsync(message.BlobName).ConfigureAwait(false);
+                return new IntakeResult(IntakeOutcome.RateLimited, message.Id);
+            }
+            rated = true;
+        }
+        var shared = local.Count > 0 && remote.Count > 0;
+        var inboundHolder = shared ? message.Id + "|in" : null;
+        var outboundHolder = shared ? message.Id + "|out" : null;
+        var mail = envelope.Sender;
+
+        var inbound = local.Count == 0 ? null : FitToQueue(new InboundHandoff
+        {
+            Id = message.Id,
+            BlobName = message.BlobName,
+            Size = size,
+            MailFrom = mail.Address,
+            Recipients = local.Select(r => new HandoffRecipient
+            {
+                Address = r.Address,
+                Notify = r.Notify,
+                OriginalRecipient = r.OriginalRecipient,
+                Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
+                Forward = r.Local.ExternalTargets,
+                TenantId = r.Local.TenantId,
+            }).ToList(),
+            ReceivedAt = message.ReceivedAt,
+            ClientIp = envelope.ClientAddress?.ToString() ?? "unknown",
+            Helo = envelope.Helo,
+            AuthenticatedAs = envelope.User?.Address,
+            Tls = envelope.Tls is not null,
+            EnvelopeId = mail.EnvelopeId,
+            Ret = mail.Ret,
+            Body = mail.Body,
+            SmtpUtf8 = mail.SmtpUtf8,
+            Via = envelope.Submission ? "submission" : "mx",
+            Summary = summary,
+            Holder = inboundHolder,
+            Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
+            Junk = junk,
+        });
+        var outbound = remote.Count == 0 ? null : OutboundRelayMessage.Create(message.Id, message.BlobName, size, mail,
+            remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),
+            message.ReceivedAt, envelope.User?.TenantId, outboundHolder, authenticatedAs: envelope.User?.Address, rated: rated);
+
+        SendReceipt? sentOutbound = null;
+        try
+        {
+            if (shared)
+            {
+                await holders.AddAsync(message.BlobName, [inboundHolder!, outboundHolder!], ct).ConfigureAwait(false);
+            }
+            if (outbound is not null)
+            {
+                sentOutbound = await queues.SendOutboundAsync(outbound, cancellationToken: ct).ConfigureAwait(false);
+            }
+            if (inbound is not null)
+            {
+                await queues.SendInboundAsync(inbound, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            LogQueueFailed(e, message.Id);
+            if (sentOutbound is not null)
+            {
+                await BestEffortAsync(t => queues.RecallOutboundAsync(sentOutbound, t)).ConfigureAwait(false);
+            }
+            await DeleteBlobAsync(message.BlobName).ConfigureAwait(false);
+            if (shared)
+            {
+                await BestEffortAsync(t => holders.ReleaseAsync(message.BlobName, inboundHolder, shared: true, t)).ConfigureAwait(false);
+                await BestEffortAsync(t => holders.ReleaseAsync(message.BlobName, outboundHolder, shared: true, t)).ConfigureAwait(false);
+            }
+            return new IntakeResult(IntakeOutcome.TemporaryFailure, message.Id);
+        }
+        LogAccepted(message.Id, size, envelope.Recipients.Count);
+        return new IntakeResult(IntakeOutcome.Accepted, message.Id);
+    }
+
+    /// <summary>A queue message holds 64 KiB: drop the summary (the ingest then reads the blob), then the resolutions (it resolves again).</summary>
+    private static InboundHandoff FitToQueue(InboundHandoff handoff)
+    {
+        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
+        {
+            return handoff;
+        }
+        handoff = handoff with { Summary = null };
+        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
+        {
+            return handoff;
+        }
+        return handoff with { Recipients = handoff.Recipients.Select(r => r with { Mailboxes = null, Forward = null }).ToList() };
+    }
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Serverless.Mail.Delivery.Authentication;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Model;
+using Serverless.Mail.Outbound;
+using Serverless.Mail.Queues;
+
+namespace Serverless.Mail.Delivery;
+
+/// <summary>
+/// Accepting a received message: the one entry point the SMTP listener calls, with the envelope
+/// (<see cref="MessageEnvelope"/>) and the body as its decoder produces it. <see cref="Begin"/> gives
+/// the <see cref="IncomingMessage"/> the body is written into chunk by chunk; <see cref="AcceptAsync"/>
+/// makes it durable and answers with an <see cref="IntakeResult"/>. The order is the durability
+/// contract: commit the blob, put the hand-off(s) on their queues, and only then Accepted. If any step
+/// fails the result is a temporary failure and what was written is taken back (best effort), so a
+/// retry by the client never leaves a second copy queued.
+/// </summary>
+public sealed partial class MessageIntake(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator, ArrivalChecks checks,
+    SendingRateLimit rateLimit, DeliveryOptions deliveryOptions, ILogger<MessageIntake> logger)
+{
+    private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
+
+    /// <summary>Storage steps get their own deadline: a client hanging up after the final dot must not cut a commit in half.</summary>
+    private static readonly TimeSpan StorageDeadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>Starts SPF for a new MX transaction (at MAIL FROM, for <see cref="MessageEnvelope.Spf"/>); never faults (a failed check is a temperror).</summary>
+    public Task<SpfResult> StartSpfCheck(IPAddress? client, string reversePath, string? helo)
+    {
+        ArgumentNullException.ThrowIfNull(reversePath);
+        return Task.Run(async () =>
+        {
+            try
+            {
+                using var deadline = new CancellationTokenSource(SpfDeadline);
+                return await authenticator.CheckSpfAsync(client, reversePath, helo, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogCheckFailed("SPF", e.Message);
+                return SpfResult.TempError;
+            }
+        });
+    }
+
+    /// <summary>A new message for <paramref name="envelope"/>; the caller writes its body and disposes it.</summary>
+    public IncomingMessage Begin(MessageEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var id = Guid.NewGuid().ToString("N");
+        var receivedAt = DateTimeOffset.UtcNow;
+        // Forged Authentication-Results are removed on the MX (RFC 8601 section 5) and on submission too:
+        // a user has no business claiming our verdicts either, and the same blob may be delivered locally.
+        return new IncomingMessage(store, envelope, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(envelope, id, receivedAt),
+            deliveryOptions.HostName);
+    }
+
+    /// <summary>
+    /// Stores the whole message and queues it. Runs under its own storage deadline rather than the
+    /// connection's token, so the client going away cannot leave a half-made acceptance.
+    /// </summary>
+    public async Task<IntakeResult> AcceptAsync(IncomingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        using var deadline = new CancellationTokenSource(StorageDeadline);
+        var ct = deadline.Token;
+        var envelope = message.Envelope;
+
+        MessageSummary? summary = null;
+        SpoolBlobStream? ownSpool = null;
+        var spool = message.Spool;
+        var spf = envelope.Spf is null ? (SpfResult?)null : await envelope.Spf.ConfigureAwait(false);
+        AuthenticationVerdict? verdict = null;
+        if (message.InMemory is { } body)
+        {
+            // Small message: check and summarise it now from memory (ArrivalChecks), so the ingest needs no
+            // blob read, and store it with Authentication-Results and the trace headers in a single Put Blob.
+            // DKIM verifies the bytes as sent; the stored copy then loses any Authentication-Results
+            // field forged with our authserv-id (a signature that covered one will not verify from
+            // the stored copy again: accepted, our own header carries the verdict).
+            var parsed = await checks.TryCheckAsync(body, envelope.Sender.Address, envelope.Helo, spf, ct).ConfigureAwait(false);
+            parsed?.Dispose();
+            verdict = parsed?.Verdict;
+            var authResults = parsed?.Header ?? [];
+            var (header, rest) = message.FilterInMemory();
+            if (message.ForgedFieldsRemoved > 0 && parsed is not null)
+            {
+                // The summary's offsets must match the stored bytes: summarise the filtered copy (rare, so parsed twice).
+                var stored = new byte[header.Length + rest.Length];
+                header.CopyTo(stored);
+                rest.CopyTo(stored.AsMemory(header.Length));
+                parsed = await checks.TrySummariseAsync(stored, ct).ConfigureAwait(false);
+                parsed?.Dispose();
+            }
+            summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Summary, [.. authResults, .. message.TraceHeaders]);
+            ownSpool = spool = store.CreateWriter(message.BlobName);
+            await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
+            await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);
+            await spool.WriteAsync(header, ct).ConfigureAwait(false);
+            await spool.WriteAsync(rest, ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            long size;
+            try
+            {
+                if (ownSpool is null)
+                {
+                    // Large message: filtered while it streamed (its checks run in the ingest, on the stored bytes).
+                    await message.CompleteSpoolAsync(ct).ConfigureAwait(false);
+                }
+                var metadata = verdict is null ? null : new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" };
+                size = await spool!.CommitAsync(metadata, ct).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogStoreFailed(e, message.Id);
+                await DeleteBlobAsync(message.BlobName).ConfigureAwait(false);
+                return new IntakeResult(IntakeOutcome.TemporaryFailure, message.Id);
+            }
+            if (message.ForgedFieldsRemoved > 0)
+            {
+                LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
+            }
+            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ownSpool is not null)
+            {
+                await ownSpool.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task DeleteBlobAsync(string blobName) => await BestEffortAsync(ct => store.DeleteAsync(blobName, ct)).ConfigureAwait(false);
+
+    private async Task BestEffortAsync(Func<CancellationToken, Task> action)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await action(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogCleanupFailed(e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Accepted message {Id} ({Size} bytes, {Recipients} recipients)")]
+    private partial void LogAccepted(string id, long size, int recipients);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store message {Id}; answered 451")]
+    private partial void LogStoreFailed(Exception e, string id);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not queue message {Id}; answered 451")]
+    private partial void LogQueueFailed(Exception e, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cleanup after a failed acceptance did not complete (orphan left for upkeep): {Reason}")]
+    private partial void LogCleanupFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Check} check failed in the listener: {Reason}")]
+    private partial void LogCheckFailed(string check, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} Authentication-Results field(s) claiming our authserv-id")]
+    private partial void LogForgedRemoved(string id, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} refused by the sending rate limit: {Reason}")]
+    private partial void LogRateLimited(string id, string? reason);
+}

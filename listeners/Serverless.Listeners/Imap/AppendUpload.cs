@@ -1,5 +1,6 @@
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Listeners.Imap;
 

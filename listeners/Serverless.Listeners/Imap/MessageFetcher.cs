@@ -1,5 +1,6 @@
 using System.Buffers;
 using Serverless.Mail.Index;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;

@@ -8,7 +8,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// "AUTH" alone lists the mechanisms (what RFC 1734 clients expect). Only over TLS or the
 /// loopback development setting.
 /// </summary>
-internal sealed class AuthCommand : IPop3CommandHandler
+internal sealed class AuthCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

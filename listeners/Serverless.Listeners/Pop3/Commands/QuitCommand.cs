@@ -10,7 +10,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// messages marked deleted are expunged through the mailbox index (so IMAP sessions see them go,
 /// with change-log entries), messages retrieved whole get \Seen, and the lease is released.
 /// </summary>
-internal sealed class QuitCommand : IPop3CommandHandler
+internal sealed class QuitCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

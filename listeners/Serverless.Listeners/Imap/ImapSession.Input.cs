@@ -40,7 +40,7 @@ internal sealed partial class ImapSession
                     await DiscardUploadsAsync();
                     if (error.Fatal)
                     {
-                        await TryWriteAndFlushAsync("* BYE " + error.Message);
+                        await SendFinalAsync("* BYE " + error.Message);
                         return null;
                     }
                     WriteTagged(error.Tag ?? "*", ImapResult.Bad(error.Message));
@@ -101,7 +101,7 @@ internal sealed partial class ImapSession
             await FlushAsync(cancellationToken);
             return true;
         }
-        await TryWriteAndFlushAsync("* BYE " + result.Text);
+        await SendFinalAsync("* BYE " + result.Text);
         return false;
     }
 

@@ -46,5 +46,5 @@ internal sealed partial class ImapSession
         }
     }
 
-    private Task TryWriteAndFlushAsync(string line) => Transport.SendFinalAsync(() => WriteLine(line));
+    private Task SendFinalAsync(string line) => Transport.SendFinalAsync(() => WriteLine(line));
 }

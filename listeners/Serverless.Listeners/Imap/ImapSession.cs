@@ -75,7 +75,7 @@ internal sealed partial class ImapSession
         }
         catch (SessionTimeoutException)
         {
-            await TryWriteAndFlushAsync("* BYE Autologout; idle for too long");
+            await SendFinalAsync("* BYE Autologout; idle for too long");
         }
         catch (ImapFatalException e)
         {

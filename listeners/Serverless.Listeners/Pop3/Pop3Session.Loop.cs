@@ -61,11 +61,11 @@ public sealed partial class Pop3Session
         }
         catch (LineTooLongException)
         {
-            await TryCloseWithAsync(Pop3Reply.Error("Line too long"));
+            await SendFinalAsync(Pop3Reply.Error("Line too long"));
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            await TryCloseWithAsync(Pop3Reply.Error("Autologout: idle for too long"));
+            await SendFinalAsync(Pop3Reply.Error("Autologout: idle for too long"));
         }
         catch (Exception e) when (e is ClientGoneException || (e is OperationCanceledException && ct.IsCancellationRequested))
         {
@@ -128,7 +128,7 @@ public sealed partial class Pop3Session
             : reply;
     }
 
-    private Task TryCloseWithAsync(Pop3Reply reply) => _transport.SendFinalAsync(() => Write(reply));
+    private Task SendFinalAsync(Pop3Reply reply) => _transport.SendFinalAsync(() => Write(reply));
 
     private void LogCommand(Pop3Command command)
     {

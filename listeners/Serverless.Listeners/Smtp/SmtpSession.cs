@@ -99,11 +99,11 @@ public sealed partial class SmtpSession
         }
         catch (LineTooLongException)
         {
-            await TryFinalReplyAsync(SmtpReply.Of(500, "5.5.2", "Line too long"));
+            await SendFinalAsync(SmtpReply.Of(500, "5.5.2", "Line too long"));
         }
         catch (OperationCanceledException) when (!Transport.ConnectionClosed.IsCancellationRequested)
         {
-            await TryFinalReplyAsync(SmtpReply.Of(421, "4.4.2", $"{Listener.HostName} Idle timeout, closing connection"));
+            await SendFinalAsync(SmtpReply.Of(421, "4.4.2", $"{Listener.HostName} Idle timeout, closing connection"));
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or System.Security.Authentication.AuthenticationException)
         {
@@ -113,7 +113,7 @@ public sealed partial class SmtpSession
         {
             // A fault of ours: the client gets a temporary failure and may retry; nothing half-written was acknowledged.
             LogSessionFailed(Services.Logger, e, Transport.ConnectionId);
-            await TryFinalReplyAsync(SmtpReply.Of(421, "4.3.0", $"{Listener.HostName} Internal error, closing connection"));
+            await SendFinalAsync(SmtpReply.Of(421, "4.3.0", $"{Listener.HostName} Internal error, closing connection"));
         }
         finally
         {
@@ -179,7 +179,7 @@ public sealed partial class SmtpSession
         await FlushAsync();
     }
 
-    private Task TryFinalReplyAsync(SmtpReply reply) => Transport.SendFinalAsync(() => Write(reply));
+    private Task SendFinalAsync(SmtpReply reply) => Transport.SendFinalAsync(() => Write(reply));
 
     /// <summary>Clears the mail transaction (RSET, EHLO, after a message), releasing a half-received BDAT message.</summary>
     public async ValueTask ResetTransactionAsync()

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Fuzz.Targets;
@@ -25,8 +26,8 @@ public sealed class Pop3CommandTarget : FuzzTarget
         var buffer = new ReadOnlySequence<byte>(input.ToArray());
         for (var lines = 0; lines < 1000; lines++)
         {
-            var status = Pop3LineFramer.TryReadLine(buffer, 255, out var line, out var next);
-            if (status != Pop3LineStatus.Complete)
+            var status = LineFramer.TryReadLine(buffer, 255, out var line, out var next);
+            if (status != LineStatus.Complete)
             {
                 break;
             }
@@ -36,7 +37,7 @@ public sealed class Pop3CommandTarget : FuzzTarget
             Check(command.Lines >= 0, "TOP line counts are never negative");
             if (command is { IsValid: true, Kind: Pop3CommandKind.Auth, Argument2: { } initial })
             {
-                _ = Pop3SaslPlain.TryDecode(initial, out _, out _, out _);
+                _ = SaslDecoder.TryDecodePlain(initial, out _);
             }
             buffer = buffer.Slice(next);
         }

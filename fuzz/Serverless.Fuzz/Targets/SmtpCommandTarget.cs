@@ -1,3 +1,4 @@
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Fuzz.Targets;
@@ -57,9 +58,10 @@ public sealed class SmtpCommandTarget : FuzzTarget
                     break;
                 case SmtpVerb.Auth:
                     var auth = SmtpCommandParser.ParseAuth(arg);
-                    if (auth.Ok && auth.Value.InitialResponse is { } initial && SmtpSasl.TryDecodeBase64Utf8(initial, out var message))
+                    if (auth.Ok && auth.Value.InitialResponse is { } initial)
                     {
-                        _ = SmtpSasl.TryParsePlain(message, out _, out _, out _);
+                        _ = SaslDecoder.TryDecodePlain(initial, out _);
+                        _ = SaslDecoder.TryDecodeLogin(initial, out _);
                     }
                     break;
             }

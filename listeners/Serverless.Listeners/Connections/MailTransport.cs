@@ -12,7 +12,7 @@ namespace Serverless.Listeners.Connections;
 /// TLS in mid-session (STARTTLS / STLS), the real client address (after a trusted PROXY header),
 /// and the endpoint it arrived on.
 /// </summary>
-public sealed class MailTransport : IAsyncDisposable
+public sealed partial class MailTransport : IAsyncDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly TlsCertificateProvider _certificates;

@@ -1,6 +1,7 @@
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Listeners.Imap;
 

@@ -50,18 +50,6 @@ internal sealed class ImapCommandException : Exception
     public ImapResult Result { get; }
 }
 
-/// <summary>Storage failures that mean "try again later" rather than a bug: answered with [UNAVAILABLE].</summary>
-internal static class StorageFailures
-{
-    public static bool IsTransient(Exception e) => e switch
-    {
-        Azure.RequestFailedException r => r.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
-        AggregateException a => a.InnerExceptions.All(IsTransient),
-        _ => e.InnerException is not null && IsTransient(e.InnerException),
-    };
-}
-
 /// <summary>The response stream cannot be continued correctly (e.g. a literal cannot be completed): the connection ends.</summary>
 internal sealed class ImapFatalException : Exception
 {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Serverless.Listeners.Connections;
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;
@@ -38,7 +40,7 @@ internal sealed partial class ImapSession
                     await DiscardUploadsAsync();
                     if (error.Fatal)
                     {
-                        await TryWriteAndFlushAsync("* BYE " + error.Message, cancellationToken);
+                        await SendFinalAsync("* BYE " + error.Message);
                         return null;
                     }
                     WriteTagged(error.Tag ?? "*", ImapResult.Bad(error.Message));
@@ -99,7 +101,7 @@ internal sealed partial class ImapSession
             await FlushAsync(cancellationToken);
             return true;
         }
-        await TryWriteAndFlushAsync("* BYE " + result.Text, cancellationToken);
+        await SendFinalAsync("* BYE " + result.Text);
         return false;
     }
 
@@ -143,51 +145,32 @@ internal sealed partial class ImapSession
         return true;
     }
 
-    /// <summary>Reads one line (AUTHENTICATE responses, IDLE's DONE), bounded. Null when the connection ends.</summary>
+    /// <summary>Reads one line (AUTHENTICATE responses), bounded. Null when the connection ends.</summary>
     public async Task<string?> ReadLineAsync(int maxLength, CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            var input = Transport.Input;
-            var result = await ReadInputAsync(input, cancellationToken);
-            if (TryTakeLine(input, result, maxLength, out var line))
-            {
-                return line;
-            }
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return null;
-            }
+            return await Transport.ReadLineAsync(maxLength, input => ReadInputAsync(input, cancellationToken), DecodeLine);
+        }
+        catch (LineTooLongException)
+        {
+            throw LineTooLong();
         }
     }
 
-    /// <summary>Takes a line from a completed read if there is one; otherwise marks everything examined.</summary>
-    public static bool TryTakeLine(PipeReader input, ReadResult result, int maxLength, out string? line)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var buffer = result.Buffer;
-        var newline = buffer.PositionOf((byte)'\n');
-        if (newline is null)
+    /// <summary>Takes a line from a completed read if there is one (IDLE's DONE); otherwise marks everything examined.</summary>
+    public static bool TryTakeLine(PipeReader input, ReadResult result, int maxLength, out string? line) =>
+        MailTransport.TakeLine(input, result, maxLength, DecodeLine, out line) switch
         {
-            if (buffer.Length > maxLength)
-            {
-                throw new ImapCommandException(ImapResult.Bad("Line too long"));
-            }
-            input.AdvanceTo(buffer.Start, buffer.End);
-            line = null;
-            return false;
-        }
-        var bytes = buffer.Slice(0, newline.Value);
-        if (bytes.Length > maxLength)
-        {
-            input.AdvanceTo(buffer.GetPosition(1, newline.Value));
-            throw new ImapCommandException(ImapResult.Bad("Line too long"));
-        }
-        var text = Encoding.UTF8.GetString(bytes);
-        input.AdvanceTo(buffer.GetPosition(1, newline.Value));
-        line = text.TrimEnd('\r');
-        return true;
-    }
+            LineStatus.Complete => true,
+            LineStatus.TooLong => throw LineTooLong(),
+            _ => false,
+        };
+
+    private static string DecodeLine(ReadOnlySequence<byte> line, ReadOnlySequence<byte> following) => Encoding.UTF8.GetString(line);
+
+    /// <summary>An overlong line inside a command is a command error: BAD, and the session goes on.</summary>
+    private static ImapCommandException LineTooLong() => new(ImapResult.Bad("Line too long"));
 
     /// <summary>One read from the client, ended by the autologout timer (RFC 3501 5.4).</summary>
     public async ValueTask<ReadResult> ReadInputAsync(PipeReader input, CancellationToken cancellationToken)

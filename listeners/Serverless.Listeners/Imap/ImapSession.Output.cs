@@ -46,16 +46,5 @@ internal sealed partial class ImapSession
         }
     }
 
-    private async Task TryWriteAndFlushAsync(string line, CancellationToken cancellationToken)
-    {
-        try
-        {
-            WriteLine(line);
-            await Output.FlushAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or Microsoft.AspNetCore.Connections.ConnectionResetException)
-        {
-            // The connection is going away anyway.
-        }
-    }
+    private Task SendFinalAsync(string line) => Transport.SendFinalAsync(() => WriteLine(line));
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Serverless.Listeners.Connections;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;
@@ -45,7 +46,7 @@ internal sealed partial class ImapSession
     public bool CanStartTls => !Transport.IsTls && Transport.Endpoint.Tls == TlsMode.StartTls;
 
     /// <summary>LOGIN / AUTHENTICATE only over TLS, or from loopback with the development setting.</summary>
-    public bool LoginAllowed => Transport.IsTls || (Services.Listener.AllowPlaintextAuthOnLoopback && Transport.IsLoopback);
+    public bool LoginAllowed => Transport.PasswordsAllowed(Services.Listener);
 
     public string? ClientIp => Transport.ClientAddress?.ToString();
 
@@ -74,7 +75,7 @@ internal sealed partial class ImapSession
         }
         catch (SessionTimeoutException)
         {
-            await TryWriteAndFlushAsync("* BYE Autologout; idle for too long", cancellationToken);
+            await SendFinalAsync("* BYE Autologout; idle for too long");
         }
         catch (ImapFatalException e)
         {

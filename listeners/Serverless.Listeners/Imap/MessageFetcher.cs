@@ -1,6 +1,7 @@
 using System.Buffers;
 using Serverless.Mail.Index;
 using Serverless.Mail.Model;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;

@@ -5,7 +5,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3;
 
 /// <summary>A command's handler and the states it is allowed in.</summary>
-internal sealed record Pop3CommandEntry(IPop3CommandHandler Handler, Pop3SessionState AllowedIn);
+internal sealed record Pop3CommandEntry(IPop3Command Handler, Pop3SessionState AllowedIn);
 
 /// <summary>
 /// Which command each state allows (RFC 1939 sections 4–6, RFC 2449 CAPA in both states,
@@ -34,10 +34,4 @@ internal static class Pop3CommandTable
         [Pop3CommandKind.Rset] = new(new RsetCommand(), Transaction),
         [Pop3CommandKind.Noop] = new(new NoopCommand(), Transaction),
     }.ToFrozenDictionary();
-}
-
-/// <summary>One POP3 command. Handlers keep no state of their own: the session carries it.</summary>
-internal interface IPop3CommandHandler
-{
-    ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken);
 }

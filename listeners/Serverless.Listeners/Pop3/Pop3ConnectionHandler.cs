@@ -34,13 +34,3 @@ public sealed class Pop3ConnectionHandler : ConnectionHandler
         await session.RunAsync();
     }
 }
-
-/// <summary>The shared, stateless services every POP3 session uses.</summary>
-internal sealed record Pop3Services(
-    ListenerOptions Listener,
-    Pop3Options Options,
-    LoginVerifier Logins,
-    MailboxIndex Index,
-    MessageStore Messages,
-    MaildropLeases Leases,
-    ILogger<Pop3Session> Logger);

@@ -1,5 +1,6 @@
 using Serverless.Mail.Index;
 using Serverless.Mail.Security;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3;
@@ -67,7 +68,7 @@ internal static class Pop3Login
         {
             await lease.ReleaseAsync(CancellationToken.None);
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+        catch (Exception e) when (StorageFailures.IsTransient(e))
         {
             // Storage is failing anyway; the lease expires by itself.
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3;
@@ -36,13 +37,13 @@ internal sealed class Pop3ReadAhead(int limit)
         }
         for (var skipped = 0; skipped < _linesAhead; skipped++)
         {
-            if (Pop3LineFramer.TryReadLine(following, Pop3Session.CommandLineLimit, out _, out var next) != Pop3LineStatus.Complete)
+            if (LineFramer.TryReadLine(following, Pop3Session.CommandLineLimit, out _, out var next) != LineStatus.Complete)
             {
                 return;
             }
             following = following.Slice(next);
         }
-        while (_queue.Count < limit && Pop3LineFramer.TryReadLine(following, Pop3Session.CommandLineLimit, out var line, out var next) == Pop3LineStatus.Complete)
+        while (_queue.Count < limit && LineFramer.TryReadLine(following, Pop3Session.CommandLineLimit, out var line, out var next) == LineStatus.Complete)
         {
             following = following.Slice(next);
             _linesAhead++;
@@ -91,9 +92,10 @@ internal sealed class Pop3ReadAhead(int limit)
         {
             await (await open).DisposeAsync();
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e) || e is OperationCanceledException)
+        catch (Exception)
         {
-            // Nobody waits for it.
+            // Nobody waits for it: whatever went wrong (a missing blob, storage down, the client
+            // gone), the command that would have used it reports its own failure.
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Serverless.Listeners.Connections;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3;
@@ -20,52 +21,29 @@ public sealed partial class Pop3Session
     /// when no further complete command is already buffered, so a pipelining client (RFC 2449
     /// PIPELINING) gets its answers in as few packets as possible, in order.
     /// </summary>
-    private ValueTask<Pop3Command?> ReadCommandAsync() => ReadLineAsync(CommandLineLimit, scanAhead: true, static (line, _) => Pop3CommandParser.Parse(line));
+    private ValueTask<Pop3Command?> ReadCommandAsync() =>
+        _transport.ReadLineAsync(CommandLineLimit, WaitForInputAsync, ParseCommand);
 
     /// <summary>A SASL response line (base64 or "*"), or null when the client closed the connection.</summary>
     private ValueTask<string?> ReadSaslLineAsync() =>
-        ReadLineAsync(SaslLineLimit, scanAhead: false, static (line, _) => Encoding.ASCII.GetString(line));
+        _transport.ReadLineAsync(SaslLineLimit, WaitForInputAsync, static (line, _) => Encoding.ASCII.GetString(line));
 
-    private async ValueTask<T?> ReadLineAsync<T>(int limit, bool scanAhead, Func<ReadOnlySequence<byte>, Pop3Session, T> parse)
-        where T : class
+    private Pop3Command ParseCommand(ReadOnlySequence<byte> line, ReadOnlySequence<byte> following)
     {
-        var input = _transport.Input;
-        var wait = false;
-        while (true)
+        var parsed = Pop3CommandParser.Parse(line);
+        _readAhead.LineConsumed();
+        if (State == Pop3SessionState.Transaction)
         {
-            ReadResult result;
-            if (wait || !input.TryRead(out result))
-            {
-                await FlushAsync();
-                _idle.CancelAfter(_services.Options.IdleTimeout);
-                result = await input.ReadAsync(_idle.Token);
-            }
-            var buffer = result.Buffer;
-            switch (Pop3LineFramer.TryReadLine(buffer, limit, out var line, out var next))
-            {
-                case Pop3LineStatus.Complete:
-                    var parsed = parse(line, this);
-                    if (scanAhead)
-                    {
-                        _readAhead.LineConsumed();
-                        if (State == Pop3SessionState.Transaction)
-                        {
-                            _readAhead.Scan(buffer.Slice(next), StartDownload);
-                        }
-                    }
-                    input.AdvanceTo(next);
-                    return parsed;
-                case Pop3LineStatus.TooLong:
-                    input.AdvanceTo(buffer.End);
-                    throw new LineTooLongException();
-            }
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return null;
-            }
-            wait = true;
+            _readAhead.Scan(following, StartDownload);
         }
+        return parsed;
+    }
+
+    private async ValueTask<ReadResult> WaitForInputAsync(PipeReader input)
+    {
+        await FlushAsync();
+        _idle.CancelAfter(_services.Options.IdleTimeout);
+        return await input.ReadAsync(_idle.Token);
     }
 
     /// <summary>Read-ahead: open the blob of a pipelined RETR/TOP if the message exists and is not deleted.</summary>
@@ -122,7 +100,7 @@ public sealed partial class Pop3Session
                 {
                     first = await body.Content.ReadAsync(chunk.AsMemory(0, BodyChunk), ct);
                 }
-                catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+                catch (Exception e) when (StorageFailures.IsTransient(e))
                 {
                     _services.Logger.LogWarning(e, "POP3 message download failed before its first byte");
                     Write(Pop3Reply.Error("Storage is temporarily unavailable, try again later", Pop3ResponseCodes.SysTemp));

@@ -1,4 +1,5 @@
 using Serverless.Listeners.Connections;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
@@ -6,11 +7,14 @@ namespace Serverless.Listeners.Pop3;
 
 public sealed partial class Pop3Session
 {
-    /// <summary>RFC 2449 allows 255 octets per command; we allow more (long addresses) but bound it.</summary>
-    internal const int CommandLineLimit = ProtocolLimits.Pop3CommandLine;
+    /// <summary>
+    /// RFC 2449 allows 255 octets per command; we allow more (long addresses) but bound it. The
+    /// bound is for the line without its CRLF; <see cref="LineFramer"/> counts the CR, hence the 1.
+    /// </summary>
+    internal const int CommandLineLimit = ProtocolLimits.Pop3CommandLine + 1;
 
-    /// <summary>SASL responses are base64 of up to ~520 octets of PLAIN; allow generous room.</summary>
-    internal const int SaslLineLimit = 8 * 1024;
+    /// <summary>SASL responses are base64 of up to ~520 octets of PLAIN; allow generous room (and the CR).</summary>
+    internal const int SaslLineLimit = (8 * 1024) + 1;
 
     private int _badCommands;
 
@@ -57,17 +61,17 @@ public sealed partial class Pop3Session
         }
         catch (LineTooLongException)
         {
-            await TryCloseWithAsync(Pop3Reply.Error("Line too long"));
+            await SendFinalAsync(Pop3Reply.Error("Line too long"));
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            await TryCloseWithAsync(Pop3Reply.Error("Autologout: idle for too long"));
+            await SendFinalAsync(Pop3Reply.Error("Autologout: idle for too long"));
         }
         catch (Exception e) when (e is ClientGoneException || (e is OperationCanceledException && ct.IsCancellationRequested))
         {
             // The client went away.
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e) || e is System.Security.Authentication.AuthenticationException)
+        catch (Exception e) when (StorageFailures.IsTransient(e) || e is System.Security.Authentication.AuthenticationException)
         {
             // A message stream broke after its +OK went out (nothing honest can follow), or the
             // TLS handshake failed: all we can do is close.
@@ -102,7 +106,7 @@ public sealed partial class Pop3Session
         {
             return await entry.Handler.ExecuteAsync(this, command, ct);
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+        catch (Exception e) when (StorageFailures.IsTransient(e))
         {
             _services.Logger.LogWarning(e, "POP3 {Command} failed on storage", command.Keyword);
             return Pop3Reply.Error("Storage is temporarily unavailable, try again later", Pop3ResponseCodes.SysTemp);
@@ -124,18 +128,7 @@ public sealed partial class Pop3Session
             : reply;
     }
 
-    private async Task TryCloseWithAsync(Pop3Reply reply)
-    {
-        try
-        {
-            Write(reply);
-            await _transport.Output.FlushAsync(_transport.ConnectionClosed);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            // The connection is gone already.
-        }
-    }
+    private Task SendFinalAsync(Pop3Reply reply) => _transport.SendFinalAsync(() => Write(reply));
 
     private void LogCommand(Pop3Command command)
     {

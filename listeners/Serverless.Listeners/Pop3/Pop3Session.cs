@@ -1,5 +1,6 @@
 using Serverless.Listeners.Connections;
 using Serverless.Mail.Index;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3;
@@ -43,8 +44,7 @@ public sealed partial class Pop3Session
     /// Whether USER/PASS and AUTH PLAIN may be used now: over TLS, or in development from a
     /// loopback client when <c>Mail:Listeners:AllowPlaintextAuthOnLoopback</c> is set.
     /// </summary>
-    internal bool PlaintextAuthAllowed =>
-        _transport.IsTls || (_services.Listener.AllowPlaintextAuthOnLoopback && _transport.IsLoopback);
+    internal bool PlaintextAuthAllowed => _transport.PasswordsAllowed(_services.Listener);
 
     internal bool StlsAvailable => !_transport.IsTls && _transport.Endpoint.Tls == TlsMode.StartTls;
 
@@ -83,7 +83,7 @@ public sealed partial class Pop3Session
         {
             await lease.ReleaseAsync(CancellationToken.None);
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+        catch (Exception e) when (StorageFailures.IsTransient(e))
         {
             // It expires by itself; a later session waits at most the lease duration.
             _services.Logger.LogWarning(e, "Could not release the POP3 lease of mailbox {MailboxId}", lease.MailboxId);

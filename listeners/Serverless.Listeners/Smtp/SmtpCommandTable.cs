@@ -3,15 +3,6 @@ using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp;
 
-/// <summary>One command's behaviour. Replies are returned, never written by the command itself (except intermediate 334/354 and STARTTLS's 220).</summary>
-public interface ISmtpCommand
-{
-    ValueTask<SmtpReply?> ExecuteAsync(SmtpSession session, SmtpCommandLine line, CancellationToken cancellationToken);
-
-    /// <summary>The reply when the command comes in a state the table does not allow.</summary>
-    SmtpReply OutOfSequence(SmtpSession session) => SmtpReply.Of(503, "5.5.1", "Bad sequence of commands");
-}
-
 /// <summary>Which commands each state allows (RFC 5321 4.1.4, RFC 3030 for BDAT, RFC 3207, RFC 4954).</summary>
 public static class SmtpCommandTable
 {

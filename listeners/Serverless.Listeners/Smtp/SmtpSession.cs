@@ -20,7 +20,7 @@ namespace Serverless.Listeners.Smtp;
 public sealed partial class SmtpSession
 {
     private readonly CancellationTokenSource _idle;
-    private bool _needMoreInput;
+    private readonly Func<PipeReader, ValueTask<ReadResult>> _waitForInput;
 
     public SmtpSession(MailTransport transport, SmtpServices services)
     {
@@ -30,6 +30,7 @@ public sealed partial class SmtpSession
         Services = services;
         _idle = CancellationTokenSource.CreateLinkedTokenSource(transport.ConnectionClosed);
         Log = new SmtpProtocolLog(services.Logger, transport.ConnectionId);
+        _waitForInput = WaitForInputAsync;
     }
 
     public MailTransport Transport { get; }
@@ -73,7 +74,7 @@ public sealed partial class SmtpSession
     public IPAddress? ClientAddress => Transport.ClientAddress is { } a && a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : Transport.ClientAddress;
 
     /// <summary>May AUTH be offered and used now: submission only, and over TLS unless the loopback dev setting applies.</summary>
-    public bool AuthAllowed => IsSubmission && (Transport.IsTls || (Listener.AllowPlaintextAuthOnLoopback && Transport.IsLoopback));
+    public bool AuthAllowed => IsSubmission && Transport.PasswordsAllowed(Listener);
 
     public async Task RunAsync()
     {
@@ -98,11 +99,11 @@ public sealed partial class SmtpSession
         }
         catch (LineTooLongException)
         {
-            await TryFinalReplyAsync(SmtpReply.Of(500, "5.5.2", "Line too long"));
+            await SendFinalAsync(SmtpReply.Of(500, "5.5.2", "Line too long"));
         }
         catch (OperationCanceledException) when (!Transport.ConnectionClosed.IsCancellationRequested)
         {
-            await TryFinalReplyAsync(SmtpReply.Of(421, "4.4.2", $"{Listener.HostName} Idle timeout, closing connection"));
+            await SendFinalAsync(SmtpReply.Of(421, "4.4.2", $"{Listener.HostName} Idle timeout, closing connection"));
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or System.Security.Authentication.AuthenticationException)
         {
@@ -112,7 +113,7 @@ public sealed partial class SmtpSession
         {
             // A fault of ours: the client gets a temporary failure and may retry; nothing half-written was acknowledged.
             LogSessionFailed(Services.Logger, e, Transport.ConnectionId);
-            await TryFinalReplyAsync(SmtpReply.Of(421, "4.3.0", $"{Listener.HostName} Internal error, closing connection"));
+            await SendFinalAsync(SmtpReply.Of(421, "4.3.0", $"{Listener.HostName} Internal error, closing connection"));
         }
         finally
         {
@@ -178,18 +179,7 @@ public sealed partial class SmtpSession
         await FlushAsync();
     }
 
-    private async Task TryFinalReplyAsync(SmtpReply reply)
-    {
-        try
-        {
-            Write(reply);
-            await Transport.Output.FlushAsync(Transport.ConnectionClosed);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            // the client is gone already
-        }
-    }
+    private Task SendFinalAsync(SmtpReply reply) => Transport.SendFinalAsync(() => Write(reply));
 
     /// <summary>Clears the mail transaction (RSET, EHLO, after a message), releasing a half-received BDAT message.</summary>
     public async ValueTask ResetTransactionAsync()
@@ -208,7 +198,6 @@ public sealed partial class SmtpSession
     /// <summary>After STARTTLS: back to the start, on the new (encrypted) input.</summary>
     public void OnTlsStarted()
     {
-        _needMoreInput = false;
         Helo = null;
         Extended = false;
         User = null;
@@ -222,45 +211,16 @@ public sealed partial class SmtpSession
     /// </summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadLineAsync()
     {
-        var input = Transport.Input;
-        while (true)
-        {
-            ReadResult result;
-            if (_needMoreInput || !input.TryRead(out result))
-            {
-                await FlushAsync();
-                _idle.CancelAfter(Listener.IdleTimeout);
-                result = await input.ReadAsync(Aborted);
-                _needMoreInput = false;
-            }
-            var buffer = result.Buffer;
-            var lf = buffer.PositionOf((byte)'\n');
-            if (lf is not null)
-            {
-                var line = buffer.Slice(0, lf.Value);
-                if (line.Length > Options.MaxCommandLine)
-                {
-                    input.AdvanceTo(buffer.GetPosition(1, lf.Value));
-                    throw new LineTooLongException();
-                }
-                // Copy before AdvanceTo releases the pipe's memory.
-                var bytes = line.ToArray();
-                input.AdvanceTo(buffer.GetPosition(1, lf.Value));
-                var length = bytes.Length > 0 && bytes[^1] == (byte)'\r' ? bytes.Length - 1 : bytes.Length;
-                return bytes.AsMemory(0, length);
-            }
-            if (buffer.Length > Options.MaxCommandLine)
-            {
-                input.AdvanceTo(buffer.End);
-                throw new LineTooLongException();
-            }
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return null;
-            }
-            _needMoreInput = true;
-        }
+        // Copied: the pipe's memory is released once the line is taken.
+        var line = await Transport.ReadLineAsync(Options.MaxCommandLine, _waitForInput, static (line, _) => line.ToArray());
+        return line is null ? null : line;
+    }
+
+    private async ValueTask<ReadResult> WaitForInputAsync(PipeReader input)
+    {
+        await FlushAsync();
+        _idle.CancelAfter(Listener.IdleTimeout);
+        return await input.ReadAsync(Aborted);
     }
 
     /// <summary>Reads one text line for a SASL exchange; null at end of input.</summary>

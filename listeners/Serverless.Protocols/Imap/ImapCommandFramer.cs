@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using Serverless.Protocols.Common;
 
 namespace Serverless.Protocols.Imap;
 
@@ -87,23 +88,23 @@ public sealed class ImapCommandFramer(ImapLimits limits)
                 switch (_phase)
                 {
                     case Phase.Line:
-                        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n', advancePastDelimiter: true))
-                        {
-                            var rest = reader.UnreadSequence;
-                            if (_line.WrittenCount + rest.Length > _limits.MaxLineLength)
-                            {
-                                return Fail("Command line too long", fatal: true);
-                            }
-                            rest.CopyTo(_line.GetSpan((int)rest.Length));
-                            _line.Advance((int)rest.Length);
-                            reader.AdvanceToEnd();
-                            return ImapFrameStatus.NeedMoreData;
-                        }
-                        if (_line.WrittenCount + line.Length > _limits.MaxLineLength)
+                        var unread = reader.UnreadSequence;
+                        var found = LineFramer.TryReadLine(unread, _limits.MaxLineLength - _line.WrittenCount, out _, out var next);
+                        if (found == LineStatus.TooLong)
                         {
                             return Fail("Command line too long", fatal: true);
                         }
-                        var status = EndLine(line);
+                        if (found == LineStatus.NeedMoreData)
+                        {
+                            unread.CopyTo(_line.GetSpan((int)unread.Length));
+                            _line.Advance((int)unread.Length);
+                            reader.AdvanceToEnd();
+                            return ImapFrameStatus.NeedMoreData;
+                        }
+                        var withLf = unread.Slice(0, next);
+                        reader.Advance(withLf.Length);
+                        // The line as sent, CR kept: it may close a line begun in an earlier read.
+                        var status = EndLine(withLf.Slice(0, withLf.Length - 1));
                         if (status is { } s)
                         {
                             return s;

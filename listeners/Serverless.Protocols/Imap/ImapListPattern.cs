@@ -24,9 +24,6 @@ public sealed class ImapListPattern
 
     public bool Matches(string name) => Match(_pattern, 0, FolderNames.Normalize(name), 0);
 
-    /// <summary>True if some name below <paramref name="name"/> could match (for \NoSelect parents and RECURSIVEMATCH).</summary>
-    public bool HasWildcards => _pattern.Contains('*', StringComparison.Ordinal) || _pattern.Contains('%', StringComparison.Ordinal);
-
     private static string NormalizeInboxPrefix(string pattern)
     {
         if (pattern.Length >= 5 && pattern.StartsWith("INBOX", StringComparison.OrdinalIgnoreCase)

@@ -70,9 +70,6 @@ public sealed class SequenceSet
         return n;
     }
 
-    /// <summary>True if any range uses "*".</summary>
-    public bool HasStar => Ranges.Any(r => r.Start == Star || r.End == Star);
-
     /// <summary>Sorted, merged, inclusive ranges with "*" replaced by <paramref name="largest"/> (0 for an empty mailbox gives nothing for "*").</summary>
     public IReadOnlyList<(long From, long To)> Resolve(long largest)
     {

@@ -151,16 +151,6 @@ public static class SmtpPathParser
         return SmtpParseResult<SmtpPath>.Success(new SmtpPath(local, domain));
     }
 
-    /// <summary>Parses a whole string as one mailbox (no brackets), e.g. an ORCPT value or a login.</summary>
-    public static bool TryParseMailbox(string text, out SmtpPath path)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var i = 0;
-        var r = Parse("<" + text + ">", ref i, allowNull: false, allowBarePostmaster: false);
-        path = r.Value ?? SmtpPath.Null;
-        return r.Ok && i == text.Length + 2;
-    }
-
     private static SmtpParseResult<SmtpPath> Fail(string text) => SmtpParseResult<SmtpPath>.Fail(501, "5.1.3", text);
 
     private static string? ParseQuoted(string text, ref int index)

@@ -14,12 +14,6 @@ public sealed record SmtpReply(int Code, string? Enhanced, IReadOnlyList<string>
     /// <summary>The 220 greeting carries no enhanced code (it comes before EHLO).</summary>
     public static SmtpReply Greeting(string text) => new(220, null, [text]);
 
-    public bool IsPositive => Code < 400;
-
-    public bool IsTransientFailure => Code is >= 400 and < 500;
-
-    public bool IsPermanentFailure => Code >= 500;
-
     public override string ToString() => Encoding.UTF8.GetString(SmtpReplyFormatter.Format(this));
 }
 

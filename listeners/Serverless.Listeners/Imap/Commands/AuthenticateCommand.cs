@@ -1,13 +1,11 @@
-using System.Text;
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.2.2 AUTHENTICATE with SASL PLAIN (RFC 4616), initial response allowed (SASL-IR, RFC 4959).
-/// <code>
-/// message   = [authzid] UTF8NUL authcid UTF8NUL passwd
-/// </code>
+/// RFC 3501 6.2.2 AUTHENTICATE with SASL PLAIN (RFC 4616, decoded by <see cref="SaslDecoder"/>),
+/// initial response allowed (SASL-IR, RFC 4959).
 /// </summary>
 internal sealed class AuthenticateCommand : IImapCommand
 {
@@ -40,25 +38,17 @@ internal sealed class AuthenticateCommand : IImapCommand
         {
             return ImapResult.Bad("Authentication cancelled");
         }
-        byte[] decoded;
-        try
+        switch (SaslDecoder.TryDecodePlain(response, out var credentials))
         {
-            decoded = response == "=" ? [] : Convert.FromBase64String(response);
+            case SaslDecodeStatus.NotBase64:
+                return ImapResult.Bad("Invalid base64 in authentication response");
+            case SaslDecodeStatus.NotUtf8 or SaslDecodeStatus.Malformed:
+                return ImapResult.Bad("Invalid PLAIN authentication message");
         }
-        catch (FormatException)
-        {
-            return ImapResult.Bad("Invalid base64 in authentication response");
-        }
-        var parts = Encoding.UTF8.GetString(decoded).Split('\0');
-        if (parts.Length != 3)
-        {
-            return ImapResult.Bad("Invalid PLAIN authentication message");
-        }
-        var (authzid, authcid, password) = (parts[0], parts[1], parts[2]);
-        if (authzid.Length > 0 && !string.Equals(authzid, authcid, StringComparison.OrdinalIgnoreCase))
+        if (credentials!.ActsForAnother)
         {
             return ImapResult.No("Acting as another user is not allowed", "AUTHORIZATIONFAILED");
         }
-        return await SignIn.CompleteAsync(session, authcid, password, cancellationToken);
+        return await SignIn.CompleteAsync(session, credentials.AuthenticationId, credentials.Password, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;

@@ -1,3 +1,4 @@
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3.Commands;
@@ -7,7 +8,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// "AUTH" alone lists the mechanisms (what RFC 1734 clients expect). Only over TLS or the
 /// loopback development setting.
 /// </summary>
-internal sealed class AuthCommand : IPop3CommandHandler
+internal sealed class AuthCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {
@@ -36,14 +37,14 @@ internal sealed class AuthCommand : IPop3CommandHandler
         {
             return Pop3Reply.Error("Authentication cancelled");
         }
-        if (!Pop3SaslPlain.TryDecode(response == "=" ? "" : response, out var authz, out var authc, out var password))
+        if (SaslDecoder.TryDecodePlain(response, out var credentials) != SaslDecodeStatus.Ok)
         {
             return Pop3Reply.Error("Malformed SASL PLAIN response", Pop3ResponseCodes.Auth);
         }
-        if (authz.Length > 0 && !string.Equals(authz, authc, StringComparison.OrdinalIgnoreCase))
+        if (credentials!.ActsForAnother)
         {
             return Pop3Reply.Error("Acting as another user is not allowed", Pop3ResponseCodes.Auth);
         }
-        return await Pop3Login.LoginAsync(session, authc, password, ct);
+        return await Pop3Login.LoginAsync(session, credentials.AuthenticationId, credentials.Password, ct);
     }
 }

@@ -6,7 +6,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// RFC 2449 CAPA: what this server offers now. USER and SASL PLAIN only while a login would be
 /// accepted (TLS, or the loopback development setting), STLS only before TLS on the STLS port.
 /// </summary>
-internal sealed class CapaCommand : IPop3CommandHandler
+internal sealed class CapaCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

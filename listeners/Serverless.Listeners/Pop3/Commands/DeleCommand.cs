@@ -4,7 +4,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 DELE msg: marks the message; it is expunged only by QUIT (the UPDATE state).</summary>
-internal sealed class DeleCommand : IPop3CommandHandler
+internal sealed class DeleCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// RFC 1939 LIST [msg]: scan listings "number size". The size is the message blob's length,
 /// exactly the octets RETR sends before byte-stuffing.
 /// </summary>
-internal sealed class ListCommand : IPop3CommandHandler
+internal sealed class ListCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -3,7 +3,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 PASS: completes USER; on success the session enters TRANSACTION.</summary>
-internal sealed class PassCommand : IPop3CommandHandler
+internal sealed class PassCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Serverless.Mail.Index;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3.Commands;
@@ -9,7 +10,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// messages marked deleted are expunged through the mailbox index (so IMAP sessions see them go,
 /// with change-log entries), messages retrieved whole get \Seen, and the lease is released.
 /// </summary>
-internal sealed class QuitCommand : IPop3CommandHandler
+internal sealed class QuitCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {
@@ -38,7 +39,7 @@ internal sealed class QuitCommand : IPop3CommandHandler
             return Pop3Reply.Ok(string.Create(CultureInfo.InvariantCulture, $"{host} POP3 server signing off ({removed.Count} messages deleted, {maildrop.Count} left)"))
                 .Then(Pop3AfterReply.Close);
         }
-        catch (Exception e) when (Pop3Errors.IsStorageFailure(e))
+        catch (Exception e) when (StorageFailures.IsTransient(e))
         {
             session.Services.Logger.LogWarning(e, "POP3 UPDATE of mailbox {MailboxId} failed", maildrop.MailboxId);
             return Pop3Reply.Error("Some deleted messages were not removed, try again later", Pop3ResponseCodes.SysTemp).Then(Pop3AfterReply.Close);

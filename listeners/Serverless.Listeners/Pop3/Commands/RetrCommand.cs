@@ -4,7 +4,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 RETR msg: the whole message, streamed from its blob and byte-stuffed by the session.</summary>
-internal sealed class RetrCommand : IPop3CommandHandler
+internal sealed class RetrCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

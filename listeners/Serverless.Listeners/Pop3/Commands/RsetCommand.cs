@@ -4,7 +4,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 RSET: unmarks every message marked deleted in this session.</summary>
-internal sealed class RsetCommand : IPop3CommandHandler
+internal sealed class RsetCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 STAT: "+OK count octets" of the messages not marked deleted.</summary>
-internal sealed class StatCommand : IPop3CommandHandler
+internal sealed class StatCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ namespace Serverless.Listeners.Pop3.Commands;
 /// RFC 2595 STLS: "+OK", then the TLS handshake. Anything the client pipelined after STLS is
 /// discarded before the handshake (MailTransport.UpgradeToTlsAsync), so it cannot be injected.
 /// </summary>
-internal sealed class StlsCommand : IPop3CommandHandler
+internal sealed class StlsCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

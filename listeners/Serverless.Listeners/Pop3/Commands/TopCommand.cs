@@ -3,7 +3,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 TOP msg n: the header, the blank line and the first n body lines.</summary>
-internal sealed class TopCommand : IPop3CommandHandler
+internal sealed class TopCommand : IPop3Command
 {
     public async ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

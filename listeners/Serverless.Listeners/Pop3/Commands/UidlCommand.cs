@@ -4,7 +4,7 @@ using Serverless.Protocols.Pop3;
 namespace Serverless.Listeners.Pop3.Commands;
 
 /// <summary>RFC 1939 UIDL [msg]: "number unique-id", stable across sessions (UIDVALIDITY + UID).</summary>
-internal sealed class UidlCommand : IPop3CommandHandler
+internal sealed class UidlCommand : IPop3Command
 {
     public ValueTask<Pop3Reply> ExecuteAsync(Pop3Session session, Pop3Command command, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Serverless.Mail.Security;
+using Serverless.Protocols.Common;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp.Commands;
@@ -48,37 +49,37 @@ public sealed class AuthCommand : ISmtpCommand
                     {
                         return Cancelled(session);
                     }
-                    if (!SmtpSasl.TryDecodeBase64Utf8(response, out var message))
+                    switch (SaslDecoder.TryDecodePlain(response, out var credentials))
                     {
-                        return SmtpReply.Of(501, "5.5.2", "Cannot decode response");
+                        case SaslDecodeStatus.NotBase64 or SaslDecodeStatus.NotUtf8:
+                            return SmtpReply.Of(501, "5.5.2", "Cannot decode response");
+                        case SaslDecodeStatus.Malformed:
+                            return SmtpReply.Of(501, "5.5.2", "Malformed PLAIN response");
                     }
-                    if (!SmtpSasl.TryParsePlain(message, out var authzid, out user, out password))
-                    {
-                        return SmtpReply.Of(501, "5.5.2", "Malformed PLAIN response");
-                    }
-                    if (authzid.Length > 0 && !authzid.Equals(user, StringComparison.OrdinalIgnoreCase))
+                    if (credentials!.ActsForAnother)
                     {
                         return SmtpReply.Of(535, "5.7.8", "Authentication credentials invalid");
                     }
+                    (user, password) = (credentials.AuthenticationId, credentials.Password);
                     break;
                 }
                 case "LOGIN":
                 {
-                    var userLine = initial ?? await ChallengeAsync(session, SmtpSasl.LoginUserChallenge);
+                    var userLine = initial ?? await ChallengeAsync(session, SaslDecoder.LoginUserChallenge);
                     if (userLine is null)
                     {
                         return Cancelled(session);
                     }
-                    if (!SmtpSasl.TryDecodeBase64Utf8(userLine, out user))
+                    if (SaslDecoder.TryDecodeLogin(userLine, out user) != SaslDecodeStatus.Ok)
                     {
                         return SmtpReply.Of(501, "5.5.2", "Cannot decode response");
                     }
-                    var passwordLine = await ChallengeAsync(session, SmtpSasl.LoginPasswordChallenge);
+                    var passwordLine = await ChallengeAsync(session, SaslDecoder.LoginPasswordChallenge);
                     if (passwordLine is null)
                     {
                         return Cancelled(session);
                     }
-                    if (!SmtpSasl.TryDecodeBase64Utf8(passwordLine, out password))
+                    if (SaslDecoder.TryDecodeLogin(passwordLine, out password) != SaslDecodeStatus.Ok)
                     {
                         return SmtpReply.Of(501, "5.5.2", "Cannot decode response");
                     }

@@ -1,4 +1,5 @@
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp.Commands;
@@ -44,7 +45,7 @@ public sealed class MailCommand : ISmtpCommand
                     return SmtpReply.Of(553, "5.7.1", $"Sender address {mail.ReversePath} not owned by {session.User!.Address}");
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
             {
                 return SmtpReply.Of(451, "4.3.0", "Temporary failure looking up the sender, try again later");
             }

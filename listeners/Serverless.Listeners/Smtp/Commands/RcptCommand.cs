@@ -1,4 +1,5 @@
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Smtp;
 
 namespace Serverless.Listeners.Smtp.Commands;
@@ -50,7 +51,7 @@ public sealed class RcptCommand : ISmtpCommand
         {
             resolved = await session.Services.Recipients.ResolveAsync(address, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
         {
             return SmtpReply.Of(451, "4.3.0", "Temporary failure looking up the recipient, try again later");
         }

@@ -1,0 +1,16 @@
+using Serverless.Listeners.Hosting;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Security;
+
+namespace Serverless.Listeners.Pop3;
+
+/// <summary>The shared, stateless services every POP3 session uses.</summary>
+internal sealed record Pop3Services(
+    ListenerOptions Listener,
+    Pop3Options Options,
+    LoginVerifier Logins,
+    MailboxIndex Index,
+    MessageStore Messages,
+    MaildropLeases Leases,
+    ILogger<Pop3Session> Logger);

@@ -1,5 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Serverless.Functions.Http.Api;
+using Serverless.Functions.Http.Provisioning;
+using Serverless.Mail.Accounts;
 using Serverless.Mail.Hosting;
 using Serverless.Mail.Provisioning;
 
@@ -14,9 +19,20 @@ public static class FunctionAppSetup
         // Logs reach Application Insights through the Functions host already.
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         services.AddMailProvisioning(configuration);
-        services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>(); // needs the provisioning API's gate
+        services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>();
         services.AddSingleton<Serverless.Mail.Operations.PoisonQueues>();
-        services.AddSingleton<Serverless.Mail.Operations.PoisonQueueApi>();
+        services.AddSingleton<Serverless.Mail.Operations.PoisonQueueOperations>();
+
+        // HTTP: the gate in front of every route, and the adapters the HTTP functions call.
+        services.TryAddSingleton(sp => new ApiGate(sp.GetRequiredService<MailDirectory>(), sp.GetRequiredService<ProvisioningOptions>(),
+            sp.GetRequiredService<ILogger<ApiGate>>(), sp.GetService<TimeProvider>()));
+        services.TryAddSingleton<TenantRequests>();
+        services.TryAddSingleton<ApiKeyRequests>();
+        services.TryAddSingleton<DomainRequests>();
+        services.TryAddSingleton<MailboxRequests>();
+        services.TryAddSingleton<AliasRequests>();
+        services.TryAddSingleton<OutboundRequests>();
+        services.TryAddSingleton<PoisonQueueRequests>();
         return services;
     }
 }

@@ -4,7 +4,6 @@ using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Serverless.Mail.Provisioning.Api;
 using Serverless.Mail.Provisioning.Dkim;
 using Serverless.Mail.Provisioning.Dns;
 using Serverless.Mail.Provisioning.Resources;
@@ -15,7 +14,7 @@ namespace Serverless.Mail.Provisioning;
 public static class ProvisioningServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the provisioning API and the DKIM key store (core services must be added too:
+    /// Registers the provisioning services and the DKIM key store (core services must be added too:
     /// <c>AddServerlessMail</c>). DKIM private keys go to Key Vault when <c>Mail:KeyVault:Uri</c> is
     /// set (managed identity: <c>Mail:KeyVault:ClientId</c>, else <c>Mail:Storage:ClientId</c>, else
     /// the default credential chain), otherwise to the <c>keys</c> blob container. The outbound
@@ -48,8 +47,6 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<DomainDnsRecords>();
         services.TryAddSingleton<MailboxRemoval>();
         services.TryAddSingleton<HostedDomains>();
-        services.TryAddSingleton(sp => new ApiGate(sp.GetRequiredService<Accounts.MailDirectory>(), options,
-            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ApiGate>>(), sp.GetService<TimeProvider>()));
         services.TryAddSingleton<TenantProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();
         services.TryAddSingleton<DomainProvisioning>();

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/tenants/{tenant}/aliases — see <see cref="AliasProvisioning"/>.</summary>
-public sealed class AliasesFunction(AliasProvisioning aliases)
+/// <summary>/api/tenants/{tenant}/aliases — see <see cref="AliasRequests"/>.</summary>
+public sealed class AliasesFunction(AliasRequests aliases)
 {
     [Function("CreateAlias")]
     public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>

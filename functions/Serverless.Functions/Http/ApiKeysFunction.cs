@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/tenants/{tenant}/keys — see <see cref="ApiKeyProvisioning"/>.</summary>
-public sealed class ApiKeysFunction(ApiKeyProvisioning keys)
+/// <summary>/api/tenants/{tenant}/keys — see <see cref="ApiKeyRequests"/>.</summary>
+public sealed class ApiKeysFunction(ApiKeyRequests keys)
 {
     [Function("CreateApiKey")]
     public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/keys")] HttpRequest request, string tenant) =>

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/tenants/{tenant}/domains — see <see cref="DomainProvisioning"/>.</summary>
-public sealed class DomainsFunction(DomainProvisioning domains)
+/// <summary>/api/tenants/{tenant}/domains — see <see cref="DomainRequests"/>.</summary>
+public sealed class DomainsFunction(DomainRequests domains)
 {
     [Function("CreateDomain")]
     public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/domains")] HttpRequest request, string tenant) =>

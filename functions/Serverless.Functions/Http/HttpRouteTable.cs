@@ -1,6 +1,6 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.OpenApi;
+using Serverless.Functions.Http.OpenApi;
 
 namespace Serverless.Functions.Http;
 

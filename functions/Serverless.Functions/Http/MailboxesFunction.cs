@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/tenants/{tenant}/mailboxes — see <see cref="MailboxProvisioning"/>.</summary>
-public sealed class MailboxesFunction(MailboxProvisioning mailboxes)
+/// <summary>/api/tenants/{tenant}/mailboxes — see <see cref="MailboxRequests"/>.</summary>
+public sealed class MailboxesFunction(MailboxRequests mailboxes)
 {
     [Function("CreateMailbox")]
     public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/mailboxes")] HttpRequest request, string tenant) =>

@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Api;
-using Serverless.Mail.Provisioning.OpenApi;
+using Serverless.Functions.Http.Api;
+using Serverless.Functions.Http.OpenApi;
 
 namespace Serverless.Functions.Http;
 

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Outbound;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /api/tenants/{tenant}/outbound — see <see cref="OutboundListing"/>.</summary>
-public sealed class OutboundFunction(OutboundListing listing)
+/// <summary>GET /api/tenants/{tenant}/outbound — see <see cref="OutboundRequests"/>.</summary>
+public sealed class OutboundFunction(OutboundRequests listing)
 {
     [Function("ListOutbound")]
     public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/outbound")] HttpRequest request, string tenant) =>

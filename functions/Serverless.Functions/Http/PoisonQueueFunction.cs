@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Operations;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/queues/{queue}/poison — see <see cref="PoisonQueueApi"/>.</summary>
-public sealed class PoisonQueueFunction(PoisonQueueApi api)
+/// <summary>/api/queues/{queue}/poison — see <see cref="PoisonQueueRequests"/>.</summary>
+public sealed class PoisonQueueFunction(PoisonQueueRequests api)
 {
     [Function("ListPoisonMessages")]
     public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "queues/{queue}/poison")] HttpRequest request, string queue) =>

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Provisioning;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>/api/tenants — see <see cref="TenantProvisioning"/>.</summary>
-public sealed class TenantsFunction(TenantProvisioning tenants)
+/// <summary>/api/tenants — see <see cref="TenantRequests"/>.</summary>
+public sealed class TenantsFunction(TenantRequests tenants)
 {
     [Function("CreateTenant")]
     public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants")] HttpRequest request) =>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.OpenApi;
 using Serverless.DevHost;
 using Serverless.Functions.Http;
-using Serverless.Mail.Provisioning.OpenApi;
+using Serverless.Functions.Http.OpenApi;
 using Serverless.Testing;
 using Xunit;
 

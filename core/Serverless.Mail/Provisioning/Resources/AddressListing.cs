@@ -1,32 +1,32 @@
 using Serverless.Mail.Accounts;
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Requests;
 using Serverless.Mail.Provisioning.Validation;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
-/// <summary>The paged listing shared by mailboxes and aliases: ?limit= (1–1000), ?continuationToken=, ?domain=.</summary>
+/// <summary>The paged listing shared by mailboxes and aliases: a limit, a continuation token, optionally one domain.</summary>
 internal static class AddressListing
 {
-    public static async Task<(IReadOnlyList<AddressEntry> Items, string? Continuation)> PageAsync(MailDirectory directory, ApiContext call, AddressKind kind)
+    public static async Task<ProvisioningOutcome<(IReadOnlyList<AddressEntry> Items, string? Continuation)>> PageAsync(
+        MailDirectory directory, string tenant, AddressPage page, AddressKind kind, CancellationToken cancellationToken)
     {
-        var limit = QueryParameters.Limit(call.Request);
-        var token = QueryParameters.Text(call.Request, "continuationToken");
+        ArgumentNullException.ThrowIfNull(page);
         string? domain = null;
-        if (QueryParameters.Text(call.Request, "domain") is { } d)
+        if (page.Domain is { } d)
         {
-            if (!DomainRules.TryNormalize(d, out var ascii, out _) || await directory.GetDomainAsync(call.Tenant, ascii, call.Cancellation) is null)
+            if (!DomainRules.TryNormalize(d, out var ascii, out _) || await directory.GetDomainAsync(tenant, ascii, cancellationToken) is null)
             {
-                throw new ApiProblemException(ApiProblem.NotFound($"Domain '{d}' not found."));
+                return ProvisioningError.NotFound($"Domain '{d}' not found.");
             }
             domain = ascii;
         }
         try
         {
-            return await directory.ListTenantAddressesAsync(call.Tenant, kind, domain, token, limit, call.Cancellation);
+            return await directory.ListTenantAddressesAsync(tenant, kind, domain, page.ContinuationToken, page.Limit, cancellationToken);
         }
         catch (FormatException)
         {
-            throw new ApiProblemException(ApiProblem.Invalid("continuationToken", "is not a token this API returned."));
+            return ProvisioningError.Invalid("continuationToken", "is not a token this API returned.");
         }
     }
 }

@@ -1,30 +1,31 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Serverless.Mail.Accounts;
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Requests;
 using Serverless.Mail.Provisioning.Validation;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
 /// <summary>
-/// /tenants/{tenant}/aliases: addresses that forward to mailboxes or aliases of the same tenant
-/// or to external addresses; <c>@domain</c> is the domain's catch-all.
+/// A tenant's aliases: addresses that forward to mailboxes or aliases of the same tenant or to
+/// external addresses; <c>@domain</c> is the domain's catch-all.
 /// </summary>
-public sealed class AliasProvisioning(ApiGate gate, MailDirectory directory)
+public sealed class AliasProvisioning(MailDirectory directory)
 {
-    public Task<IActionResult> CreateAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    public async Task<ProvisioningOutcome<AliasView>> CreateAsync(string tenant, CreateAlias request, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.CreateAlias, call.Cancellation);
-        if (!TryParseAliasAddress(body.GetString("address"), out var domain, out var local, out var error))
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryParseAliasAddress(request.Address, out var domain, out var local, out var error))
         {
-            throw new ApiProblemException(ApiProblem.Invalid("address", error));
+            return ProvisioningError.Invalid("address", error);
         }
-        await MailboxProvisioning.RequireOwnDomainAsync(call, directory, domain, "address");
+        if (await MailboxProvisioning.OwnDomainAsync(directory, tenant, domain, "address", cancellationToken) is { } notOwn)
+        {
+            return notOwn;
+        }
         var self = local is null ? "@" + domain : local + "@" + domain;
         var targets = new List<string>();
         var errors = new List<FieldError>();
         var i = 0;
-        foreach (var raw in body.GetStrings("targets"))
+        foreach (var raw in request.Targets)
         {
             var field = $"targets.{i++}";
             if (!AddressRules.TryParseTarget(raw, out var normalized, out var lookup, out var targetError))
@@ -32,10 +33,10 @@ public sealed class AliasProvisioning(ApiGate gate, MailDirectory directory)
                 errors.Add(new FieldError(field, targetError));
                 continue;
             }
-            if (await directory.GetDomainAsync(lookup.Domain, call.Cancellation) is { } hosted)
+            if (await directory.GetDomainAsync(lookup.Domain, cancellationToken) is { } hosted)
             {
                 // Hosted here: only this tenant's own mailboxes and aliases, never another tenant's.
-                if (hosted.TenantId != call.Tenant || await directory.GetAddressAsync(lookup, call.Cancellation) is null)
+                if (hosted.TenantId != tenant || await directory.GetAddressAsync(lookup, cancellationToken) is null)
                 {
                     errors.Add(new FieldError(field, "is in a domain hosted here but is not a mailbox or alias of this tenant."));
                     continue;
@@ -54,46 +55,51 @@ public sealed class AliasProvisioning(ApiGate gate, MailDirectory directory)
         }
         if (errors.Count > 0)
         {
-            throw new ApiProblemException(ApiProblem.Invalid(errors));
+            return ProvisioningError.Invalid(errors);
         }
-        var alias = await directory.CreateAliasAsync(call.Tenant, domain, local, targets, call.Cancellation);
-        return ApiResult.Created($"/api/tenants/{tenant}/aliases/{Uri.EscapeDataString(alias.Address)}", AliasView.From(alias));
-    });
+        var alias = await directory.CreateAliasAsync(tenant, domain, local, targets, cancellationToken);
+        return AliasView.From(alias);
+    }
 
-    /// <summary>A page of the tenant's aliases and catch-alls (?limit=, ?continuationToken=, ?domain=).</summary>
-    public Task<IActionResult> ListAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    /// <summary>A page of the tenant's aliases and catch-alls.</summary>
+    public async Task<ProvisioningOutcome<ListView<AliasView>>> ListAsync(string tenant, AddressPage page, CancellationToken cancellationToken)
     {
-        var (items, next) = await AddressListing.PageAsync(directory, call, AddressKind.Alias);
-        return ApiResult.Ok(new ListView<AliasView>(items.OfType<AddressEntry.Alias>().Select(a => AliasView.From(a.Record)).ToList(), next));
-    });
-
-    public Task<IActionResult> GetAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
-    {
-        var (alias, _, _) = await FindAsync(call, address);
-        return ApiResult.Ok(AliasView.From(alias));
-    });
-
-    public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
-    {
-        var (_, domain, local) = await FindAsync(call, address);
-        if (!await directory.DeleteAliasAsync(call.Tenant, domain, local, call.Cancellation))
+        var outcome = await AddressListing.PageAsync(directory, tenant, page, AddressKind.Alias, cancellationToken);
+        if (outcome.Error is { } error)
         {
-            throw NotFound(address);
+            return error;
         }
-        return ApiResult.NoContent();
-    });
+        var (items, next) = outcome.Value;
+        return new ListView<AliasView>(items.OfType<AddressEntry.Alias>().Select(a => AliasView.From(a.Record)).ToList(), next);
+    }
 
-    private async Task<(AliasRecord Alias, string Domain, string? Local)> FindAsync(ApiContext call, string address)
+    public async Task<ProvisioningOutcome<AliasView>> GetAsync(string tenant, string address, CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(tenant, address, cancellationToken);
+        return found is { } f ? AliasView.From(f.Alias) : NotFound(address);
+    }
+
+    public async Task<ProvisioningOutcome<Done>> DeleteAsync(string tenant, string address, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(tenant, address, cancellationToken) is not { } found
+            || !await directory.DeleteAliasAsync(tenant, found.Domain, found.Local, cancellationToken))
+        {
+            return NotFound(address);
+        }
+        return Done.Instance;
+    }
+
+    private async Task<(AliasRecord Alias, string Domain, string? Local)?> FindAsync(string tenant, string address, CancellationToken cancellationToken)
     {
         if (TryParseAliasAddress(address, out var domain, out var local, out _)
-            && await directory.GetAliasAsync(call.Tenant, domain, local, call.Cancellation) is { } alias)
+            && await directory.GetAliasAsync(tenant, domain, local, cancellationToken) is { } alias)
         {
             return (alias, domain, local);
         }
-        throw NotFound(address);
+        return null;
     }
 
-    private static ApiProblemException NotFound(string address) => new(ApiProblem.NotFound($"Alias '{address}' not found."));
+    private static ProvisioningError NotFound(string address) => ProvisioningError.NotFound($"Alias '{address}' not found.");
 
     /// <summary>"local@domain" (an alias) or "@domain" (the catch-all, local part null).</summary>
     internal static bool TryParseAliasAddress(string? text, out string domain, out string? local, out string error)

@@ -1,110 +1,116 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Requests;
 using Serverless.Mail.Provisioning.Validation;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
-/// <summary>/tenants/{tenant}/mailboxes: accounts in the tenant's domains, with usage, quota and password.</summary>
-public sealed class MailboxProvisioning(ApiGate gate, MailDirectory directory, MailboxIndex index, MailboxRemoval removal, ProvisioningOptions options)
+/// <summary>Mailboxes in a tenant's domains, with usage, quota and password.</summary>
+public sealed class MailboxProvisioning(MailDirectory directory, MailboxIndex index, MailboxRemoval removal, ProvisioningOptions options)
 {
-    public Task<IActionResult> CreateAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    public async Task<ProvisioningOutcome<MailboxView>> CreateAsync(string tenant, CreateMailbox request, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.CreateMailbox, call.Cancellation);
-        if (!AddressRules.TryParseHosted(body.GetString("address"), out var address, out var error))
+        ArgumentNullException.ThrowIfNull(request);
+        if (!AddressRules.TryParseHosted(request.Address, out var address, out var error))
         {
-            throw new ApiProblemException(ApiProblem.Invalid("address", error));
+            return ProvisioningError.Invalid("address", error);
         }
-        await RequireOwnDomainAsync(call, address.Domain, "address");
-        var password = body.GetString("password")!;
-        CheckPassword(password);
-        var displayName = body.GetString("displayName");
-        TextRules.RequireNoControlCharacters("displayName", displayName);
-        var created = await directory.CreateMailboxAsync(call.Tenant, address, password, displayName, body.GetInt64("quotaBytes") ?? 0, call.Cancellation);
-        return ApiResult.Created($"/api/tenants/{tenant}/mailboxes/{Uri.EscapeDataString(created.Address)}", MailboxView.From(created));
-    });
-
-    /// <summary>A page of the tenant's mailboxes (?limit=, ?continuationToken=, ?domain=).</summary>
-    public Task<IActionResult> ListAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
-    {
-        var (items, next) = await AddressListing.PageAsync(directory, call, AddressKind.Mailbox);
-        return ApiResult.Ok(new ListView<MailboxView>(items.OfType<AddressEntry.Mailbox>().Select(m => MailboxView.From(m.Record)).ToList(), next));
-    });
-
-    public Task<IActionResult> GetAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
-    {
-        var m = await FindAsync(call, address);
-        var usage = await index.GetUsageAsync(m.MailboxId, call.Cancellation) ?? new MailboxUsage(0, 0);
-        return ApiResult.Ok(new MailboxDetailView(m.Address, m.DisplayName, m.QuotaBytes, m.Enabled, m.CreatedAt, new UsageView(usage.Messages, usage.Bytes)));
-    });
-
-    public Task<IActionResult> UpdateAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
-    {
-        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.UpdateMailbox, call.Cancellation);
-        if (!body.Has("displayName") && !body.Has("quotaBytes") && !body.Has("enabled"))
+        var refused = await OwnDomainAsync(directory, tenant, address.Domain, "address", cancellationToken)
+            ?? CheckPassword(request.Password)
+            ?? TextRules.ControlCharacters("displayName", request.DisplayName);
+        if (refused is not null)
         {
-            throw new ApiProblemException(ApiProblem.Invalid("body", "must change at least one of displayName, quotaBytes, enabled."));
+            return refused;
         }
-        var displayName = body.GetString("displayName");
-        TextRules.RequireNoControlCharacters("displayName", displayName);
-        var updated = await directory.UpdateMailboxAsync(call.Tenant, ParseOrNotFound(address), displayName, body.GetInt64("quotaBytes"), body.GetBoolean("enabled"), call.Cancellation)
-            ?? throw NotFound(address);
-        return ApiResult.Ok(MailboxView.From(updated));
-    });
+        var created = await directory.CreateMailboxAsync(tenant, address, request.Password, request.DisplayName, request.QuotaBytes ?? 0, cancellationToken);
+        return MailboxView.From(created);
+    }
 
-    public Task<IActionResult> SetPasswordAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    /// <summary>A page of the tenant's mailboxes.</summary>
+    public async Task<ProvisioningOutcome<ListView<MailboxView>>> ListAsync(string tenant, AddressPage page, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.SetPassword, call.Cancellation);
-        var password = body.GetString("password")!;
-        CheckPassword(password);
-        if (!await directory.SetPasswordAsync(call.Tenant, ParseOrNotFound(address), password, call.Cancellation))
+        var outcome = await AddressListing.PageAsync(directory, tenant, page, AddressKind.Mailbox, cancellationToken);
+        if (outcome.Error is { } error)
         {
-            throw NotFound(address);
+            return error;
         }
-        return ApiResult.NoContent();
-    });
+        var (items, next) = outcome.Value;
+        return new ListView<MailboxView>(items.OfType<AddressEntry.Mailbox>().Select(m => MailboxView.From(m.Record)).ToList(), next);
+    }
 
-    /// <summary>204 when everything is gone; 202 when the contents of a large mailbox go on being removed in the background.</summary>
-    public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    public async Task<ProvisioningOutcome<MailboxDetailView>> GetAsync(string tenant, string address, CancellationToken cancellationToken)
     {
-        var m = await FindAsync(call, address);
-        var outcome = await removal.RemoveAsync(m, allowInline: true, call.Cancellation);
-        return outcome == MailboxRemovalOutcome.Removed ? ApiResult.NoContent() : ApiResult.Accepted(new MailboxDeletionView(m.Address, "removing"));
-    });
+        if (await FindAsync(tenant, address, cancellationToken) is not { } m)
+        {
+            return NotFound(address);
+        }
+        var usage = await index.GetUsageAsync(m.MailboxId, cancellationToken) ?? new MailboxUsage(0, 0);
+        return new MailboxDetailView(m.Address, m.DisplayName, m.QuotaBytes, m.Enabled, m.CreatedAt, new UsageView(usage.Messages, usage.Bytes));
+    }
 
-    private void CheckPassword(string password)
+    public async Task<ProvisioningOutcome<MailboxView>> UpdateAsync(string tenant, string address, UpdateMailbox request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request is { DisplayName: null, QuotaBytes: null, Enabled: null })
+        {
+            return ProvisioningError.Invalid("body", "must change at least one of displayName, quotaBytes, enabled.");
+        }
+        if (TextRules.ControlCharacters("displayName", request.DisplayName) is { } error)
+        {
+            return error;
+        }
+        if (!AddressRules.TryParseHosted(address, out var parsed, out _))
+        {
+            return NotFound(address);
+        }
+        var updated = await directory.UpdateMailboxAsync(tenant, parsed, request.DisplayName, request.QuotaBytes, request.Enabled, cancellationToken);
+        return updated is null ? NotFound(address) : MailboxView.From(updated);
+    }
+
+    public async Task<ProvisioningOutcome<Done>> SetPasswordAsync(string tenant, string address, SetPassword request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (CheckPassword(request.Password) is { } error)
+        {
+            return error;
+        }
+        if (!AddressRules.TryParseHosted(address, out var parsed, out _)
+            || !await directory.SetPasswordAsync(tenant, parsed, request.Password, cancellationToken))
+        {
+            return NotFound(address);
+        }
+        return Done.Instance;
+    }
+
+    /// <summary>Removed when everything is gone; RemovingInBackground when the contents of a large mailbox go on being removed.</summary>
+    public async Task<ProvisioningOutcome<(MailboxRemovalOutcome Outcome, MailboxDeletionView Deletion)>> DeleteAsync(string tenant, string address,
+        CancellationToken cancellationToken)
+    {
+        if (await FindAsync(tenant, address, cancellationToken) is not { } m)
+        {
+            return NotFound(address);
+        }
+        var outcome = await removal.RemoveAsync(m, allowInline: true, cancellationToken);
+        return (outcome, new MailboxDeletionView(m.Address, "removing"));
+    }
+
+    private ProvisioningError? CheckPassword(string password)
     {
         if (password.Length < options.MinPasswordLength)
         {
-            throw new ApiProblemException(ApiProblem.Invalid("password", $"must be at least {options.MinPasswordLength} characters long."));
+            return ProvisioningError.Invalid("password", $"must be at least {options.MinPasswordLength} characters long.");
         }
-        TextRules.RequireNoControlCharacters("password", password);
+        return TextRules.ControlCharacters("password", password);
     }
 
-    private async Task<MailboxRecord> FindAsync(ApiContext call, string address)
-    {
-        MailboxRecord? m = null;
-        if (AddressRules.TryParseHosted(address, out var parsed, out _))
-        {
-            m = await directory.GetMailboxAsync(call.Tenant, parsed, call.Cancellation);
-        }
-        return m ?? throw NotFound(address);
-    }
+    private async Task<MailboxRecord?> FindAsync(string tenant, string address, CancellationToken cancellationToken) =>
+        AddressRules.TryParseHosted(address, out var parsed, out _) ? await directory.GetMailboxAsync(tenant, parsed, cancellationToken) : null;
 
-    private static MailAddress ParseOrNotFound(string address) =>
-        AddressRules.TryParseHosted(address, out var parsed, out _) ? parsed : throw NotFound(address);
+    private static ProvisioningError NotFound(string address) => ProvisioningError.NotFound($"Mailbox '{address}' not found.");
 
-    private static ApiProblemException NotFound(string address) => new(ApiProblem.NotFound($"Mailbox '{address}' not found."));
-
-    internal static async Task RequireOwnDomainAsync(ApiContext call, MailDirectory directory, string domain, string field)
-    {
-        if (await directory.GetDomainAsync(call.Tenant, domain, call.Cancellation) is null)
-        {
-            throw new ApiProblemException(ApiProblem.Invalid(field, $"is in '{domain}', which is not one of this tenant's domains."));
-        }
-    }
-
-    private Task RequireOwnDomainAsync(ApiContext call, string domain, string field) => RequireOwnDomainAsync(call, directory, domain, field);
+    /// <summary>An error naming <paramref name="field"/> when <paramref name="domain"/> is not one of the tenant's domains.</summary>
+    internal static async Task<ProvisioningError?> OwnDomainAsync(MailDirectory directory, string tenant, string domain, string field, CancellationToken cancellationToken) =>
+        await directory.GetDomainAsync(tenant, domain, cancellationToken) is null
+            ? ProvisioningError.Invalid(field, $"is in '{domain}', which is not one of this tenant's domains.")
+            : null;
 }

@@ -3,7 +3,8 @@ using Serverless.Mail.Provisioning.Dns;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
-// Response bodies. Each one has a schema in ProvisioningSchemas; the tests check every response
+// What the provisioning services return; the function app sends them as JSON response bodies. Each
+// one has a schema in the function app's ProvisioningSchemas; the tests check every response
 // against the documented schema, so the two cannot drift apart.
 
 public sealed record TenantView(string Id, string DisplayName, DateTimeOffset CreatedAt)

@@ -1,29 +1,31 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Serverless.Mail.Accounts;
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Requests;
 using Serverless.Mail.Provisioning.Validation;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
-/// <summary>/tenants: created and deleted by the admin; a tenant key may read its own tenant.</summary>
-public sealed class TenantProvisioning(ApiGate gate, MailDirectory directory, HostedDomains domains)
+/// <summary>Tenants: created and deleted by the admin; a tenant key may read its own tenant.</summary>
+public sealed class TenantProvisioning(MailDirectory directory, HostedDomains domains)
 {
-    public Task<IActionResult> CreateAsync(HttpRequest request) => gate.RunAsync(request, ApiAccess.Admin, null, async call =>
+    /// <summary>A tenant with its first API key (there is never a tenant without one).</summary>
+    public async Task<ProvisioningOutcome<CreatedTenantView>> CreateAsync(CreateTenant request, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.CreateTenant, call.Cancellation);
-        var id = body.GetString("id")!;
+        ArgumentNullException.ThrowIfNull(request);
+        var id = request.Id;
         if (!TenantIdRules.IsValid(id))
         {
-            throw new ApiProblemException(ApiProblem.Invalid("id", TenantIdRules.Explanation));
+            return ProvisioningError.Invalid("id", TenantIdRules.Explanation);
         }
-        var displayName = body.GetString("displayName") ?? id;
-        TextRules.RequireNoControlCharacters("displayName", displayName);
-        var tenant = await directory.CreateTenantAsync(id, displayName, call.Cancellation);
+        var displayName = request.DisplayName ?? id;
+        if (TextRules.ControlCharacters("displayName", displayName) is { } error)
+        {
+            return error;
+        }
+        var tenant = await directory.CreateTenantAsync(id, displayName, cancellationToken);
         (ApiKeyRecord Record, string Plaintext) key;
         try
         {
-            key = await directory.CreateApiKeyAsync(id, call.Cancellation);
+            key = await directory.CreateApiKeyAsync(id, cancellationToken);
         }
         catch
         {
@@ -31,36 +33,34 @@ public sealed class TenantProvisioning(ApiGate gate, MailDirectory directory, Ho
             await directory.DeleteTenantAsync(id, CancellationToken.None);
             throw;
         }
-        return ApiResult.Created($"/api/tenants/{id}", new CreatedTenantView(tenant.Id, tenant.DisplayName, tenant.CreatedAt, key.Record.KeyId, key.Plaintext));
-    });
+        return new CreatedTenantView(tenant.Id, tenant.DisplayName, tenant.CreatedAt, key.Record.KeyId, key.Plaintext);
+    }
 
-    public Task<IActionResult> ListAsync(HttpRequest request) => gate.RunAsync(request, ApiAccess.Admin, null, async call =>
+    public async Task<ListView<TenantView>> ListAsync(CancellationToken cancellationToken)
     {
-        var tenants = await directory.ListTenantsAsync(call.Cancellation);
-        return ApiResult.Ok(new ListView<TenantView>(tenants.Select(TenantView.From).ToList(), null));
-    });
+        var tenants = await directory.ListTenantsAsync(cancellationToken);
+        return new ListView<TenantView>(tenants.Select(TenantView.From).ToList(), null);
+    }
 
-    public Task<IActionResult> GetAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    public async Task<ProvisioningOutcome<TenantView>> GetAsync(string tenant, CancellationToken cancellationToken)
     {
-        var record = await directory.GetTenantAsync(call.Tenant, call.Cancellation)
-            ?? throw new ApiProblemException(ApiProblem.NotFound($"Tenant '{tenant}' not found."));
-        return ApiResult.Ok(TenantView.From(record));
-    });
+        var record = await directory.GetTenantAsync(tenant, cancellationToken);
+        return record is null ? ProvisioningError.NotFound($"Tenant '{tenant}' not found.") : TenantView.From(record);
+    }
 
-    /// <summary>409 while the tenant has domains, unless ?force=true: then its domains, mailboxes and aliases go too.</summary>
-    public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.Admin, tenant, async call =>
+    /// <summary>Conflict while the tenant has domains, unless <paramref name="force"/>: then its domains, mailboxes and aliases go too.</summary>
+    public async Task<ProvisioningOutcome<Done>> DeleteAsync(string tenant, bool force, CancellationToken cancellationToken)
     {
-        var force = QueryParameters.Flag(request, "force");
-        var owned = await directory.ListDomainsAsync(call.Tenant, call.Cancellation);
+        var owned = await directory.ListDomainsAsync(tenant, cancellationToken);
         if (owned.Count > 0 && !force)
         {
-            throw new ApiProblemException(ApiProblem.Conflict($"Tenant '{tenant}' still has {owned.Count} domain(s); delete them first or pass force=true."));
+            return ProvisioningError.Conflict($"Tenant '{tenant}' still has {owned.Count} domain(s); delete them first or pass force=true.");
         }
         foreach (var d in owned)
         {
-            await domains.RemoveAsync(d, force: true, call.Cancellation);
+            await domains.RemoveAsync(d, force: true, cancellationToken);
         }
-        await directory.DeleteTenantAsync(call.Tenant, call.Cancellation);
-        return ApiResult.NoContent();
-    });
+        await directory.DeleteTenantAsync(tenant, cancellationToken);
+        return Done.Instance;
+    }
 }

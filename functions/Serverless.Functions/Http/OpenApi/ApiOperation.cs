@@ -1,6 +1,6 @@
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Functions.Http.Api;
 
-namespace Serverless.Mail.Provisioning.OpenApi;
+namespace Serverless.Functions.Http.OpenApi;
 
 /// <summary>A route as the function app declares it: the <c>[Function]</c> name, its verbs and its route template (from the trigger attribute).</summary>
 public sealed record HttpRoute(string FunctionName, IReadOnlyList<string> Verbs, string Route);

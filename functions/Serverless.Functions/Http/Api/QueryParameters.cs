@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Serverless.Mail.Provisioning.Api;
+using Serverless.Mail.Provisioning.Requests;
 
-namespace Serverless.Mail.Provisioning.Resources;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>Query-string parameters, checked as strictly as bodies: a bad value is a 400 naming it.</summary>
 internal static class QueryParameters
@@ -38,4 +38,8 @@ internal static class QueryParameters
         var raw = request.Query[name].ToString();
         return raw.Length == 0 ? null : raw;
     }
+
+    /// <summary>The paging of mailbox and alias lists: ?limit= (1–1000), ?continuationToken=, ?domain=.</summary>
+    public static AddressPage AddressPage(HttpRequest request) =>
+        new(Limit(request), Text(request, "continuationToken"), Text(request, "domain"));
 }

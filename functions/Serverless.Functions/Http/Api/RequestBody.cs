@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Serverless.Mail.Provisioning.Api;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>
 /// A request's JSON body, read with a size bound and checked against its <see cref="ApiSchema"/>

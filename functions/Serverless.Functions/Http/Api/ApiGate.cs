@@ -6,9 +6,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Provisioning;
 using Serverless.Mail.Security;
 
-namespace Serverless.Mail.Provisioning.Api;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>Who may call a route.</summary>
 public enum ApiAccess

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Serverless.Mail.Provisioning;
 
-namespace Serverless.Mail.Provisioning.Api;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>
 /// RFC 9457 problem details (<c>application/problem+json</c>). Validation problems name the field
@@ -57,13 +58,23 @@ public static class ApiProblem
 
     public static ApiResult Conflict(string detail) => Status(StatusCodes.Status409Conflict, detail);
 
+    /// <summary>A refusal from core as the problem it is over HTTP: 400 naming the fields, 404 or 409.</summary>
+    public static ApiResult From(ProvisioningError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            ProvisioningErrorKind.Invalid => Invalid(error.Fields),
+            ProvisioningErrorKind.NotFound => NotFound(error.Detail),
+            ProvisioningErrorKind.Conflict => Conflict(error.Detail),
+            _ => throw new ArgumentOutOfRangeException(nameof(error), error.Kind, "Unknown kind of provisioning error."),
+        };
+    }
+
     public static ApiResult TooManyRequests(TimeSpan retryAfter) =>
         Status(StatusCodes.Status429TooManyRequests, "Too many failed authentications from this address; try again later.")
             .WithHeader("Retry-After", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
-
-/// <summary>What is wrong with one field. Nested fields use dots and indexes: <c>targets.2</c>.</summary>
-public sealed record FieldError(string Field, string Detail);
 
 /// <summary>Ends a request with a problem response; the API gate turns it into the response.</summary>
 public sealed class ApiProblemException(ApiResult problem) : Exception(problem?.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture))

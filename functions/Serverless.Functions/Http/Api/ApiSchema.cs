@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Serverless.Mail.Provisioning;
 
-namespace Serverless.Mail.Provisioning.Api;
+namespace Serverless.Functions.Http.Api;
 
 public enum ApiType
 {

@@ -1,7 +1,6 @@
-using Serverless.Mail.Provisioning.Api;
 using Serverless.Mail.Provisioning.Validation;
 
-namespace Serverless.Mail.Provisioning.Resources;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>Request and response bodies of the provisioning API: checked against these, and documented from them.</summary>
 public static class ProvisioningSchemas
@@ -141,6 +140,54 @@ public static class ProvisioningSchemas
         new("targets", ApiType.Array, "Where its mail goes.") { Required = true, ItemType = ApiType.String },
         new("catchAll", ApiType.Boolean, "True for a domain's catch-all.") { Required = true },
         Created,
+    ]);
+
+    // ---- outbound relay and poison queues ----
+
+    public static readonly ApiSchema OutboundRecipient = new("OutboundRecipient", "A recipient of a relayed message and where it stands.",
+    [
+        new("address", ApiType.String, "The recipient.") { Required = true },
+        new("state", ApiType.String, "pending (will be retried), delivered or failed.") { Required = true },
+        new("status", ApiType.String, "RFC 3463 status of the last attempt, e.g. 2.0.0 or 5.1.1.") { Required = true, Nullable = true },
+        new("diagnostic", ApiType.String, "The last answer, e.g. 'smtp; 550 5.1.1 no such user'.") { Required = true, Nullable = true },
+        new("remoteMta", ApiType.String, "The server that gave it.") { Required = true, Nullable = true },
+        new("attempts", ApiType.Integer, "Delivery attempts so far.") { Required = true, Minimum = 0 },
+        new("updatedAt", ApiType.String, "When its state last changed (UTC).") { Required = true, Nullable = true, Format = "date-time" },
+    ]);
+
+    public static readonly ApiSchema OutboundMessage = new("OutboundMessage", "A message in the outbound relay.",
+    [
+        new("id", ApiType.String, "The message's queue id.") { Required = true },
+        new("from", ApiType.String, "The envelope sender (empty for the null sender).") { Required = true },
+        new("authenticatedAs", ApiType.String, "The login that submitted it.") { Required = true, Nullable = true },
+        new("size", ApiType.Integer, "Bytes.") { Required = true, Minimum = 0 },
+        new("submittedAt", ApiType.String, "When it was queued (UTC).") { Required = true, Format = "date-time" },
+        new("done", ApiType.Boolean, "Every recipient is delivered or failed and the DSNs are sent.") { Required = true },
+        new("attempt", ApiType.Integer, "Retry generation (0 = first attempt).") { Required = true, Minimum = 0 },
+        new("lastAttemptAt", ApiType.String, "When it was last tried (UTC).") { Required = true, Nullable = true, Format = "date-time" },
+        new("nextAttemptAt", ApiType.String, "When it will be tried again (UTC); null when done.") { Required = true, Nullable = true, Format = "date-time" },
+        new("recipients", ApiType.Array, "Its recipients.") { Required = true, Schema = OutboundRecipient },
+    ]);
+
+    public static readonly ApiSchema PoisonMessage = new("PoisonMessage", "A message that failed maxDequeueCount times.",
+    [
+        new("id", ApiType.String, "Its id in the poison queue (for replay).") { Required = true },
+        new("insertedAt", ApiType.String, "When it was moved to the poison queue (UTC).") { Required = true, Nullable = true, Format = "date-time" },
+        new("body", ApiType.String, "The queue message as the function received it (JSON; docs/storage.md describes each queue's).") { Required = true },
+    ]);
+
+    public static readonly ApiSchema PoisonMessageList = new("PoisonMessageList", "The oldest poison messages of one queue (at most 32: Queue Storage peeks no more).",
+    [
+        new("queue", ApiType.String, "inbound, outbound or mailbox-deletion.") { Required = true },
+        new("approximateCount", ApiType.Integer, "How many messages the poison queue holds (approximate, as Queue Storage reports it).") { Required = true, Minimum = 0 },
+        new("items", ApiType.Array, "The oldest messages.") { Required = true, Schema = PoisonMessage },
+    ]);
+
+    public static readonly ApiSchema PoisonReplay = new("PoisonReplay", "A poison message put back on its queue.",
+    [
+        new("queue", ApiType.String, "The queue it went back to.") { Required = true },
+        new("id", ApiType.String, "Its id in the poison queue (gone now).") { Required = true },
+        new("messageId", ApiType.String, "Its new id in the queue.") { Required = true },
     ]);
 
     public static ApiSchema ListOf(ApiSchema item, bool paged) => new(item.Name + "List", $"A {(paged ? "page" : "list")} of {item.Name} items.",

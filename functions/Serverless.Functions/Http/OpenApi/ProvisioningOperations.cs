@@ -1,7 +1,7 @@
-using Serverless.Mail.Provisioning.Api;
-using S = Serverless.Mail.Provisioning.Resources.ProvisioningSchemas;
+using Serverless.Functions.Http.Api;
+using S = Serverless.Functions.Http.Api.ProvisioningSchemas;
 
-namespace Serverless.Mail.Provisioning.OpenApi;
+namespace Serverless.Functions.Http.OpenApi;
 
 /// <summary>The documentation of every HTTP function, by function name. A function without an entry here fails the OpenAPI build (and its test).</summary>
 public static class ProvisioningOperations
@@ -113,7 +113,7 @@ public static class ProvisioningOperations
                 new("limit", ApiType.Integer, "Messages per page, 1–1000 (default 100)."),
                 new("continuationToken", ApiType.String, "The continuationToken of the previous page."),
             ],
-            Responses = [new(200, "A page of messages.", S.ListOf(Outbound.OutboundMessageView.Schema, true))],
+            Responses = [new(200, "A page of messages.", S.ListOf(S.OutboundMessage, true))],
         },
 
         new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion).")
@@ -121,13 +121,13 @@ public static class ProvisioningOperations
             Access = ApiAccess.Admin,
             Description = "Messages that failed maxDequeueCount times, peeked (not taken). At most 32, the most Queue Storage peeks at once; approximateCount tells how many there are.",
             Query = [new("limit", ApiType.Integer, "Messages to show, 1–32 (default 32).")],
-            Responses = [new(200, "The poison messages.", Operations.PoisonQueueApi.ListSchema), new(403, "Not the admin key.", S.Problem), new(404, "No such queue.", S.Problem)],
+            Responses = [new(200, "The poison messages.", S.PoisonMessageList), new(403, "Not the admin key.", S.Problem), new(404, "No such queue.", S.Problem)],
         },
         new("ReplayPoisonMessage", "operations", "Put a poison message back on its queue, once its cause is fixed.")
         {
             Access = ApiAccess.Admin,
             Description = "Sent to the queue first, then removed from the poison queue. Consumers are idempotent: what the failed attempts did already is not done twice.",
-            Responses = [new(202, "Back on its queue.", Operations.PoisonQueueApi.ReplaySchema), new(403, "Not the admin key.", S.Problem), new(404, "No such queue or message.", S.Problem)],
+            Responses = [new(202, "Back on its queue.", S.PoisonReplay), new(403, "Not the admin key.", S.Problem), new(404, "No such queue or message.", S.Problem)],
         },
     ];
 

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Serverless.Mail.Provisioning.Api;
+namespace Serverless.Functions.Http.Api;
 
 /// <summary>
 /// A response of the provisioning API: status, headers and an optional JSON body. Written the same

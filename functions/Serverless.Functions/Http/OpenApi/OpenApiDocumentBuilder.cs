@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Serverless.Mail.Provisioning.Api;
-using Serverless.Mail.Provisioning.Resources;
+using Serverless.Functions.Http.Api;
 
-namespace Serverless.Mail.Provisioning.OpenApi;
+namespace Serverless.Functions.Http.OpenApi;
 
 /// <summary>
 /// Writes the OpenAPI 3.1 document of the function app. Paths and verbs come from the functions'

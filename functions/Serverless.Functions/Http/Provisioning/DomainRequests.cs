@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Serverless.Functions.Http.Api;
+using Serverless.Mail.Provisioning.Requests;
+using Serverless.Mail.Provisioning.Resources;
+
+namespace Serverless.Functions.Http.Provisioning;
+
+/// <summary>/api/tenants/{tenant}/domains over HTTP (<see cref="DomainProvisioning"/>).</summary>
+public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains)
+{
+    public Task<IActionResult> CreateAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    {
+        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.CreateDomain, call.Cancellation);
+        var outcome = await domains.CreateAsync(call.Tenant, new CreateDomain(body.GetString("name")!), call.Cancellation);
+        return outcome.Created(d => $"/api/tenants/{tenant}/domains/{d.Name}");
+    });
+
+    public Task<IActionResult> ListAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+        ApiResult.Ok(await domains.ListAsync(call.Tenant, call.Cancellation)));
+
+    public Task<IActionResult> GetAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+        (await domains.GetAsync(call.Tenant, name, call.Cancellation)).Ok());
+
+    /// <summary>409 while the domain has mailboxes, unless ?force=true.</summary>
+    public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    {
+        var force = QueryParameters.Flag(request, "force");
+        return (await domains.DeleteAsync(call.Tenant, name, force, call.Cancellation)).NoContent();
+    });
+}

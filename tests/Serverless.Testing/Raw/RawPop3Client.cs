@@ -1,50 +1,26 @@
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Text;
 
-namespace Serverless.Listeners.Tests.Pop3;
+namespace Serverless.Testing.Raw;
 
 /// <summary>A byte-exact POP3 client for transcripts: what was sent is what the server sees.</summary>
-internal sealed class RawPop3Client : IAsyncDisposable
+public sealed class RawPop3Client : IAsyncDisposable
 {
-    private readonly TcpClient _tcp;
-    private readonly byte[] _buffer = new byte[64 * 1024];
-    private Stream _stream;
-    private int _start;
-    private int _end;
+    private readonly RawConnection _connection;
 
-    private RawPop3Client(TcpClient tcp, Stream stream)
-    {
-        _tcp = tcp;
-        _stream = stream;
-    }
+    private RawPop3Client(RawConnection connection) => _connection = connection;
 
     public string Greeting { get; private set; } = "";
 
     /// <param name="prefix">Bytes sent first, before TLS (a PROXY protocol header).</param>
     public static async Task<RawPop3Client> ConnectAsync(int port, bool tls = false, byte[]? prefix = null)
     {
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var client = new RawPop3Client(tcp, tcp.GetStream());
-        if (prefix is not null)
-        {
-            await client._stream.WriteAsync(prefix);
-        }
-        if (tls)
-        {
-            await client.WrapInTlsAsync();
-        }
+        var client = new RawPop3Client(await RawConnection.OpenAsync(port, TimeSpan.FromSeconds(30), prefix, tls ? "mail.test" : null));
         client.Greeting = await client.LineAsync();
         return client;
     }
 
     /// <summary>Sends bytes as they are (several commands at once for pipelining).</summary>
-    public async Task SendAsync(string text)
-    {
-        await _stream.WriteAsync(Encoding.UTF8.GetBytes(text));
-        await _stream.FlushAsync();
-    }
+    public Task SendAsync(string text) => _connection.SendAsync(text);
 
     /// <summary>Sends one command and returns its status line.</summary>
     public async Task<string> CommandAsync(string command)
@@ -89,77 +65,20 @@ internal sealed class RawPop3Client : IAsyncDisposable
     }
 
     /// <summary>True when the server has closed the connection (reads end) within the deadline.</summary>
-    public async Task<bool> ClosedByServerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            while (true)
-            {
-                if (_end > _start)
-                {
-                    _start = _end; // ignore anything still buffered
-                }
-                var n = await _stream.ReadAsync(_buffer, timeout.Token);
-                if (n == 0)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> ClosedByServerAsync() => _connection.EndsWithinAsync(TimeSpan.FromSeconds(10));
 
-    public async Task WrapInTlsAsync()
-    {
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync("mail.test");
-        _stream = ssl;
-    }
+    /// <summary>Starts TLS after the server's go-ahead to STLS.</summary>
+    public Task WrapInTlsAsync() => _connection.StartTlsAsync("mail.test");
 
     /// <summary>Drops the TCP connection without QUIT, as a crashing or disconnected client would.</summary>
-    public void Abort()
-    {
-        _tcp.Client.LingerState = new LingerOption(true, 0);
-        _tcp.Close();
-    }
+    public void Abort() => _connection.Abort();
 
     private async Task<byte[]> RawLineAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = new MemoryStream();
-        while (true)
-        {
-            for (var i = _start; i < _end; i++)
-            {
-                if (_buffer[i] == (byte)'\n')
-                {
-                    line.Write(_buffer, _start, i + 1 - _start);
-                    _start = i + 1;
-                    return line.ToArray();
-                }
-            }
-            line.Write(_buffer, _start, _end - _start);
-            _start = _end = 0;
-            var n = await _stream.ReadAsync(_buffer, timeout.Token);
-            if (n == 0)
-            {
-                throw new EndOfStreamException("The server closed the connection. Received: " + Encoding.UTF8.GetString(line.ToArray()));
-            }
-            _end = n;
-        }
+        var line = await _connection.ReadLineAsync();
+        return line is [.., (byte)'\n'] ? line
+            : throw new EndOfStreamException("The server closed the connection. Received: " + Encoding.UTF8.GetString(line ?? []));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stream.DisposeAsync();
-        _tcp.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

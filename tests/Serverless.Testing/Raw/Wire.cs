@@ -1,16 +1,4 @@
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
-
-namespace Serverless.Reliability.Tests.Infrastructure;
-
-/// <summary>One SMTP reply: code and every line.</summary>
-public sealed record SmtpAnswer(int Code, IReadOnlyList<string> Lines)
-{
-    public string Text => string.Join(" | ", Lines);
-
-    public override string ToString() => Text;
-}
+namespace Serverless.Testing.Raw;
 
 /// <summary>
 /// A raw client for transcripts of any of the three protocols: exact bytes out, lines back. Reads
@@ -26,100 +14,38 @@ public sealed class Wire : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly TcpClient _client;
-    private Stream _stream;
-    private readonly byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
+    private readonly RawConnection _connection;
 
-    private Wire(TcpClient client)
-    {
-        _client = client;
-        _stream = client.GetStream();
-    }
+    private Wire(RawConnection connection) => _connection = connection;
 
-    public static async Task<Wire> ConnectAsync(int port)
-    {
-        var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync("127.0.0.1", port);
-        return new Wire(client);
-    }
+    public static async Task<Wire> ConnectAsync(int port) => new(await RawConnection.OpenAsync(port, ReadTimeout));
 
-    public async Task SendAsync(string text) => await SendAsync(Encoding.UTF8.GetBytes(text));
+    public Task SendAsync(string text) => _connection.SendAsync(text);
 
-    public async Task SendAsync(ReadOnlyMemory<byte> bytes)
-    {
-        await _stream.WriteAsync(bytes);
-        await _stream.FlushAsync();
-    }
+    public Task SendAsync(ReadOnlyMemory<byte> bytes) => _connection.SendAsync(bytes);
 
     public async Task LineAsync(string line) => await SendAsync(line + "\r\n");
 
     /// <summary>One line without its CRLF; null when the server closed the connection (or reset it).</summary>
     public async Task<string?> ReadLineAsync()
     {
-        while (true)
+        byte[]? line;
+        try
         {
-            var lf = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-            if (lf >= 0)
-            {
-                var length = lf - _start;
-                if (length > 0 && _buffer[lf - 1] == '\r')
-                {
-                    length--;
-                }
-                var line = Encoding.UTF8.GetString(_buffer, _start, length);
-                _start = lf + 1;
-                return line;
-            }
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            if (_end == _buffer.Length)
-            {
-                throw new InvalidOperationException("Line longer than the test client's buffer.");
-            }
-            int n;
-            try
-            {
-                using var deadline = new CancellationTokenSource(ReadTimeout);
-                n = await _stream.ReadAsync(_buffer.AsMemory(_end), deadline.Token);
-            }
-            catch (IOException)
-            {
-                return null; // reset by the server
-            }
-            if (n == 0)
-            {
-                return null;
-            }
-            _end += n;
+            line = await _connection.ReadLineAsync();
         }
+        catch (IOException)
+        {
+            return null; // reset by the server
+        }
+        // A line cut off by the end of the stream counts as the end.
+        return line is [.., (byte)'\n'] ? System.Text.Encoding.UTF8.GetString(line, 0, line.Length - RawConnection.LineEndLength(line)) : null;
     }
 
     /// <summary>A whole (multi-line) SMTP reply; null when the connection ended first.</summary>
-    public async Task<SmtpAnswer?> SmtpReplyAsync()
-    {
-        var lines = new List<string>();
-        while (true)
-        {
-            var line = await ReadLineAsync();
-            if (line is null)
-            {
-                return null;
-            }
-            lines.Add(line);
-            if (line.Length < 4 || line[3] != '-')
-            {
-                return new SmtpAnswer(int.Parse(line[..3], System.Globalization.CultureInfo.InvariantCulture), lines);
-            }
-        }
-    }
+    public Task<SmtpWireReply?> SmtpReplyAsync() => SmtpWireReply.ReadAsync(ReadLineAsync);
 
-    public async Task<SmtpAnswer?> SmtpAsync(string command)
+    public async Task<SmtpWireReply?> SmtpAsync(string command)
     {
         await LineAsync(command);
         return await SmtpReplyAsync();
@@ -151,18 +77,7 @@ public sealed class Wire : IAsyncDisposable
     }
 
     /// <summary>Starts TLS on this connection (after the server's go-ahead), trusting the test certificate.</summary>
-    public async Task StartTlsAsync()
-    {
-        var ssl = new SslStream(_stream, false, (_, _, _, _) => true);
-        using var handshake = new CancellationTokenSource(ReadTimeout);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "mail.reliability.test" }, handshake.Token);
-        _stream = ssl;
-        _start = _end = 0;
-    }
+    public Task StartTlsAsync() => _connection.StartTlsAsync("mail.reliability.test");
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stream.DisposeAsync();
-        _client.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -23,7 +23,7 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Serverless.Fuzz (list | instrument <dir> | run --target T [--seconds N] [--seed S] [--max-len B] [--corpus DIR]... [--out DIR] [--crashes DIR] | replay --target T FILE...)");
+    Console.Error.WriteLine("usage: Serverless.Fuzz (list | instrument <dir> | run --target T [--seconds N] [--seed S] [--max-len B] [--corpus DIR]... [--out DIR] [--crashes DIR (default .test-data/fuzz-crashes)] | replay --target T FILE...)");
     return 2;
 }
 
@@ -46,7 +46,7 @@ static int Run(string[] args)
         int.Parse(Value(args, "--seed") ?? Random.Shared.Next().ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
         Values(args, "--corpus"),
         Value(args, "--out"),
-        Value(args, "--crashes") ?? "fuzz-crashes",
+        Value(args, "--crashes") ?? Defaults.CrashDir,
         TimeSpan.FromMilliseconds(int.Parse(Value(args, "--timeout-ms") ?? "3000", CultureInfo.InvariantCulture)),
         long.Parse(Value(args, "--alloc-budget") ?? (64L * 1024 * 1024).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
     return new FuzzRun(options).Execute();
@@ -55,7 +55,7 @@ static int Run(string[] args)
 static int Replay(string[] args)
 {
     var target = FuzzTarget.Find(Value(args, "--target") ?? throw new ArgumentException("--target is required"));
-    var run = new FuzzRun(new FuzzOptions(target.Name, TimeSpan.Zero, int.MaxValue, 0, [], null, "fuzz-crashes", TimeSpan.FromSeconds(30), 64L * 1024 * 1024));
+    var run = new FuzzRun(new FuzzOptions(target.Name, TimeSpan.Zero, int.MaxValue, 0, [], null, Defaults.CrashDir, TimeSpan.FromSeconds(30), 64L * 1024 * 1024));
     var failed = 0;
     foreach (var file in args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && File.Exists(a)))
     {
@@ -74,6 +74,13 @@ static string? Value(string[] args, string name)
 
 static List<string> Values(string[] args, string name) =>
     args.Select((a, i) => (a, i)).Where(x => x.a == name && x.i + 1 < args.Length).Select(x => args[x.i + 1]).ToList();
+
+/// <summary>Where findings go unless --crashes says otherwise (docs/reliability.md): under the git-ignored
+/// .test-data, never a folder in the repository; fixed ones are moved to fuzz/regressions/{target}/.</summary>
+internal static class Defaults
+{
+    public const string CrashDir = ".test-data/fuzz-crashes";
+}
 
 /// <summary>Kept apart from the targets: rewriting an assembly must happen before anything loads it.</summary>
 internal static class Instrumentation

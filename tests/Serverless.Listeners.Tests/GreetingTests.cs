@@ -1,6 +1,3 @@
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Text;
 using Serverless.Listeners.Tests.Infrastructure;
 using Xunit;
 
@@ -23,17 +20,7 @@ public sealed class GreetingTests
 
     private static async Task<string> FirstLine(int port, bool tls)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        Stream stream = client.GetStream();
-        if (tls)
-        {
-            var ssl = new SslStream(stream, false, (_, _, _, _) => true);
-            await ssl.AuthenticateAsClientAsync("mail.test");
-            stream = ssl;
-        }
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        return await reader.ReadLineAsync(timeout.Token) ?? "";
+        await using var wire = await SmtpWire.OpenAsync(port, tls);
+        return await wire.ReadReplyLineAsync() ?? "";
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using MailKit;
 using MailKit.Net.Imap;
@@ -140,25 +139,9 @@ public sealed class ImapIngestEndToEndTests : IAsyncLifetime
 
     private static async Task SendAsync(Dictionary<string, string?> settings, string body)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", int.Parse(settings["Mail:Listeners:Ports:Smtp"]!, System.Globalization.CultureInfo.InvariantCulture));
-        await using var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        async Task<string> Reply()
-        {
-            string line;
-            do
-            {
-                line = await reader.ReadLineAsync() ?? throw new EndOfStreamException();
-            }
-            while (line.Length > 3 && line[3] == '-');
-            return line;
-        }
-        async Task<string> Command(string text)
-        {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text + "\r\n"));
-            return await Reply();
-        }
+        await using var wire = await Wire.ConnectAsync(int.Parse(settings["Mail:Listeners:Ports:Smtp"]!, System.Globalization.CultureInfo.InvariantCulture));
+        async Task<string> Reply() => (await wire.SmtpReplyAsync() ?? throw new EndOfStreamException()).Last;
+        async Task<string> Command(string text) => (await wire.SmtpAsync(text) ?? throw new EndOfStreamException()).Last;
         Assert.StartsWith("220", await Reply(), StringComparison.Ordinal);
         Assert.StartsWith("250", await Command("EHLO client.test"), StringComparison.Ordinal);
         Assert.StartsWith("250", await Command("MAIL FROM:<sender@remote.example>"), StringComparison.Ordinal);

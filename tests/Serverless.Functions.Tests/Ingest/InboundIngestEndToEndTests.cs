@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -152,25 +151,9 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
 
     private async Task SendAsync(string rcpt, string body)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", _mxPort);
-        await using var stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        async Task<string> Reply()
-        {
-            string line;
-            do
-            {
-                line = await reader.ReadLineAsync() ?? throw new EndOfStreamException();
-            }
-            while (line.Length > 3 && line[3] == '-');
-            return line;
-        }
-        async Task<string> Command(string text)
-        {
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text + "\r\n"));
-            return await Reply();
-        }
+        await using var wire = await Wire.ConnectAsync(_mxPort);
+        async Task<string> Reply() => (await wire.SmtpReplyAsync() ?? throw new EndOfStreamException()).Last;
+        async Task<string> Command(string text) => (await wire.SmtpAsync(text) ?? throw new EndOfStreamException()).Last;
         Assert.StartsWith("220", await Reply(), StringComparison.Ordinal);
         Assert.StartsWith("250", await Command("EHLO client.test"), StringComparison.Ordinal);
         Assert.StartsWith("250", await Command("MAIL FROM:<sender@remote.example> BODY=8BITMIME"), StringComparison.Ordinal);

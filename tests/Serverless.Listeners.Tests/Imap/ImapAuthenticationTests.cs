@@ -5,6 +5,7 @@ using MailKit.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Accounts;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Listeners.Tests.Imap;

@@ -84,6 +84,20 @@ public sealed class ImapTestHost : IAsyncLifetime
     /// <summary>A raw connection on the plaintext port (2143) for transcripts.</summary>
     public Task<RawImap> RawAsync() => RawImap.ConnectAsync(Host.Ports.Imap);
 
+    /// <summary>A fresh mailbox with <paramref name="messages"/> messages and a raw session that has INBOX selected (tags A001-A002 used).</summary>
+    public async Task<(MailboxRecord Mailbox, RawImap Raw)> SelectedAsync(int messages)
+    {
+        var mailbox = await CreateMailboxAsync();
+        for (var i = 1; i <= messages; i++)
+        {
+            await DeliverAsync(mailbox, Message("m" + i));
+        }
+        var raw = await RawAsync();
+        await raw.LoginAsync(mailbox.Address, Password);
+        await raw.CommandAsync("SELECT INBOX");
+        return (mailbox, raw);
+    }
+
     public static string Message(string subject, string body = "Hello.", string from = "sender@example.org", string to = "user@example.com", string? extraHeaders = null) =>
         $"From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{Guid.NewGuid():N}@example.org>\r\n{extraHeaders}\r\n{body}\r\n";
 }

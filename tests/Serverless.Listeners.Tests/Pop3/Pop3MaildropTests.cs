@@ -2,6 +2,7 @@ using MailKit;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Index;
+using Serverless.Testing;
 using Xunit;
 
 namespace Serverless.Listeners.Tests.Pop3;

@@ -34,6 +34,16 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
+    public void Every_regression_folder_is_replayed_by_a_target()
+    {
+        var root = Path.Combine(AzuriteProcess.RepositoryRoot(), "fuzz", "regressions");
+        var names = FuzzTarget.All.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        // A folder named after no target would be skipped silently by the theory above.
+        Assert.All(Directory.EnumerateDirectories(root).Select(Path.GetFileName), d => Assert.Contains(d!, names));
+        Assert.Contains(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories), f => Path.GetFileName(f) != "README.md");
+    }
+
+    [Fact]
     public async Task A_message_whose_first_line_is_not_a_header_is_summarised_as_a_headerless_text_body()
     {
         var raw = Encoding.ASCII.GetBytes("no colon here\r\n\r\nbody\r\n");

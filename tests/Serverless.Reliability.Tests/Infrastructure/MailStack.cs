@@ -1,15 +1,10 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.DevHost;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
-using Serverless.Mail.Storage;
-using Serverless.Testing;
 using Serverless.Testing.Outbound;
+using Serverless.Testing.Stack;
 
 namespace Serverless.Reliability.Tests.Infrastructure;
 
@@ -29,40 +24,31 @@ public sealed class MailStack : IAsyncDisposable
 
     private readonly Dictionary<string, MailboxRecord> _mailboxes = new(StringComparer.OrdinalIgnoreCase);
 
-    private MailStack(WebApplication app, TestDnsServer dns, Dictionary<string, string?> settings)
-    {
-        App = app;
-        Dns = dns;
-        Settings = settings;
-        int Port(string name) => int.Parse(settings[$"Mail:Listeners:Ports:{name}"]!, CultureInfo.InvariantCulture);
-        SmtpPort = Port("Smtp");
-        SubmissionPort = Port("Submission");
-        ImapPort = Port("Imap");
-        Pop3Port = Port("Pop3");
-        ApiPort = int.Parse(settings["Mail:Api:Port"]!, CultureInfo.InvariantCulture);
-    }
+    private readonly DevHostStack _stack;
 
-    public WebApplication App { get; }
+    private MailStack(DevHostStack stack) => _stack = stack;
 
-    public TestDnsServer Dns { get; }
+    public WebApplication App => _stack.App;
 
-    public IReadOnlyDictionary<string, string?> Settings { get; }
+    public TestDnsServer Dns => _stack.Dns;
 
-    public int SmtpPort { get; }
+    public IReadOnlyDictionary<string, string?> Settings => _stack.Settings;
 
-    public int SubmissionPort { get; }
+    public int SmtpPort => _stack.Port("Smtp");
 
-    public int ImapPort { get; }
+    public int SubmissionPort => _stack.Port("Submission");
 
-    public int Pop3Port { get; }
+    public int ImapPort => _stack.Port("Imap");
 
-    public int ApiPort { get; }
+    public int Pop3Port => _stack.Port("Pop3");
+
+    public int ApiPort => _stack.ApiPort;
 
     public string AcmeKey { get; private set; } = "";
 
     public string GlobexKey { get; private set; } = "";
 
-    public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
+    public T Get<T>() where T : notnull => _stack.Get<T>();
 
     public MailboxRecord Mailbox(string address) => _mailboxes[address];
 
@@ -75,58 +61,23 @@ public sealed class MailStack : IAsyncDisposable
     /// </summary>
     public static async Task<MailStack> StartAsync(IDictionary<string, string?>? extra = null, Action<ILoggingBuilder>? logging = null)
     {
-        for (var attempt = 1; ; attempt++)
+        var stack = new MailStack(await DevHostStack.StartAsync(new DevHostStackOptions
         {
-            var dns = new TestDnsServer();
-            try
+            HostName = "mail.reliability.test",
+            Settings = new Dictionary<string, string?>
             {
-                return await StartOnceAsync(dns, extra, logging);
-            }
-            catch (Exception e) when (attempt < 4 && (e is System.Net.Sockets.SocketException || e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException
-                || e is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException }))
+                ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
+                ["Mail:DevHost:Queues:VisibilityTimeout"] = "00:00:01",
+                ["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.500",
+                ["Mail:AdminApiKey"] = AdminKey,
+            },
+            Extra = extra,
+            Logging = l =>
             {
-                // a picked port was taken before it was bound: pick again
-                try
-                {
-                    dns.Dispose();
-                }
-                catch (AggregateException)
-                {
-                }
-            }
-        }
-    }
-
-    private static async Task<MailStack> StartOnceAsync(TestDnsServer dns, IDictionary<string, string?>? extra, Action<ILoggingBuilder>? logging)
-    {
-        var settings = await TestStorage.SettingsAsync();
-        settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
-        {
-            settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-        }
-        settings["Mail:Listeners:HostName"] = "mail.reliability.test";
-        settings["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true";
-        settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
-        settings["Mail:Dns:Servers"] = dns.Setting;
-        settings["Mail:DevHost:RunTimers"] = "false";
-        settings["Mail:DevHost:Queues:VisibilityTimeout"] = "00:00:01";
-        settings["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.500";
-        settings["Mail:AdminApiKey"] = AdminKey;
-        foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[k] = v;
-        }
-        var app = DevHostApp.Build([], b =>
-        {
-            b.Configuration.AddInMemoryCollection(settings);
-            b.Logging.ClearProviders();
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
-            logging?.Invoke(b.Logging);
-        });
-        var stack = new MailStack(app, dns, settings);
-        await stack.Get<MailStorage>().EnsureCreatedAsync();
-        await app.StartAsync();
+                l.ClearProviders();
+                logging?.Invoke(l);
+            },
+        }));
         await stack.SeedAsync();
         return stack;
     }
@@ -173,16 +124,5 @@ public sealed class MailStack : IAsyncDisposable
         return client;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await App.StopAsync();
-        await App.DisposeAsync();
-        try
-        {
-            Dns.Dispose();
-        }
-        catch (AggregateException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _stack.DisposeAsync();
 }

@@ -30,7 +30,7 @@ public sealed class SmtpSender : IAsyncDisposable
     /// Sends one message; returns the first reply that was not a success (MAIL, RCPT or DATA), or
     /// the reply to the final dot; null if the connection ended first.
     /// </summary>
-    public async Task<SmtpAnswer?> SendAsync(string from, IReadOnlyList<string> recipients, string body)
+    public async Task<SmtpWireReply?> SendAsync(string from, IReadOnlyList<string> recipients, string body)
     {
         var mail = await _wire.SmtpAsync($"MAIL FROM:<{from}>");
         if (mail is null || mail.Code != 250)

@@ -56,7 +56,7 @@ public sealed class ExactlyOnceLoadTests(ITestOutputHelper output)
             {
                 var (rcpt, mailboxes) = Mix[i % Mix.Length];
                 var id = $"load-{i}-{run}@client.reliability.test";
-                SmtpAnswer? reply;
+                SmtpWireReply? reply;
                 try
                 {
                     sender ??= await SmtpSender.ConnectAsync(stack.SmtpPort);

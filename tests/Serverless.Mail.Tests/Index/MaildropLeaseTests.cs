@@ -5,7 +5,7 @@ using Serverless.Mail.Storage;
 using Serverless.Testing;
 using Xunit;
 
-namespace Serverless.Mail.Tests.Pop3;
+namespace Serverless.Mail.Tests.Index;
 
 public sealed class MaildropLeaseTests
 {

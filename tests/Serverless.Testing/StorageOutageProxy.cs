@@ -2,16 +2,17 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using Serverless.Testing;
 
-namespace Serverless.Listeners.Tests.Infrastructure;
+namespace Serverless.Testing;
 
 /// <summary>
 /// TCP proxies in front of the test Azurite's blob, queue and table endpoints. <see cref="Cut"/>
 /// drops every connection and refuses new ones, as an unreachable storage account would, while
-/// the data stays where it is; <see cref="Restore"/> lets traffic through again.
+/// the data stays where it is; <see cref="Restore"/> lets traffic through again. A
+/// <see cref="StorageRelay"/> per connection can hold or swallow traffic (the reliability tests'
+/// StorageTap builds its traps on it).
 /// </summary>
-internal sealed partial class StorageOutageProxy : IAsyncDisposable
+public sealed partial class StorageOutageProxy : IAsyncDisposable
 {
     private readonly List<Forwarder> _forwarders = [];
 
@@ -20,13 +21,21 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
     /// <summary>The storage connection string that goes through the proxies.</summary>
     public string ConnectionString { get; private set; }
 
-    public static async Task<StorageOutageProxy> StartAsync()
+    /// <summary>Proxies in front of the test Azurite (<see cref="TestStorage"/>).</summary>
+    public static async Task<StorageOutageProxy> StartAsync() => Start(await TestStorage.ConnectionStringAsync());
+
+    /// <summary>
+    /// Proxies in front of the storage of <paramref name="target"/>. <paramref name="relay"/> makes the
+    /// policy of each new connection from its endpoint's name (<c>BlobEndpoint</c>, <c>QueueEndpoint</c>,
+    /// <c>TableEndpoint</c>); without it everything passes.
+    /// </summary>
+    public static StorageOutageProxy Start(string target, Func<string, StorageRelay>? relay = null)
     {
-        var target = await TestStorage.ConnectionStringAsync();
         var proxy = new StorageOutageProxy(target);
         proxy.ConnectionString = Endpoint().Replace(target, m =>
         {
-            var forwarder = new Forwarder(int.Parse(m.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            var name = m.Groups["name"].Value;
+            var forwarder = new Forwarder(int.Parse(m.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture), relay is null ? () => StorageRelay.PassAll : () => relay(name));
             proxy._forwarders.Add(forwarder);
             return $"{m.Groups["name"].Value}=http://127.0.0.1:{forwarder.Port}/";
         });
@@ -63,15 +72,17 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
     private sealed class Forwarder : IAsyncDisposable
     {
         private readonly int _target;
+        private readonly Func<StorageRelay> _relay;
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly ConcurrentDictionary<Socket, byte> _open = new();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _accepting;
         private volatile bool _down;
 
-        public Forwarder(int target)
+        public Forwarder(int target, Func<StorageRelay> relay)
         {
             _target = target;
+            _relay = relay;
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _accepting = AcceptAsync();
@@ -115,9 +126,11 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
 
         private async Task ForwardAsync(Socket client)
         {
-            using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            client.NoDelay = true;
             _open[client] = 0;
             _open[server] = 0;
+            var relay = _relay();
             try
             {
                 if (_down)
@@ -125,9 +138,13 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
                     return; // accepted just before a cut that did not see this connection yet
                 }
                 await server.ConnectAsync(IPAddress.Loopback, _target);
-                await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+                await Task.WhenAny(PumpRequestsAsync(client, server, relay), PumpResponsesAsync(server, client, relay));
+                if (relay.Held)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token); // keep both sockets open: the peer waits
+                }
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
             }
             finally
@@ -138,9 +155,9 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
             }
         }
 
-        private static async Task PumpAsync(Socket from, Socket to)
+        private async Task PumpRequestsAsync(Socket from, Socket to, StorageRelay relay)
         {
-            var buffer = new byte[16 * 1024];
+            var buffer = new byte[64 * 1024];
             try
             {
                 while (true)
@@ -151,7 +168,35 @@ internal sealed partial class StorageOutageProxy : IAsyncDisposable
                         to.Shutdown(SocketShutdown.Send);
                         return;
                     }
+                    await relay.RequestAsync(buffer.AsMemory(0, n), _stop.Token);
                     await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
+        }
+
+        private static async Task PumpResponsesAsync(Socket from, Socket to, StorageRelay relay)
+        {
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var n = await from.ReceiveAsync(buffer, SocketFlags.None);
+                    if (n == 0)
+                    {
+                        if (relay.PassesResponseEnd)
+                        {
+                            to.Shutdown(SocketShutdown.Send);
+                        }
+                        return;
+                    }
+                    if (relay.PassesResponse(buffer.AsMemory(0, n)))
+                    {
+                        await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+                    }
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -2,7 +2,7 @@ using Serverless.Bench;
 using Serverless.Testing;
 using Xunit;
 
-namespace Serverless.Functions.Tests.Bench;
+namespace Serverless.Bench.Tests;
 
 /// <summary>
 /// The benchmark (bench/Serverless.Bench) runs every in-process phase with tiny counts against the

@@ -1,9 +1,7 @@
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
-namespace Serverless.Listeners.Tests.Imap;
+namespace Serverless.Testing.Raw;
 
 /// <summary>
 /// A byte-exact IMAP client for transcripts: sends exactly what the test says, reads lines and
@@ -11,44 +9,25 @@ namespace Serverless.Listeners.Tests.Imap;
 /// </summary>
 public sealed class RawImap : IAsyncDisposable
 {
-    private readonly TcpClient _tcp;
-    private Stream _stream;
-    private readonly byte[] _buffer = new byte[64 * 1024];
-    private int _start;
-    private int _end;
+    private readonly RawConnection _connection;
     private int _tag;
 
-    private RawImap(TcpClient tcp)
-    {
-        _tcp = tcp;
-        _stream = tcp.GetStream();
-    }
+    private RawImap(RawConnection connection) => _connection = connection;
 
     public static async Task<RawImap> ConnectAsync(int port)
     {
-        var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var raw = new RawImap(tcp);
+        var raw = new RawImap(await RawConnection.OpenAsync(port, TimeSpan.FromSeconds(30)));
         Assert.StartsWith("* OK ", await raw.ReadLineAsync(), StringComparison.Ordinal);
         return raw;
     }
 
     public string LastTag => "A" + _tag.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
 
-    public async Task StartTlsAsync()
-    {
-        var ssl = new SslStream(_stream, false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync("mail.test");
-        _stream = ssl;
-    }
+    public Task StartTlsAsync() => _connection.StartTlsAsync("mail.test");
 
     public async Task WriteAsync(string text) => await WriteAsync(Encoding.UTF8.GetBytes(text));
 
-    public async Task WriteAsync(byte[] bytes)
-    {
-        await _stream.WriteAsync(bytes);
-        await _stream.FlushAsync();
-    }
+    public Task WriteAsync(byte[] bytes) => _connection.SendAsync(bytes);
 
     /// <summary>Sends "Annn command" and returns every line up to and including the tagged one.</summary>
     public async Task<List<string>> CommandAsync(string command)
@@ -92,55 +71,15 @@ public sealed class RawImap : IAsyncDisposable
 
     public async Task<string> ReadLineAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var line = new List<byte>();
-        while (true)
+        var line = await _connection.ReadLineAsync();
+        if (line is not [.., (byte)'\n'])
         {
-            if (_start == _end)
-            {
-                _start = 0;
-                _end = await _stream.ReadAsync(_buffer, timeout.Token);
-                if (_end == 0)
-                {
-                    throw new EndOfStreamException("Connection closed; got so far: " + Encoding.Latin1.GetString([.. line]));
-                }
-            }
-            var b = _buffer[_start++];
-            if (b == '\n')
-            {
-                if (line.Count > 0 && line[^1] == '\r')
-                {
-                    line.RemoveAt(line.Count - 1);
-                }
-                return Encoding.Latin1.GetString([.. line]);
-            }
-            line.Add(b);
+            throw new EndOfStreamException("Connection closed; got so far: " + Encoding.Latin1.GetString(line ?? []));
         }
+        return Encoding.Latin1.GetString(line, 0, line.Length - RawConnection.LineEndLength(line));
     }
 
-    public async Task<byte[]> ReadBytesAsync(int count)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var result = new byte[count];
-        var filled = 0;
-        while (filled < count)
-        {
-            if (_start == _end)
-            {
-                _start = 0;
-                _end = await _stream.ReadAsync(_buffer, timeout.Token);
-                if (_end == 0)
-                {
-                    throw new EndOfStreamException();
-                }
-            }
-            var n = Math.Min(count - filled, _end - _start);
-            Array.Copy(_buffer, _start, result, filled, n);
-            _start += n;
-            filled += n;
-        }
-        return result;
-    }
+    public Task<byte[]> ReadBytesAsync(int count) => _connection.ReadBytesAsync(count);
 
     /// <summary>True if the server closed the connection (reads end) within the timeout.</summary>
     public async Task<bool> ClosedAsync()
@@ -168,9 +107,5 @@ public sealed class RawImap : IAsyncDisposable
         Assert.StartsWith(LastTag + " OK", reply[^1], StringComparison.Ordinal);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stream.DisposeAsync();
-        _tcp.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -19,4 +19,7 @@ public static class StorageFailures
         // A timeout surfaces as a cancellation whose cause is the timeout.
         _ => e.InnerException is not null && IsTransient(e.InnerException),
     };
+
+    /// <summary>The thing asked for does not exist (any more): a blob or row deleted by another session.</summary>
+    public static bool IsNotFound(Exception e) => e is RequestFailedException { Status: 404 };
 }

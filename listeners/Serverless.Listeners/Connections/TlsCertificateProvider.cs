@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Serverless.Listeners.Hosting;
+using Serverless.Mail.Security;
 
 namespace Serverless.Listeners.Connections;
 

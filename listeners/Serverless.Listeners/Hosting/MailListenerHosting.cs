@@ -9,6 +9,7 @@ using Serverless.Listeners.Imap;
 using Serverless.Listeners.Pop3;
 using Serverless.Listeners.Smtp;
 using Serverless.Mail.Hosting;
+using Serverless.Mail.Security;
 using Serverless.Mail.Storage;
 using Microsoft.Extensions.Logging;
 

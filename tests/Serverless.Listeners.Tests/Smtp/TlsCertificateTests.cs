@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Listeners.Connections;
 using Serverless.Listeners.Hosting;
+using Serverless.Mail.Security;
 using Xunit;
 
 namespace Serverless.Listeners.Tests.Smtp;

@@ -1,4 +1,4 @@
-using Azure;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
 namespace Serverless.Listeners.Pop3.Commands;
@@ -20,7 +20,7 @@ internal static class Pop3Messages
         {
             return await session.OpenMessageAsync(number, message, ct);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (Exception e) when (StorageFailures.IsNotFound(e))
         {
             return null;
         }

@@ -2,10 +2,8 @@ using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
-namespace Serverless.Listeners.Connections;
+namespace Serverless.Mail.Security;
 
 /// <summary>Where a TLS certificate with its private key is fetched from (Key Vault in Azure).</summary>
 public interface ITlsCertificateSource
@@ -17,7 +15,7 @@ public interface ITlsCertificateSource
 
 /// <summary>
 /// A Key Vault certificate, read through its backing secret (which holds the private key) with the
-/// listeners' managed identity (role: Key Vault Secrets User). The secret is a PFX (base64,
+/// reader's managed identity (role: Key Vault Secrets User). The secret is a PFX (base64,
 /// <c>application/x-pkcs12</c>) or a PEM bundle (<c>application/x-pem-file</c>), as Key Vault stores it.
 /// </summary>
 public sealed class KeyVaultCertificateSource(SecretClient client, string name) : ITlsCertificateSource
@@ -50,44 +48,4 @@ public sealed class KeyVaultCertificateSource(SecretClient client, string name) 
         }
         return X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(value), null);
     }
-}
-
-/// <summary>Fetches the certificate at start and then every <c>Mail:Tls:RefreshInterval</c>; a failed fetch keeps the current one.</summary>
-public sealed partial class TlsCertificateRefresher(TlsCertificateProvider provider, Hosting.TlsOptions options, ILogger<TlsCertificateRefresher> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!provider.HasSource)
-        {
-            return;
-        }
-        var retry = TimeSpan.FromSeconds(5);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan wait;
-            try
-            {
-                await provider.RefreshAsync(stoppingToken);
-                wait = options.RefreshInterval;
-                retry = TimeSpan.FromSeconds(5);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogRefreshFailed(e.Message);
-                wait = retry;
-                retry = TimeSpan.FromTicks(Math.Min(options.RefreshInterval.Ticks, retry.Ticks * 2));
-            }
-            try
-            {
-                await Task.Delay(wait, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch the TLS certificate (the current one stays): {Reason}")]
-    private partial void LogRefreshFailed(string reason);
 }

@@ -158,4 +158,22 @@ public sealed class InboundIngestTests : IAsyncLifetime
         var text = Encoding.UTF8.GetString(await _f.BlobAsync(junk.BlobName));
         Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example\r\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_hand_off_delivered_again_after_its_header_was_added_keeps_its_junk_verdict()
+    {
+        _f.Dns.AddTxt("_dmarc.bank.example", "v=DMARC1; p=reject");
+        _f.Dns.AddTxt("bank.example", "v=spf1 ip4:198.51.100.0/24 -all");
+        var raw = IngestFixture.Message("your account", from: "security@bank.example", body: string.Concat(Enumerable.Repeat(new string('p', 98) + "\r\n", 100)));
+        var handoff = await _f.HandoffAsync(raw, [IngestFixture.To(_f.User)], withSummary: false, mailFrom: "security@bank.example", bufferSize: 4096);
+        // A first ingest checks the message and puts its header in front, then dies before filing it.
+        var first = await _f.Services.GetRequiredService<InboundAuthentication>().ReadAndCheckAsync(handoff);
+        Assert.True(first!.Junk);
+        first.Message.Dispose();
+
+        await _f.Ingest.IngestAsync(handoff);
+
+        Assert.Empty(await _f.MessagesAsync(_f.User));
+        Assert.Single(await _f.MessagesAsync(_f.User, SpecialUse.Defaults.First(d => d.Use == SpecialUse.Junk).Id));
+    }
 }

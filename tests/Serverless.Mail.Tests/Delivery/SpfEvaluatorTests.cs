@@ -69,13 +69,3 @@ public sealed class SpfEvaluatorTests : IDisposable
 
     public void Dispose() => _dns.Dispose();
 }
-
-public sealed class DmarcEvaluatorTests
-{
-    [Theory]
-    [InlineData("mail.example.com", "example.com")]
-    [InlineData("example.com", "example.com")]
-    [InlineData("a.b.example.co.uk", "example.co.uk")]
-    [InlineData("x.example.de", "example.de")]
-    public void Organizational_domain(string domain, string expected) => Assert.Equal(expected, DmarcEvaluator.OrganizationalDomain(domain));
-}

@@ -16,8 +16,9 @@ public sealed record DmarcResult(string Result, string? Policy, string? FromDoma
 /// dmarc-request = "p" *WSP "=" *WSP ( "none" / "quarantine" / "reject" )
 /// dmarc-adkim / dmarc-aspf = ( "adkim" / "aspf" ) *WSP "=" *WSP ( "r" / "s" )
 /// </code>
-/// The organizational domain is approximated without the Public Suffix List: the last two labels,
-/// or three under a two-letter country code with a short second level (example.co.uk).
+/// The organisational domain comes from the Public Suffix List (<see cref="PublicSuffixList"/>).
+/// A message whose author is not one mailbox in one From: field fails (RFC 7489 6.6.1, see
+/// <see cref="CheckAmbiguousAuthorAsync"/>).
 /// </summary>
 public sealed class DmarcEvaluator(DnsAnswers dns)
 {
@@ -67,6 +68,56 @@ public sealed class DmarcEvaluator(DnsAnswers dns)
         return new DmarcResult(spfAligned || dkimAligned ? "pass" : "fail", policy, from);
     }
 
+    /// <summary>
+    /// For a message whose From: holds no mailbox or several, or that has several From: fields: there is
+    /// no one author domain to align with, so the result is "fail" (RFC 7489 6.6.1), under the strictest
+    /// policy any of the named domains publishes (none published: no policy to apply).
+    /// </summary>
+    public async Task<DmarcResult> CheckAmbiguousAuthorAsync(IReadOnlyList<string> fromDomains, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fromDomains);
+        string? strictest = null;
+        string? named = null;
+        foreach (var raw in fromDomains.Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxAuthorDomains))
+        {
+            if (!Accounts.MailAddress.TryNormalizeDomain(raw, out var domain))
+            {
+                continue;
+            }
+            named ??= domain;
+            Dictionary<string, string>? record;
+            try
+            {
+                record = await FindRecordAsync(domain, cancellationToken).ConfigureAwait(false);
+                if (record is null && OrganizationalDomain(domain) is var org && org != domain)
+                {
+                    record = await FindRecordAsync(org, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (DnsTemporaryException)
+            {
+                return new DmarcResult("temperror", null, domain);
+            }
+            if (record is not null && record.TryGetValue("p", out var p) && Strictness(p) > Strictness(strictest))
+            {
+                strictest = p;
+                named = domain;
+            }
+        }
+        return new DmarcResult("fail", strictest, named);
+    }
+
+    /// <summary>Author domains looked up for a message with several; a message naming more gains nothing by it.</summary>
+    private const int MaxAuthorDomains = 5;
+
+    private static int Strictness(string? policy) => policy switch
+    {
+        "reject" => 3,
+        "quarantine" => 2,
+        "none" => 1,
+        _ => 0,
+    };
+
     private async Task<Dictionary<string, string>?> FindRecordAsync(string domain, CancellationToken cancellationToken)
     {
         var records = (await dns.TxtAsync("_dmarc." + domain, cancellationToken).ConfigureAwait(false))
@@ -90,15 +141,5 @@ public sealed class DmarcEvaluator(DnsAnswers dns)
     private static bool Aligned(string fromDomain, string other, bool strict) =>
         strict ? fromDomain == other : OrganizationalDomain(fromDomain) == OrganizationalDomain(other);
 
-    public static string OrganizationalDomain(string domain)
-    {
-        ArgumentNullException.ThrowIfNull(domain);
-        var labels = domain.TrimEnd('.').ToLowerInvariant().Split('.');
-        if (labels.Length <= 2)
-        {
-            return string.Join('.', labels);
-        }
-        var keep = labels[^1].Length == 2 && labels[^2].Length <= 3 ? 3 : 2;
-        return string.Join('.', labels[^keep..]);
-    }
+    public static string OrganizationalDomain(string domain) => PublicSuffixList.Default.OrganizationalDomain(domain);
 }

@@ -29,14 +29,50 @@ public sealed class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, Dma
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(mailFrom);
-        var signatures = await dkim.CheckAsync(message, cancellationToken).ConfigureAwait(false);
-        var fromMailboxes = message.From.Mailboxes.ToList();
-        var fromDomain = fromMailboxes.Count == 1 ? fromMailboxes[0].Domain : null;
+        IReadOnlyList<DkimSignatureResult> signatures;
+        try
+        {
+            signatures = await dkim.CheckAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A check that breaks says so in the header; it never silently says nothing.
+            signatures = [new DkimSignatureResult("temperror", null, null, null)];
+        }
         var at = mailFrom.LastIndexOf('@');
         var mailFromDomain = at >= 0 ? mailFrom[(at + 1)..] : helo;
-        var verdict = await dmarc.CheckAsync(fromDomain, mailFromDomain, spfResult, signatures, cancellationToken).ConfigureAwait(false);
+        var authors = AuthorDomains(message);
+        DmarcResult verdict;
+        try
+        {
+            verdict = authors.Single
+                ? await dmarc.CheckAsync(authors.Domains[0], mailFromDomain, spfResult, signatures, cancellationToken).ConfigureAwait(false)
+                : await dmarc.CheckAmbiguousAuthorAsync(authors.Domains, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            verdict = new DmarcResult("temperror", null, authors.Domains.Count > 0 ? authors.Domains[0] : null);
+        }
         var junk = verdict.WantsQuarantine || (spfResult == SpfResult.Fail && verdict.Result != "pass");
         var header = AuthenticationResultsHeader.Format(options.HostName, spfResult, mailFrom, helo, signatures, verdict);
         return new AuthenticationVerdict(header, junk, spfResult, signatures, verdict);
+    }
+
+    /// <summary>
+    /// The domains of every mailbox in every From: field (groups included). <c>Single</c> when there is
+    /// exactly one field with exactly one mailbox: the only shape DMARC can align (RFC 7489 6.6.1).
+    /// </summary>
+    private static (bool Single, IReadOnlyList<string> Domains) AuthorDomains(MimeMessage message)
+    {
+        var fields = message.Headers.Where(h => h.Id == HeaderId.From).ToList();
+        var domains = new List<string>();
+        foreach (var field in fields)
+        {
+            if (InternetAddressList.TryParse(ParserOptions.Default, field.RawValue, out var list))
+            {
+                domains.AddRange(list.Mailboxes.Select(m => m.Domain ?? ""));
+            }
+        }
+        return (fields.Count == 1 && domains.Count == 1 && domains[0].Length > 0, domains.Where(d => d.Length > 0).ToList());
     }
 }

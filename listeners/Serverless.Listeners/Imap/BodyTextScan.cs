@@ -36,7 +36,8 @@ internal sealed class BodyTextScan : MimeReader
         {
             if (needles[i].Length == 0)
             {
-                Found(i);
+                _found[i] = true; // the empty string is in every text
+                _remaining--;
             }
         }
     }

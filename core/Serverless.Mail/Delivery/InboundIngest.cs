@@ -34,8 +34,19 @@ public sealed partial class InboundIngest(
     TimeProvider time,
     ILogger<InboundIngest> logger)
 {
-    public Task<IngestResult> IngestAsync(string queueMessage, CancellationToken cancellationToken = default) =>
-        IngestAsync(MailQueues.ParseInbound(queueMessage), cancellationToken);
+    /// <summary>One queue message: an inline hand-off, or a pointer to a spilled one (deleted once filed).</summary>
+    public async Task<IngestResult> IngestAsync(string queueMessage, CancellationToken cancellationToken = default)
+    {
+        var queued = await queues.ReadInboundAsync(queueMessage, cancellationToken).ConfigureAwait(false);
+        if (queued is null)
+        {
+            LogSpillDone(MailQueues.SpillOf(queueMessage)!);
+            return new IngestResult(0, 0, 0, 0); // a redelivered pointer: the hand-off was filed and its blob deleted
+        }
+        var result = await IngestAsync(queued.Message, cancellationToken).ConfigureAwait(false);
+        await queues.DeleteSpillAsync(queued.SpillBlob, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     public async Task<IngestResult> IngestAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
     {
@@ -246,4 +257,7 @@ public sealed partial class InboundIngest(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: blob {Blob} is gone; nothing to file")]
     private partial void LogBlobMissing(string id, string blob);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Spilled hand-off {Blob} is gone: filed before")]
+    private partial void LogSpillDone(string blob);
 }

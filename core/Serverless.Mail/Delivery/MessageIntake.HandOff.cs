@@ -102,18 +102,17 @@ public sealed partial class MessageIntake
         return new IntakeResult(IntakeOutcome.Accepted, message.Id);
     }
 
-    /// <summary>A queue message holds 64 KiB: drop the summary (the ingest then reads the blob), then the resolutions (it resolves again).</summary>
+    /// <summary>
+    /// A queue message holds 64 KiB: drop the summary if that makes it fit (the ingest then reads the
+    /// blob); a hand-off too large even so keeps everything and is spilled to a blob by <see cref="MailQueues"/>.
+    /// </summary>
     private static InboundHandoff FitToQueue(InboundHandoff handoff)
     {
         if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
         {
             return handoff;
         }
-        handoff = handoff with { Summary = null };
-        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
-        {
-            return handoff;
-        }
-        return handoff with { Recipients = handoff.Recipients.Select(r => r with { Mailboxes = null, Forward = null }).ToList() };
+        var lean = handoff with { Summary = null };
+        return MailQueues.JsonSize(lean) <= MailQueues.MaxMessageJsonBytes ? lean : handoff;
     }
 }

@@ -21,6 +21,20 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
     /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
 
+    /// <summary>One queue message: an inline message, or a pointer to a spilled one (its blob deleted once this copy is done).</summary>
+    public async Task RelayAsync(string queueMessage, CancellationToken cancellationToken = default)
+    {
+        var queued = await queues.ReadOutboundAsync(queueMessage, cancellationToken).ConfigureAwait(false);
+        if (queued is null)
+        {
+            LogSpillDone(MailQueues.SpillOf(queueMessage)!);
+            return; // a redelivered pointer: this copy was handled and its blob deleted
+        }
+        // Retries and busy re-sends enqueue the message again, which spills it to a blob of its own.
+        await RelayAsync(queued.Message, cancellationToken).ConfigureAwait(false);
+        await queues.DeleteSpillAsync(queued.SpillBlob, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task RelayAsync(OutboundRelayMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -327,6 +341,9 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} is an older copy; dropped")]
     private partial void LogStale(string id, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Spilled outbound message {Blob} is gone: handled before")]
+    private partial void LogSpillDone(string blob);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbound {Id}: deferred by the sending rate limit: {Reason}")]
     private partial void LogRateLimited(string id, string? reason);

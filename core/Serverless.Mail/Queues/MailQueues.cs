@@ -6,7 +6,7 @@ using Serverless.Mail.Storage;
 namespace Serverless.Mail.Queues;
 
 /// <summary>Puts hand-offs on the queues. One Put Message each; the JSON contracts are in docs/storage.md.</summary>
-public sealed class MailQueues
+public sealed partial class MailQueues
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -15,22 +15,34 @@ public sealed class MailQueues
 
     private readonly QueueClient _inbound;
     private readonly QueueClient _outbound;
+    private readonly Azure.Storage.Blobs.BlobContainerClient _spills;
 
     public MailQueues(MailStorage storage)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _inbound = storage.Inbound;
         _outbound = storage.Outbound;
+        _spills = storage.Messages;
     }
 
     /// <summary>Largest JSON a queue message takes: 64 KiB after base64 encoding.</summary>
     public const int MaxMessageJsonBytes = 48 * 1024;
 
-    public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default) =>
-        await _inbound.SendMessageAsync(JsonSerializer.Serialize(handoff, Json), visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+    /// <summary>Puts a hand-off on the inbound queue; one too large for a queue message goes in a blob with a pointer on the queue (<see cref="SpillIfTooLargeAsync"/>).</summary>
+    public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        var json = await SpillIfTooLargeAsync(StorageNames.InboundQueue, handoff.Id, JsonSerializer.SerializeToUtf8Bytes(handoff, Json), cancellationToken).ConfigureAwait(false);
+        return await _inbound.SendMessageAsync(json, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+    }
 
-    public async Task<SendReceipt> SendOutboundAsync(OutboundRelayMessage message, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
-        await _outbound.SendMessageAsync(JsonSerializer.Serialize(message, Json), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+    /// <summary>Puts a message on the outbound queue, spilled to a blob like <see cref="SendInboundAsync"/> when too large.</summary>
+    public async Task<SendReceipt> SendOutboundAsync(OutboundRelayMessage message, TimeSpan? delay = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var json = await SpillIfTooLargeAsync(StorageNames.OutboundQueue, message.Id, JsonSerializer.SerializeToUtf8Bytes(message, Json), cancellationToken).ConfigureAwait(false);
+        return await _outbound.SendMessageAsync(json, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Takes back a message just sent (a later step of the same acceptance failed). Best effort.</summary>
     public async Task RecallInboundAsync(SendReceipt receipt, CancellationToken cancellationToken = default)

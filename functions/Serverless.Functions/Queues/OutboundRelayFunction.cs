@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Mail.Outbound;
-using Serverless.Mail.Queues;
 
 namespace Serverless.Functions.Queues;
 
@@ -13,5 +12,5 @@ public sealed class OutboundRelayFunction(OutboundRelay relay)
 {
     [Function("OutboundRelay")]
     public Task Run([QueueTrigger("outbound")] string message, CancellationToken cancellationToken) =>
-        relay.RelayAsync(MailQueues.ParseOutbound(message), cancellationToken);
+        relay.RelayAsync(message, cancellationToken);
 }

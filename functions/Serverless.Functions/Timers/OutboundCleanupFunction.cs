@@ -1,12 +1,20 @@
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Mail.Outbound;
+using Serverless.Mail.Queues;
 
 namespace Serverless.Functions.Timers;
 
-/// <summary>Daily: deletes the relay's rows of messages finished longer ago than <c>Mail:Outbound:FinishedRetention</c>.</summary>
-public sealed class OutboundCleanupFunction(OutboundState state, OutboundOptions options, TimeProvider time)
+/// <summary>
+/// Daily: deletes the relay's rows of messages finished longer ago than <c>Mail:Outbound:FinishedRetention</c>,
+/// and spilled hand-off blobs older than that whose queue message never took them (docs/storage.md).
+/// </summary>
+public sealed class OutboundCleanupFunction(OutboundState state, MailQueues queues, OutboundOptions options, TimeProvider time)
 {
     [Function("OutboundCleanup")]
-    public Task Run([TimerTrigger("0 17 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
-        state.PruneAsync(time.GetUtcNow() - options.FinishedRetention, cancellationToken);
+    public async Task Run([TimerTrigger("0 17 3 * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - options.FinishedRetention;
+        await state.PruneAsync(before, cancellationToken);
+        await queues.PruneSpillsAsync(before, cancellationToken);
+    }
 }

@@ -17,6 +17,10 @@ internal sealed partial class ImapSession
     {
         while (true)
         {
+            if (_framer.IsIdle && State.Kind != ImapStates.NotAuthenticated && !ReferenceEquals(_framer.Limits, _limits))
+            {
+                _framer.Limits = _limits; // logged in: the full command limits
+            }
             var input = Transport.Input;
             var result = await ReadInputAsync(input, cancellationToken);
             var buffer = result.Buffer;

@@ -18,6 +18,7 @@ internal sealed partial class ImapSession
 {
     private readonly ILogger _logger;
     private readonly ImapCommandFramer _framer;
+    private readonly ImapLimits _limits;
     private bool _closeAfterCommand;
     private int _badCommands;
 
@@ -26,7 +27,8 @@ internal sealed partial class ImapSession
         Services = services;
         Transport = transport;
         _logger = logger;
-        _framer = new ImapCommandFramer(new ImapLimits { MaxAppendSize = services.Options.MaxAppendSize });
+        _limits = new ImapLimits { MaxAppendSize = services.Options.MaxAppendSize };
+        _framer = new ImapCommandFramer(ImapLimits.BeforeLogin with { MaxAppendSize = services.Options.MaxAppendSize });
     }
 
     public ImapServices Services { get; }

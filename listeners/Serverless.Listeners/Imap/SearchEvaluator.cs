@@ -10,13 +10,19 @@ namespace Serverless.Listeners.Imap;
 /// Evaluates SEARCH criteria (RFC 3501 6.4.4) over the selected folder. Flags, UIDs, sequence
 /// numbers and MODSEQ come from the session's view; size and dates from the index rows; header
 /// keys from the header kept in the index (decoded with MimeKit, compared without regard to
-/// case); BODY and TEXT read the message blob and search its decoded text parts. Rows stream in
+/// case); BODY and TEXT stream the message blob and search its decoded text parts for all their
+/// strings in one pass (<see cref="BodyTextScan"/>), never holding the message. Rows stream in
 /// UID order and a blob is read only when an undecided criterion needs it.
 /// </summary>
 internal sealed class SearchEvaluator(ImapSession session, SelectedFolder selected)
 {
+    private List<string>? _needles;
+
+    private SearchKey? _criteria;
+
     public async Task<List<int>> EvaluateAsync(SearchKey key, CancellationToken cancellationToken)
     {
+        _criteria = key;
         var view = selected.View;
         var results = new List<int>();
         var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchHeader or SearchBody or SearchText);
@@ -74,7 +80,8 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
 
         public HeaderList? Headers { get; set; }
 
-        public string? BodyText { get; set; }
+        /// <summary>Per string of <see cref="_needles"/>: found in the decoded body text.</summary>
+        public bool[]? Found { get; set; }
     }
 
     private async ValueTask<bool> MatchAsync(SearchKey key, Candidate c, CancellationToken cancellationToken)
@@ -105,10 +112,10 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                 var values = (await HeadersAsync(c, cancellationToken)).Where(x => x.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)).ToList();
                 return values.Count > 0 && (h.Value.Length == 0 || values.Any(x => Contains(x.Value, h.Value)));
             case SearchBody b:
-                return Contains(await BodyTextAsync(c, cancellationToken), b.Value);
+                return await BodyContainsAsync(c, b.Value, cancellationToken);
             case SearchText t:
                 return (await HeadersAsync(c, cancellationToken)).Any(x => Contains(x.Field + ": " + x.Value, t.Value))
-                    || Contains(await BodyTextAsync(c, cancellationToken), t.Value);
+                    || await BodyContainsAsync(c, t.Value, cancellationToken);
             case SearchNot n:
                 return !await MatchAsync(n.Key, c, cancellationToken);
             case SearchOr o:
@@ -164,20 +171,45 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         return c.Headers;
     }
 
-    private async Task<string> BodyTextAsync(Candidate c, CancellationToken cancellationToken)
+    private async Task<bool> BodyContainsAsync(Candidate c, string value, CancellationToken cancellationToken)
     {
-        if (c.BodyText is not null)
+        if (_needles is null)
         {
-            return c.BodyText;
+            _needles = [];
+            Collect(_criteria!);
         }
-        await using var stream = await session.Services.Messages.OpenReadAsync(c.Row!.BlobName, cancellationToken);
-        using var message = await MimeMessage.LoadAsync(stream, cancellationToken);
-        var text = new StringBuilder();
-        foreach (var part in message.BodyParts.OfType<TextPart>())
+        if (c.Found is null)
         {
-            text.Append(part.Text).Append('\n');
+            await using var stream = await session.Services.Messages.OpenReadAsync(c.Row!.BlobName, cancellationToken);
+            c.Found = await BodyTextScan.FindAsync(stream, _needles, cancellationToken);
         }
-        c.BodyText = text.ToString();
-        return c.BodyText;
+        return c.Found[_needles.IndexOf(value)];
+    }
+
+    /// <summary>Every BODY / TEXT string of the criteria, so one pass over a message answers them all.</summary>
+    private void Collect(SearchKey key)
+    {
+        switch (key)
+        {
+            case SearchBody b when !_needles!.Contains(b.Value):
+                _needles.Add(b.Value);
+                break;
+            case SearchText t when !_needles!.Contains(t.Value):
+                _needles.Add(t.Value);
+                break;
+            case SearchNot n:
+                Collect(n.Key);
+                break;
+            case SearchOr o:
+                Collect(o.Left);
+                Collect(o.Right);
+                break;
+            case SearchAnd a:
+                foreach (var k in a.Keys)
+                {
+                    Collect(k);
+                }
+                break;
+        }
     }
 }

@@ -49,7 +49,7 @@ public sealed class ImapCommandFramer(ImapLimits limits)
         Done,
     }
 
-    private readonly ImapLimits _limits = limits;
+    private ImapLimits _limits = limits;
     private readonly List<ImapFrameSegment> _segments = [];
     private ArrayBufferWriter<byte> _line = new(256);
     private byte[]? _literal;
@@ -63,6 +63,24 @@ public sealed class ImapCommandFramer(ImapLimits limits)
     }
 
     public ImapLiteralAnnouncement Announcement { get; private set; }
+
+    /// <summary>
+    /// The bounds in force; may change only between commands (<see cref="IsIdle"/>), e.g. tighter
+    /// ones before login so an unauthenticated client can make the server hold only a few KiB.
+    /// </summary>
+    public ImapLimits Limits
+    {
+        get => _limits;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (!IsIdle)
+            {
+                throw new InvalidOperationException("Limits change only between commands.");
+            }
+            _limits = value;
+        }
+    }
 
     public ImapFrameError? Error { get; private set; }
 

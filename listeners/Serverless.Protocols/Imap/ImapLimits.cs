@@ -24,4 +24,17 @@ public sealed record ImapLimits
     public long MaxAppendSize { get; init; } = 50L * 1024 * 1024;
 
     public static ImapLimits Default { get; } = new();
+
+    /// <summary>
+    /// Before login: a command line of 8 KiB and 16 KiB for a whole command (LOGIN with an 8 KiB
+    /// literal password fits; AUTHENTICATE responses are read as lines of their own), at most 4
+    /// literals. An unauthenticated connection so holds a few KiB of command, never a megabyte.
+    /// </summary>
+    public static ImapLimits BeforeLogin { get; } = new()
+    {
+        MaxLineLength = 8 * 1024,
+        MaxBufferedLiteral = 8 * 1024,
+        MaxCommandBytes = 16 * 1024,
+        MaxLiterals = 4,
+    };
 }

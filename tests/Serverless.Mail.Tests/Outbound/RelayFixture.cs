@@ -121,7 +121,7 @@ internal sealed class RelayFixture : IAsyncDisposable
             }
             await Task.WhenAll(batch.Select(async m =>
             {
-                await Relay.RelayAsync(MailQueues.ParseOutbound(m.Body.ToString()));
+                await Relay.RelayAsync(m.Body.ToString());
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
             }));
             invocations += batch.Length;
@@ -140,7 +140,7 @@ internal sealed class RelayFixture : IAsyncDisposable
             var received = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(5))).Value;
             if (received.Length == 1)
             {
-                await Relay.RelayAsync(MailQueues.ParseOutbound(received[0].Body.ToString()));
+                await Relay.RelayAsync(received[0].Body.ToString());
                 await queue.DeleteMessageAsync(received[0].MessageId, received[0].PopReceipt);
                 return;
             }

@@ -26,6 +26,7 @@ internal static class IndexEntities
         Unseen = e.GetInt64("Unseen") ?? 0,
         Bytes = e.GetInt64("Bytes") ?? 0,
         RecentFromUid = e.GetInt64("RecentFromUid") ?? 1,
+        LogFloor = e.GetInt64("LogFloor") ?? 0,
         ETag = e.ETag,
     };
 

@@ -27,6 +27,9 @@ internal sealed partial class IndexTable
 
     public TableClient Table { get; }
 
+    /// <summary>Rows per page when the change log is read (<see cref="IndexOptions.ChangeLogPageSize"/>).</summary>
+    public int ChangeLogPageSize { get; init; } = 1000;
+
     public MailboxLanes Lanes { get; } = new();
 
     public BlobHolders Holders { get; }

@@ -86,12 +86,9 @@ internal static class IndexEntities
             return;
         }
         var rowBytes = TableEntitySize.Of(e);
-        foreach (var candidate in new[] { summary, summary with { RawHeader = null } })
+        MessageSummary[] candidates = summary.RawHeader is null ? [summary] : [summary, summary with { RawHeader = null }];
+        foreach (var candidate in candidates)
         {
-            if (candidate != summary && summary.RawHeader is null)
-            {
-                break;
-            }
             var json = JsonSerializer.Serialize(candidate, Json);
             var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
             // Each chunk costs 8 + 2 × name + 2 × chars + 4 bytes (formula in TableEntitySize).

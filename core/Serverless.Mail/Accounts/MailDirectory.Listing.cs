@@ -65,6 +65,21 @@ public sealed partial class MailDirectory
         return (items, null);
     }
 
+    /// <summary>
+    /// The id of every mailbox of every tenant, for upkeep over all mailboxes: one filtered scan of
+    /// the directory (a small table: one row per tenant, domain, address and API key).
+    /// </summary>
+    public async IAsyncEnumerable<string> ListAllMailboxIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in _table.QueryAsync<TableEntity>("Kind eq 'mailbox'", select: ["MailboxId"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (e.GetString("MailboxId") is { Length: > 0 } id)
+            {
+                yield return id;
+            }
+        }
+    }
+
     /// <summary>True if the domain has at least one mailbox (one query, at most one row).</summary>
     public async Task<bool> HasMailboxesAsync(string domain, CancellationToken cancellationToken = default)
     {

@@ -42,7 +42,11 @@ public static class MailServiceCollectionExtensions
         var security = new SecurityOptions();
         configuration.GetSection(SecurityOptions.Section).Bind(security);
 
+        var index = new IndexOptions();
+        configuration.GetSection(IndexOptions.Section).Bind(index);
+
         services.TryAddSingleton(storage);
+        services.TryAddSingleton(index);
         services.TryAddSingleton(security);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StorageRequestMeter>();

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Index;
 
@@ -27,6 +28,9 @@ internal sealed class AppendPlan
             .Select(o => (o.Result.Uid, o.Result.ModSeq, IndexEntities.SplitFlags(IndexEntities.JoinFlags(o.Pending.Message.Flags))))
             .ToList();
 
+    private static long DedupeWireBytes(string key) =>
+        TableEntitySize.OnTheWire(new TableEntity("", IndexKeys.Dedupe(key)) { ["FolderId"] = 0, ["Uid"] = 0L, ["UidValidity"] = 0L, ["At"] = DateTimeOffset.UnixEpoch });
+
     public void Complete()
     {
         foreach (var (p, r) in Outcomes)
@@ -45,15 +49,26 @@ internal sealed class AppendPlan
         var folders = new Dictionary<int, TableEntity>();
         var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe)>();
         var ops = 1;
-        var chars = 0;
+        var bytes = TableEntitySize.OnTheWire(plan.Box);
         var taken = new List<MailboxLanes.PendingAppend>();
+        var refused = new List<MailboxLanes.PendingAppend>();
         foreach (var p in batch)
         {
             var newFolder = !folders.ContainsKey(p.FolderId);
             var need = 1 + (p.Message.DedupeKey is null ? 0 : 1) + (newFolder ? 1 : 0);
-            var entity = IndexEntities.FromMessage(mailboxId, p.FolderId, 0, 0, p.Message);
-            var size = IndexTable.EstimateChars(entity);
-            if (ops + need > IndexTable.MaxOpsPerTransaction || (taken.Count > 0 && chars + size > IndexTable.MaxPayloadChars))
+            // Sized with the largest UID and MODSEQ it could get, so the real row is no larger.
+            var entity = IndexEntities.FromMessage(mailboxId, p.FolderId, MailboxIndex.MaxUid, long.MaxValue, p.Message);
+            if (TableEntitySize.Violation(entity) is { } violation)
+            {
+                // Only this append fails (not the ones it was coalesced with); its summary is
+                // already left out when too large, so this is a row Azure could never take.
+                p.Completion.TrySetException(new InvalidOperationException($"Message row too large for the index: {violation}."));
+                refused.Add(p);
+                continue;
+            }
+            var size = TableEntitySize.OnTheWire(entity) + (p.Message.DedupeKey is null ? 0 : DedupeWireBytes(p.Message.DedupeKey))
+                + (newFolder ? TableEntitySize.OnTheWire(rows.Folders[p.FolderId]) : 0);
+            if (ops + need > IndexTable.MaxOpsPerTransaction || (taken.Count > 0 && bytes + size > TableEntitySize.TransactionBudgetBytes))
             {
                 break; // the rest goes in the next transaction
             }
@@ -84,7 +99,7 @@ internal sealed class AppendPlan
             plan.Box["Bytes"] = boxBytes + m.Size;
             entity = IndexEntities.FromMessage(mailboxId, p.FolderId, uid, modSeq, m);
             ops += need;
-            chars += size;
+            bytes += size;
             messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null));
             var uidValidity = f.GetInt64("UidValidity") ?? 0;
             if (m.DedupeKey is not null)
@@ -100,6 +115,7 @@ internal sealed class AppendPlan
             plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq)));
         }
         // Whatever did not fit waits for the next round.
+        batch.RemoveAll(refused.Contains);
         var leftovers = batch.Except(taken).ToList();
         if (leftovers.Count > 0)
         {

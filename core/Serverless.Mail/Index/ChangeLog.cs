@@ -13,18 +13,36 @@ internal sealed class ChangeLog(IndexTable index)
 {
     private const int MessagesPerChunk = 45; // two rows each plus two counters stay under 100 operations
 
-    /// <summary>Flag changes and expunges after <paramref name="sinceModSeq"/>, oldest first (one range query).</summary>
+    /// <summary>Flag changes and expunges after <paramref name="sinceModSeq"/>, oldest first (one range query, paged).</summary>
     public async Task<IReadOnlyList<FolderChange>> GetChangesAsync(string mailboxId, int folderId, long sinceModSeq, CancellationToken cancellationToken)
     {
         var result = new List<FolderChange>();
-        var filter = IndexKeys.Range(mailboxId, IndexKeys.Change(folderId, sinceModSeq + 1), IndexKeys.ChangeRangeStart(folderId) + "~");
-        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var change in ReadChangesAsync(mailboxId, folderId, sinceModSeq, cancellationToken).ConfigureAwait(false))
         {
-            var modSeq = long.Parse(e.RowKey.AsSpan(e.RowKey.LastIndexOf('|') + 1), CultureInfo.InvariantCulture);
-            var kind = e.GetString("Kind") == "expunge" ? FolderChangeKind.Expunge : FolderChangeKind.Flags;
-            result.Add(new FolderChange(modSeq, e.GetInt64("Uid") ?? 0, kind, kind == FolderChangeKind.Flags ? IndexEntities.SplitFlags(e.GetString("Flags")) : null));
+            result.Add(change);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The same, streamed: the range query is read <see cref="IndexTable.ChangeLogPageSize"/> rows
+    /// a page, so a client resynchronising from long ago never makes the listener hold the whole log.
+    /// </summary>
+    public async IAsyncEnumerable<FolderChange> ReadChangesAsync(string mailboxId, int folderId, long sinceModSeq,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = IndexKeys.Range(mailboxId, IndexKeys.Change(folderId, sinceModSeq + 1), IndexKeys.ChangeRangeStart(folderId) + "~");
+        var pages = index.Table.QueryAsync<TableEntity>(filter, maxPerPage: index.ChangeLogPageSize, select: ["RowKey", "Uid", "Kind", "Flags"],
+            cancellationToken: cancellationToken).AsPages();
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            foreach (var e in page.Values)
+            {
+                var modSeq = long.Parse(e.RowKey.AsSpan(e.RowKey.LastIndexOf('|') + 1), CultureInfo.InvariantCulture);
+                var kind = e.GetString("Kind") == "expunge" ? FolderChangeKind.Expunge : FolderChangeKind.Flags;
+                yield return new FolderChange(modSeq, e.GetInt64("Uid") ?? 0, kind, kind == FolderChangeKind.Flags ? IndexEntities.SplitFlags(e.GetString("Flags")) : null);
+            }
+        }
     }
 
     /// <summary>

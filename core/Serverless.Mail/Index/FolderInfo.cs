@@ -30,6 +30,12 @@ public sealed record FolderInfo
     /// <summary>Messages with a UID at or above this are \Recent for the next session that claims them.</summary>
     public long RecentFromUid { get; init; }
 
+    /// <summary>
+    /// The change log holds every flag change and expunge with a MODSEQ above this (0: since the
+    /// folder began); the entries at or below it may have been pruned (<see cref="IndexOptions.ChangeLogRetention"/>).
+    /// </summary>
+    public long LogFloor { get; init; }
+
     public ETag ETag { get; init; }
 }
 

@@ -96,6 +96,12 @@ internal sealed class FolderViews(IndexTable index, ChangeLog changeLog)
         {
             return view;
         }
+        if (view.HighestModSeq < folder.LogFloor || folder.HighestModSeq - view.HighestModSeq > folder.Messages + ListingSegmentMessages)
+        {
+            // The log no longer reaches back to the view (pruned), or replaying it would read
+            // more rows than listing the folder does.
+            return await ListFolderViewAsync(mailboxId, folder, cancellationToken).ConfigureAwait(false);
+        }
         var changes = folder.HighestModSeq > view.HighestModSeq
             ? await changeLog.GetChangesAsync(mailboxId, folder.FolderId, view.HighestModSeq, cancellationToken).ConfigureAwait(false)
             : [];

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Serverless.Mail.Model;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Index;
 
@@ -9,7 +10,7 @@ namespace Serverless.Mail.Index;
 internal static class IndexEntities
 {
     private const int ChunkChars = 30_000; // a Table string property holds at most 32 K UTF-16 chars
-    private const int MaxChunks = 24;
+    private const int MaxChunks = 34; // 1 MiB of UTF-16 in 30,000-char chunks: more can never fit a row
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static FolderInfo ToFolder(TableEntity e) => new()
@@ -25,6 +26,7 @@ internal static class IndexEntities
         Unseen = e.GetInt64("Unseen") ?? 0,
         Bytes = e.GetInt64("Bytes") ?? 0,
         RecentFromUid = e.GetInt64("RecentFromUid") ?? 1,
+        LogFloor = e.GetInt64("LogFloor") ?? 0,
         ETag = e.ETag,
     };
 
@@ -71,24 +73,46 @@ internal static class IndexEntities
         return e;
     }
 
-    public static IReadOnlyList<string> SplitFlags(string? flags) =>
-        string.IsNullOrEmpty(flags) ? [] : flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-
-    public static string JoinFlags(IEnumerable<string> flags) =>
-        string.Join(' ', flags.Distinct(StringComparer.OrdinalIgnoreCase));
-
+    /// <summary>
+    /// Writes the summary only while the row stays within Azure's limits (1 MiB per entity): first
+    /// whole, then without the raw header copy (IMAP then reads header sections from the blob),
+    /// else not at all — the row says <c>SummaryOmitted</c> and IMAP builds the summary from the
+    /// message blob when it needs one, so a client still sees the real envelope and structure.
+    /// </summary>
     private static void WriteSummary(TableEntity e, MessageSummary? summary)
     {
         if (summary is null)
         {
             return;
         }
-        var json = JsonSerializer.Serialize(summary, Json);
-        var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
-        if (chunks > MaxChunks)
+        var rowBytes = TableEntitySize.Of(e);
+        MessageSummary[] candidates = summary.RawHeader is null ? [summary] : [summary, summary with { RawHeader = null }];
+        foreach (var candidate in candidates)
         {
-            return; // pathological structure: IMAP falls back to parsing the blob
+            var json = JsonSerializer.Serialize(candidate, Json);
+            var chunks = (json.Length + ChunkChars - 1) / ChunkChars;
+            // Each chunk costs 8 + 2 × name + 2 × chars + 4 bytes (formula in TableEntitySize).
+            var bytes = (2L * json.Length) + (chunks * (8 + 4 + (2 * "Summary99".Length)));
+            if (chunks <= MaxChunks && rowBytes + bytes <= TableEntitySize.MaxEntityBytes - SummaryHeadroomBytes)
+            {
+                WriteChunks(e, json, chunks);
+                return;
+            }
         }
+        e["SummaryOmitted"] = true;
+    }
+
+    /// <summary>Room left in a row for what may be merged into it later (longer flags from STORE).</summary>
+    internal const int SummaryHeadroomBytes = 16 * 1024;
+
+    public static IReadOnlyList<string> SplitFlags(string? flags) =>
+        string.IsNullOrEmpty(flags) ? [] : flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    public static string JoinFlags(IEnumerable<string> flags) =>
+        string.Join(' ', flags.Distinct(StringComparer.OrdinalIgnoreCase));
+
+    private static void WriteChunks(TableEntity e, string json, int chunks)
+    {
         for (var i = 0; i < chunks; i++)
         {
             e[i == 0 ? "Summary" : "Summary" + i] = json.Substring(i * ChunkChars, Math.Min(ChunkChars, json.Length - (i * ChunkChars)));

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Index;
 
@@ -14,7 +15,6 @@ namespace Serverless.Mail.Index;
 internal sealed partial class IndexTable
 {
     public const int MaxOpsPerTransaction = 100;
-    public const int MaxPayloadChars = 1_500_000; // batches are limited to 4 MiB on the wire
 
     private readonly ILogger _logger;
 
@@ -26,6 +26,9 @@ internal sealed partial class IndexTable
     }
 
     public TableClient Table { get; }
+
+    /// <summary>Rows per page when the change log is read (<see cref="IndexOptions.ChangeLogPageSize"/>).</summary>
+    public int ChangeLogPageSize { get; init; } = 1000;
 
     public MailboxLanes Lanes { get; } = new();
 
@@ -101,8 +104,9 @@ internal sealed partial class IndexTable
         return e;
     }
 
-    public static int EstimateChars(TableEntity e) =>
-        200 + ((IDictionary<string, object>)e).Values.Sum(v => v is string s ? s.Length + 32 : 32);
+    /// <summary>True when these rows, written in one transaction, could exceed its 4 MiB request limit.</summary>
+    public static bool TooLargeForOneTransaction(IEnumerable<TableEntity> rows) =>
+        rows.Sum(TableEntitySize.OnTheWire) > TableEntitySize.TransactionBudgetBytes;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Index write conflict in mailbox {MailboxId} (status {Status}, attempt {Attempt})")]
     public partial void LogConflict(string mailboxId, int status, int attempt);

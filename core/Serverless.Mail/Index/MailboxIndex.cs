@@ -27,11 +27,12 @@ public sealed class MailboxIndex
     private readonly MessageMover _mover;
     private readonly FolderViews _views;
     private readonly MailboxPurge _purge;
+    private readonly IndexPruning _pruning;
 
-    public MailboxIndex(MailStorage storage, BlobHolders holders, ILogger<MailboxIndex> logger)
+    public MailboxIndex(MailStorage storage, BlobHolders holders, ILogger<MailboxIndex> logger, IndexOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        _index = new IndexTable(storage.MailIndex, holders, logger);
+        _index = new IndexTable(storage.MailIndex, holders, logger) { ChangeLogPageSize = Math.Max(1, (options ?? new()).ChangeLogPageSize) };
         _folders = new FolderCatalog(_index);
         _appender = new MessageAppender(_index);
         _changes = new ChangeLog(_index);
@@ -40,6 +41,7 @@ public sealed class MailboxIndex
         _mover = new MessageMover(_index, _folders, _changes, _copier);
         _renamer = new FolderRenamer(_index, _folders, _views, _mover);
         _purge = new MailboxPurge(_index, _changes, _views);
+        _pruning = new IndexPruning(_index);
     }
 
     /// <summary>
@@ -138,6 +140,14 @@ public sealed class MailboxIndex
     /// <summary>Flag changes and expunges after <paramref name="sinceModSeq"/>, oldest first (one range query).</summary>
     public Task<IReadOnlyList<FolderChange>> GetChangesAsync(string mailboxId, int folderId, long sinceModSeq, CancellationToken cancellationToken = default) =>
         _changes.GetChangesAsync(mailboxId, folderId, sinceModSeq, cancellationToken);
+
+    /// <inheritdoc cref="ChangeLog.ReadChangesAsync"/>
+    public IAsyncEnumerable<FolderChange> ReadChangesAsync(string mailboxId, int folderId, long sinceModSeq, CancellationToken cancellationToken = default) =>
+        _changes.ReadChangesAsync(mailboxId, folderId, sinceModSeq, cancellationToken);
+
+    /// <inheritdoc cref="IndexPruning"/>
+    public Task<IndexPruneResult> PruneAsync(string mailboxId, DateTimeOffset changesBefore, DateTimeOffset dedupeBefore, CancellationToken cancellationToken = default) =>
+        _pruning.PruneAsync(mailboxId, changesBefore, dedupeBefore, cancellationToken);
 
     /// <inheritdoc cref="MessageCopier"/>
     public Task<CopyResult> CopyMessagesAsync(string mailboxId, int fromFolderId, IReadOnlyCollection<long> uids, int toFolderId,

@@ -94,7 +94,7 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
     private async Task<CopyResult> CopyChunkAsync(string mailboxId, int fromFolderId, long[] chunk, int toFolderId, long? quotaBytes, CancellationToken cancellationToken)
     {
         var messages = await index.ReadMessageEntitiesAsync(mailboxId, fromFolderId, chunk, cancellationToken).ConfigureAwait(false);
-        if (chunk.Length > 1 && messages.Sum(IndexTable.EstimateChars) > IndexTable.MaxPayloadChars)
+        if (chunk.Length > 1 && IndexTable.TooLargeForOneTransaction(messages))
         {
             // Large summaries: split so the transaction stays under the batch size limit.
             return await InHalvesAsync(chunk, half => CopyChunkAsync(mailboxId, fromFolderId, half, toFolderId, quotaBytes, cancellationToken)).ConfigureAwait(false);

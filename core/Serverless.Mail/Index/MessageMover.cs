@@ -54,7 +54,7 @@ internal sealed class MessageMover(IndexTable index, FolderCatalog catalog, Chan
     private async Task<CopyResult> MoveChunkAsync(string mailboxId, int fromFolderId, long[] chunk, int toFolderId, CancellationToken cancellationToken)
     {
         var messages = await index.ReadMessageEntitiesAsync(mailboxId, fromFolderId, chunk, cancellationToken).ConfigureAwait(false);
-        if (chunk.Length > 1 && messages.Sum(IndexTable.EstimateChars) > IndexTable.MaxPayloadChars)
+        if (chunk.Length > 1 && IndexTable.TooLargeForOneTransaction(messages))
         {
             return await MessageCopier.InHalvesAsync(chunk, half => MoveChunkAsync(mailboxId, fromFolderId, half, toFolderId, cancellationToken)).ConfigureAwait(false);
         }

@@ -1,0 +1,28 @@
+using Microsoft.Azure.Functions.Worker;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
+
+namespace Serverless.Functions.Timers;
+
+/// <summary>
+/// Daily: prunes every mailbox's change log and dedupe rows older than <c>Mail:Index:ChangeLogRetention</c>
+/// and <c>Mail:Index:DedupeRetention</c> (30 days each). Two queries per mailbox, plus one
+/// transaction per 100 rows deleted.
+/// </summary>
+public sealed class IndexUpkeepFunction(MailDirectory directory, MailboxIndex index, IndexOptions options, TimeProvider time)
+{
+    [Function("IndexUpkeep")]
+    public Task Run([TimerTrigger("0 41 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) => RunAsync(cancellationToken);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var mailboxes = 0;
+        await foreach (var mailboxId in directory.ListAllMailboxIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await index.PruneAsync(mailboxId, now - options.ChangeLogRetention, now - options.DedupeRetention, cancellationToken).ConfigureAwait(false);
+            mailboxes++;
+        }
+        return mailboxes;
+    }
+}

@@ -12,7 +12,7 @@ using Serverless.Mail.Storage;
 namespace Serverless.Mail.Delivery;
 
 /// <summary>A message read from its blob by the ingest.</summary>
-public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk);
+public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk, string? Dmarc = null);
 
 /// <summary>
 /// The ingest's side of the arrival checks, for messages the listener did not have in memory (over
@@ -60,7 +60,7 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
             summary = MessageSummaryOffsets.Prepend(summary, read.Header);
             size += read.Header.Length;
         }
-        return new InboundRead(summary, read.Message, size, handoff.Junk || read.Junk);
+        return new InboundRead(summary, read.Message, size, handoff.Junk || read.Junk, read.Verdict?.Dmarc.Result ?? handoff.Dmarc);
     }
 
     /// <summary>Stages the header as a block and commits it in front of the existing blocks (2 requests + 1 to read the list).</summary>

@@ -93,7 +93,7 @@ public sealed class ListenerSettingsTests
         Assert.Equal("[parameters('mxHostName')]", (string?)settings["Mail__Provisioning__MailHost"]);
         // Secrets arrive as Key Vault references, never as values.
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string?)template.Variables["kvRef"], StringComparison.Ordinal);
-        foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })
+        foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Srs__Secret", "mail-srs-secret"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })
         {
             Assert.Contains($"format('{{0}}{name})', variables('kvRef'))", (string)settings[secret]!, StringComparison.Ordinal);
         }

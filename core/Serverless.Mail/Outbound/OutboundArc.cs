@@ -44,7 +44,7 @@ public sealed partial class OutboundArc(RecipientResolver resolver, IDkimSigning
             await signer.SignAsync(format, message, present, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
         {
             LogUnsealable(forwardingDomain, e.Message);
             return false;

@@ -35,6 +35,13 @@ if [ -z "${Mail__AdminApiKey:-}" ]; then
   export Mail__AdminApiKey="$(node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")"
   GENERATED_KEY=1
 fi
+# The SRS key (forwarding): kept in .data so bounces to addresses made before a restart still verify.
+if [ -z "${Mail__Srs__Secret:-}" ]; then
+  if [ ! -s "$DATA_DIR/srs-secret" ]; then
+    (umask 077; node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" > "$DATA_DIR/srs-secret")
+  fi
+  export Mail__Srs__Secret="$(cat "$DATA_DIR/srs-secret")"
+fi
 export Mail__Storage__ConnectionString="${Mail__Storage__ConnectionString:-$AZURITE_CONNECTION_STRING}"
 export Mail__Listeners__AllowPlaintextAuthOnLoopback="${Mail__Listeners__AllowPlaintextAuthOnLoopback:-true}"
 export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificatePath:-$DATA_DIR/dev-cert.pfx}"

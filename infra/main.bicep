@@ -43,6 +43,11 @@ param smartHostPassword string = ''
 @metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
 param adminApiKey string
 
+@secure()
+@description('HMAC key of SRS addresses (forwarding, Mail:Srs:Secret). Generated once by azd and kept in Key Vault as mail-srs-secret; the MX gets it as a secure environment variable.')
+@metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
+param srsSecret string
+
 @description('Listener image pushed by `azd deploy` (SERVICE_LISTENERS_IMAGE_NAME); empty on the first provision.')
 param listenersImageName string = ''
 
@@ -137,6 +142,7 @@ module keyVault 'app/keyvault.bicep' = {
     keyVaultName: names.keyVault
     tlsKeyVaultName: names.tlsKeyVault
     adminApiKey: adminApiKey
+    srsSecret: srsSecret
     smartHostHost: smartHostHost
     smartHostUserName: smartHostUserName
     smartHostPassword: smartHostPassword
@@ -253,6 +259,7 @@ module mx 'app/mx.bicep' = if (!empty(listenersImageName)) {
     applicationInsightsName: names.applicationInsights
     logAnalyticsName: names.logAnalytics
     mailHostName: mxHostName
+    srsSecret: srsSecret
     imageName: listenersImageName
   }
   dependsOn: [ rbac ]

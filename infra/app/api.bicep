@@ -117,6 +117,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
     Mail__AdminApiKey: '${kvRef}mail-admin-api-key)'
+    // SRS (forwarding): the same key as the MX's, which checks bounces to SRS addresses.
+    Mail__Srs__Secret: '${kvRef}mail-srs-secret)'
     Mail__KeyVault__Uri: vault.properties.vaultUri
     Mail__KeyVault__ClientId: identity.properties.clientId
     // What the provisioning API tells tenants to publish, and where it finds the caller's IP

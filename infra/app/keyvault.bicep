@@ -14,6 +14,10 @@ param enablePurgeProtection bool = false
 @secure()
 param adminApiKey string
 
+@secure()
+@description('HMAC key of SRS addresses (Mail:Srs:Secret).')
+param srsSecret string
+
 @description('Smart host for outbound mail, e.g. smtp.azurecomm.net. Empty: no smart-host secrets are written.')
 param smartHostHost string = ''
 
@@ -42,6 +46,15 @@ resource adminKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   name: 'mail-admin-api-key'
   properties: {
     value: adminApiKey
+    contentType: 'text/plain'
+  }
+}
+
+resource srs 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'mail-srs-secret'
+  properties: {
+    value: srsSecret
     contentType: 'text/plain'
   }
 }

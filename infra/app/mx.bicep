@@ -13,6 +13,10 @@ param applicationInsightsName string
 param logAnalyticsName string
 param mailHostName string
 
+@secure()
+@description('HMAC key of SRS addresses: the MX checks bounces to them at RCPT (the listeners\' identity reads no Key Vault secret but the TLS certificate, so it comes as a secure variable).')
+param srsSecret string
+
 @description('The listener image pushed by `azd deploy`.')
 param imageName string
 
@@ -74,6 +78,7 @@ resource mx 'Microsoft.ContainerInstance/containerGroups@2023-05-01' = {
             // real client IP, so the default per-IP limits stay.
             { name: 'Mail__Listeners__BindAddress', value: '0.0.0.0' }
             { name: 'Mail__Listeners__HostName', value: mailHostName }
+            { name: 'Mail__Srs__Secret', secureValue: srsSecret }
             { name: 'Mail__Listeners__Ports__Smtp', value: '25' }
             { name: 'Mail__Listeners__Ports__Submission', value: '0' }
             { name: 'Mail__Listeners__Ports__Submissions', value: '0' }

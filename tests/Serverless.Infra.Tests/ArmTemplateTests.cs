@@ -256,6 +256,18 @@ public sealed partial class ArmTemplateTests
         Assert.True(checkedOutputs > 20, $"only {checkedOutputs} outputs found");
         Assert.Equal("securestring", ((string?)main.Parameters["adminApiKey"]!["type"])?.ToLowerInvariant());
         Assert.Equal("securestring", ((string?)main.Parameters["smartHostPassword"]!["type"])?.ToLowerInvariant());
+        Assert.Equal("securestring", ((string?)main.Parameters["srsSecret"]!["type"])?.ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task The_MX_gets_the_SRS_key_as_a_secure_variable_never_as_a_plain_value()
+    {
+        var main = await MainAsync();
+        var srs = ((JsonArray)MxGroup(main)["properties"]!["containers"]![0]!["properties"]!["environmentVariables"]!)
+            .Single(e => (string?)e!["name"] == "Mail__Srs__Secret")!;
+        Assert.Null(srs["value"]);
+        Assert.Equal("[parameters('srsSecret')]", (string?)srs["secureValue"]);
+        Assert.Equal("[parameters('srsSecret')]", (string?)main.ModuleParameter("mx", "srsSecret"));
     }
 
     [Fact]

@@ -40,7 +40,8 @@ public sealed class ListenerSettingsTests
         var env = module == "mx"
             ? container["properties"]!["containers"]![0]!["properties"]!["environmentVariables"]!
             : container["properties"]!["template"]!["containers"]![0]!["env"]!;
-        return ((JsonArray)env).Select(e => ((string)e!["name"]!, (string)e["value"]!));
+        // A secret comes as a secureValue (the MX's SRS key): its expression stands in for the value.
+        return ((JsonArray)env).Select(e => ((string)e!["name"]!, (string)(e["value"] ?? e["secureValue"])!));
     }
 
     [Theory]
@@ -61,6 +62,8 @@ public sealed class ListenerSettingsTests
         Assert.Equal("resolved-in-azure", storage.ClientId);
         Assert.Null(storage.ConnectionString);
         BindStrictly<SecurityOptions>(configuration, SecurityOptions.Section);
+        // The MX checks bounces to SRS addresses at RCPT: it needs the key the function app signs with.
+        Assert.Equal(module == "mx" ? "resolved-in-azure" : "", BindStrictly<Serverless.Mail.Forwarding.SrsOptions>(configuration, Serverless.Mail.Forwarding.SrsOptions.Section).Secret);
     }
 
     [Fact]
@@ -93,7 +96,7 @@ public sealed class ListenerSettingsTests
         Assert.Equal("[parameters('mxHostName')]", (string?)settings["Mail__Provisioning__MailHost"]);
         // Secrets arrive as Key Vault references, never as values.
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string?)template.Variables["kvRef"], StringComparison.Ordinal);
-        foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })
+        foreach (var (secret, name) in new[] { ("Mail__AdminApiKey", "mail-admin-api-key"), ("Mail__Srs__Secret", "mail-srs-secret"), ("Mail__Outbound__SmartHost__Password", "smarthost-password"), ("Mail__Outbound__SmartHost__UserName", "smarthost-username"), ("Mail__Outbound__SmartHost__Host", "smarthost-host") })
         {
             Assert.Contains($"format('{{0}}{name})', variables('kvRef'))", (string)settings[secret]!, StringComparison.Ordinal);
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Serverless.Mail.Forwarding;
 
 namespace Serverless.Mail.Accounts;
 
@@ -30,9 +31,14 @@ public sealed class RecipientResolver
     private const int MaxDepth = 8;
     private static readonly TimeSpan DomainCacheLifetime = TimeSpan.FromSeconds(30);
     private readonly MailDirectory _directory;
+    private readonly SenderRewriting? _srs;
     private readonly ConcurrentDictionary<string, (DomainRecord? Domain, DateTimeOffset Expires)> _domains = new(StringComparer.Ordinal);
 
-    public RecipientResolver(MailDirectory directory) => _directory = directory;
+    public RecipientResolver(MailDirectory directory, SenderRewriting? srs = null)
+    {
+        _directory = directory;
+        _srs = srs;
+    }
 
     public async Task<DomainRecord?> GetHostedDomainAsync(string domain, CancellationToken cancellationToken = default)
     {
@@ -56,6 +62,18 @@ public sealed class RecipientResolver
         if (domain is null)
         {
             return new ResolvedRecipient { Hosted = false };
+        }
+        if (_srs is not null && SrsCodec.IsSrs(address.LocalPart))
+        {
+            // A bounce (or reply) to the envelope sender of a forward: back to the original sender when
+            // the hash and date check out; anything else reaches nobody (550), so it is no open relay.
+            var reversal = _srs.Reverse(address.LocalPart);
+            return new ResolvedRecipient
+            {
+                Hosted = true,
+                TenantId = domain.TenantId,
+                ExternalTargets = reversal.Status == SrsStatus.Valid && MailAddress.TryParse(reversal.Original, out _) ? [reversal.Original!] : [],
+            };
         }
         var mailboxes = new Dictionary<string, MailboxRecord>(StringComparer.Ordinal);
         var external = new List<string>();

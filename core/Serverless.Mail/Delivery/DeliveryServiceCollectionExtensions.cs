@@ -16,6 +16,9 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => new DnsAnswers(sp.GetRequiredService<MailDns>().Client));
         services.TryAddSingleton<SpfEvaluator>();
         services.TryAddSingleton<DkimChecker>();
+        services.TryAddSingleton<ArcChecker>();
+        services.TryAddSingleton(_ => Forwarding.SrsOptions.Bind(configuration));
+        services.TryAddSingleton<Forwarding.SenderRewriting>();
         services.TryAddSingleton<DmarcEvaluator>();
         services.TryAddSingleton<MessageAuthenticator>();
         services.TryAddSingleton<ArrivalChecks>();

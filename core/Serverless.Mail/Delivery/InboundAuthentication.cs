@@ -12,7 +12,7 @@ using Serverless.Mail.Storage;
 namespace Serverless.Mail.Delivery;
 
 /// <summary>A message read from its blob by the ingest.</summary>
-public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk);
+public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, long Size, bool Junk, string? Dmarc = null);
 
 /// <summary>
 /// The ingest's side of the arrival checks, for messages the listener did not have in memory (over
@@ -21,13 +21,15 @@ public sealed record InboundRead(MessageSummary Summary, MimeMessage Message, lo
 /// copying it: the header is staged as one more block and the block list is committed again with that
 /// block first. Blob metadata <c>authres=1</c> records that it was done, so a redelivered hand-off does not
 /// add a second header; the commit is conditional on the ETag read, so two ingests cannot both add one.
-/// Metadata <c>junk=1</c> records the verdict with it, so a hand-off delivered again after the header was
-/// added (the ingest died before filing) still goes to Junk.
+/// Metadata <c>junk=1</c> and <c>dmarc=…</c> record the verdict with it, so a hand-off delivered again after
+/// the header was added (the ingest died before filing) still goes to Junk and is still not forwarded.
 /// </summary>
 public sealed class InboundAuthentication(MailStorage storage, MessageAuthenticator authenticator, ArrivalChecks checks)
 {
     /// <summary>Block id of the prepended header: same length as <see cref="Messages.SpoolBlobStream"/>'s ids, never one of them.</summary>
     private const string JunkMetadataKey = "junk";
+
+    private const string DmarcMetadataKey = "dmarc";
 
     private static readonly string HeaderBlockId = Convert.ToBase64String([0xFF, 0xFF, 0xFF, 0xFF, 0x61, 0x72, 0x00, 0x00]);
 
@@ -59,17 +61,18 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
             read = await checks.CheckAsync(content, handoff.MailFrom, handoff.Helo, spf, cancellationToken).ConfigureAwait(false);
         }
         var summary = read.Summary;
-        if (read.Verdict is not null && await PrependAsync(blob, read.Header, read.Junk, details.ETag, cancellationToken).ConfigureAwait(false))
+        if (read.Verdict is not null && await PrependAsync(blob, read.Header, read.Junk, read.Verdict.Dmarc.Result, details.ETag, cancellationToken).ConfigureAwait(false))
         {
             summary = MessageSummaryOffsets.Prepend(summary, read.Header);
             size += read.Header.Length;
         }
         var judgedBefore = details.Metadata.TryGetValue(JunkMetadataKey, out var junk) && junk == "1";
-        return new InboundRead(summary, read.Message, size, handoff.Junk || read.Junk || judgedBefore);
+        var dmarcBefore = details.Metadata.TryGetValue(DmarcMetadataKey, out var dmarc) ? dmarc : null;
+        return new InboundRead(summary, read.Message, size, handoff.Junk || read.Junk || judgedBefore, read.Verdict?.Dmarc.Result ?? dmarcBefore ?? handoff.Dmarc);
     }
 
     /// <summary>Stages the header as a block and commits it in front of the existing blocks (2 requests + 1 to read the list).</summary>
-    private static async Task<bool> PrependAsync(BlockBlobClient blob, byte[] header, bool junk, ETag etag, CancellationToken cancellationToken)
+    private static async Task<bool> PrependAsync(BlockBlobClient blob, byte[] header, bool junk, string dmarc, ETag etag, CancellationToken cancellationToken)
     {
         var list = await blob.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken).ConfigureAwait(false);
         var blocks = list.Value.CommittedBlocks.Select(b => b.Name).ToList();
@@ -84,7 +87,7 @@ public sealed class InboundAuthentication(MailStorage storage, MessageAuthentica
         await blob.CommitBlockListAsync([HeaderBlockId, .. blocks], new CommitBlockListOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "message/rfc822" },
-            Metadata = new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1", [JunkMetadataKey] = junk ? "1" : "0" },
+            Metadata = new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1", [JunkMetadataKey] = junk ? "1" : "0", [DmarcMetadataKey] = dmarc },
             Conditions = new BlobRequestConditions { IfMatch = etag },
         }, cancellationToken).ConfigureAwait(false);
         return true;

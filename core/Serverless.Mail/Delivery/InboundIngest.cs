@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Forwarding;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
@@ -21,6 +22,10 @@ public sealed record IngestResult(int Filed, int Duplicates, int Failed, int For
 /// <c>{hand-off id}|{mailbox id}</c>, holders by fixed ids, queue messages by fixed ids — so a
 /// redelivered hand-off files nothing twice. A blob shared by several copies is reference-counted
 /// with <see cref="BlobHolders"/>; holder ids are <c>{hand-off id}|{mailbox id}</c> and <c>{hand-off id}|fwd</c>.
+/// Forwarding others can trust: the forward leaves with an SRS envelope sender of the alias's domain
+/// (<see cref="SenderRewriting"/>) and is ARC-sealed by the relay; mail judged spam (Junk) or failing
+/// DMARC is never forwarded — the alias's local copies go to Junk, with none it is dropped and logged
+/// (no backscatter).
 /// </summary>
 public sealed partial class InboundIngest(
     MessageStore store,
@@ -30,6 +35,7 @@ public sealed partial class InboundIngest(
     MailQueues queues,
     InboundBounces bounces,
     InboundAuthentication authentication,
+    SenderRewriting srs,
     DeliveryOptions options,
     TimeProvider time,
     ILogger<InboundIngest> logger)
@@ -53,12 +59,14 @@ public sealed partial class InboundIngest(
         ArgumentNullException.ThrowIfNull(handoff);
         using var attribution = StorageRequestMeter.BeginAttribution();
         var failures = new List<(HandoffRecipient Recipient, string Status, string Diagnostic)>();
-        var (targets, external, tenant) = await ResolveAsync(handoff, failures, cancellationToken).ConfigureAwait(false);
+        var forwarders = new List<string>();
+        var (targets, external, tenant) = await ResolveAsync(handoff, failures, forwarders, cancellationToken).ConfigureAwait(false);
         StorageRequestMeter.SetTenant(tenant);
 
         // The summary comes with the hand-off for ordinary messages; otherwise read the blob once.
         var summary = handoff.Summary;
         var junk = handoff.Junk;
+        var dmarc = handoff.Dmarc;
         var size = handoff.Size;
         MimeMessage? parsed = null;
         try
@@ -71,7 +79,16 @@ public sealed partial class InboundIngest(
                     LogBlobMissing(handoff.Id, handoff.BlobName);
                     return new IngestResult(0, 0, 0, 0); // filed and expunged before, or lost: nothing left to do
                 }
-                (summary, parsed, size, junk) = (read.Summary, read.Message, read.Size, read.Junk);
+                (summary, parsed, size, junk, dmarc) = (read.Summary, read.Message, read.Size, read.Junk, read.Dmarc);
+            }
+
+            // Spam and DMARC failures stay here: forwarding them would put our name (SRS, ARC) on them.
+            var withheld = external.Count > 0 && (junk || dmarc == "fail");
+            if (withheld)
+            {
+                LogNotForwarded(handoff.Id, external.Count, junk ? "judged spam" : "DMARC fail",
+                    targets.Any(t => forwarders.Contains(t.Recipient.Address)) ? "its local copies go to Junk" : "dropped");
+                external.Clear();
             }
 
             var copies = targets.Count + (external.Count > 0 ? 1 : 0);
@@ -86,8 +103,9 @@ public sealed partial class InboundIngest(
                 await holders.AddAsync(handoff.BlobName, ids, cancellationToken).ConfigureAwait(false);
             }
 
-            var folder = junk ? SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id : SpecialUse.InboxId;
-            var outcomes = await Task.WhenAll(targets.Select(t => AppendAsync(handoff, t.Mailbox, folder, shared, summary, size, cancellationToken))).ConfigureAwait(false);
+            var junkFolder = SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id;
+            var outcomes = await Task.WhenAll(targets.Select(t => AppendAsync(handoff, t.Mailbox,
+                junk || (withheld && forwarders.Contains(t.Recipient.Address)) ? junkFolder : SpecialUse.InboxId, shared, summary, size, cancellationToken))).ConfigureAwait(false);
             var filed = 0;
             var duplicates = 0;
             for (var i = 0; i < targets.Count; i++)
@@ -113,9 +131,11 @@ public sealed partial class InboundIngest(
 
             if (external.Count > 0)
             {
-                var sender = new EnvelopeSender(handoff.MailFrom, handoff.EnvelopeId, handoff.Ret, handoff.Body, handoff.SmtpUtf8);
+                // The first alias that forwards names the forwarding domain: SRS sender, ARC signer.
+                var forwardingDomain = MailAddress.TryParse(forwarders[0], out var alias) ? alias.Domain : options.HostName;
+                var sender = new EnvelopeSender(srs.Rewrite(handoff.MailFrom, forwardingDomain), handoff.EnvelopeId, handoff.Ret, handoff.Body, handoff.SmtpUtf8);
                 await queues.SendOutboundAsync(OutboundRelayMessage.Create(handoff.Id + ".fwd", handoff.BlobName, size, sender, external, handoff.ReceivedAt, tenant,
-                    holder: shared ? handoff.Id + "|fwd" : null), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    holder: shared ? handoff.Id + "|fwd" : null, forwardedBy: forwardingDomain), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             if (failures.Count > 0)
@@ -146,7 +166,7 @@ public sealed partial class InboundIngest(
     }
 
     private async Task<(List<(HandoffRecipient Recipient, HandoffMailbox Mailbox)> Targets, List<HandoffRecipient> External, string? Tenant)> ResolveAsync(
-        InboundHandoff handoff, List<(HandoffRecipient, string, string)> failures, CancellationToken cancellationToken)
+        InboundHandoff handoff, List<(HandoffRecipient, string, string)> failures, List<string> forwarders, CancellationToken cancellationToken)
     {
         var targets = new List<(HandoffRecipient, HandoffMailbox)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -185,6 +205,10 @@ public sealed partial class InboundIngest(
                 {
                     targets.Add((rcpt, m)); // one copy per mailbox, however many recipients lead to it
                 }
+            }
+            if (forward.Count > 0)
+            {
+                forwarders.Add(rcpt.Address);
             }
             foreach (var f in forward)
             {
@@ -254,6 +278,9 @@ public sealed partial class InboundIngest(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hand-off {Id}: {Filed} filed, {Duplicates} already filed, {Failed} failed, {Forwarded} forwarded")]
     private partial void LogIngested(string id, int filed, int duplicates, int failed, int forwarded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: not forwarded to {Count} external target(s), {Reason}; {Outcome}")]
+    private partial void LogNotForwarded(string id, int count, string reason, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: blob {Blob} is gone; nothing to file")]
     private partial void LogBlobMissing(string id, string blob);

@@ -9,7 +9,8 @@ namespace Serverless.Mail.Delivery;
 public sealed partial class MessageIntake
 {
     /// <summary>After the commit: the sending limits, then the hand-offs (inbound for local recipients, outbound for remote ones).</summary>
-    private async Task<IntakeResult> HandOffAsync(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk, CancellationToken ct)
+    private async Task<IntakeResult> HandOffAsync(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk, CancellationToken ct,
+        string? dmarc = null)
     {
         var envelope = message.Envelope;
         var local = envelope.Recipients.Where(r => r.IsLocal).ToList();
@@ -62,6 +63,7 @@ public sealed partial class MessageIntake
             Holder = inboundHolder,
             Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
             Junk = junk,
+            Dmarc = dmarc,
         });
         var outbound = remote.Count == 0 ? null : OutboundRelayMessage.Create(message.Id, message.BlobName, size, mail,
             remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),

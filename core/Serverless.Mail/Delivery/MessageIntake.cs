@@ -124,7 +124,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             {
                 LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
             }
-            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct).ConfigureAwait(false);
+            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result).ConfigureAwait(false);
         }
         finally
         {

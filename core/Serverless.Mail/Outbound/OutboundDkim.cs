@@ -9,6 +9,10 @@ public interface IDkimSigningKeys
 {
     /// <summary>A signer for the domain's key under <paramref name="selector"/>, or null when no key is stored.</summary>
     Task<DkimSigner?> GetSignerAsync(string domain, string selector, CancellationToken cancellationToken);
+
+    /// <summary>The private key under <paramref name="selector"/> (for ARC sealing), or null when none is stored.</summary>
+    Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter?> GetPrivateKeyAsync(string domain, string selector, CancellationToken cancellationToken) =>
+        Task.FromResult<Org.BouncyCastle.Crypto.AsymmetricKeyParameter?>(null);
 }
 
 /// <summary>No keys: messages go unsigned (a deployment without the provisioning key store).</summary>

@@ -125,4 +125,12 @@ public sealed class RateLimitOptions
     public int PerMailboxPerHour { get; set; } = 1000;
 
     public int PerTenantPerHour { get; set; } = 10000;
+
+    /// <summary>
+    /// Recipients a tenant's aliases may forward to outside the service per hour (all its aliases
+    /// together; bounces returned through SRS addresses count too). Separate from the sending limits
+    /// above: forwarding is not the tenant's own sending, and a flood into a forwarding alias must
+    /// not use up its users' budget.
+    /// </summary>
+    public int ForwardsPerHour { get; set; } = 2000;
 }

@@ -15,7 +15,7 @@ namespace Serverless.Mail.Outbound;
 /// released) or re-enqueues itself with the next retry delay — the queue's visibility delay is
 /// the retry timer, and the function returns normally so the trigger deletes the old copy.
 /// </summary>
-public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery delivery, OutboundDkim dkim, DeliveryReports reports, SendingRateLimit rateLimit,
+public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery delivery, OutboundDkim dkim, OutboundArc arc, DeliveryReports reports, SendingRateLimit rateLimit,
     RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger)
 {
     /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
@@ -119,7 +119,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         var pending = recipients.Values.Where(r => r.State == RecipientState.Pending).ToList();
         if (!record.Charged && !message.Rated)
         {
-            var decision = await rateLimit.TryAcquireAsync(message.TenantId, record.AuthenticatedAs, pending.Count, cancellationToken).ConfigureAwait(false);
+            // Forwards have their own limit and leave the tenant's sending budget alone.
+            var decision = message.ForwardedBy is null
+                ? await rateLimit.TryAcquireAsync(message.TenantId, record.AuthenticatedAs, pending.Count, cancellationToken).ConfigureAwait(false)
+                : await rateLimit.TryAcquireForwardsAsync(message.TenantId, pending.Count, cancellationToken).ConfigureAwait(false);
             if (!decision.Allowed)
             {
                 LogRateLimited(record.Id, decision.Reason);
@@ -165,7 +168,15 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         }
         try
         {
-            await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
+            if (message.ForwardedBy is { } forwarder)
+            {
+                // Forwarded mail is someone else's: ARC carries our verdict on; it is never signed as the tenant's own.
+                await arc.SealAsync(file.Message, forwarder, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
+            }
             var needsUtf8 = record.SmtpUtf8 || file.HeadersHave8Bit || remote.Any(r => !System.Text.Ascii.IsValid(r.Address)) || !System.Text.Ascii.IsValid(record.MailFrom);
             var needs8Bit = file.BodyHas8Bit || string.Equals(record.Body, "8BITMIME", StringComparison.OrdinalIgnoreCase);
             var groups = options.SmartHost.Enabled

@@ -18,6 +18,7 @@ public static class OutboundServiceCollectionExtensions
         services.TryAddSingleton<SmtpDelivery>();
         services.TryAddSingleton<IDkimSigningKeys, NoDkimSigningKeys>();
         services.TryAddSingleton<OutboundDkim>();
+        services.TryAddSingleton<OutboundArc>();
         services.TryAddSingleton<OutboundState>();
         services.TryAddSingleton<SendingRateLimit>();
         services.TryAddSingleton<DeliveryReports>();

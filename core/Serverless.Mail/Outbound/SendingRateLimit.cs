@@ -18,7 +18,8 @@ public sealed record RateDecision(bool Allowed, TimeSpan RetryAfter, string? Rea
 /// <c>m|{mailbox}</c>, each with the current hourly <c>Window</c> and its <c>Count</c> (a row from
 /// an older window counts as zero, so nothing accumulates). A check is one query and one
 /// entity-group transaction guarded by ETags. Fixed windows: up to twice the limit can pass
-/// around a window boundary — the documented approximation.
+/// around a window boundary — the documented approximation. Forwarding has its own row, <c>f</c>
+/// (<see cref="TryAcquireForwardsAsync"/>), and never touches the other two.
 /// </summary>
 public sealed class SendingRateLimit(MailStorage storage, OutboundOptions options, TimeProvider time)
 {
@@ -41,6 +42,22 @@ public sealed class SendingRateLimit(MailStorage storage, OutboundOptions option
         {
             checks.Add(("m|" + KeyEscaping.Escape(mailbox.ToLowerInvariant()), limits.PerMailboxPerHour, mailbox));
         }
+        return await AcquireAsync(tenantId, checks, recipients, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts forwarded recipients against the tenant's forwarding limit only.</summary>
+    public async Task<RateDecision> TryAcquireForwardsAsync(string? tenantId, int recipients, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(tenantId) || recipients <= 0 || options.RateLimit.ForwardsPerHour <= 0)
+        {
+            return RateDecision.Allow;
+        }
+        return await AcquireAsync(tenantId, [("f", options.RateLimit.ForwardsPerHour, $"forwarding of tenant {tenantId}")], recipients, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    private async Task<RateDecision> AcquireAsync(string tenantId, List<(string RowKey, int Limit, string What)> checks, int recipients, CancellationToken cancellationToken)
+    {
         if (checks.Count == 0)
         {
             return RateDecision.Allow;

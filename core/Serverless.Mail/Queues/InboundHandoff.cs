@@ -88,6 +88,10 @@ public sealed record InboundHandoff
     /// <summary>True when the listener's checks (DMARC / SPF) say the message belongs in Junk.</summary>
     [JsonPropertyName("junk")]
     public bool Junk { get; init; }
+
+    /// <summary>The listener's DMARC result (RFC 8601 name, e.g. "fail"): failing mail is not forwarded.</summary>
+    [JsonPropertyName("dmarc")]
+    public string? Dmarc { get; init; }
 }
 
 public sealed record HandoffRecipient

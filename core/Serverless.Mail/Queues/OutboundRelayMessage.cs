@@ -17,7 +17,7 @@ public sealed record OutboundRelayMessage
     /// (<see cref="Delivery.InboundIngest"/>). The envelope's DSN and encoding parameters go on as given.
     /// </summary>
     public static OutboundRelayMessage Create(string id, string blobName, long size, EnvelopeSender sender, IReadOnlyList<HandoffRecipient> recipients,
-        DateTimeOffset submittedAt, string? tenantId, string? holder, string? authenticatedAs = null, bool rated = false)
+        DateTimeOffset submittedAt, string? tenantId, string? holder, string? authenticatedAs = null, bool rated = false, string? forwardedBy = null)
     {
         ArgumentNullException.ThrowIfNull(sender);
         return new OutboundRelayMessage
@@ -36,6 +36,7 @@ public sealed record OutboundRelayMessage
             SmtpUtf8 = sender.SmtpUtf8,
             Holder = holder,
             Rated = rated,
+            ForwardedBy = forwardedBy,
         };
     }
 
@@ -97,4 +98,12 @@ public sealed record OutboundRelayMessage
     /// <summary>True when the producer already counted the recipients against the sending rate limits.</summary>
     [JsonPropertyName("rated")]
     public bool Rated { get; init; }
+
+    /// <summary>
+    /// Set for mail an alias forwards to the internet: the forwarding domain (the alias's). Such a
+    /// message is ARC-sealed with that domain's key instead of DKIM-signed with the tenant's, and
+    /// counts against the forwarding limit, not the tenant's sending budget.
+    /// </summary>
+    [JsonPropertyName("fwdby")]
+    public string? ForwardedBy { get; init; }
 }

@@ -29,6 +29,9 @@ internal sealed class LocalStack : IAsyncDisposable
 
     public int SubmissionPort => _stack.Port("Submission");
 
+    /// <summary>The MX listener, as other mail servers reach it.</summary>
+    public int MxPort => _stack.Port("Smtp");
+
     /// <summary>The port the relay delivers to (receiving test servers listen on it).</summary>
     public int SmtpPort => int.Parse(_stack.Settings["Mail:Outbound:SmtpPort"]!, CultureInfo.InvariantCulture);
 

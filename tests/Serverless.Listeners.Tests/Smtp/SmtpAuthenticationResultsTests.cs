@@ -51,7 +51,7 @@ public sealed class SmtpAuthenticationResultsTests : IAsyncLifetime
         var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
         var header = text[..text.IndexOf("Return-Path:", StringComparison.Ordinal)];
         Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=pass smtp.mailfrom=news@good.example;\r\n\tdkim=pass header.d=good.example header.s=sel1 header.b=", header, StringComparison.Ordinal);
-        Assert.EndsWith(";\r\n\tdmarc=pass (p=reject) header.from=good.example\r\n", header, StringComparison.Ordinal);
+        Assert.EndsWith(";\r\n\tdmarc=pass (p=reject) header.from=good.example;\r\n\tarc=none\r\n", header, StringComparison.Ordinal);
         // The blob records that it carries our verdict, so the ingest never checks it again.
         var props = await _kit.Storage.Messages.GetBlobClient(handoff.BlobName).GetPropertiesAsync();
         Assert.Equal("1", props.Value.Metadata["authres"]);
@@ -72,7 +72,7 @@ public sealed class SmtpAuthenticationResultsTests : IAsyncLifetime
         Assert.Equal("fail", handoff.Spf);
         Assert.True(handoff.Junk);
         var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
-        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example\r\n", text, StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example;\r\n\tarc=none\r\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class SmtpMxTests : IAsyncLifetime
         wireFormat.EnsureNewLine = true;
         await message.WriteToAsync(wireFormat, sent);
         var text = Encoding.UTF8.GetString(blob);
-        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=none smtp.mailfrom=sender@remote.example;\r\n\tdkim=none;\r\n\tdmarc=none header.from=remote.example\r\n"
+        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=none smtp.mailfrom=sender@remote.example;\r\n\tdkim=none;\r\n\tdmarc=none header.from=remote.example;\r\n\tarc=none\r\n"
             + "Return-Path: <sender@remote.example>\r\nReceived: from ", text, StringComparison.Ordinal);
         Assert.Equal("none", handoff.Spf);
         Assert.False(handoff.Junk);

@@ -156,7 +156,7 @@ public sealed class InboundIngestTests : IAsyncLifetime
         Assert.Empty(await _f.MessagesAsync(_f.User));
         var junk = Assert.Single(await _f.MessagesAsync(_f.User, SpecialUse.Defaults.First(d => d.Use == SpecialUse.Junk).Id));
         var text = Encoding.UTF8.GetString(await _f.BlobAsync(junk.BlobName));
-        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example\r\n", text, StringComparison.Ordinal);
+        Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example;\r\n\tarc=none\r\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,14 +43,19 @@ internal sealed class IngestFixture : IAsyncDisposable
 
     public StorageRequestMeter Meter => Services.GetRequiredService<StorageRequestMeter>();
 
-    public static async Task<IngestFixture> StartAsync()
+    public static async Task<IngestFixture> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var dns = new TestDnsServer();
-        var services = await TestStorage.CreateServicesAsync(extra: new Dictionary<string, string?>
+        var extra = new Dictionary<string, string?>
         {
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Listeners:HostName"] = "mail.test",
-        });
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            extra[k] = v;
+        }
+        var services = await TestStorage.CreateServicesAsync(extra: extra);
         var f = new IngestFixture(services, dns);
         var directory = services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");

@@ -15,7 +15,8 @@ namespace Serverless.Mail.Delivery.Authentication;
 /// </summary>
 public static class AuthenticationResultsHeader
 {
-    public static string Format(string authservId, SpfResult spf, string mailFrom, string? helo, IReadOnlyList<DkimSignatureResult> dkim, DmarcResult dmarc)
+    public static string Format(string authservId, SpfResult spf, string mailFrom, string? helo, IReadOnlyList<DkimSignatureResult> dkim, DmarcResult dmarc,
+        string arc = "none")
     {
         ArgumentNullException.ThrowIfNull(dkim);
         ArgumentNullException.ThrowIfNull(dmarc);
@@ -58,6 +59,7 @@ public static class AuthenticationResultsHeader
         {
             sb.Append(" header.from=").Append(Clean(dmarc.FromDomain));
         }
+        sb.Append(";\r\n\tarc=").Append(Clean(arc)); // RFC 8617 section 10.2: the chain validation status
         return sb.Append("\r\n").ToString();
     }
 

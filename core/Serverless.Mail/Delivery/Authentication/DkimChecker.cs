@@ -59,7 +59,8 @@ public sealed class DkimChecker(DnsAnswers dns)
         return tags;
     }
 
-    private sealed class DnsKeyLocator(DnsAnswers dns) : DkimPublicKeyLocatorBase
+    /// <summary>Public keys from DNS (also used for ARC, <see cref="ArcChecker"/>).</summary>
+    internal sealed class DnsKeyLocator(DnsAnswers dns) : DkimPublicKeyLocatorBase
     {
         public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("Keys are looked up asynchronously only.");

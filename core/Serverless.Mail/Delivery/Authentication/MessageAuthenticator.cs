@@ -4,15 +4,15 @@ using MimeKit;
 namespace Serverless.Mail.Delivery.Authentication;
 
 /// <summary>What the sender checks found: the header to prepend and where the message should go.</summary>
-public sealed record AuthenticationVerdict(string Header, bool Junk, SpfResult Spf, IReadOnlyList<DkimSignatureResult> Dkim, DmarcResult Dmarc);
+public sealed record AuthenticationVerdict(string Header, bool Junk, SpfResult Spf, IReadOnlyList<DkimSignatureResult> Dkim, DmarcResult Dmarc, string Arc = "none");
 
 /// <summary>
-/// SPF, DKIM and DMARC for mail from the internet, ending in an RFC 8601 Authentication-Results
+/// SPF, DKIM, DMARC and ARC (chain verified, result recorded; it does not change the verdict) for mail from the internet, ending in an RFC 8601 Authentication-Results
 /// header. A message whose domain publishes a DMARC policy of quarantine or reject and fails it,
 /// or that fails SPF outright without passing DMARC, is filed into Junk rather than refused: the
 /// checks run after the message was accepted, and Junk keeps it visible to its recipient.
 /// </summary>
-public sealed class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, DmarcEvaluator dmarc, DeliveryOptions options)
+public sealed class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, DmarcEvaluator dmarc, DeliveryOptions options, ArcChecker? arc = null)
 {
     public async Task<SpfResult> CheckSpfAsync(IPAddress? client, string mailFrom, string? helo, CancellationToken cancellationToken = default)
     {
@@ -53,9 +53,18 @@ public sealed class MessageAuthenticator(SpfEvaluator spf, DkimChecker dkim, Dma
         {
             verdict = new DmarcResult("temperror", null, authors.Domains.Count > 0 ? authors.Domains[0] : null);
         }
+        string chain;
+        try
+        {
+            chain = arc is null ? "none" : await arc.CheckAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            chain = "temperror";
+        }
         var junk = verdict.WantsQuarantine || (spfResult == SpfResult.Fail && verdict.Result != "pass");
-        var header = AuthenticationResultsHeader.Format(options.HostName, spfResult, mailFrom, helo, signatures, verdict);
-        return new AuthenticationVerdict(header, junk, spfResult, signatures, verdict);
+        var header = AuthenticationResultsHeader.Format(options.HostName, spfResult, mailFrom, helo, signatures, verdict, chain);
+        return new AuthenticationVerdict(header, junk, spfResult, signatures, verdict, chain);
     }
 
     /// <summary>

@@ -28,6 +28,9 @@ public sealed class DkimKey
         _privateKey = DotNetUtilities.GetRsaKeyPair(rsa.ExportParameters(includePrivateParameters: true)).Private;
     }
 
+    /// <summary>The private key, for signers other than <see cref="CreateSigner"/> (ARC sealing).</summary>
+    public AsymmetricKeyParameter PrivateKey => _privateKey;
+
     /// <summary>The signing domain (d=), lowercase ASCII.</summary>
     public string Domain { get; }
 

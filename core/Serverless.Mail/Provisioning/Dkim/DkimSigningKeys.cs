@@ -8,4 +8,7 @@ public sealed class DkimSigningKeys(DkimKeyStore store) : IDkimSigningKeys
 {
     public async Task<DkimSigner?> GetSignerAsync(string domain, string selector, CancellationToken cancellationToken) =>
         (await store.GetAsync(domain, selector, cancellationToken).ConfigureAwait(false))?.CreateSigner();
+
+    public async Task<Org.BouncyCastle.Crypto.AsymmetricKeyParameter?> GetPrivateKeyAsync(string domain, string selector, CancellationToken cancellationToken) =>
+        (await store.GetAsync(domain, selector, cancellationToken).ConfigureAwait(false))?.PrivateKey;
 }

@@ -98,7 +98,8 @@ public sealed partial class ApiGate
 
     private async Task<ApiCaller> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var ip = ClientIp(request);
+        // No address at all still counts, in one bucket (the mail throttle would skip it).
+        var ip = ClientIp(request) ?? "unknown";
         if (!_throttle.IsAllowed(ip, null))
         {
             throw new ApiProblemException(ApiProblem.TooManyRequests(_throttle.RetryAfter(ip, null)));

@@ -146,10 +146,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'Mail__Listeners__Ports__Pop3s', value: '995' }
             { name: 'Mail__Listeners__Ports__Health', value: '8080' }
             // The client IP seen here is the ingress proxy's, shared by all clients: per-IP limits
-            // would throttle everyone at once, so they become service-wide brakes instead
-            // (per-account limits are unchanged).
+            // would throttle everyone at once. Connections are capped service-wide instead, and
+            // failed logins are counted per account only (README, "Login throttling").
             { name: 'Mail__Listeners__MaxConnectionsPerIp', value: '100000' }
-            { name: 'Mail__Security__MaxFailuresPerIp', value: '300' }
+            { name: 'Mail__Listeners__ClientAddressesHidden', value: 'true' }
             { name: 'Mail__Storage__AccountName', value: storage.name }
             { name: 'Mail__Storage__ClientId', value: identity.properties.clientId }
             { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }

@@ -72,8 +72,10 @@ public sealed class ListenerSettingsTests
         var proxied = AsConfiguration(await ContainerEnvAsync("listeners"));
         var direct = AsConfiguration(await ContainerEnvAsync("mx"));
         Assert.True(BindStrictly<ListenerOptions>(proxied, ListenerOptions.Section).MaxConnectionsPerIp > new ListenerOptions().MaxConnectionsPerIp);
-        Assert.True(BindStrictly<SecurityOptions>(proxied, SecurityOptions.Section).MaxFailuresPerIp > new SecurityOptions().MaxFailuresPerIp);
+        // Failed logins behind the ingress are counted per account only (no shared per-IP bucket).
+        Assert.True(BindStrictly<ListenerOptions>(proxied, ListenerOptions.Section).ClientAddressesHidden);
         Assert.Equal(new ListenerOptions().MaxConnectionsPerIp, BindStrictly<ListenerOptions>(direct, ListenerOptions.Section).MaxConnectionsPerIp);
+        Assert.False(BindStrictly<ListenerOptions>(direct, ListenerOptions.Section).ClientAddressesHidden);
         Assert.Equal(new SecurityOptions().MaxFailuresPerIp, BindStrictly<SecurityOptions>(direct, SecurityOptions.Section).MaxFailuresPerIp);
     }
 

@@ -33,6 +33,7 @@ public sealed class LoginVerifier
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (MailboxRecord? Record, DateTimeOffset Expires)> _accounts = new(StringComparer.Ordinal);
+    private long _hashChecks;
 
     public LoginVerifier(MailDirectory directory, LoginThrottle throttle, SecurityOptions options)
     {
@@ -43,40 +44,57 @@ public sealed class LoginVerifier
 
     public LoginThrottle Throttle => _throttle;
 
+    /// <summary>Password hashes computed so far (PBKDF2 runs); what the throttle is there to bound.</summary>
+    public long PasswordHashChecks => Interlocked.Read(ref _hashChecks);
+
     public async Task<LoginResult> VerifyAsync(string login, string password, string? clientIp, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(login);
         ArgumentNullException.ThrowIfNull(password);
-        if (!_throttle.IsAllowed(clientIp, login))
+        // The place in the failure budget is taken before the (slow) hash, so parallel guesses
+        // beyond the limit are answered without computing one.
+        var reservation = _throttle.TryReserve(clientIp, login);
+        if (reservation is null)
         {
             return new LoginResult(null, LoginFailure.Throttled);
         }
+        bool ok;
         MailboxRecord? mailbox = null;
-        if (MailAddress.TryParse(login, out var address))
+        try
         {
-            mailbox = await GetAccountAsync(address, cancellationToken).ConfigureAwait(false);
-        }
-        var stored = mailbox?.PasswordHash ?? _directory.Hasher.DummyHash;
-        var key = CacheKey(address.Address, password, stored);
-        var now = DateTimeOffset.UtcNow;
-        var ok = mailbox is not null && _verified.TryGetValue(key, out var expires) && expires > now;
-        if (!ok)
-        {
-            ok = PasswordHasher.Verify(password, stored) && mailbox is not null;
-            if (ok)
+            MailAddress address = default;
+            if (MailAddress.TryParse(login, out address))
             {
-                if (_verified.Count > 100_000)
+                mailbox = await GetAccountAsync(address, cancellationToken).ConfigureAwait(false);
+            }
+            var stored = mailbox?.PasswordHash ?? _directory.Hasher.DummyHash;
+            var key = CacheKey(address.Address, password, stored);
+            var now = DateTimeOffset.UtcNow;
+            ok = mailbox is not null && _verified.TryGetValue(key, out var expires) && expires > now;
+            if (!ok)
+            {
+                Interlocked.Increment(ref _hashChecks);
+                ok = PasswordHasher.Verify(password, stored) && mailbox is not null;
+                if (ok)
                 {
-                    _verified.Clear();
+                    if (_verified.Count > 100_000)
+                    {
+                        _verified.Clear();
+                    }
+                    _verified[key] = now + _options.LoginCacheLifetime;
                 }
-                _verified[key] = now + _options.LoginCacheLifetime;
             }
         }
+        catch
+        {
+            reservation.Release(); // not checked (storage failed, or cancelled): not a failure
+            throw;
+        }
         if (!ok)
         {
-            _throttle.RecordFailure(clientIp, login);
-            return new LoginResult(null, LoginFailure.BadCredentials);
+            return new LoginResult(null, LoginFailure.BadCredentials); // the reservation stays: it is the failure
         }
+        reservation.Release();
         if (!mailbox!.Enabled)
         {
             return new LoginResult(null, LoginFailure.Disabled);

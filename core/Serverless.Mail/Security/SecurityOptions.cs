@@ -20,4 +20,11 @@ public sealed class SecurityOptions
     public int MaxFailuresPerAccount { get; set; } = 5;
 
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Most client IPs, and most accounts, whose failures are counted at once (each table apart).
+    /// Entries expire one by one after <see cref="FailureWindow"/>; a full table refuses new names
+    /// (their logins are answered as throttled) rather than dropping anyone's live counter.
+    /// </summary>
+    public int MaxTrackedLogins { get; set; } = 100_000;
 }

@@ -104,4 +104,19 @@ public sealed partial class MailTransport
         ArgumentNullException.ThrowIfNull(listener);
         return IsTls || (listener.AllowPlaintextAuthOnLoopback && IsLoopback);
     }
+
+    /// <summary>
+    /// The address to count failed logins by (one rule for SMTP AUTH, IMAP and POP3), or null when it
+    /// is not the client's own: with <c>Mail:Listeners:ClientAddressesHidden</c> the socket peer is a
+    /// proxy that every client shares, and only an address from a trusted PROXY header is real.
+    /// </summary>
+    public string? LoginThrottleAddress(ListenerOptions listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        if (listener.ClientAddressesHidden && !ClientAddressFromProxyHeader)
+        {
+            return null;
+        }
+        return ClientAddress is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).ToString() : "unknown";
+    }
 }

@@ -26,7 +26,9 @@ public sealed partial class MailTransport : IAsyncDisposable
         Endpoint = connection.Features.Get<MailEndpoint>() ?? throw new InvalidOperationException("Connection has no mail endpoint.");
         Input = connection.Transport.Input;
         Output = connection.Transport.Output;
-        RemoteEndPoint = connection.Features.Get<ClientAddressFeature>()?.ClientEndPoint ?? connection.RemoteEndPoint as IPEndPoint;
+        var proxied = connection.Features.Get<ClientAddressFeature>();
+        ClientAddressFromProxyHeader = proxied is not null;
+        RemoteEndPoint = proxied?.ClientEndPoint ?? connection.RemoteEndPoint as IPEndPoint;
         var tls = connection.Features.Get<ITlsHandshakeFeature>();
         if (tls is not null)
         {
@@ -46,6 +48,9 @@ public sealed partial class MailTransport : IAsyncDisposable
     public IPEndPoint? RemoteEndPoint { get; }
 
     public IPAddress? ClientAddress => RemoteEndPoint?.Address;
+
+    /// <summary>True when <see cref="ClientAddress"/> came from a trusted PROXY protocol header.</summary>
+    public bool ClientAddressFromProxyHeader { get; }
 
     public bool IsLoopback => ClientAddress is not null && IPAddress.IsLoopback(ClientAddress);
 

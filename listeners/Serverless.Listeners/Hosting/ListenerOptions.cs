@@ -24,6 +24,14 @@ public sealed class ListenerOptions
 
     public int MaxConnectionsPerIp { get; set; } = 50;
 
+    /// <summary>
+    /// True where connections arrive through a proxy that hides the client's address and sends no
+    /// PROXY header (the Azure Container Apps TCP ingress): the socket peer is then shared by every
+    /// client, so failed logins are counted per account only (an address from a trusted PROXY header
+    /// still counts per IP). Left false, a single proxy address would lock everyone out together.
+    /// </summary>
+    public bool ClientAddressesHidden { get; set; }
+
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>IMAP sessions may idle longer (RFC 3501 asks for at least 30 minutes).</summary>

@@ -15,7 +15,7 @@ internal static class Pop3Login
     public static async ValueTask<Pop3Reply> LoginAsync(Pop3Session session, string login, string password, CancellationToken ct)
     {
         var services = session.Services;
-        var result = await services.Logins.VerifyAsync(login, password, session.ClientIp, ct);
+        var result = await services.Logins.VerifyAsync(login, password, session.Transport.LoginThrottleAddress(services.Listener), ct);
         switch (result.Failure)
         {
             case LoginFailure.Throttled:

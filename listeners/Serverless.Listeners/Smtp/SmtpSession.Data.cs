@@ -82,8 +82,12 @@ public sealed partial class SmtpSession
     private static DataDecodeStatus Decode(SmtpDataDecoder decoder, ReadOnlyMemory<byte> input, byte[] output, out int consumed, out int written) =>
         decoder.Decode(input.Span, output, out consumed, out written);
 
-    /// <summary>Reads exactly <paramref name="size"/> octets of a BDAT chunk into <paramref name="sink"/> (or drops them when null). False if the client went away.</summary>
-    public async ValueTask<bool> ReadChunkAsync(long size, IncomingMessage? sink)
+    /// <summary>
+    /// Reads exactly <paramref name="size"/> octets of a BDAT chunk into <paramref name="sink"/> (or
+    /// drops them when null). With <paramref name="lineEndings"/>, octets stop going to the sink once a
+    /// bare CR or LF is seen (the chunk is still read to its end). False if the client went away.
+    /// </summary>
+    public async ValueTask<bool> ReadChunkAsync(long size, IncomingMessage? sink, BareLineEndingCheck? lineEndings = null)
     {
         var reader = new BdatChunkReader(size);
         var input = Transport.Input;
@@ -96,6 +100,11 @@ public sealed partial class SmtpSession
             {
                 foreach (var segment in slice)
                 {
+                    if (lineEndings is not null && !lineEndings.Scan(segment.Span))
+                    {
+                        sink = null;
+                        break;
+                    }
                     await sink.WriteAsync(segment, Aborted);
                 }
             }

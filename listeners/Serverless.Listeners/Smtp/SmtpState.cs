@@ -47,6 +47,9 @@ public sealed class SmtpTransaction(MailFromCommand mailFrom)
     /// <summary>A BDAT chunk failed (too big): later chunks are read and refused until the LAST one.</summary>
     public bool ChunkingFailed { get; set; }
 
+    /// <summary>DATA's bare CR/LF rule, applied across the BDAT chunks of this message.</summary>
+    public BareLineEndingCheck ChunkLineEndings { get; } = new();
+
     /// <summary>The SPF check started at MAIL FROM (MX only); it runs while the client sends RCPT and DATA.</summary>
     public Task<SpfResult>? Spf { get; set; }
 }

@@ -30,7 +30,7 @@ public sealed record ApiResponseMessage(int Status, IHeaderDictionary Headers, s
 /// </summary>
 public sealed class ApiTestHost : IAsyncDisposable
 {
-    public const string AdminKey = "test-admin-key-0123456789abcdef";
+    public const string AdminKey = "test-admin-key-0123456789abcdef-api";
 
     private ApiTestHost(ServiceProvider services) => Services = services;
 

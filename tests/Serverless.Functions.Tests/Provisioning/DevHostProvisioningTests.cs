@@ -17,7 +17,7 @@ namespace Serverless.Functions.Tests.Provisioning;
 /// <summary>The API over real HTTP through the dev host: every route, another tenant's key, and the OpenAPI document.</summary>
 public sealed class DevHostProvisioningTests
 {
-    private const string AdminKey = "devhost-admin-key-0123456789";
+    private const string AdminKey = "devhost-admin-key-0123456789abcdef";
 
     [Fact]
     public async Task Every_route_refuses_another_tenants_key_and_the_openapi_document_describes_every_route()

@@ -63,4 +63,21 @@ public sealed class LoginThrottleTests(ITestOutputHelper output)
         output.WriteLine($"FIGURES throttle: {checkedForBob} password checks per account per minute, {checkedForIp} per client IP per minute, " +
             "SMTP AUTH, IMAP and POP3 counted together; then 454 4.7.0 / NO \"Too many failed logins\" / -ERR [SYS/TEMP], the right password included");
     }
+
+    [Fact]
+    public async Task Behind_a_proxy_that_hides_client_addresses_one_address_does_not_lock_everyone_out()
+    {
+        // The Container Apps ingress: every client arrives from the proxy's address, with no PROXY header.
+        await using var stack = await MailStack.StartAsync(new Dictionary<string, string?> { ["Mail:Listeners:ClientAddressesHidden"] = "true" });
+        var accounts = new[] { "carol@acme.test", "dave@globex.test", "nobody@acme.test", "bob@acme.test" };
+        for (var i = 0; i < 15; i++) // past the per-IP limit (10), within each account's (5)
+        {
+            var outcome = i % 2 == 0
+                ? (await LoginProbe.ImapAsync(stack.ImapPort, accounts[i % accounts.Length], "wrong-" + i)).Outcome
+                : (await LoginProbe.Pop3Async(stack.Pop3Port, accounts[i % accounts.Length], "wrong-" + i)).Outcome;
+            Assert.Equal(LoginOutcome.Refused, outcome);
+        }
+        Assert.Equal(LoginOutcome.Accepted, (await LoginProbe.ImapAsync(stack.ImapPort, "alice@acme.test", MailStack.Password)).Outcome);
+        Assert.Equal(LoginOutcome.Accepted, (await LoginProbe.SmtpAsync(stack.SubmissionPort, "alice@acme.test", MailStack.Password)).Outcome);
+    }
 }

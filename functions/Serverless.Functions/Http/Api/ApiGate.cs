@@ -62,7 +62,33 @@ public sealed partial class ApiGate
             MaxFailuresPerAccount = int.MaxValue,
             FailureWindow = options.FailedAuthWindow,
         }, time);
-        _adminKeyHash = string.IsNullOrEmpty(options.AdminApiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminApiKey));
+        var refused = AdminKeyProblem(options.AdminApiKey);
+        if (refused is not null)
+        {
+            LogAdminKeyRefused(refused); // once per process: the gate is a singleton
+        }
+        _adminKeyHash = string.IsNullOrEmpty(options.AdminApiKey) || refused is not null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminApiKey));
+    }
+
+    /// <summary>The shortest admin key accepted (azd generates 48 characters, ./run.sh 32).</summary>
+    public const int MinAdminKeyLength = 32;
+
+    /// <summary>
+    /// Why an admin key setting cannot be used, or null if it can (or is not set). A Key Vault
+    /// reference the platform could not resolve arrives as its own text, which anyone can read in
+    /// the template; a short key can be guessed. Either way no admin call is accepted with it.
+    /// </summary>
+    public static string? AdminKeyProblem(string? key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            return null;
+        }
+        if (key.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
+        {
+            return "it is an unresolved Key Vault reference; check the function app's access to the vault and the secret's name";
+        }
+        return key.Length < MinAdminKeyLength ? $"it is shorter than {MinAdminKeyLength} characters" : null;
     }
 
     /// <summary>Authenticates, authorises for <paramref name="tenant"/> (null for routes without one) and runs the handler.</summary>
@@ -98,7 +124,8 @@ public sealed partial class ApiGate
 
     private async Task<ApiCaller> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var ip = ClientIp(request);
+        // No address at all still counts, in one bucket (the mail throttle would skip it).
+        var ip = ClientIp(request) ?? "unknown";
         if (!_throttle.IsAllowed(ip, null))
         {
             throw new ApiProblemException(ApiProblem.TooManyRequests(_throttle.RetryAfter(ip, null)));
@@ -199,6 +226,9 @@ public sealed partial class ApiGate
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provisioning API: failed authentication from {ClientIp} ({Reason})")]
     private partial void LogAuthFailure(string clientIp, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Provisioning API: the admin key setting (Mail:AdminApiKey) is refused, so every admin call gets 401: {Reason}")]
+    private partial void LogAdminKeyRefused(string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Provisioning API: storage failed during {Method} {Path}")]
     private partial void LogStorageFailure(Exception e, string method, string path);

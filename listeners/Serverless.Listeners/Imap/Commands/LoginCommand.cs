@@ -25,7 +25,7 @@ internal static class SignIn
         {
             return refused;
         }
-        var result = await session.Services.Logins.VerifyAsync(user, password, session.ClientIp, cancellationToken);
+        var result = await session.Services.Logins.VerifyAsync(user, password, session.Transport.LoginThrottleAddress(session.Services.Listener), cancellationToken);
         if (result.Succeeded)
         {
             session.State = new ImapSessionState.Authenticated(result.Mailbox!);

@@ -97,7 +97,7 @@ public sealed class AuthCommand : ISmtpCommand
         LoginResult result;
         try
         {
-            result = await session.Services.Logins.VerifyAsync(user, password, session.ClientAddressText, cancellationToken);
+            result = await session.Services.Logins.VerifyAsync(user, password, session.Transport.LoginThrottleAddress(session.Listener), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -6,7 +6,9 @@ namespace Serverless.Listeners.Smtp.Commands;
 /// <summary>
 /// BDAT (RFC 3030 CHUNKING). Every chunk is read in full even when it is refused, so its octets
 /// can never be taken for commands. Chunks go into <see cref="Mail.Delivery.MessageIntake"/> as they arrive; the
-/// message is accepted after the LAST chunk.
+/// message is accepted after the LAST chunk. Chunks obey DATA's bare CR/LF rule: a bare CR or LF
+/// anywhere in the message (<see cref="BareLineEndingCheck"/>) drops it and closes the session, as
+/// DATA does.
 /// </summary>
 public sealed class BdatCommand : ISmtpCommand
 {
@@ -56,10 +58,17 @@ public sealed class BdatCommand : ISmtpCommand
             session.State = SmtpState.Chunking;
         }
         var message = tx.Chunked;
-        if (!await session.ReadChunkAsync(size, message))
+        if (!await session.ReadChunkAsync(size, message, tx.ChunkLineEndings))
         {
             session.Closing = true;
             return null;
+        }
+        if (tx.ChunkLineEndings.Failed || (last && !tx.ChunkLineEndings.Complete()))
+        {
+            // DATA's rule and answer (SmtpDataDecoder): the message is dropped, nothing is queued.
+            await session.ResetTransactionAsync();
+            session.Closing = true;
+            return SmtpReply.Of(521, "5.5.2", "Bare CR or LF in message data is not allowed; closing connection");
         }
         if (!last)
         {

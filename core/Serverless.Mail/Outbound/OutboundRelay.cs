@@ -151,7 +151,11 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         }
         try
         {
-            await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
+            if (message.ShouldSign)
+            {
+                // Only a submission whose From: passed the send-as check carries the tenant's signature, never a forwarded copy.
+                await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
+            }
             var needsUtf8 = record.SmtpUtf8 || file.HeadersHave8Bit || remote.Any(r => !System.Text.Ascii.IsValid(r.Address)) || !System.Text.Ascii.IsValid(record.MailFrom);
             var needs8Bit = file.BodyHas8Bit || string.Equals(record.Body, "8BITMIME", StringComparison.OrdinalIgnoreCase);
             var groups = options.SmartHost.Enabled

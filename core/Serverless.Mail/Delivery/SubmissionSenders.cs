@@ -72,6 +72,10 @@ public sealed class SubmissionSenders(RecipientLookup recipients)
                 continue;
             }
             var name = header.Id == HeaderId.From ? "From:" : "Sender:";
+            if (header.Value.Trim().Length == 0)
+            {
+                continue; // an empty field names nobody: for From:, the no-author refusal below
+            }
             if (!InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list))
             {
                 return new SenderRefusal("5.7.1", $"{name} header cannot be parsed");

@@ -88,7 +88,7 @@ public sealed class SmtpHonestSenderTests : IAsyncLifetime
         await AssertNothingKeptAsync();
         // The session goes on: the user's own address is accepted right after.
         Assert.Equal(250, (await SendAsync(client, Message("\"User\" <user@example.com>", size))).Code);
-        Assert.Single(await _kit.OutboundAsync());
+        Assert.True(Assert.Single(await _kit.OutboundAsync()).Sign); // checked: the relay signs it
     }
 
     [Fact]

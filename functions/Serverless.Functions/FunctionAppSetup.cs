@@ -31,6 +31,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<DomainRequests>();
         services.TryAddSingleton<MailboxRequests>();
         services.TryAddSingleton<AliasRequests>();
+        services.TryAddSingleton<SendAsRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
         return services;

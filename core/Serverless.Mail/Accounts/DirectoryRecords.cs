@@ -25,6 +25,9 @@ public sealed record MailboxRecord
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Addresses of the same tenant this mailbox may send as besides its own (send-as grants), normalised.</summary>
+    public IReadOnlyList<string> SendAs { get; init; } = [];
+
     public Azure.ETag ETag { get; init; }
 }
 

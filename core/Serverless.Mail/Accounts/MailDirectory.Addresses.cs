@@ -173,6 +173,7 @@ public sealed partial class MailDirectory
             ["QuotaBytes"] = m.QuotaBytes,
             ["Enabled"] = m.Enabled,
             ["CreatedAt"] = m.CreatedAt,
+            ["SendAs"] = m.SendAs.Count == 0 ? null : JsonSerializer.Serialize(m.SendAs, Json),
         };
 
     private static AddressEntry ToEntry(string address, TableEntity e) => e.GetString("Kind") switch
@@ -188,6 +189,7 @@ public sealed partial class MailDirectory
             QuotaBytes = e.GetInt64("QuotaBytes") ?? 0,
             Enabled = e.GetBoolean("Enabled") ?? true,
             CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+            SendAs = e.GetString("SendAs") is { } sendAs ? JsonSerializer.Deserialize<List<string>>(sendAs, Json) ?? [] : [],
             ETag = e.ETag,
         }),
     };

@@ -26,6 +26,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<InboundBounces>();
         services.TryAddSingleton<InboundIngest>();
         services.TryAddSingleton<RecipientLookup>();
+        services.TryAddSingleton<SubmissionSenders>();
         services.TryAddSingleton<MessageIntake>();
         return services;
     }

@@ -26,6 +26,8 @@ public sealed class IncomingMessage : IAsyncDisposable
     private readonly MessageStore _store;
     private readonly ForgedAuthenticationResultsFilter _filter;
     private ArrayBufferWriter<byte>? _filtered;
+    private ArrayBufferWriter<byte>? _capturedHeader;
+    private bool _headerOverflow;
     private byte[]? _buffer;
     private int _buffered;
 
@@ -60,6 +62,15 @@ public sealed class IncomingMessage : IAsyncDisposable
 
     /// <summary>Forged Authentication-Results fields removed so far (known for the whole header once it was filtered).</summary>
     internal int ForgedFieldsRemoved => _filter.RemovedFields;
+
+    /// <summary>
+    /// The header section for the submission checks (<see cref="SubmissionSenders"/>): in memory the
+    /// message itself (the parser stops at the blank line); once streaming, the header bytes captured
+    /// on their way into the blob, up to <see cref="SubmissionSenders.MaxHeaderBytes"/> (Complete is
+    /// false when it was longer). Call after the last write.
+    /// </summary>
+    internal (ReadOnlyMemory<byte> Header, bool Complete) HeaderSection =>
+        InMemory is { } all ? (all, true) : (_capturedHeader?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, !_headerOverflow);
 
     /// <summary>The whole message as the client sent it, while it fits in memory; null once spooling.</summary>
     internal ReadOnlyMemory<byte>? InMemory
@@ -125,8 +136,25 @@ public sealed class IncomingMessage : IAsyncDisposable
         }
         var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
         _filter.Complete(output);
+        CaptureHeader(output.WrittenSpan);
         await Spool.WriteAsync(output.WrittenMemory, cancellationToken);
         output.ResetWrittenCount();
+    }
+
+    /// <summary>Keeps the header bytes of a streamed submission (the only ones the sender check needs), bounded.</summary>
+    private void CaptureHeader(ReadOnlySpan<byte> header)
+    {
+        if (!Envelope.Submission || _headerOverflow || header.IsEmpty)
+        {
+            return;
+        }
+        var capture = _capturedHeader ??= new ArrayBufferWriter<byte>(16 * 1024);
+        if (capture.WrittenCount + header.Length > SubmissionSenders.MaxHeaderBytes)
+        {
+            _headerOverflow = true;
+            return;
+        }
+        capture.Write(header);
     }
 
     /// <summary>Header bytes through the filter, body bytes straight into the blob.</summary>
@@ -136,6 +164,7 @@ public sealed class IncomingMessage : IAsyncDisposable
         {
             var output = _filtered ??= new ArrayBufferWriter<byte>(4096);
             var consumed = _filter.Filter(data.Span[..Math.Min(data.Length, FilterSlice)], output);
+            CaptureHeader(output.WrittenSpan);
             await Spool!.WriteAsync(output.WrittenMemory, cancellationToken);
             output.ResetWrittenCount();
             data = data[consumed..];

@@ -11,10 +11,19 @@ public enum IntakeOutcome
 
     /// <summary>The sender's sending limits refuse it for now; nothing was kept (SMTP 450 4.7.1).</summary>
     RateLimited,
+
+    /// <summary>
+    /// Submission: the header names a sender the user may not send as, or no author at all; nothing
+    /// was kept (SMTP 550 with <see cref="IntakeResult.Refusal"/>'s status, 5.7.1 or 5.6.0).
+    /// </summary>
+    SenderRefused,
 }
 
 /// <summary>The result of one acceptance: the outcome and, once accepted, the message's id ("queued as").</summary>
 public sealed record IntakeResult(IntakeOutcome Outcome, string Id)
 {
+    /// <summary>Why a <see cref="IntakeOutcome.SenderRefused"/> message was refused.</summary>
+    public SenderRefusal? Refusal { get; init; }
+
     public bool Accepted => Outcome == IntakeOutcome.Accepted;
 }

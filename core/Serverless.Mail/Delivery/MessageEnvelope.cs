@@ -46,7 +46,14 @@ public sealed record MessageEnvelope
 public sealed record ClientTls(SslProtocols? Protocol, string? Cipher);
 
 /// <summary>The account a submission was authenticated as.</summary>
-public sealed record SubmittingUser(string Address, string TenantId);
+public sealed record SubmittingUser(string Address, string TenantId)
+{
+    /// <summary>The user's mailbox (an alias may send as the user only when it delivers to this mailbox).</summary>
+    public string MailboxId { get; init; } = "";
+
+    /// <summary>Addresses granted to the mailbox through the API (send-as), as read with the login.</summary>
+    public IReadOnlyList<string> SendAs { get; init; } = [];
+}
 
 /// <summary>One accepted recipient: the address as it goes on, its DSN parameters, and its local resolution.</summary>
 public sealed record EnvelopeRecipient(string Address, string? Notify, string? OriginalRecipient, ResolvedRecipient? Local)

@@ -67,7 +67,8 @@ public sealed partial class MessageIntake
         });
         var outbound = remote.Count == 0 ? null : OutboundRelayMessage.Create(message.Id, message.BlobName, size, mail,
             remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),
-            message.ReceivedAt, envelope.User?.TenantId, outboundHolder, authenticatedAs: envelope.User?.Address, rated: rated);
+            message.ReceivedAt, envelope.User?.TenantId, outboundHolder, authenticatedAs: envelope.User?.Address, rated: rated,
+            sign: envelope.Submission && envelope.User is not null); // the header passed CheckSendersAsync
 
         SendReceipt? sentOutbound = null;
         try

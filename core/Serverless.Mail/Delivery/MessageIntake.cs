@@ -18,12 +18,15 @@ namespace Serverless.Mail.Delivery;
 /// retry by the client never leaves a second copy queued.
 /// </summary>
 public sealed partial class MessageIntake(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator, ArrivalChecks checks,
-    SendingRateLimit rateLimit, DeliveryOptions deliveryOptions, ILogger<MessageIntake> logger)
+    SendingRateLimit rateLimit, SubmissionSenders senders, DeliveryOptions deliveryOptions, ILogger<MessageIntake> logger)
 {
     private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
 
     /// <summary>Storage steps get their own deadline: a client hanging up after the final dot must not cut a commit in half.</summary>
     private static readonly TimeSpan StorageDeadline = TimeSpan.FromSeconds(60);
+
+    /// <summary>Who a logged-in user may send as (MAIL FROM uses the same rule as the header check here).</summary>
+    public SubmissionSenders Senders => senders;
 
     /// <summary>Starts SPF for a new MX transaction (at MAIL FROM, for <see cref="MessageEnvelope.Spf"/>); never faults (a failed check is a temperror).</summary>
     public Task<SpfResult> StartSpfCheck(IPAddress? client, string reversePath, string? helo)
@@ -66,6 +69,10 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         using var deadline = new CancellationTokenSource(StorageDeadline);
         var ct = deadline.Token;
         var envelope = message.Envelope;
+        if (await CheckSendersAsync(message, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
 
         MessageSummary? summary = null;
         SpoolBlobStream? ownSpool = null;
@@ -135,6 +142,46 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         }
     }
 
+    /// <summary>
+    /// Submission: the header's From: and Sender: must be the user's to send as, for every size (a
+    /// streamed message's header was captured on its way into the blob). A refusal keeps nothing:
+    /// a streamed message's blob was never committed, and its staged blocks are dropped with a delete.
+    /// </summary>
+    private async Task<IntakeResult?> CheckSendersAsync(IncomingMessage message, CancellationToken ct)
+    {
+        if (!message.Envelope.Submission || message.Envelope.User is not { } user)
+        {
+            return null;
+        }
+        SenderRefusal? refusal;
+        try
+        {
+            var (header, complete) = message.HeaderSection;
+            refusal = await senders.CheckHeaderAsync(user, header, complete, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStoreFailed(e, message.Id);
+            await DiscardSpoolAsync(message).ConfigureAwait(false);
+            return new IntakeResult(IntakeOutcome.TemporaryFailure, message.Id);
+        }
+        if (refusal is null)
+        {
+            return null;
+        }
+        LogSenderRefused(message.Id, user.Address, refusal.Text);
+        await DiscardSpoolAsync(message).ConfigureAwait(false);
+        return new IntakeResult(IntakeOutcome.SenderRefused, message.Id) { Refusal = refusal };
+    }
+
+    private async Task DiscardSpoolAsync(IncomingMessage message)
+    {
+        if (message.Spool is not null)
+        {
+            await DeleteBlobAsync(message.BlobName).ConfigureAwait(false);
+        }
+    }
+
     private async Task DeleteBlobAsync(string blobName) => await BestEffortAsync(ct => store.DeleteAsync(blobName, ct)).ConfigureAwait(false);
 
     private async Task BestEffortAsync(Func<CancellationToken, Task> action)
@@ -167,6 +214,9 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} Authentication-Results field(s) claiming our authserv-id")]
     private partial void LogForgedRemoved(string id, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} from {User} refused: {Reason}")]
+    private partial void LogSenderRefused(string id, string user, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} refused by the sending rate limit: {Reason}")]
     private partial void LogRateLimited(string id, string? reason);

@@ -16,6 +16,9 @@ namespace Serverless.Mail.Delivery;
 /// Opt-info         = [Via] [With] [ID] [For] [Additional-Registered-Clauses]
 /// With             = CFWS "WITH" FWS Protocol                        ; ESMTP, ESMTPS, ESMTPSA, UTF8SMTPS... (RFC 3848, RFC 6531)
 /// </code>
+/// On submission the protocol says the session was authenticated (the "A"), never as whom: the
+/// login name would go to every recipient (RFC 3848 only registers the protocol names; naming the
+/// user is a choice, and we do not make it).
 /// </summary>
 public static class TraceHeaders
 {

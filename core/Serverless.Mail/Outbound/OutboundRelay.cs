@@ -173,8 +173,9 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
                 // Forwarded mail is someone else's: ARC carries our verdict on; it is never signed as the tenant's own.
                 await arc.SealAsync(file.Message, forwarder, cancellationToken).ConfigureAwait(false);
             }
-            else
+            else if (message.ShouldSign)
             {
+                // Only a submission whose From: passed the send-as check carries the tenant's signature.
                 await dkim.SignAsync(file.Message, record.TenantKey, cancellationToken).ConfigureAwait(false);
             }
             var needsUtf8 = record.SmtpUtf8 || file.HeadersHave8Bit || remote.Any(r => !System.Text.Ascii.IsValid(r.Address)) || !System.Text.Ascii.IsValid(record.MailFrom);

@@ -52,6 +52,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<DomainProvisioning>();
         services.TryAddSingleton<MailboxProvisioning>();
         services.TryAddSingleton<AliasProvisioning>();
+        services.TryAddSingleton<SendAsProvisioning>();
         return services;
     }
 }

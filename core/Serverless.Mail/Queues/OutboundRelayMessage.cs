@@ -17,7 +17,7 @@ public sealed record OutboundRelayMessage
     /// (<see cref="Delivery.InboundIngest"/>). The envelope's DSN and encoding parameters go on as given.
     /// </summary>
     public static OutboundRelayMessage Create(string id, string blobName, long size, EnvelopeSender sender, IReadOnlyList<HandoffRecipient> recipients,
-        DateTimeOffset submittedAt, string? tenantId, string? holder, string? authenticatedAs = null, bool rated = false, string? forwardedBy = null)
+        DateTimeOffset submittedAt, string? tenantId, string? holder, string? authenticatedAs = null, bool rated = false, string? forwardedBy = null, bool sign = false)
     {
         ArgumentNullException.ThrowIfNull(sender);
         return new OutboundRelayMessage
@@ -37,6 +37,7 @@ public sealed record OutboundRelayMessage
             Holder = holder,
             Rated = rated,
             ForwardedBy = forwardedBy,
+            Sign = sign,
         };
     }
 
@@ -106,4 +107,15 @@ public sealed record OutboundRelayMessage
     /// </summary>
     [JsonPropertyName("fwdby")]
     public string? ForwardedBy { get; init; }
+    /// True for a submission whose From:/Sender: passed the send-as check: only such a message is
+    /// DKIM-signed with the tenant's key. A forwarded copy (<c>{id}.fwd</c>) is false: the tenant
+    /// does not vouch for mail it merely passes on. Absent in messages queued before the field
+    /// existed: those are signed as before when a user submitted them (<see cref="ShouldSign"/>).
+    /// </summary>
+    [JsonPropertyName("sign")]
+    public bool? Sign { get; init; }
+
+    /// <summary>Whether the relay signs it with the tenant's DKIM key.</summary>
+    [JsonIgnore]
+    public bool ShouldSign => Sign ?? AuthenticatedAs is not null;
 }

@@ -17,7 +17,7 @@ public static class SmtpEnvelope
             Helo = session.Helo,
             Extended = session.Extended,
             Tls = session.Transport.IsTls ? new ClientTls(session.Transport.TlsProtocol, session.Transport.TlsCipher) : null,
-            User = session.User is { } user ? new SubmittingUser(user.Address, user.TenantId) : null,
+            User = session.User is { } user ? new SubmittingUser(user.Address, user.TenantId) { MailboxId = user.MailboxId, SendAs = user.SendAs } : null,
             Submission = session.IsSubmission,
             Sender = new Mail.Queues.EnvelopeSender(mail.ReversePath.Address, mail.EnvelopeId, mail.Ret, mail.Body, mail.SmtpUtf8),
             Recipients = transaction.Recipients.Select(r => new EnvelopeRecipient(r.Address, r.Command.Notify, r.Command.OriginalRecipient, r.Local)).ToList(),

@@ -55,6 +55,7 @@ public sealed class DevHostProvisioningTests
                 ["keyId"] = alpha.GetProperty("keyId").GetString()!,
                 ["queue"] = "inbound",
                 ["id"] = "no-such-message",
+                ["granted"] = "a@alpha.test",
             };
             var routes = HttpRouteTable.All.Where(r => ProvisioningOperations.Find(r.FunctionName)?.Access is not null).ToList();
             Assert.True(routes.Count >= 21, $"only {routes.Count} authenticated routes found");
@@ -127,6 +128,7 @@ public sealed class DevHostProvisioningTests
         "UpdateMailbox" => new { enabled = false },
         "SetMailboxPassword" => new { password = "some long password" },
         "CreateAlias" => new { address = "y@alpha.test", targets = new List<string> { "m@alpha.test" } },
+        "GrantSendAs" => new { address = "a@alpha.test" },
         _ => null,
     };
 

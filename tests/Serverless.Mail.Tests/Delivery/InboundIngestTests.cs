@@ -61,6 +61,7 @@ public sealed class InboundIngestTests : IAsyncLifetime
         Assert.Equal(new IngestResult(1, 0, 0, 1), await _f.Ingest.IngestAsync(handoff));
         var outbound = Assert.Single(await _f.OutboundAsync());
         Assert.Equal(handoff.Id + ".fwd", outbound.Id);
+        Assert.False(outbound.ShouldSign); // a forwarded copy is not the tenant's to vouch for
         Assert.Equal("friend@remote.example", Assert.Single(outbound.Recipients).Address);
         Assert.Equal(("acme", "sender@remote.example", handoff.BlobName), (outbound.TenantId, outbound.MailFrom, outbound.BlobName));
         Assert.Equal(handoff.Id + "|fwd", outbound.Holder);

@@ -5,6 +5,7 @@ using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Security;
 using Serverless.Mail.Outbound;
+using Serverless.Mail.Queues;
 using Serverless.Testing.Outbound;
 using Xunit;
 
@@ -74,5 +75,37 @@ public sealed class DkimSigningTests
         await f.DrainAsync();
 
         Assert.DoesNotContain("DKIM-Signature:", Assert.Single(server.Messages).Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_checked_submission_is_signed_and_a_forwarded_copy_is_not()
+    {
+        using var rsa = RSA.Create(2048);
+        await using var f = await RelayFixture.StartAsync(configure: s => s.AddSingleton<IDkimSigningKeys>(new FixedKeys(rsa.ExportPkcs8PrivateKeyPem())));
+        f.Dns.AddMx("remote.test", 10, "mx.remote.test");
+        f.Dns.AddA("mx.remote.test", "127.0.0.42");
+        await using var server = f.Smtp("127.0.0.42");
+        // Same author domain (the tenant's, with a key) both times: only the mark decides.
+        await f.SubmitAsync(DeliveryFixture.Message(RelayFixture.Sender, "bob@remote.test"), RelayFixture.Sender, ["bob@remote.test"],
+            m => m with { Sign = true, Id = "submitted" });
+        await f.SubmitAsync(DeliveryFixture.Message(RelayFixture.Sender, "carol@remote.test"), "someone@elsewhere.test", ["carol@remote.test"],
+            m => OutboundRelayMessage.Create(m.Id + ".fwd", m.BlobName, m.Size, new EnvelopeSender("someone@elsewhere.test", null, null, null, false),
+                m.Recipients, m.SubmittedAt, RelayFixture.Tenant, holder: null));
+
+        await f.DrainAsync();
+
+        Assert.Equal(2, server.Messages.Count);
+        Assert.Contains("DKIM-Signature:", server.Messages.Single(m => m.Text.Contains("bob@remote.test", StringComparison.Ordinal)).Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("DKIM-Signature:", server.Messages.Single(m => m.Text.Contains("carol@remote.test", StringComparison.Ordinal)).Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Queue_messages_from_before_the_mark_keep_their_old_signing()
+    {
+        var submitted = MailQueues.ParseOutbound("""{"v":1,"id":"a","blob":"b","from":"alice@sender.test","rcpt":[],"tenant":"acme","auth":"alice@sender.test"}""");
+        var forwarded = MailQueues.ParseOutbound("""{"v":1,"id":"a.fwd","blob":"b","from":"x@elsewhere.test","rcpt":[],"tenant":"acme"}""");
+        Assert.True(submitted.ShouldSign);
+        Assert.False(forwarded.ShouldSign);
+        Assert.Contains("\"sign\":false", System.Text.Json.JsonSerializer.Serialize(forwarded with { Sign = false }, MailQueues.Json), StringComparison.Ordinal);
     }
 }

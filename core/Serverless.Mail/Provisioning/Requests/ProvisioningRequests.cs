@@ -15,6 +15,9 @@ public sealed record UpdateMailbox(string? DisplayName, long? QuotaBytes, bool? 
 
 public sealed record SetPassword(string Password);
 
+/// <summary>Let a mailbox send as another address of its tenant.</summary>
+public sealed record GrantSendAs(string Address);
+
 public sealed record CreateAlias(string Address, IReadOnlyList<string> Targets);
 
 /// <summary>A page of a tenant's mailboxes or aliases; <paramref name="Domain"/> narrows it to one domain.</summary>

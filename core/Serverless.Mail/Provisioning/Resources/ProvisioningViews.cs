@@ -38,4 +38,7 @@ public sealed record AliasView(string Address, IReadOnlyList<string> Targets, bo
     public static AliasView From(AliasRecord a) => new(a.Address, a.Targets, a.IsCatchAll, a.CreatedAt);
 }
 
+/// <summary>A send-as grant: <paramref name="Mailbox"/> may send as <paramref name="Address"/>.</summary>
+public sealed record SendAsView(string Mailbox, string Address);
+
 public sealed record ListView<T>(IReadOnlyList<T> Items, string? ContinuationToken);

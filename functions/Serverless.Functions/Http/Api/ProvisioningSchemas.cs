@@ -51,6 +51,14 @@ public static class ProvisioningSchemas
         },
     ]);
 
+    public static readonly ApiSchema GrantSendAs = new("GrantSendAsRequest", "An address of the tenant the mailbox may send as.",
+    [
+        Str("address", "An address in one of the tenant's domains (a mailbox, an alias or neither), other than the mailbox's own.") with
+        {
+            Required = true, MinLength = 3, MaxLength = 320, Format = "idn-email",
+        },
+    ]);
+
     // ---- responses ----
 
     public static readonly ApiSchema Tenant = new("Tenant", "A tenant.",
@@ -140,6 +148,12 @@ public static class ProvisioningSchemas
         new("targets", ApiType.Array, "Where its mail goes.") { Required = true, ItemType = ApiType.String },
         new("catchAll", ApiType.Boolean, "True for a domain's catch-all.") { Required = true },
         Created,
+    ]);
+
+    public static readonly ApiSchema SendAs = new("SendAs", "A send-as grant: on submission the mailbox may use the address in From:, Sender: and MAIL FROM.",
+    [
+        Str("mailbox", "The mailbox the grant is for.") with { Required = true },
+        Str("address", "The address it may send as.") with { Required = true },
     ]);
 
     // ---- outbound relay and poison queues ----

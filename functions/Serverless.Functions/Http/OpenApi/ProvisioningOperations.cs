@@ -92,6 +92,24 @@ public static class ProvisioningOperations
             Responses = [new(204, "Deleted."), new(202, "Address deleted; contents being removed.", S.MailboxDeletion), new(409, "Changed concurrently; retry.", S.Problem)],
         },
 
+        new("GrantSendAs", "mailboxes", "Let a mailbox send as another address of the tenant.")
+        {
+            Request = S.GrantSendAs,
+            Description = "On submission every From: and Sender: address, and MAIL FROM, must be the user's own address, an alias of the tenant that delivers to them, "
+                + "or granted here; anything else is refused with 550 5.7.1. The address must be in one of the tenant's domains (400 otherwise). "
+                + "A grant takes effect at the user's next login.",
+            Responses = [new(201, "Granted.", S.SendAs), new(409, "Granted already, or the mailbox has the most grants it may have.", S.Problem)],
+        },
+        new("ListSendAs", "mailboxes", "List the addresses a mailbox may send as besides its own and its aliases.")
+        {
+            Responses = [new(200, "The grants.", S.ListOf(S.SendAs, false))],
+        },
+        new("RevokeSendAs", "mailboxes", "Withdraw a send-as grant.")
+        {
+            Description = "Takes effect at the user's next login; a session logged in before keeps it until it ends.",
+            Responses = [new(204, "Withdrawn.")],
+        },
+
         new("CreateAlias", "aliases", "Create an alias, or a domain's catch-all ('@domain').")
         {
             Request = S.CreateAlias,

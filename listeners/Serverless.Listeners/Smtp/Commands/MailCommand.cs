@@ -1,4 +1,5 @@
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Delivery;
 using Serverless.Mail.Storage;
 using Serverless.Protocols.Smtp;
 
@@ -6,7 +7,8 @@ namespace Serverless.Listeners.Smtp.Commands;
 
 /// <summary>
 /// MAIL FROM (RFC 5321 4.1.1.2). On the submission ports the user must be logged in and the
-/// reverse-path must be the user's own address or an alias of the same tenant that delivers to them.
+/// reverse-path must be the user's own address, an alias of the same tenant that delivers to them, or
+/// an address granted to them (send-as).
 /// </summary>
 public sealed class MailCommand : ISmtpCommand
 {
@@ -59,6 +61,7 @@ public sealed class MailCommand : ISmtpCommand
         return SmtpReply.Of(250, "2.1.0", "Sender OK");
     }
 
+    /// <summary>The same rule as the header check at the end of DATA (<see cref="SubmissionSenders"/>); the null sender is never the user's.</summary>
     private static async Task<bool> SenderBelongsToUserAsync(SmtpSession session, SmtpPath from, CancellationToken cancellationToken)
     {
         var user = session.User!;
@@ -66,11 +69,7 @@ public sealed class MailCommand : ISmtpCommand
         {
             return false;
         }
-        if (MailAddress.TryParse(user.Address, out var own) && own == address)
-        {
-            return true;
-        }
-        var resolved = await session.Services.Recipients.Resolver.ResolveAsync(address, cancellationToken);
-        return resolved.Hosted && resolved.TenantId == user.TenantId && resolved.Mailboxes.Any(m => m.MailboxId == user.MailboxId);
+        var submitting = new SubmittingUser(user.Address, user.TenantId) { MailboxId = user.MailboxId, SendAs = user.SendAs };
+        return await session.Services.Intake.Senders.MayUseAsync(submitting, address, cancellationToken);
     }
 }

@@ -94,17 +94,29 @@ public sealed class MaildropLease : IAsyncDisposable
     }
 
     /// <summary>
-    /// Renews every third of the duration until cancelled or lost. A failed renewal (storage
-    /// briefly unreachable) is retried at the next tick; the lease counts as lost once it expires.
+    /// Renews every third of the duration until cancelled or lost, on a fixed schedule from the
+    /// start (ticks do not drift by the time each renewal takes; a tick already past when the loop
+    /// comes round renews at once). A failed renewal (storage briefly unreachable) is retried at the
+    /// next tick; the lease counts as lost once it expires.
     /// </summary>
     public async Task RunRenewalsAsync(CancellationToken cancellationToken)
     {
         var interval = Duration / 3;
+        var due = _leases.Now + interval;
         while (!cancellationToken.IsCancellationRequested && !IsLost && !_released)
         {
             try
             {
-                await Task.Delay(interval, _leases.Time, cancellationToken).ConfigureAwait(false);
+                var wait = due - _leases.Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _leases.Time, cancellationToken).ConfigureAwait(false);
+                }
+                due += interval;
+                if (due <= _leases.Now)
+                {
+                    due = _leases.Now + interval; // ticks missed (a long stall): no burst of catch-up renewals
+                }
                 await RenewAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

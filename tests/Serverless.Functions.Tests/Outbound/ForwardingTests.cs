@@ -62,7 +62,6 @@ public sealed class ForwardingTests
     {
         await using var stack = await StartAsync("127.0.0.72");
         await using var receiver = TestSmtpServer.Start("127.0.0.72", stack.SmtpPort);
-        await stack.App.StartAsync();
 
         // The author's domain is lists.test itself, whose key the relay would sign a submission with.
         var (rcpt, data) = await SendAsync(stack.MxPort, "ann@origin.test", "team@lists.test", Message("ann@lists.test", "Pass it on"));
@@ -98,7 +97,6 @@ public sealed class ForwardingTests
     public async Task A_forged_expired_or_malformed_SRS_address_is_refused_550_and_never_reaches_the_catch_all()
     {
         await using var stack = await StartAsync("127.0.0.73");
-        await stack.App.StartAsync();
         var codec = new SrsCodec(Secret);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var valid = codec.Forward("ann@origin.test", "lists.test", today);

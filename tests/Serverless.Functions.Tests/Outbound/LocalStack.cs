@@ -46,7 +46,6 @@ internal sealed class LocalStack : IAsyncDisposable
                 ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving servers are on loopback
             },
             Extra = extra,
-            Start = false,
         });
         var directory = stack.Get<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");

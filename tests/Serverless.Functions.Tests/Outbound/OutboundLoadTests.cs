@@ -36,7 +36,6 @@ public sealed class OutboundLoadTests(ITestOutputHelper output)
             stack.Dns.AddA("mx." + d, "127.0.0.50");
         }
         await using var receiver = TestSmtpServer.Start("127.0.0.50", stack.SmtpPort);
-        await stack.App.StartAsync();
 
         var meter = stack.Get<StorageRequestMeter>();
         var before = meter.Snapshot();

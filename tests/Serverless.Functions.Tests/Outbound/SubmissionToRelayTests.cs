@@ -46,7 +46,6 @@ public sealed class SubmissionToRelayTests
         stack.Dns.AddMx("remote.test", 10, "mx.remote.test");
         stack.Dns.AddA("mx.remote.test", "127.0.0.70");
         await using var receiver = TestSmtpServer.Start("127.0.0.70", stack.SmtpPort);
-        await stack.App.StartAsync();
 
         using (var client = await stack.SubmitterAsync())
         {
@@ -84,7 +83,6 @@ public sealed class SubmissionToRelayTests
         stack.Dns.AddMx("remote.test", 10, "mx.remote.test");
         stack.Dns.AddA("mx.remote.test", "127.0.0.71");
         await using var receiver = TestSmtpServer.Start("127.0.0.71", stack.SmtpPort);
-        await stack.App.StartAsync();
 
         using var client = await stack.SubmitterAsync();
         await client.SendAsync(Message("a@remote.test", "b@remote.test"));

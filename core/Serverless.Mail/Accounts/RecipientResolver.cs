@@ -54,6 +54,12 @@ public sealed class RecipientResolver
         return d;
     }
 
+    /// <summary>
+    /// Drops the cached answer for a domain whose hosting just changed (verified or returned to
+    /// pending), so this process sees it at once; other processes see it within the cache lifetime.
+    /// </summary>
+    public void Forget(string domain) => _domains.TryRemove(domain, out _);
+
     public async Task<ResolvedRecipient> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
     {
         var domain = await GetHostedDomainAsync(address.Domain, cancellationToken).ConfigureAwait(false);

@@ -98,6 +98,7 @@ public sealed partial class DomainOwnership
             }
         }
         var hosted = await _directory.HostDomainAsync(claim, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _resolver.Forget(claim.Name);
         return hosted is null
             ? new DomainProof(null, $"Domain '{claim.Name}' has been verified by another tenant; this claim is superseded.")
             : new DomainProof(hosted, null);
@@ -151,6 +152,7 @@ public sealed partial class DomainOwnership
             var postmaster = await _resolver.ResolveAsync(MailAddress.Parse("postmaster@" + domain.Name), cancellationToken).ConfigureAwait(false);
             if (await _directory.UnhostDomainAsync(domain.TenantId, domain.Name, cancellationToken).ConfigureAwait(false))
             {
+                _resolver.Forget(domain.Name);
                 demoted.Add(domain.Name);
                 await TellPostmasterAsync(domain, postmaster, since, detail, now, cancellationToken).ConfigureAwait(false);
             }

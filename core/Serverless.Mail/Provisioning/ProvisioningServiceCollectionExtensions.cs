@@ -61,6 +61,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<DomainDnsRecords>();
         services.TryAddSingleton<MailboxRemoval>();
         services.TryAddSingleton<HostedDomains>();
+        services.TryAddSingleton(_ => new Outbound.MailDns(configuration));
         services.TryAddSingleton<DomainOwnership>();
         services.TryAddSingleton<TenantProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();

@@ -34,18 +34,22 @@ public sealed partial class MailDirectory
             VerificationToken = verificationToken,
             VerifiedAt = verified ? now : null,
         };
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, ClaimEntity(record)) };
+        // The hosting row first: it is the real guard (a name hosted by anyone). A crash before the
+        // claim leaves a hosting row alone, which still reads (and is re-checked) as verified.
+        var conflict = $"Domain '{domain}' is already hosted.";
         if (verified)
         {
-            actions.Add(new(TableTransactionActionType.Add, HostingEntity(record)));
+            await AddAsync(HostingEntity(record), conflict, cancellationToken).ConfigureAwait(false);
         }
         try
         {
-            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            await AddAsync(ClaimEntity(record), conflict, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (DirectoryConflictException) when (verified)
         {
-            throw new DirectoryConflictException($"Domain '{domain}' is already hosted.");
+            // The tenant's own earlier claim: leave things as they were.
+            await DeleteIfExistsAsync(DirectoryKeys.DomainPartition, domain, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
         return record;
     }
@@ -173,7 +177,9 @@ public sealed partial class MailDirectory
     public async Task<bool> DeleteDomainAsync(string tenantId, string domain, CancellationToken cancellationToken = default)
     {
         var unhosted = await UnhostDomainAsync(tenantId, domain, cancellationToken).ConfigureAwait(false);
-        var claim = await DeleteIfExistsAsync(DirectoryKeys.DomainPartition, DirectoryKeys.DomainClaimRow(domain, tenantId), cancellationToken).ConfigureAwait(false);
+        var row = DirectoryKeys.DomainClaimRow(domain, tenantId);
+        var claim = await GetAsync(DirectoryKeys.DomainPartition, row, cancellationToken).ConfigureAwait(false) is not null
+            && await DeleteIfExistsAsync(DirectoryKeys.DomainPartition, row, cancellationToken).ConfigureAwait(false);
         return unhosted || claim;
     }
 

@@ -34,22 +34,20 @@ public sealed partial class MailDirectory
             VerificationToken = verificationToken,
             VerifiedAt = verified ? now : null,
         };
-        // The hosting row first: it is the real guard (a name hosted by anyone). A crash before the
-        // claim leaves a hosting row alone, which still reads (and is re-checked) as verified.
-        var conflict = $"Domain '{domain}' is already hosted.";
+        // One entity-group transaction (one request, all or nothing): the claim, and for a verified
+        // add the hosting row, whose insert is the real guard against a name hosted by anyone.
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.Add, ClaimEntity(record)) };
         if (verified)
         {
-            await AddAsync(HostingEntity(record), conflict, cancellationToken).ConfigureAwait(false);
+            actions.Add(new(TableTransactionActionType.Add, HostingEntity(record)));
         }
         try
         {
-            await AddAsync(ClaimEntity(record), conflict, cancellationToken).ConfigureAwait(false);
+            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         }
-        catch (DirectoryConflictException) when (verified)
+        catch (RequestFailedException e) when (e.Status == 409)
         {
-            // The tenant's own earlier claim: leave things as they were.
-            await DeleteIfExistsAsync(DirectoryKeys.DomainPartition, domain, CancellationToken.None).ConfigureAwait(false);
-            throw;
+            throw new DirectoryConflictException($"Domain '{domain}' is already hosted.");
         }
         return record;
     }

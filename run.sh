@@ -45,6 +45,8 @@ fi
 export Mail__Storage__ConnectionString="${Mail__Storage__ConnectionString:-$AZURITE_CONNECTION_STRING}"
 export Mail__Listeners__AllowPlaintextAuthOnLoopback="${Mail__Listeners__AllowPlaintextAuthOnLoopback:-true}"
 export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificatePath:-$DATA_DIR/dev-cert.pfx}"
+# Local domains cannot publish a TXT record: verified at creation unless the caller says otherwise.
+export Mail__Provisioning__RequireDomainVerification="${Mail__Provisioning__RequireDomainVerification:-false}"
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
 
 dotnet tools/Serverless.DevHost/bin/Release/net10.0/Serverless.DevHost.dll &

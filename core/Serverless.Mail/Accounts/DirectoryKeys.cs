@@ -10,6 +10,13 @@ internal static class DirectoryKeys
     public const string DomainPartition = "domain";
     public const string CatchAllRow = "@";
 
+    /// <summary>
+    /// A tenant's claim of a domain, next to the domain's hosting row (RowKey = the domain) in the
+    /// "domain" partition. Domain names and tenant ids never contain '|', so a domain's claims are
+    /// the range ("{domain}|", "{domain}}").
+    /// </summary>
+    public static string DomainClaimRow(string domain, string tenantId) => domain + "|" + tenantId;
+
     /// <summary>Every address of a domain (mailboxes, aliases, the catch-all) lives in one partition.</summary>
     public static string AddressPartition(string domain) => "addr|" + domain;
 

@@ -2,7 +2,32 @@ namespace Serverless.Mail.Accounts;
 
 public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt);
 
-public sealed record DomainRecord(string Name, string TenantId, string? DkimSelector, DateTimeOffset CreatedAt);
+/// <summary>Where a tenant's claim of a domain stands (see docs/storage.md, "Domains").</summary>
+public enum DomainStatus
+{
+    /// <summary>Claimed, not proven: hosts nothing, blocks nobody.</summary>
+    Pending,
+
+    /// <summary>Proven by this tenant: the domain is hosted here for it.</summary>
+    Verified,
+
+    /// <summary>Another tenant proved the domain first; this claim hosts nothing.</summary>
+    Superseded,
+}
+
+/// <summary>A tenant's domain. The "who hosts X" lookups only ever return <see cref="DomainStatus.Verified"/> records.</summary>
+public sealed record DomainRecord(string Name, string TenantId, string? DkimSelector, DateTimeOffset CreatedAt)
+{
+    public DomainStatus Status { get; init; } = DomainStatus.Verified;
+
+    /// <summary>The random value the TXT record <c>_serverless-mail.{domain}</c> must hold; null for domains hosted before verification existed.</summary>
+    public string? VerificationToken { get; init; }
+
+    public DateTimeOffset? VerifiedAt { get; init; }
+
+    /// <summary>Since when the daily re-check has not found the TXT record (null: found last time).</summary>
+    public DateTimeOffset? MissingSince { get; init; }
+}
 
 /// <summary>A mailbox account. <see cref="MailboxId"/> keys its index partition; it never changes.</summary>
 public sealed record MailboxRecord

@@ -125,57 +125,6 @@ public sealed partial class MailDirectory
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '-');
 
-    // ---- domains ----
-
-    /// <summary>Adds a domain. Domain names are unique across all tenants: a taken name throws <see cref="DirectoryConflictException"/>.</summary>
-    public async Task<DomainRecord> AddDomainAsync(string tenantId, string domain, string? dkimSelector, CancellationToken cancellationToken = default)
-    {
-        var now = DateTimeOffset.UtcNow;
-        await AddAsync(new TableEntity(DirectoryKeys.DomainPartition, domain)
-        {
-            ["TenantId"] = tenantId,
-            ["DkimSelector"] = dkimSelector,
-            ["CreatedAt"] = now,
-        }, $"Domain '{domain}' is already hosted.", cancellationToken).ConfigureAwait(false);
-        return new DomainRecord(domain, tenantId, dkimSelector, now);
-    }
-
-    /// <summary>Any tenant's domain (used to decide whether the service hosts it).</summary>
-    public async Task<DomainRecord?> GetDomainAsync(string domain, CancellationToken cancellationToken = default)
-    {
-        var e = await GetAsync(DirectoryKeys.DomainPartition, domain, cancellationToken).ConfigureAwait(false);
-        return e is null ? null : ToDomain(e);
-    }
-
-    public async Task<DomainRecord?> GetDomainAsync(string tenantId, string domain, CancellationToken cancellationToken = default)
-    {
-        var d = await GetDomainAsync(domain, cancellationToken).ConfigureAwait(false);
-        return d?.TenantId == tenantId ? d : null;
-    }
-
-    public async Task<IReadOnlyList<DomainRecord>> ListDomainsAsync(string tenantId, CancellationToken cancellationToken = default)
-    {
-        var list = new List<DomainRecord>();
-        var filter = $"PartitionKey eq '{DirectoryKeys.DomainPartition}' and TenantId eq '{DirectoryKeys.Quote(tenantId)}'";
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(ToDomain(e));
-        }
-        return list;
-    }
-
-    public async Task<bool> DeleteDomainAsync(string tenantId, string domain, CancellationToken cancellationToken = default)
-    {
-        if (await GetDomainAsync(tenantId, domain, cancellationToken).ConfigureAwait(false) is null)
-        {
-            return false;
-        }
-        return await DeleteIfExistsAsync(DirectoryKeys.DomainPartition, domain, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static DomainRecord ToDomain(TableEntity e) =>
-        new(e.RowKey, e.GetString("TenantId") ?? "", e.GetString("DkimSelector"), e.GetDateTimeOffset("CreatedAt") ?? default);
-
     // ---- shared helpers ----
 
     private async Task<TableEntity?> GetAsync(string pk, string rk, CancellationToken cancellationToken)

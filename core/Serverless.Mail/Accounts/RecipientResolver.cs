@@ -25,6 +25,9 @@ public sealed record ResolvedRecipient
 /// <summary>
 /// Resolves envelope recipients: exact mailbox, alias (fanned out recursively, loops cut), then the
 /// domain's catch-all; postmaster, if still nobody, is the domain's first mailbox. Domain rows are cached briefly because every RCPT asks for them.
+/// Only verified domains are hosted (a pending claim's addresses go to the internet like any
+/// foreign domain's), and an address row of a tenant other than the domain's host — left by a
+/// tenant whose domain went back to pending and was then proven by another — counts as absent.
 /// </summary>
 public sealed class RecipientResolver
 {
@@ -40,6 +43,7 @@ public sealed class RecipientResolver
         _srs = srs;
     }
 
+    /// <summary>The tenant's verified domain, or null when no tenant has proven it (cached 30 seconds).</summary>
     public async Task<DomainRecord?> GetHostedDomainAsync(string domain, CancellationToken cancellationToken = default)
     {
         var now = DateTimeOffset.UtcNow;
@@ -55,6 +59,12 @@ public sealed class RecipientResolver
         _domains[domain] = (d, now + DomainCacheLifetime);
         return d;
     }
+
+    /// <summary>
+    /// Drops the cached answer for a domain whose hosting just changed (verified or returned to
+    /// pending), so this process sees it at once; other processes see it within the cache lifetime.
+    /// </summary>
+    public void Forget(string domain) => _domains.TryRemove(domain, out _);
 
     public async Task<ResolvedRecipient> ResolveAsync(MailAddress address, CancellationToken cancellationToken = default)
     {
@@ -77,13 +87,13 @@ public sealed class RecipientResolver
         }
         var mailboxes = new Dictionary<string, MailboxRecord>(StringComparer.Ordinal);
         var external = new List<string>();
-        await ExpandAsync(address, mailboxes, external, new HashSet<string>(StringComparer.Ordinal), 0, cancellationToken).ConfigureAwait(false);
+        await ExpandAsync(address, domain.TenantId, mailboxes, external, new HashSet<string>(StringComparer.Ordinal), 0, cancellationToken).ConfigureAwait(false);
         if (mailboxes.Count == 0 && external.Count == 0 && IsPostmaster(address))
         {
             // RFC 5321 4.5.1: postmaster must reach someone, and the DNS records we publish send
             // DMARC and TLS-RPT reports there. Without a mailbox, alias or catch-all of its own it
             // goes to the domain's first mailbox; an alias named postmaster chooses otherwise.
-            if (await _directory.FirstMailboxAsync(address.Domain, cancellationToken).ConfigureAwait(false) is { } first)
+            if (await _directory.FirstMailboxAsync(address.Domain, cancellationToken).ConfigureAwait(false) is { } first && first.TenantId == domain.TenantId)
             {
                 mailboxes[first.MailboxId] = first;
             }
@@ -99,14 +109,18 @@ public sealed class RecipientResolver
 
     private static bool IsPostmaster(MailAddress address) => address.LocalPart.Equals("postmaster", StringComparison.OrdinalIgnoreCase);
 
-    private async Task ExpandAsync(MailAddress address, Dictionary<string, MailboxRecord> mailboxes, List<string> external, HashSet<string> seen, int depth,
-        CancellationToken cancellationToken)
+    private async Task ExpandAsync(MailAddress address, string hostTenant, Dictionary<string, MailboxRecord> mailboxes, List<string> external, HashSet<string> seen,
+        int depth, CancellationToken cancellationToken)
     {
         if (depth > MaxDepth || !seen.Add(address.Address))
         {
             return;
         }
         var entry = await _directory.GetAddressAsync(address, cancellationToken).ConfigureAwait(false);
+        if ((entry is AddressEntry.Mailbox { Record.TenantId: var mt } && mt != hostTenant) || (entry is AddressEntry.Alias { Record.TenantId: var at } && at != hostTenant))
+        {
+            entry = null;
+        }
         IReadOnlyList<string>? targets = null;
         switch (entry)
         {
@@ -120,7 +134,8 @@ public sealed class RecipientResolver
                 targets = a.Record.Targets;
                 break;
             case null:
-                targets = (await _directory.GetCatchAllAsync(address.Domain, cancellationToken).ConfigureAwait(false))?.Targets;
+                var catchAll = await _directory.GetCatchAllAsync(address.Domain, cancellationToken).ConfigureAwait(false);
+                targets = catchAll?.TenantId == hostTenant ? catchAll.Targets : null;
                 break;
         }
         foreach (var target in targets ?? [])
@@ -129,13 +144,13 @@ public sealed class RecipientResolver
             {
                 continue;
             }
-            if (await GetHostedDomainAsync(t.Domain, cancellationToken).ConfigureAwait(false) is null)
+            if (await GetHostedDomainAsync(t.Domain, cancellationToken).ConfigureAwait(false) is not { } hosted)
             {
                 external.Add(target);
             }
             else
             {
-                await ExpandAsync(t, mailboxes, external, seen, depth + 1, cancellationToken).ConfigureAwait(false);
+                await ExpandAsync(t, hosted.TenantId, mailboxes, external, seen, depth + 1, cancellationToken).ConfigureAwait(false);
             }
         }
     }

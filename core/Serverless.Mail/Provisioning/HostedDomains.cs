@@ -25,8 +25,12 @@ public sealed partial class HostedDomains
         _logger = logger;
     }
 
-    /// <summary>Hosts <paramref name="domain"/> (lowercase ASCII) for a tenant. A name hosted by anyone throws <see cref="DirectoryConflictException"/>.</summary>
-    public async Task<(DomainRecord Domain, DkimKey Key)> AddAsync(string tenantId, string domain, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Claims <paramref name="domain"/> (lowercase ASCII) for a tenant: pending, or hosted at once
+    /// when <paramref name="verified"/>. A name another tenant has verified, or the tenant's own
+    /// second claim, throws <see cref="DirectoryConflictException"/>; other tenants' pending claims do not matter.
+    /// </summary>
+    public async Task<(DomainRecord Domain, DkimKey Key)> AddAsync(string tenantId, string domain, bool verified, CancellationToken cancellationToken = default)
     {
         // Cheap check first so a taken name does not cost a key; the row insert below is the real guard.
         if (await _directory.GetDomainAsync(domain, cancellationToken).ConfigureAwait(false) is not null)
@@ -36,7 +40,8 @@ public sealed partial class HostedDomains
         var key = await _dkim.CreateAsync(domain, cancellationToken).ConfigureAwait(false);
         try
         {
-            var record = await _directory.AddDomainAsync(tenantId, domain, key.Selector, cancellationToken).ConfigureAwait(false);
+            var record = await _directory.AddDomainAsync(tenantId, domain, key.Selector, MailDirectory.NewVerificationToken(), verified, cancellationToken)
+                .ConfigureAwait(false);
             return (record, key);
         }
         catch
@@ -47,7 +52,8 @@ public sealed partial class HostedDomains
     }
 
     /// <summary>
-    /// Removes a domain: its aliases always, its mailboxes only with <paramref name="force"/>
+    /// Removes a tenant's domain claim: the tenant's aliases always (never another tenant's — a
+    /// pending or superseded claim may share the name with a domain someone else hosts), its mailboxes only with <paramref name="force"/>
     /// (otherwise <see cref="DirectoryConflictException"/> while any exist), then the domain row,
     /// then the DKIM key. Addresses go before the row, so an interrupted removal can be run again.
     /// Returns true when some mailbox's contents are still being removed in the background.
@@ -55,7 +61,7 @@ public sealed partial class HostedDomains
     public async Task<bool> RemoveAsync(DomainRecord domain, bool force, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        if (!force && await _directory.HasMailboxesAsync(domain.Name, cancellationToken).ConfigureAwait(false))
+        if (!force && await _directory.HasMailboxesAsync(domain.Name, domain.TenantId, cancellationToken).ConfigureAwait(false))
         {
             throw new DirectoryConflictException($"Domain '{domain.Name}' still has mailboxes; delete them first or pass force=true.");
         }
@@ -64,7 +70,7 @@ public sealed partial class HostedDomains
         do
         {
             var (items, next) = await _directory.ListAddressesAsync(domain.Name, continuation, 100, cancellationToken).ConfigureAwait(false);
-            foreach (var entry in items)
+            foreach (var entry in items.Where(e => (e is AddressEntry.Mailbox m ? m.Record.TenantId : ((AddressEntry.Alias)e).Record.TenantId) == domain.TenantId))
             {
                 switch (entry)
                 {

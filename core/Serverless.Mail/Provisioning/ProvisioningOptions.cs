@@ -65,4 +65,22 @@ public sealed class ProvisioningOptions
     /// address row before the consumer looks (it leaves live mailboxes alone).
     /// </summary>
     public TimeSpan DeletionQueueDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    // ---- domain ownership (issue 14) ----
+
+    /// <summary>
+    /// A new domain starts pending until its TXT record is verified (production). False: domains
+    /// are verified at creation (local development; <c>./run.sh</c> sets it).
+    /// </summary>
+    public bool RequireDomainVerification { get; set; } = true;
+
+    /// <summary>How long the daily re-check may miss a verified domain's TXT record before it returns to pending.</summary>
+    public TimeSpan DomainRecordGracePeriod { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The service's own host names, which no tenant may claim, with the setting each comes from
+    /// (filled from <c>Mail:Listeners:HostName</c>, <c>Mail:Delivery:HostName</c>,
+    /// <c>Mail:Provisioning:MailHost</c>, <c>Mail:Outbound:HeloName</c> and <c>Mail:Provisioning:MtaStsPolicyHost</c>).
+    /// </summary>
+    public IDictionary<string, string> ServiceHostNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 }

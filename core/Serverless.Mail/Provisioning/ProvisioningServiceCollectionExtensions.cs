@@ -26,6 +26,20 @@ public static class ProvisioningServiceCollectionExtensions
         var options = new ProvisioningOptions { MailHost = configuration["Mail:Listeners:HostName"] ?? "localhost" };
         configuration.GetSection(ProvisioningOptions.Section).Bind(options);
         options.AdminApiKey = configuration["Mail:AdminApiKey"];
+        foreach (var (setting, host) in new[]
+        {
+            ("Mail:Listeners:HostName", configuration["Mail:Listeners:HostName"]),
+            ("Mail:Delivery:HostName", configuration["Mail:Delivery:HostName"]),
+            ("Mail:Provisioning:MailHost", options.MailHost),
+            ("Mail:Outbound:HeloName", configuration["Mail:Outbound:HeloName"]),
+            ("Mail:Provisioning:MtaStsPolicyHost", options.MtaStsPolicyHost),
+        })
+        {
+            if (!string.IsNullOrWhiteSpace(host))
+            {
+                options.ServiceHostNames.TryAdd(host.Trim().TrimEnd('.'), setting);
+            }
+        }
         services.TryAddSingleton(options);
 
         var keyVault = configuration["Mail:KeyVault:Uri"];
@@ -47,6 +61,8 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<DomainDnsRecords>();
         services.TryAddSingleton<MailboxRemoval>();
         services.TryAddSingleton<HostedDomains>();
+        services.TryAddSingleton(_ => new Outbound.MailDns(configuration));
+        services.TryAddSingleton<DomainOwnership>();
         services.TryAddSingleton<TenantProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();
         services.TryAddSingleton<DomainProvisioning>();

@@ -21,6 +21,11 @@ public sealed class DomainsFunction(DomainRequests domains)
         string tenant, string name) =>
         domains.GetAsync(request, tenant, name);
 
+    [Function("VerifyDomain")]
+    public Task<IActionResult> Verify([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/domains/{name}/verify")] HttpRequest request,
+        string tenant, string name) =>
+        domains.VerifyAsync(request, tenant, name);
+
     [Function("DeleteDomain")]
     public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/domains/{name}")] HttpRequest request,
         string tenant, string name) =>

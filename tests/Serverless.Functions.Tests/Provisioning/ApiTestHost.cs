@@ -41,6 +41,8 @@ public sealed class ApiTestHost : IAsyncDisposable
         var settings = await TestStorage.SettingsAsync();
         settings["Mail:AdminApiKey"] = AdminKey;
         settings["Mail:Provisioning:MailHost"] = "mx.mail.test";
+        // Domains created through the API are verified at once unless a test asks otherwise (DomainOwnershipTests).
+        settings["Mail:Provisioning:RequireDomainVerification"] = "false";
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
         {
             settings[k] = v;

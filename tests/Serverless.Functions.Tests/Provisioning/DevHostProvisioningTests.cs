@@ -28,6 +28,7 @@ public sealed class DevHostProvisioningTests
         settings["Mail:AdminApiKey"] = AdminKey;
         settings["Mail:Provisioning:MaxFailedAuthPerIp"] = "1000";
         settings["Mail:DevHost:RunTimers"] = "false";
+        settings["Mail:Provisioning:RequireDomainVerification"] = "false";
         foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "Health" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = name == "Health" ? "0" : AzuriteProcess.FreePort().ToString();

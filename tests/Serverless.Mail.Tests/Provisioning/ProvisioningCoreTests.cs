@@ -47,15 +47,15 @@ public sealed class ProvisioningCoreTests
         var racing = new RacingKeyStore(new BlobDkimPrivateKeyStore(storage), () => directory.AddDomainAsync("two", "raced.test", "other"));
         var domains = new HostedDomains(directory, new DkimKeyStore(racing), sp.GetRequiredService<MailboxRemoval>(), NullLogger<HostedDomains>.Instance);
 
-        await Assert.ThrowsAsync<DirectoryConflictException>(() => domains.AddAsync("one", "raced.test"));
+        await Assert.ThrowsAsync<DirectoryConflictException>(() => domains.AddAsync("one", "raced.test", verified: true));
         Assert.Equal("two", (await directory.GetDomainAsync("raced.test"))!.TenantId);
         Assert.Single(racing.Saved);
         Assert.Empty(await KeyBlobs(storage));
 
-        var (record, key) = await domains.AddAsync("one", "fine.test");
+        var (record, key) = await domains.AddAsync("one", "fine.test", verified: true);
         Assert.Equal(key.Selector, record.DkimSelector);
         Assert.Equal([BlobDkimPrivateKeyStore.BlobName("fine.test", key.Selector)], await KeyBlobs(storage));
-        await Assert.ThrowsAsync<DirectoryConflictException>(() => domains.AddAsync("two", "fine.test"));
+        await Assert.ThrowsAsync<DirectoryConflictException>(() => domains.AddAsync("two", "fine.test", verified: true));
         Assert.Single(await KeyBlobs(storage));
     }
 

@@ -103,6 +103,8 @@ public sealed class DevHostStack : IAsyncDisposable
         settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), options.CertificateFile);
         settings["Mail:Dns:Servers"] = dns.Setting;
         settings["Mail:DevHost:RunTimers"] = "false";
+        // As ./run.sh does: domains created through the API are verified at once unless a test asks otherwise.
+        settings["Mail:Provisioning:RequireDomainVerification"] = "false";
         foreach (var (k, v) in options.Settings.Concat(options.Extra ?? []))
         {
             settings[k] = v;

@@ -7,8 +7,12 @@ using Serverless.Mail.Provisioning.Validation;
 
 namespace Serverless.Mail.Provisioning.Resources;
 
-/// <summary>A tenant's hosted domains, each with a fresh DKIM key and the DNS records to publish.</summary>
-public sealed class DomainProvisioning(MailDirectory directory, HostedDomains domains, DkimKeyStore dkim, DomainDnsRecords dns)
+/// <summary>
+/// A tenant's domains, each with a fresh DKIM key, the DNS records to publish and — until it is
+/// verified — the TXT record that proves the tenant controls it.
+/// </summary>
+public sealed class DomainProvisioning(MailDirectory directory, HostedDomains domains, DkimKeyStore dkim, DomainDnsRecords dns, DomainOwnership ownership,
+    ProvisioningOptions options)
 {
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
 
@@ -20,14 +24,37 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         {
             return ProvisioningError.Invalid("name", error);
         }
-        var (record, key) = await domains.AddAsync(tenant, name, cancellationToken);
+        if (options.ServiceHostNames.TryGetValue(name, out var setting))
+        {
+            return ProvisioningError.Invalid("name", $"is the service's own host name ({setting}) and cannot be claimed.");
+        }
+        var (record, key) = await domains.AddAsync(tenant, name, verified: !options.RequireDomainVerification, cancellationToken);
         return View(record, key);
+    }
+
+    /// <summary>
+    /// Verifies the tenant's claim by its TXT record, or without DNS when <paramref name="force"/>
+    /// (only the admin may; the HTTP layer checks). Conflict says what DNS held instead.
+    /// </summary>
+    public async Task<ProvisioningOutcome<DomainView>> VerifyAsync(string tenant, string name, bool force, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(tenant, name, cancellationToken) is not { } record)
+        {
+            return NotFound(name);
+        }
+        var proof = await ownership.VerifyAsync(record, force, cancellationToken);
+        if (proof.Domain is not { } verified)
+        {
+            return ProvisioningError.Conflict(proof.Refusal ?? $"Domain '{record.Name}' could not be verified.");
+        }
+        var key = verified.DkimSelector is { } selector ? await dkim.GetAsync(verified.Name, selector, cancellationToken) : null;
+        return View(verified, key);
     }
 
     public async Task<ListView<DomainSummaryView>> ListAsync(string tenant, CancellationToken cancellationToken)
     {
         var list = await directory.ListDomainsAsync(tenant, cancellationToken);
-        var items = list.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DomainSummaryView(d.Name, Unicode(d.Name), d.DkimSelector, d.CreatedAt)).ToList();
+        var items = list.OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => new DomainSummaryView(d.Name, Unicode(d.Name), d.DkimSelector, d.CreatedAt, StatusName(d.Status))).ToList();
         return new ListView<DomainSummaryView>(items, null);
     }
 
@@ -60,8 +87,19 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
     private DomainView View(DomainRecord d, DkimKey? key)
     {
         // Without its key (which this API never leaves behind) the DKIM record is left out rather than invented.
-        return new DomainView(d.Name, Unicode(d.Name), d.DkimSelector, d.CreatedAt, dns.For(d.Name, key, d.CreatedAt), dns.MtaStsPolicy());
+        var verification = d.VerificationToken is { } token
+            ? new DomainVerificationView("TXT", DomainOwnership.RecordName(d.Name), DomainOwnership.RecordValue(token))
+            : null;
+        return new DomainView(d.Name, Unicode(d.Name), d.DkimSelector, d.CreatedAt, dns.For(d.Name, key, d.CreatedAt), dns.MtaStsPolicy(),
+            StatusName(d.Status), verification);
     }
+
+    private static string StatusName(DomainStatus status) => status switch
+    {
+        DomainStatus.Pending => "pending",
+        DomainStatus.Superseded => "superseded",
+        _ => "verified",
+    };
 
     private static string Unicode(string ascii)
     {

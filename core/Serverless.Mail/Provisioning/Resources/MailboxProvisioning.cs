@@ -108,9 +108,16 @@ public sealed class MailboxProvisioning(MailDirectory directory, MailboxIndex in
 
     private static ProvisioningError NotFound(string address) => ProvisioningError.NotFound($"Mailbox '{address}' not found.");
 
-    /// <summary>An error naming <paramref name="field"/> when <paramref name="domain"/> is not one of the tenant's domains.</summary>
+    /// <summary>
+    /// An error naming <paramref name="field"/> when <paramref name="domain"/> is not one of the
+    /// tenant's domains, or not verified: addresses exist only in hosted domains, so a pending
+    /// claim never takes an address from the tenant that proves the domain.
+    /// </summary>
     internal static async Task<ProvisioningError?> OwnDomainAsync(MailDirectory directory, string tenant, string domain, string field, CancellationToken cancellationToken) =>
-        await directory.GetDomainAsync(tenant, domain, cancellationToken) is null
-            ? ProvisioningError.Invalid(field, $"is in '{domain}', which is not one of this tenant's domains.")
-            : null;
+        await directory.GetDomainAsync(tenant, domain, cancellationToken) switch
+        {
+            null => ProvisioningError.Invalid(field, $"is in '{domain}', which is not one of this tenant's domains."),
+            { Status: DomainStatus.Verified } => null,
+            var d => ProvisioningError.Invalid(field, $"is in '{domain}', which is {d.Status.ToString().ToLowerInvariant()}; verify the domain first."),
+        };
 }

@@ -18,9 +18,14 @@ public sealed record ApiKeyView(string KeyId, DateTimeOffset CreatedAt);
 
 public sealed record CreatedApiKeyView(string KeyId, string ApiKey, DateTimeOffset CreatedAt);
 
-public sealed record DomainSummaryView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt);
+/// <param name="Status"><c>pending</c>, <c>verified</c> or <c>superseded</c> (issue 14: only verified domains are hosted).</param>
+public sealed record DomainSummaryView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt, string Status);
 
-public sealed record DomainView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt, IReadOnlyList<DnsRecord> DnsRecords, string MtaStsPolicy);
+/// <summary>The TXT record that proves the tenant controls the domain.</summary>
+public sealed record DomainVerificationView(string Type, string Name, string Value);
+
+public sealed record DomainView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt, IReadOnlyList<DnsRecord> DnsRecords, string MtaStsPolicy,
+    string Status, DomainVerificationView? Verification);
 
 public sealed record MailboxView(string Address, string? DisplayName, long QuotaBytes, bool Enabled, DateTimeOffset CreatedAt)
 {

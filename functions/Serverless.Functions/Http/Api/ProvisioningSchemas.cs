@@ -97,15 +97,32 @@ public static class ProvisioningSchemas
         Str("value", "Record data in zone-file form, without quotes. TXT values longer than 255 characters must be split into several strings by the DNS provider.") with { Required = true },
     ]);
 
-    public static readonly ApiSchema DomainSummary = new("DomainSummary", "A hosted domain.",
+    // ---- domain ownership (issue 14) ----
+
+    private static ApiField DomainStatus => Str("status",
+        "pending: claimed, not proven (hosts nothing, blocks nobody); verified: proven by this tenant, hosted here; "
+        + "superseded: another tenant proved it first.") with { Required = true, Pattern = "^(pending|verified|superseded)$" };
+
+    public static readonly ApiSchema DomainVerification = new("DomainVerification",
+        "The TXT record that proves the tenant controls the domain; publish it, then POST .../verify.",
+    [
+        Str("type", "Always TXT.") with { Required = true },
+        Str("name", "_serverless-mail.{domain}") with { Required = true },
+        Str("value", "serverless-mail-verify={token}; the token is random per domain and tenant.") with { Required = true },
+    ]);
+
+    // ---- end of domain ownership ----
+
+    public static readonly ApiSchema DomainSummary = new("DomainSummary", "A tenant's domain.",
     [
         Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
         Str("unicodeName", "The same name in Unicode.") with { Required = true },
         Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
         Created,
+        DomainStatus,
     ]);
 
-    public static readonly ApiSchema Domain = new("Domain", "A hosted domain with the DNS records to publish.",
+    public static readonly ApiSchema Domain = new("Domain", "A tenant's domain with the DNS records to publish.",
     [
         Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
         Str("unicodeName", "The same name in Unicode.") with { Required = true },
@@ -113,6 +130,11 @@ public static class ProvisioningSchemas
         Created,
         new("dnsRecords", ApiType.Array, "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records.") { Required = true, Schema = DnsRecord },
         Str("mtaStsPolicy", "The MTA-STS policy to serve at https://mta-sts.{domain}/.well-known/mta-sts.txt.") with { Required = true },
+        DomainStatus,
+        new("verification", ApiType.Object, "The TXT record proving ownership (null for domains hosted before verification existed).")
+        {
+            Required = true, Nullable = true, Schema = DomainVerification,
+        },
     ]);
 
     public static readonly ApiSchema Mailbox = new("Mailbox", "A mailbox.",

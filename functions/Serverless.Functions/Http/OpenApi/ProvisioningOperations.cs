@@ -54,10 +54,28 @@ public static class ProvisioningOperations
         new("ListApiKeys", "keys", "List the tenant's API keys (ids only).") { Responses = [new(200, "The keys.", S.ListOf(S.ApiKey, false))] },
         new("DeleteApiKey", "keys", "Revoke an API key.") { Responses = [new(204, "Revoked.")] },
 
-        new("CreateDomain", "domains", "Host a domain: creates its DKIM key and returns the DNS records to publish.")
+        new("CreateDomain", "domains", "Claim a domain: creates its DKIM key and returns the DNS records to publish, with the TXT record that proves it.")
         {
             Request = S.CreateDomain,
-            Responses = [new(201, "Hosted.", S.Domain), new(409, "The domain is hosted already (by any tenant).", S.Problem)],
+            Description = "The domain starts pending (nothing is hosted until POST .../verify succeeds) unless Mail:Provisioning:RequireDomainVerification is false. "
+                + "Other tenants' pending claims of the same name do not matter; the first to verify wins. The service's own host names are refused (400).",
+            Responses =
+            [
+                new(201, "Claimed (status pending, or verified without required verification).", S.Domain),
+                new(400, "The name is invalid or one of the service's own host names.", S.Problem),
+                new(409, "This tenant claims it already, or another tenant has verified it.", S.Problem),
+            ],
+        },
+        new("VerifyDomain", "domains", "Prove the domain by its TXT record (_serverless-mail.{domain}) and host it.")
+        {
+            Query = [new("force", ApiType.Boolean, "true: verify without DNS (admin key only; a tenant key gets 403).")],
+            Description = "Looks the TXT record up on the configured DNS servers. Verifying an already verified domain answers 200 again.",
+            Responses =
+            [
+                new(200, "Verified: the domain is hosted for this tenant.", S.Domain),
+                new(403, "force=true with a tenant key.", S.Problem),
+                new(409, "Not verified: the problem says what DNS held instead, or that another tenant verified it first.", S.Problem),
+            ],
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },

@@ -22,6 +22,17 @@ public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains)
     public Task<IActionResult> GetAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
         (await domains.GetAsync(call.Tenant, name, call.Cancellation)).Ok());
 
+    /// <summary>200 verified, 409 saying what DNS held instead; ?force=true (no DNS) only with the admin key, 403 otherwise.</summary>
+    public Task<IActionResult> VerifyAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    {
+        var force = QueryParameters.Flag(request, "force");
+        if (force && !call.Caller.IsAdmin)
+        {
+            return ApiProblem.Forbidden("force=true needs the admin key; a tenant proves its domain by DNS.");
+        }
+        return (await domains.VerifyAsync(call.Tenant, name, force, call.Cancellation)).Ok();
+    });
+
     /// <summary>409 while the domain has mailboxes, unless ?force=true.</summary>
     public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
     {

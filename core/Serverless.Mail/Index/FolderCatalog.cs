@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Index;
 
@@ -80,7 +81,7 @@ internal sealed class FolderCatalog(IndexTable index)
     /// <summary>Finds a folder by name ("INBOX" in any case). Two point reads.</summary>
     public async Task<FolderInfo?> FindFolderAsync(string mailboxId, string name, CancellationToken cancellationToken)
     {
-        var nameRow = await index.GetEntityAsync(mailboxId, IndexKeys.Name(MailboxIndex.NormalizeName(name)), cancellationToken).ConfigureAwait(false);
+        var nameRow = await index.GetEntityAsync(mailboxId, IndexKeys.Name(FolderNames.Normalize(name)), cancellationToken).ConfigureAwait(false);
         if (nameRow?.GetInt32("FolderId") is not int id)
         {
             return null;
@@ -91,7 +92,7 @@ internal sealed class FolderCatalog(IndexTable index)
     /// <summary>Creates a folder. Returns null if the name exists already.</summary>
     public async Task<FolderInfo?> CreateFolderAsync(string mailboxId, string name, string? specialUse, bool subscribed, CancellationToken cancellationToken)
     {
-        name = MailboxIndex.NormalizeName(name);
+        name = FolderNames.Normalize(name);
         var lane = index.Lanes.For(mailboxId);
         await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Index;
 
@@ -25,8 +26,8 @@ internal sealed class FolderRenamer(IndexTable index, FolderCatalog catalog, Fol
     /// </summary>
     public async Task<FolderRenameOutcome> RenameFolderAsync(string mailboxId, string from, string to, CancellationToken cancellationToken)
     {
-        from = MailboxIndex.NormalizeName(from);
-        to = MailboxIndex.NormalizeName(to);
+        from = FolderNames.Normalize(from);
+        to = FolderNames.Normalize(to);
         if (to == "INBOX" || to == from)
         {
             return FolderRenameOutcome.AlreadyExists;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Messages;
-using Serverless.Mail.Model;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Index;
@@ -68,9 +67,6 @@ public sealed class MailboxIndex
         add => _index.Signals.Written += value;
         remove => _index.Signals.Written -= value;
     }
-
-    /// <summary>The folder-name rule (<see cref="FolderNames.Normalize"/>), where the index looks names up.</summary>
-    public static string NormalizeName(string name) => FolderNames.Normalize(name);
 
     // Mailbox and folders (FolderCatalog, FolderRenamer, MailboxPurge).
 

@@ -1,4 +1,5 @@
 using Serverless.Mail.Index;
+using Serverless.Mail.Model;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;
@@ -12,7 +13,7 @@ internal static class FolderLookup
     public static async Task<FolderInfo?> FindAsync(ImapSession session, string name, CancellationToken cancellationToken)
     {
         var mailboxId = MailboxId(session);
-        name = MailboxIndex.NormalizeName(name);
+        name = FolderNames.Normalize(name);
         var watchers = session.Services.Watchers;
         if (watchers.KnownFolderId(mailboxId, name) is int id)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Testing;
+using static Serverless.Mail.Tests.Index.IndexTestMessages;
 using Xunit;
 
 namespace Serverless.Mail.Tests.Index;
@@ -9,15 +10,6 @@ namespace Serverless.Mail.Tests.Index;
 /// <summary>Appends through <see cref="MailboxIndex"/> (<see cref="MessageAppender"/>): UIDs, dedupe, quota.</summary>
 public sealed class MessageAppenderTests
 {
-    private static NewMessage Message(string blob, long size = 100, string? dedupe = null, params string[] flags) => new()
-    {
-        BlobName = blob,
-        Size = size,
-        InternalDate = DateTimeOffset.UtcNow,
-        Flags = flags,
-        DedupeKey = dedupe,
-    };
-
     [Fact]
     public async Task Concurrent_appends_from_several_tasks_and_store_instances_get_unique_gap_free_uids()
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.Listeners.Caching;
 using Serverless.Listeners.Hosting;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
@@ -8,12 +9,13 @@ using Serverless.Mail.Security;
 
 namespace Serverless.Listeners.Imap;
 
-/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers, settings.</summary>
+/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings.</summary>
 internal sealed record ImapServices(
     MailboxIndex Index,
     MessageStore Messages,
     LoginVerifier Logins,
     FolderWatchers Watchers,
+    MessageCache Cache,
     ImapOptions Options,
     ListenerOptions Listener,
     TimeProvider Time);
@@ -27,11 +29,13 @@ public static class ImapServiceCollectionExtensions
         configuration.GetSection(ImapOptions.Section).Bind(options);
         services.TryAddSingleton(options);
         services.TryAddSingleton<FolderWatchers>();
+        services.AddMessageCache(configuration);
         services.TryAddSingleton(sp => new ImapServices(
             sp.GetRequiredService<MailboxIndex>(),
             sp.GetRequiredService<MessageStore>(),
             sp.GetRequiredService<LoginVerifier>(),
             sp.GetRequiredService<FolderWatchers>(),
+            sp.GetRequiredService<MessageCache>(),
             sp.GetRequiredService<ImapOptions>(),
             sp.GetRequiredService<ListenerOptions>(),
             sp.GetRequiredService<TimeProvider>()));

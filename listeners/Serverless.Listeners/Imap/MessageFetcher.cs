@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Listeners.Caching;
 using Serverless.Mail.Index;
 using Serverless.Mail.Model;
 using Serverless.Mail.Storage;
@@ -8,9 +9,11 @@ namespace Serverless.Listeners.Imap;
 
 /// <summary>
 /// Writes FETCH responses (RFC 3501 6.4.5, 7.4.2). FLAGS, UID and MODSEQ come from the session's
-/// view; INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE and header fields from the index
-/// rows (read a run of messages at a time, the summary only when asked for); section bytes by
-/// ranged blob reads at the summary's MIME offsets. Large sections are streamed, never buffered.
+/// view; INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE and header fields from the
+/// unchanging parts of the index rows (<see cref="MessageRows"/>: the process's cache, else one
+/// query per cluster of messages); section bytes from the whole message when it is small enough to
+/// keep in the cache (read once), else by ranged blob reads at the summary's MIME offsets. Large
+/// sections are streamed, never buffered.
 /// Everything a message needs from storage is gathered before its response starts, so a storage
 /// failure is answered with NO instead of a broken response.
 /// </summary>
@@ -51,77 +54,45 @@ internal sealed class MessageFetcher
             }
             return;
         }
-        var mailboxId = FolderLookup.MailboxId(_session);
-        foreach (var run in Runs(indices))
+        var rows = new MessageRows(_session, _selected, _needSummary);
+        await foreach (var (index, held) in rows.ReadAsync(indices, cancellationToken))
         {
-            var view = _selected.View;
-            var rows = _session.Services.Index.ListMessagesAsync(mailboxId, _selected.FolderId, view.Uid(run[0]), view.Uid(run[^1]),
-                includeSummary: _needSummary, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
-            await using (rows)
+            if (held is null)
             {
-                var more = await rows.MoveNextAsync();
-                foreach (var index in run)
+                Missing++;
+                continue;
+            }
+            var row = held;
+            if (row.Summary is null && _needSummary)
+            {
+                // Not kept in the index (too large for its row): built from the blob once, then kept.
+                row = row with { Summary = await ParseBlobAsync(row, cancellationToken) };
+                rows.Remember(_selected.View.Uid(index), row);
+            }
+            var sections = await PrepareSectionsAsync(row, row.Summary, cancellationToken);
+            try
+            {
+                await WriteMessageAsync(index, row, row.Summary, sections, cancellationToken);
+            }
+            finally
+            {
+                foreach (var s in sections)
                 {
-                    var uid = view.Uid(index);
-                    while (more && rows.Current.Uid < uid)
+                    if (s.Stream is not null)
                     {
-                        more = await rows.MoveNextAsync();
-                    }
-                    if (!more || rows.Current.Uid != uid)
-                    {
-                        Missing++;
-                        continue;
-                    }
-                    var row = rows.Current;
-                    var summary = row.Summary;
-                    if (summary is null && _needSummary)
-                    {
-                        summary = await ParseBlobAsync(row, cancellationToken);
-                    }
-                    var sections = await PrepareSectionsAsync(row, summary, cancellationToken);
-                    try
-                    {
-                        await WriteMessageAsync(index, row, summary, sections, cancellationToken);
-                    }
-                    finally
-                    {
-                        foreach (var s in sections)
-                        {
-                            if (s.Stream is not null)
-                            {
-                                await s.Stream.DisposeAsync();
-                            }
-                        }
+                        await s.Stream.DisposeAsync();
                     }
                 }
             }
         }
     }
 
-    /// <summary>Consecutive view positions, so each run is one range query.</summary>
-    private static IEnumerable<List<int>> Runs(IReadOnlyList<int> indices)
-    {
-        var run = new List<int>();
-        foreach (var i in indices)
-        {
-            if (run.Count > 0 && i != run[^1] + 1)
-            {
-                yield return run;
-                run = [];
-            }
-            run.Add(i);
-        }
-        if (run.Count > 0)
-        {
-            yield return run;
-        }
-    }
-
     private sealed record PreparedSection(FetchItem Item, string Name, bool Nil, byte[]? Data, Stream? Stream, long Length);
 
-    private async Task<List<PreparedSection>> PrepareSectionsAsync(IndexedMessage row, MessageSummary? summary, CancellationToken cancellationToken)
+    private async Task<List<PreparedSection>> PrepareSectionsAsync(CachedMessage row, MessageSummary? summary, CancellationToken cancellationToken)
     {
         var prepared = new List<PreparedSection>();
+        var source = new MessageBytes(this, row);
         foreach (var item in _items)
         {
             BodySection section;
@@ -152,7 +123,7 @@ internal sealed class MessageFetcher
             long offset = bytes.Offset, length = bytes.Length;
             if (bytes.NeedsFilter)
             {
-                var header = await ReadAsync(row.BlobName, offset, Math.Min(length, MaxHeaderToFilter), cancellationToken);
+                var header = await source.ReadAsync(offset, Math.Min(length, MaxHeaderToFilter), cancellationToken);
                 data = ImapHeaderFields.Filter(header, section.Fields!, section.Text == SectionText.HeaderFieldsNot);
             }
             // <origin.count>: a slice of the section; an origin past its end gives an empty string.
@@ -173,9 +144,9 @@ internal sealed class MessageFetcher
             {
                 prepared.Add(new PreparedSection(item, item.ResponseName, false, data, null, data.Length));
             }
-            else if (length <= BufferUpTo)
+            else if (length <= BufferUpTo || row.Size <= _session.Services.Cache.MaxMessageBytes)
             {
-                var read = await ReadAsync(row.BlobName, offset, length, cancellationToken);
+                var read = await source.ReadAsync(offset, length, cancellationToken);
                 prepared.Add(new PreparedSection(item, item.ResponseName, false, read, null, read.Length));
             }
             else
@@ -187,7 +158,39 @@ internal sealed class MessageFetcher
         return prepared;
     }
 
-    private async Task<byte[]> ReadAsync(string blobName, long offset, long length, CancellationToken cancellationToken)
+    /// <summary>
+    /// The bytes of one message: a small message is read whole once (or found in the cache) and
+    /// every section sliced from it; a larger one is read by ranges as needed.
+    /// </summary>
+    private sealed class MessageBytes(MessageFetcher fetcher, CachedMessage row)
+    {
+        private byte[]? _whole;
+        private bool _tried;
+
+        public async Task<byte[]> ReadAsync(long offset, long length, CancellationToken cancellationToken)
+        {
+            if (length <= 0)
+            {
+                return [];
+            }
+            if (!_tried)
+            {
+                _tried = true;
+                var services = fetcher._session.Services;
+                _whole = await services.Cache.ReadWholeAsync(services.Messages, row.BlobName, row.Size, cancellationToken);
+            }
+            if (_whole is null)
+            {
+                return await fetcher.ReadRangeAsync(row.BlobName, offset, length, cancellationToken);
+            }
+            // Clipped at the end of the message, as a ranged read is.
+            var start = (int)Math.Min(offset, _whole.LongLength);
+            var take = (int)Math.Min(length, _whole.LongLength - start);
+            return start == 0 && take == _whole.Length ? _whole : _whole.AsSpan(start, take).ToArray();
+        }
+    }
+
+    private async Task<byte[]> ReadRangeAsync(string blobName, long offset, long length, CancellationToken cancellationToken)
     {
         if (length <= 0)
         {
@@ -208,13 +211,15 @@ internal sealed class MessageFetcher
         return filled == buffer.Length ? buffer : buffer[..filled];
     }
 
-    private async Task<MessageSummary?> ParseBlobAsync(IndexedMessage row, CancellationToken cancellationToken)
+    private async Task<MessageSummary?> ParseBlobAsync(CachedMessage row, CancellationToken cancellationToken)
     {
-        await using var stream = await _session.Services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
+        var services = _session.Services;
+        var whole = await services.Cache.ReadWholeAsync(services.Messages, row.BlobName, row.Size, cancellationToken);
+        await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
         return (await MessageSummaryBuilder.BuildAsync(stream, cancellationToken)).Summary;
     }
 
-    private async Task WriteMessageAsync(int index, IndexedMessage? row, MessageSummary? summary, List<PreparedSection> sections, CancellationToken cancellationToken)
+    private async Task WriteMessageAsync(int index, CachedMessage? row, MessageSummary? summary, List<PreparedSection> sections, CancellationToken cancellationToken)
     {
         var w = _session.Output;
         ImapWire.Raw(w, "* "u8);

@@ -1,7 +1,7 @@
 using System.Text;
 using MimeKit;
 using MimeKit.Utils;
-using Serverless.Mail.Index;
+using Serverless.Listeners.Caching;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;
@@ -10,9 +10,10 @@ namespace Serverless.Listeners.Imap;
 /// Evaluates SEARCH criteria (RFC 3501 6.4.4) over the selected folder. Flags, UIDs, sequence
 /// numbers and MODSEQ come from the session's view; size and dates from the index rows; header
 /// keys from the header kept in the index (decoded with MimeKit, compared without regard to
-/// case); BODY and TEXT stream the message blob and search its decoded text parts for all their
-/// strings in one pass (<see cref="BodyTextScan"/>), never holding the message. Rows stream in
-/// UID order and a blob is read only when an undecided criterion needs it.
+/// case); BODY and TEXT search the message's decoded text parts for all their strings in one pass
+/// (<see cref="BodyTextScan"/>): a small message from the cache (read whole once), a larger one
+/// streamed, never held. Rows come from <see cref="MessageRows"/> (the process's cache, else read
+/// in bulk) in UID order, and a blob is read only when an undecided criterion needs it.
 /// </summary>
 internal sealed class SearchEvaluator(ImapSession session, SelectedFolder selected)
 {
@@ -38,26 +39,16 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
             return results;
         }
         var needSummary = Needs(key, k => k is SearchHeader or SearchText || k is SearchDate { Sent: true });
-        var rows = session.Services.Index.ListMessagesAsync(FolderLookup.MailboxId(session), selected.FolderId, 1, MailboxIndex.MaxUid,
-            includeSummary: needSummary, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using (rows)
+        var all = Enumerable.Range(0, view.Count).ToList();
+        await foreach (var (index, row) in new MessageRows(session, selected, needSummary).ReadAsync(all, cancellationToken))
         {
-            var more = await rows.MoveNextAsync();
-            for (var i = 0; i < view.Count; i++)
+            if (row is null)
             {
-                var uid = view.Uid(i);
-                while (more && rows.Current.Uid < uid)
-                {
-                    more = await rows.MoveNextAsync();
-                }
-                if (!more || rows.Current.Uid != uid)
-                {
-                    continue; // expunged elsewhere
-                }
-                if (await MatchAsync(key, new Candidate(i, rows.Current), cancellationToken))
-                {
-                    results.Add(i);
-                }
+                continue; // expunged elsewhere
+            }
+            if (await MatchAsync(key, new Candidate(index, row), cancellationToken))
+            {
+                results.Add(index);
             }
         }
         return results;
@@ -72,11 +63,11 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
     };
 
     /// <summary>One message being tested, with what was loaded for it so far.</summary>
-    private sealed class Candidate(int index, IndexedMessage? row)
+    private sealed class Candidate(int index, CachedMessage? row)
     {
         public int Index { get; } = index;
 
-        public IndexedMessage? Row { get; } = row;
+        public CachedMessage? Row { get; } = row;
 
         public HeaderList? Headers { get; set; }
 
@@ -138,7 +129,7 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         text is not null && text.Contains(value, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The Date: header's calendar date in its own zone (RFC 3501: time and zone disregarded); the internal date if unparseable.</summary>
-    private static DateOnly SentDate(IndexedMessage row)
+    private static DateOnly SentDate(CachedMessage row)
     {
         var raw = row.Summary?.Envelope.Date;
         return raw is not null && DateUtils.TryParse(raw, out var sent)
@@ -160,11 +151,19 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         }
         else
         {
-            var length = row.Summary?.HeaderLength is > 0 and var l ? l : row.Size;
-            await using var stream = await session.Services.Messages.OpenReadRangeAsync(row.BlobName, 0, Math.Min(length, 1024 * 1024), cancellationToken);
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, cancellationToken);
-            raw = buffer.ToArray();
+            var length = Math.Min(row.Summary?.HeaderLength is > 0 and var l ? l : row.Size, 1024 * 1024);
+            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.BlobName, row.Size, cancellationToken);
+            if (whole is not null)
+            {
+                raw = whole.AsSpan(0, (int)Math.Min(length, whole.Length)).ToArray();
+            }
+            else
+            {
+                await using var stream = await session.Services.Messages.OpenReadRangeAsync(row.BlobName, 0, length, cancellationToken);
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken);
+                raw = buffer.ToArray();
+            }
         }
         using var input = new MemoryStream(raw);
         c.Headers = await HeaderList.LoadAsync(ParserOptions.Default, input, cancellationToken);
@@ -180,7 +179,9 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         }
         if (c.Found is null)
         {
-            await using var stream = await session.Services.Messages.OpenReadAsync(c.Row!.BlobName, cancellationToken);
+            var row = c.Row!;
+            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.BlobName, row.Size, cancellationToken);
+            await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await session.Services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
             c.Found = await BodyTextScan.FindAsync(stream, _needles, cancellationToken);
         }
         return c.Found[_needles.IndexOf(value)];

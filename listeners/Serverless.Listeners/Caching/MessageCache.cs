@@ -36,7 +36,8 @@ internal sealed record CachedMessage(string BlobName, long Size, DateTimeOffset 
 /// points at it (the only rewrite, the ingest putting Authentication-Results in front, comes
 /// before the message is filed). Expunged messages simply age out; whether a message still exists
 /// is the folder view's business, not the cache's. Least recently used entries go first when the
-/// budget is reached (<see cref="MemoryCache"/> with a size limit).
+/// budget is reached (<see cref="MemoryCache"/> with a size limit). Folder views no session holds
+/// any more count against the same budget (<see cref="Hold"/>).
 /// </summary>
 internal sealed class MessageCache : IDisposable
 {
@@ -95,6 +96,31 @@ internal sealed class MessageCache : IDisposable
         entry.Value = value;
         entry.Size = size + EntryOverhead;
     }
+
+    /// <summary>
+    /// Counts something kept only while the budget allows (a folder view no session holds) under
+    /// <paramref name="key"/>: when the entry is pushed out, or <paramref name="keepFor"/> has
+    /// passed, <paramref name="evicted"/> runs (not when the entry is merely replaced or removed).
+    /// </summary>
+    public void Hold(object key, long bytes, TimeSpan keepFor, Action evicted)
+    {
+        using var entry = _cache.CreateEntry(key);
+        entry.Value = evicted;
+        entry.Size = bytes + EntryOverhead;
+        entry.AbsoluteExpirationRelativeToNow = keepFor;
+        entry.RegisterPostEvictionCallback(static (_, value, reason, _) =>
+        {
+            if (reason is not (EvictionReason.Replaced or EvictionReason.Removed))
+            {
+                ((Action)value!).Invoke();
+            }
+        });
+    }
+
+    public void Release(object key) => _cache.Remove(key);
+
+    /// <summary>Drops this share of the entries at once, least recently used first (the cache does it by itself when full).</summary>
+    public void Compact(double share) => _cache.Compact(share);
 
     public void Dispose() => _cache.Dispose();
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Serverless.Listeners.Caching;
 using Serverless.Mail.Index;
 
 namespace Serverless.Listeners.Imap;
@@ -8,7 +9,9 @@ namespace Serverless.Listeners.Imap;
 /// that have the folder selected. Listens to <see cref="MailboxIndex.FolderWritten"/> so a write
 /// made in this process (this or another session, or the ingest in the local dev host) wakes them
 /// at once and, when the write says exactly what it did, updates their view without a storage read.
-/// A released watcher is kept a while, so re-selecting a folder reuses its view.
+/// A released watcher is kept a while, so re-selecting a folder reuses its view — at most
+/// <see cref="KeepReleased"/>, and only while the process's cache budget allows: its view counts
+/// against <see cref="MessageCache"/> like any other cached data and goes when pushed out.
 /// </summary>
 internal sealed class FolderWatchers
 {
@@ -19,13 +22,18 @@ internal sealed class FolderWatchers
     private readonly ConcurrentDictionary<(string MailboxId, string Name), int> _folderIds = new();
     private readonly MailboxIndex _index;
     private readonly ImapOptions _options;
+    private readonly MessageCache _cache;
 
-    public FolderWatchers(MailboxIndex index, ImapOptions options)
+    public FolderWatchers(MailboxIndex index, ImapOptions options, MessageCache cache)
     {
         _index = index;
         _options = options;
+        _cache = cache;
         index.FolderWritten += OnFolderWritten;
     }
+
+    /// <summary>Watchers kept now, held by sessions or not.</summary>
+    internal int Count => _watchers.Count;
 
     public FolderWatcher Acquire(string mailboxId, int folderId)
     {
@@ -40,7 +48,10 @@ internal sealed class FolderWatchers
             {
                 if (watcher.References >= 0)
                 {
-                    watcher.References++;
+                    if (watcher.References++ == 0)
+                    {
+                        _cache.Release(watcher); // held by a session again: no longer the cache's to drop
+                    }
                     return watcher;
                 }
             }
@@ -57,6 +68,8 @@ internal sealed class FolderWatchers
             if (watcher.References == 0)
             {
                 watcher.ReleasedAt = Environment.TickCount64;
+                // About 16 bytes a message (UID, MODSEQ, flag set) plus the watcher itself.
+                _cache.Hold(watcher, 1024 + (16L * (watcher.View?.Count ?? 0)), KeepReleased, () => Drop(watcher));
             }
         }
         if (watcher.Deleted)
@@ -85,6 +98,23 @@ internal sealed class FolderWatchers
         if (_watchers.TryGetValue((mailboxId, folderId), out var watcher))
         {
             watcher.Observe(delta);
+        }
+    }
+
+    /// <summary>Forgets a watcher no session holds (pushed out of the cache budget, or kept long enough).</summary>
+    private void Drop(FolderWatcher watcher)
+    {
+        lock (watcher)
+        {
+            if (watcher.References != 0)
+            {
+                return; // selected again meanwhile
+            }
+            watcher.References = -1; // dead: Acquire will not revive it
+        }
+        if (_watchers.TryRemove(new KeyValuePair<(string, int), FolderWatcher>((watcher.MailboxId, watcher.FolderId), watcher)))
+        {
+            watcher.Dispose();
         }
     }
 

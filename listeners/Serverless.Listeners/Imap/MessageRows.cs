@@ -11,7 +11,8 @@ namespace Serverless.Listeners.Imap;
 /// so the next command on neighbouring messages finds them warm — and kept. A message the cache
 /// holds is answered only if the folder's shared watcher still has it: expunges seen by this
 /// process (its own writes at once, others' through the usual folder check, at most one per
-/// <see cref="ImapOptions.CommandCheckInterval"/> per folder) are honoured as a fresh read would.
+/// <see cref="ImapOptions.CommandCheckInterval"/> per folder, or NOOP) are honoured as a fresh
+/// read would; the cache adds no check of its own.
 /// </summary>
 internal sealed class MessageRows(ImapSession session, SelectedFolder selected, bool needSummary)
 {
@@ -43,7 +44,9 @@ internal sealed class MessageRows(ImapSession session, SelectedFolder selected, 
         FolderView? latest = null;
         if (anyHeld)
         {
-            latest = await selected.Watcher.GetCurrentAsync(false, session.Services.Options.CommandCheckInterval, cancellationToken: cancellationToken);
+            // What this process knows of the folder, with its own writes applied; no read of its
+            // own: when others' changes are looked for is the session's change check's business.
+            latest = await selected.Watcher.GetCurrentAsync(false, TimeSpan.MaxValue, cancellationToken: cancellationToken);
             if (latest is null || latest.UidValidity != selected.UidValidity)
             {
                 Array.Clear(held); // the folder is gone or was replaced: read rows as they are

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Caching;
+using Serverless.Listeners.Imap;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
@@ -182,5 +183,27 @@ public sealed class ImapCacheTests(TwoListeners hosts, ITestOutputHelper output)
         roomy.SetMessage(key, new CachedMessage("b", 1, DateTimeOffset.UnixEpoch, null, false));
         Assert.Same(summary, roomy.GetMessage(key, needSummary: true)?.Summary);
         Assert.Null(roomy.GetMessage(new MessageKey("mb", 2, 8, 1), needSummary: false)); // another UIDVALIDITY
+    }
+
+    [Fact]
+    public async Task A_folder_view_no_session_holds_counts_against_the_budget_and_goes_when_pushed_out()
+    {
+        using var cache = new MessageCache(new CacheOptions { MaxBytes = 1024 * 1024 });
+        var watchers = new FolderWatchers(hosts.A.Services.GetRequiredService<MailboxIndex>(), new ImapOptions(), cache);
+        var first = watchers.Acquire("mb", 1);
+        watchers.Release(first);
+        Assert.InRange(cache.CurrentBytes, 1024, cache.MaxBytes); // the released view is the cache's now
+        Assert.Same(first, watchers.Acquire("mb", 1)); // re-selected while kept: the same view
+        Assert.Equal(0, cache.CurrentBytes); // held by a session again: not the cache's
+        watchers.Release(first);
+
+        cache.Compact(1.0); // the budget needs the room
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (watchers.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10); // the eviction callback runs on the thread pool
+        }
+        Assert.Equal(0, watchers.Count);
+        Assert.NotSame(first, watchers.Acquire("mb", 1));
     }
 }

@@ -61,6 +61,9 @@ internal sealed class BenchOptions
 
     public string PeerHost { get; set; } = "127.0.0.1";
 
+    /// <summary>compare against our own stack (other accounts) instead of a peer.</summary>
+    public bool PeerSelf { get; set; }
+
     public int PeerSmtpPort { get; set; } = 3525;
 
     public int PeerImapPort { get; set; } = 3143;
@@ -129,6 +132,7 @@ internal sealed class BenchOptions
           --peer-user-count N     [20]
           --peer-password P       [benchpass]
           --peer-name NAME        its column's title [Postfix + Dovecot]
+          --peer-self             compare with our own stack (other accounts) instead: a sanity check, ratios near 1
           --compare-imap-mailboxes M   mailboxes the IMAP clients share [2]
           --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
           --compare-pop3 MODE     implicit | stls | plain [stls]
@@ -171,6 +175,7 @@ internal sealed class BenchOptions
                 case "--slowdns-delay-ms": o.SlowDnsDelay = TimeSpan.FromMilliseconds(Int()); break;
                 case "--compare-peers": comparePeers = true; break;
                 case "--peer-host": o.PeerHost = Next(); break;
+                case "--peer-self": o.PeerSelf = true; o.PeerName = "ours again"; break;
                 case "--peer-smtp": o.PeerSmtpPort = Int(); break;
                 case "--peer-imap": o.PeerImapPort = Int(); break;
                 case "--peer-imaps": o.PeerImapsPort = Int(); break;

@@ -23,7 +23,7 @@ internal static class PeerComparison
         }
         var ours = new MailEndpoint("ours", System.Net.IPAddress.Loopback, stack.Port("Smtp"), stack.Port("Imap"), stack.Port("Imaps"),
             stack.Port("Pop3"), stack.Port("Pop3s"), BenchStack.Password) { Users = users };
-        var peer = o.Peer();
+        var peer = o.PeerSelf ? await SelfAsync(stack, ours, o, run) : o.Peer();
         if (peer.Users.Count < o.CompareImapMailboxes + 2)
         {
             throw new ArgumentException($"the peer needs {o.CompareImapMailboxes + 2} users (--peer-users)");
@@ -57,6 +57,20 @@ internal static class PeerComparison
         {
             throw new InvalidOperationException(string.Join(" | ", failures));
         }
+    }
+
+    /// <summary>
+    /// --peer-self: our own stack again, with its own accounts, as the "peer" (a sanity check of the
+    /// comparison itself, ratios near 1; and the smoke test's way to run this phase without peers).
+    /// </summary>
+    private static async Task<MailEndpoint> SelfAsync(BenchStack stack, MailEndpoint ours, BenchOptions o, int run)
+    {
+        var users = new List<string>();
+        for (var k = 0; k < o.CompareImapMailboxes + 2; k++)
+        {
+            users.Add((await stack.CreateMailboxAsync($"cmp{run}p{k}")).Address);
+        }
+        return ours with { Name = "ours again", Users = users };
     }
 
     /// <summary>N messages, one per connection, C sessions, to the first user; an IMAP client polls (NOOP every 50 ms) until all are in the INBOX.</summary>

@@ -47,6 +47,7 @@ internal static class PeerComparison
             }
         }
 
+        await Step("warm-up", (side, _) => WarmAsync(side, o));
         await Step("SMTP", (side, isPeer) => SmtpAsync(side, isPeer, o, report, run));
         await Step("IMAP seeding", (side, _) => Task.WhenAll(Enumerable.Range(1, o.CompareImapMailboxes)
             .Select(k => SeedAsync(side, side.Users[k], o.ImapMailboxMessages, o.MessageSize, o))));
@@ -71,6 +72,27 @@ internal static class PeerComparison
             users.Add((await stack.CreateMailboxAsync($"cmp{run}p{k}")).Address);
         }
         return ours with { Name = "ours again", Users = users };
+    }
+
+    /// <summary>
+    /// Each protocol's path once before anything is timed (JIT, TLS, storage connections on our
+    /// side; Dovecot's indexes on the peer's): a few messages by SMTP, an IMAP FETCH, a POP3 RETR.
+    /// </summary>
+    private static async Task WarmAsync(MailEndpoint side, BenchOptions o)
+    {
+        var user = side.Users[0];
+        await SeedAsync(side, user, 2 * o.Concurrency, o.MessageSize, o);
+        await using (var imap = await side.ImapAsync(o.CompareImapSecurity))
+        {
+            await imap.LoginAsync(user, side.Password);
+            await imap.SelectAsync("INBOX");
+            await imap.RunAsync("FETCH 1 (FLAGS ENVELOPE BODY.PEEK[])");
+            await imap.LogoutAsync();
+        }
+        await using var pop3 = await side.Pop3Async(o.ComparePop3Security);
+        await pop3.LoginAsync(user, side.Password);
+        await pop3.RetrieveAllAsync(1, 1);
+        await pop3.QuitAsync();
     }
 
     /// <summary>N messages, one per connection, C sessions, to the first user; an IMAP client polls (NOOP every 50 ms) until all are in the INBOX.</summary>

@@ -106,6 +106,7 @@ internal static class PeerComparison
         await watcher.LoginAsync(user, side.Password);
         var before = await watcher.SelectAsync("INBOX");
         var cpu = new CpuWindow();
+        var peerCpu = new PeerCpuWindow();
         var clock = Stopwatch.StartNew();
         var next = -1;
         var sending = Task.Run(async () =>
@@ -123,7 +124,7 @@ internal static class PeerComparison
         var visible = await WaitVisibleAsync(watcher, before + o.Messages, TimeSpan.FromSeconds(60 + (o.Messages * 0.1)), sending);
         var accepted = await sending;
         var visibleAt = clock.Elapsed.TotalSeconds;
-        report.Detail($"SMTP on {side.Name}: {cpu.Describe()}");
+        report.Detail($"SMTP on {side.Name}: {cpu.Describe()}{peerCpu.Describe()}");
         var label = $"{o.MessageSize / 1024} KiB, {o.Concurrency} sessions, 1 message/connection, plaintext";
         report.Compare($"SMTP accepted ({o.Messages} × {label})", "msg/s", isPeer, o.Messages / accepted);
         if (visible < before + o.Messages)
@@ -188,6 +189,7 @@ internal static class PeerComparison
         var stats = new ConcurrentDictionary<string, ConcurrentBag<double>>();
         var w = stack is null ? null : new StorageWindow(stack.Meter);
         var cpu = new CpuWindow();
+        var peerCpu = new PeerCpuWindow();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, o.ImapClients).Select(c => Task.Run(() =>
         {
@@ -198,7 +200,7 @@ internal static class PeerComparison
         var seconds = clock.Elapsed.TotalSeconds;
         var total = stats.Values.Sum(b => b.Count);
         report.Compare($"IMAP mix, {o.ImapClients} clients on {m} shared mailboxes of {o.ImapMailboxMessages}, {o.CompareImapSecurity.Describe(pop3: false)}", "ops/s", isPeer, total / seconds);
-        report.Detail($"IMAP mix on {side.Name}: {cpu.Describe()}; " + string.Join(", ", stats.OrderBy(kv => kv.Key).Select(kv =>
+        report.Detail($"IMAP mix on {side.Name}: {cpu.Describe()}{peerCpu.Describe()}; " + string.Join(", ", stats.OrderBy(kv => kv.Key).Select(kv =>
         {
             var sorted = kv.Value.Order().ToList();
             return $"{kv.Key} {sorted.Count} (p50 {SmtpScenario.Percentile(sorted, 0.5):0.0} ms)";
@@ -216,11 +218,21 @@ internal static class PeerComparison
         await c.LoginAsync(side.Users[o.CompareImapMailboxes + 1], side.Password);
         var stat = await c.CommandAsync("STAT");
         var cpu = new CpuWindow();
+        var peerCpu = new PeerCpuWindow();
         var clock = Stopwatch.StartNew();
         var bytes = await c.RetrieveAllAsync(o.Pop3Messages, window: 1);
         var seconds = clock.Elapsed.TotalSeconds;
         report.Compare($"POP3 RETR ({o.Pop3Messages} × {o.Pop3MessageSize / 1024} KiB, 1 client, one command in flight, {o.ComparePop3Security.Describe(pop3: true)})", "msg/s", isPeer, o.Pop3Messages / seconds);
-        report.Detail($"POP3 on {side.Name}: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; {cpu.Describe()}");
+        report.Detail($"POP3 on {side.Name}: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; {cpu.Describe()}{peerCpu.Describe()}");
         await c.QuitAsync();
     }
+}
+
+/// <summary>The peers' CPU over a measured stretch (<see cref="PeerCpu"/>), as a share of one core.</summary>
+internal sealed class PeerCpuWindow
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly double _start = PeerCpu.Seconds();
+
+    public string Describe() => $", Postfix + Dovecot {(PeerCpu.Seconds() - _start) / _clock.Elapsed.TotalSeconds:P0} of a core";
 }

@@ -5,7 +5,10 @@ namespace Serverless.Bench;
 /// <summary>What to run and how big. Every figure's load is configurable; defaults fit the 5-minute budget on 2 cores.</summary>
 internal sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["azurite", "smtp", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound"];
+    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare"];
+
+    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running.</summary>
+    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p != "compare")];
 
     /// <summary>SMTP phase: messages sent, their size, concurrent sessions (one message per connection).</summary>
     public int Messages { get; set; } = 2000;
@@ -46,7 +49,49 @@ internal sealed class BenchOptions
     /// <summary>Times each figure is taken; the report shows every run and the median.</summary>
     public int Runs { get; set; } = 1;
 
-    public HashSet<string> Phases { get; set; } = [.. AllPhases];
+    public HashSet<string> Phases { get; set; } = [.. DefaultPhases];
+
+    /// <summary>smtp-slowdns: messages per half (instant resolver, then slow) and the slow resolver's delay.</summary>
+    public int SlowDnsMessages { get; set; } = 400;
+
+    public TimeSpan SlowDnsDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>compare: the peer's address, ports, accounts (<c>{n}</c> = 1, 2, …) and password; defaults are setup-peers.sh's.</summary>
+    public string PeerName { get; set; } = "Postfix + Dovecot";
+
+    public string PeerHost { get; set; } = "127.0.0.1";
+
+    /// <summary>compare against our own stack (other accounts) instead of a peer.</summary>
+    public bool PeerSelf { get; set; }
+
+    public int PeerSmtpPort { get; set; } = 3525;
+
+    public int PeerImapPort { get; set; } = 3143;
+
+    public int PeerImapsPort { get; set; } = 3993;
+
+    public int PeerPop3Port { get; set; } = 3110;
+
+    public int PeerPop3sPort { get; set; } = 3995;
+
+    public string PeerUsers { get; set; } = "user{n}@x.test";
+
+    public int PeerUserCount { get; set; } = 20;
+
+    public string PeerPassword { get; set; } = "benchpass";
+
+    /// <summary>compare: mailboxes the IMAP clients share (client c takes mailbox c mod M).</summary>
+    public int CompareImapMailboxes { get; set; } = 2;
+
+    public Clients.Security CompareImapSecurity { get; set; } = Clients.Security.Implicit;
+
+    public Clients.Security ComparePop3Security { get; set; } = Clients.Security.StartTls;
+
+    public Clients.MailEndpoint Peer() =>
+        new(PeerName, System.Net.IPAddress.Parse(PeerHost), PeerSmtpPort, PeerImapPort, PeerImapsPort, PeerPop3Port, PeerPop3sPort, PeerPassword)
+        {
+            Users = [.. Enumerable.Range(1, PeerUserCount).Select(n => PeerUsers.Replace("{n}", n.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))],
+        };
 
     /// <summary>Use this storage instead of starting a private in-memory Azurite.</summary>
     public string? Storage { get; set; }
@@ -75,8 +120,22 @@ internal sealed class BenchOptions
           --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
           --outbound N            outbound deliveries [200]
           --runs N                take each figure N times [1]
-          --only a,b              phases: azurite,smtp,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound
+          --slowdns-messages N    smtp-slowdns: messages with an instant resolver, then with a slow one [400]
+          --slowdns-delay-ms MS   smtp-slowdns: the slow resolver's delay per answer [100]
+          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare
+                                  (all but compare when not given)
           --skip a,b              phases to leave out
+          --compare-peers         side by side with the peers: phases compare,smtp-slowdns (unless --only says otherwise)
+          --peer-host IP          the peer's address [127.0.0.1]
+          --peer-smtp/--peer-imap/--peer-imaps/--peer-pop3/--peer-pop3s PORT   [3525/3143/3993/3110/3995]
+          --peer-users PATTERN    the peer's accounts, {n} = 1..count [user{n}@x.test]
+          --peer-user-count N     [20]
+          --peer-password P       [benchpass]
+          --peer-name NAME        its column's title [Postfix + Dovecot]
+          --peer-self             compare with our own stack (other accounts) instead: a sanity check, ratios near 1
+          --compare-imap-mailboxes M   mailboxes the IMAP clients share [2]
+          --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
+          --compare-pop3 MODE     implicit | stls | plain [stls]
           --storage CONNSTR       use this storage instead of a private in-memory Azurite
           --markdown FILE         also write the figures table as Markdown
           --set KEY=VALUE         configuration for the hosted dev host, e.g. --set Mail:Pop3:ReadAhead=32
@@ -86,6 +145,9 @@ internal sealed class BenchOptions
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
+        var onlyGiven = false;
+        var comparePeers = false;
+        var skipped = new HashSet<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -108,8 +170,25 @@ internal sealed class BenchOptions
                 case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--outbound": o.OutboundMessages = Int(); break;
                 case "--runs": o.Runs = Math.Max(1, Int()); break;
-                case "--only": o.Phases = [.. PhaseList(Next())]; break;
-                case "--skip": o.Phases.ExceptWith(PhaseList(Next())); break;
+                case "--only": o.Phases = [.. PhaseList(Next())]; onlyGiven = true; break;
+                case "--slowdns-messages": o.SlowDnsMessages = Int(); break;
+                case "--slowdns-delay-ms": o.SlowDnsDelay = TimeSpan.FromMilliseconds(Int()); break;
+                case "--compare-peers": comparePeers = true; break;
+                case "--peer-host": o.PeerHost = Next(); break;
+                case "--peer-self": o.PeerSelf = true; o.PeerName = "ours again"; break;
+                case "--peer-smtp": o.PeerSmtpPort = Int(); break;
+                case "--peer-imap": o.PeerImapPort = Int(); break;
+                case "--peer-imaps": o.PeerImapsPort = Int(); break;
+                case "--peer-pop3": o.PeerPop3Port = Int(); break;
+                case "--peer-pop3s": o.PeerPop3sPort = Int(); break;
+                case "--peer-users": o.PeerUsers = Next(); break;
+                case "--peer-user-count": o.PeerUserCount = Int(); break;
+                case "--peer-password": o.PeerPassword = Next(); break;
+                case "--peer-name": o.PeerName = Next(); break;
+                case "--compare-imap-mailboxes": o.CompareImapMailboxes = Math.Max(1, Int()); break;
+                case "--compare-imap": o.CompareImapSecurity = Clients.SecurityNames.Parse(Next()); break;
+                case "--compare-pop3": o.ComparePop3Security = Clients.SecurityNames.Parse(Next()); break;
+                case "--skip": skipped.UnionWith(PhaseList(Next())); break;
                 case "--storage": o.Storage = Next(); break;
                 case "--markdown": o.MarkdownOut = Next(); break;
                 case "--set":
@@ -118,12 +197,17 @@ internal sealed class BenchOptions
                     break;
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
-                    o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10;
+                    o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10; o.SlowDnsMessages = 12;
                     break;
                 case "--help" or "-h": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
+        if (comparePeers && !onlyGiven)
+        {
+            o.Phases = ["compare", "smtp-slowdns"];
+        }
+        o.Phases.ExceptWith(skipped);
         return o;
     }
 

@@ -29,7 +29,18 @@ internal static class BenchRun
             {
                 await Phase("Azurite alone (Azure SDK, no service code)", () => AzuriteLimits.RunAsync(connectionString, report));
             }
-            await using var stack = await BenchStack.StartAsync(connectionString, options.Settings);
+            // Every DNS query of the stack goes through this forwarder; only smtp-slowdns delays it.
+            using var slowDns = options.Has("smtp-slowdns") ? SlowDnsProxy.Start() : null;
+            var settings = new Dictionary<string, string?>(options.Settings);
+            if (slowDns is not null)
+            {
+                settings.TryAdd("Mail:Dns:Servers", slowDns.Setting);
+            }
+            await using var stack = await BenchStack.StartAsync(connectionString, settings);
+            if (slowDns is not null)
+            {
+                slowDns.Upstream = stack.Dns.EndPoint;
+            }
             foreach (var (k, v) in options.Settings)
             {
                 Console.WriteLine($"setting {k}={v}");
@@ -48,6 +59,10 @@ internal static class BenchRun
                 {
                     await Phase("SMTP in, visible over IMAP", () => SmtpScenario.RunAsync(stack, options, report, run, imap));
                 }
+                if (options.Has("smtp-slowdns") && slowDns is not null)
+                {
+                    await Phase("MX with a slow resolver", () => SlowDnsScenario.RunAsync(stack, slowDns, options, report, run));
+                }
                 if (options.Has("inbound-cost"))
                 {
                     await Phase("Storage transactions per inbound message", () => InboundCostScenario.RunAsync(stack, options, report, run));
@@ -63,6 +78,10 @@ internal static class BenchRun
                 if (options.Has("pop3"))
                 {
                     await Phase("POP3 RETR", () => Pop3Scenario.RunAsync(stack, options, report, run));
+                }
+                if (options.Has("compare"))
+                {
+                    await Phase($"Side by side with {options.PeerName}", () => PeerComparison.RunAsync(stack, options, report, run));
                 }
                 if (options.Has("outbound"))
                 {
@@ -93,9 +112,20 @@ internal static class BenchRun
         Console.WriteLine();
         Console.WriteLine($"Figures ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {clock.Elapsed.TotalSeconds:0} s, load average at the end {LoadAverage()}):");
         Console.WriteLine(report.Table(markdown: false));
+        var comparison = Comparison.Table(report.Comparisons, options.PeerName, markdown: false);
+        if (comparison.Length > 0)
+        {
+            Console.WriteLine($"Side by side ({options.PeerName} at {options.PeerHost}; ratio ours / peer of the medians):");
+            Console.WriteLine(comparison);
+        }
         if (options.MarkdownOut is not null)
         {
-            await File.WriteAllTextAsync(options.MarkdownOut, report.Table(markdown: true) + Environment.NewLine + string.Join(Environment.NewLine, report.Details.Select(d => "- " + d)) + Environment.NewLine);
+            var markdown = report.Table(markdown: true) + Environment.NewLine;
+            if (comparison.Length > 0)
+            {
+                markdown += Comparison.Table(report.Comparisons, options.PeerName, markdown: true) + Environment.NewLine;
+            }
+            await File.WriteAllTextAsync(options.MarkdownOut, markdown + string.Join(Environment.NewLine, report.Details.Select(d => "- " + d)) + Environment.NewLine);
         }
         return failed ? 1 : 0;
 

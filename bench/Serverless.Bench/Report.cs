@@ -45,6 +45,7 @@ internal sealed class Report
 {
     private readonly List<Figure> _figures = [];
     private readonly List<string> _details = [];
+    private readonly List<Comparison> _comparisons = [];
 
     public void Add(string name, double value, string unit, Target? target = null, string? note = null)
     {
@@ -115,6 +116,25 @@ internal sealed class Report
         }
         return sb.ToString();
     }
+
+    /// <summary>Records one side of a side-by-side figure (<paramref name="peer"/> false: ours).</summary>
+    public void Compare(string name, string unit, bool peer, double value, string? note = null)
+    {
+        var row = _comparisons.FirstOrDefault(c => c.Name == name);
+        if (row is null)
+        {
+            row = new Comparison(name, unit, Target.Min(1.0));
+            _comparisons.Add(row);
+        }
+        (peer ? row.Peer : row.Ours).Add(value);
+        if (note is not null)
+        {
+            row.Note = row.Note is null ? note : row.Note + "; " + note;
+        }
+        Console.WriteLine($"  {name}, {(peer ? "peer" : "ours")}: {Format(value)} {unit}{(note is null ? "" : "  — " + note)}");
+    }
+
+    public IReadOnlyList<Comparison> Comparisons => _comparisons;
 
     public IReadOnlyList<Figure> Figures => _figures;
 

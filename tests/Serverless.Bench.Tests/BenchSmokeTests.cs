@@ -18,4 +18,16 @@ public sealed class BenchSmokeTests
         var exit = await BenchProgram.RunAsync(["--quick", "--skip", "azurite,memory", "--storage", storage]);
         Assert.Equal(0, exit);
     }
+
+    /// <summary>
+    /// The side-by-side phase, with our own stack standing in for the peers (they are not installed
+    /// where tests run): SMTP, IMAPS shared by several clients, POP3 over STLS, one command in flight.
+    /// </summary>
+    [Fact]
+    public async Task The_comparison_runs_against_any_server_here_our_own()
+    {
+        var storage = await TestStorage.ConnectionStringAsync();
+        var exit = await BenchProgram.RunAsync(["--quick", "--only", "compare", "--peer-self", "--storage", storage]);
+        Assert.Equal(0, exit);
+    }
 }

@@ -19,9 +19,10 @@ internal sealed partial class ImapConnection : IAsyncDisposable
 
     /// <param name="tls">Implicit TLS (IMAPS).</param>
     /// <param name="startTls">STARTTLS right after the greeting (port 143's way).</param>
-    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, bool tls = false, bool startTls = false, CancellationToken cancellationToken = default)
+    /// <param name="address">The server (loopback when null).</param>
+    public static async Task<ImapConnection> ConnectAsync(int port, IPAddress? local = null, bool tls = false, bool startTls = false, IPAddress? address = null, CancellationToken cancellationToken = default)
     {
-        var c = await LineConnection.ConnectAsync(port, local: local, tls: tls, cancellationToken: cancellationToken);
+        var c = await LineConnection.ConnectAsync(port, address, local, tls, cancellationToken);
         var greeting = await c.ReadLineAsync(cancellationToken);
         if (!greeting.StartsWith("* OK", StringComparison.Ordinal))
         {
@@ -48,6 +49,26 @@ internal sealed partial class ImapConnection : IAsyncDisposable
         return await CompleteAsync(tag, command, keepLiterals, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends a command and reads up to its tagged completion; true for OK, false for NO (on a
+    /// mailbox other sessions share, a message may be expunged under a command), BAD throws.
+    /// </summary>
+    public async Task<bool> TryRunAsync(string command, CancellationToken cancellationToken = default)
+    {
+        LastTagged = "";
+        try
+        {
+            await RunAsync(command, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (InvalidOperationException) when (LastTagged.Length > 0 && IsNo(LastTagged))
+        {
+            return false;
+        }
+    }
+
+    private static bool IsNo(string tagged) => tagged.AsSpan(tagged.IndexOf(' ') + 1).StartsWith("NO", StringComparison.Ordinal);
+
     /// <summary>A command whose last argument is a non-synchronising literal (LITERAL+), e.g. APPEND.</summary>
     public async Task<List<ImapLine>> RunWithLiteralAsync(string command, byte[] literal, CancellationToken cancellationToken = default)
     {
@@ -70,11 +91,11 @@ internal sealed partial class ImapConnection : IAsyncDisposable
             var line = await ReadResponseAsync(keepLiterals, cancellationToken);
             if (line.Text.StartsWith(tag + " ", StringComparison.Ordinal))
             {
+                LastTagged = line.Text;
                 if (!line.Text.AsSpan(tag.Length + 1).StartsWith("OK", StringComparison.Ordinal))
                 {
                     throw new InvalidOperationException($"{command.Split(' ')[0]}: {line.Text}");
                 }
-                LastTagged = line.Text;
                 return lines;
             }
             lines.Add(line);

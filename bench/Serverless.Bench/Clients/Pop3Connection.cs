@@ -7,16 +7,25 @@ internal sealed class Pop3Connection : IAsyncDisposable
 
     private Pop3Connection(LineConnection c) => _c = c;
 
-    public static async Task<Pop3Connection> ConnectAsync(int port, CancellationToken cancellationToken = default)
+    /// <param name="tls">Implicit TLS (POP3S).</param>
+    /// <param name="stls">STLS right after the greeting (port 110's way).</param>
+    /// <param name="address">The server (loopback when null).</param>
+    public static async Task<Pop3Connection> ConnectAsync(int port, bool tls = false, bool stls = false, System.Net.IPAddress? address = null, CancellationToken cancellationToken = default)
     {
-        var c = await LineConnection.ConnectAsync(port, cancellationToken: cancellationToken);
+        var c = await LineConnection.ConnectAsync(port, address, tls: tls, cancellationToken: cancellationToken);
         var greeting = await c.ReadLineAsync(cancellationToken);
         if (!greeting.StartsWith("+OK", StringComparison.Ordinal))
         {
             await c.DisposeAsync();
             throw new InvalidOperationException("POP3 greeting: " + greeting);
         }
-        return new Pop3Connection(c);
+        var connection = new Pop3Connection(c);
+        if (stls)
+        {
+            await connection.CommandAsync("STLS", cancellationToken);
+            await c.StartTlsAsync(cancellationToken);
+        }
+        return connection;
     }
 
     public async Task<string> CommandAsync(string command, CancellationToken cancellationToken = default)

@@ -18,13 +18,15 @@ internal static class SmtpSender
     /// Sends and returns when the server has answered the end of data with 250 (the moment it is
     /// durable). A 4xx answer is retried on a new connection after a second, up to three times.
     /// </summary>
-    public static async Task SendAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null, CancellationToken cancellationToken = default)
+    /// <param name="host">The server's address (loopback when null): the peers in the comparison live elsewhere.</param>
+    public static async Task SendAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null,
+        System.Net.IPAddress? host = null, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await SendOnceAsync(port, from, to, dotStuffedBody, auth, cancellationToken);
+                await SendOnceAsync(port, host, from, to, dotStuffedBody, auth, cancellationToken);
                 return;
             }
             catch (TemporaryFailure) when (attempt < 4)
@@ -37,9 +39,9 @@ internal static class SmtpSender
 
     private sealed class TemporaryFailure(string reply) : Exception(reply);
 
-    private static async Task SendOnceAsync(int port, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth = null, CancellationToken cancellationToken = default)
+    private static async Task SendOnceAsync(int port, System.Net.IPAddress? host, string from, string to, byte[] dotStuffedBody, (string User, string Password)? auth, CancellationToken cancellationToken)
     {
-        await using var c = await LineConnection.ConnectAsync(port, cancellationToken: cancellationToken);
+        await using var c = await LineConnection.ConnectAsync(port, host, cancellationToken: cancellationToken);
         await Expect(c, "220", cancellationToken);
         await c.WriteAsync("EHLO bench.client.test\r\n", cancellationToken);
         await Expect(c, "250", cancellationToken);

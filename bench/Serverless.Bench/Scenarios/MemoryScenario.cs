@@ -50,7 +50,7 @@ internal static class MemoryScenario
         {
             // Several loopback source addresses keep the ephemeral ports of one address plentiful.
             var local = IPAddress.Parse($"127.0.{1 + (i / 20_000)}.{1 + (i % 200)}");
-            var c = await ImapConnection.ConnectAsync(port, local, o.IdleTls, o.IdleStartTls, ct);
+            var c = await ImapConnection.ConnectAsync(port, local, o.IdleTls, o.IdleStartTls, cancellationToken: ct);
             var m = mailboxes[i % mailboxes.Length];
             await c.LoginAsync(m.Address, BenchStack.Password, ct);
             await c.SelectAsync("INBOX", ct);

@@ -30,7 +30,7 @@ public sealed class Pop3Options
     /// After RETR n, how many following messages (n+1…) are fetched into memory in the background
     /// for a client that asks for one message at a time (0 turns it off).
     /// </summary>
-    public int SerialReadAhead { get; set; } = 16;
+    public int SerialReadAhead { get; set; } = 4;
 
     /// <summary>Bytes one session may hold fetched ahead; a larger message is never fetched ahead.</summary>
     public long SerialReadAheadBytes { get; set; } = 4 * 1024 * 1024;

@@ -13,7 +13,8 @@ public static class DeliveryServiceCollectionExtensions
     {
         services.TryAddSingleton(_ => DeliveryOptions.Bind(configuration));
         services.TryAddSingleton(_ => new MailDns(configuration));
-        services.TryAddSingleton(sp => new DnsAnswers(sp.GetRequiredService<MailDns>().Client));
+        services.TryAddSingleton(_ => NegativeAnswerCache.Bind(configuration));
+        services.TryAddSingleton(sp => new DnsAnswers(sp.GetRequiredService<MailDns>().Client, sp.GetRequiredService<NegativeAnswerCache>()));
         services.TryAddSingleton<SpfEvaluator>();
         services.TryAddSingleton<DkimChecker>();
         services.TryAddSingleton<ArcChecker>();

@@ -28,10 +28,19 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
     /// <summary>Who a logged-in user may send as (MAIL FROM uses the same rule as the header check here).</summary>
     public SubmissionSenders Senders => senders;
 
-    /// <summary>Starts SPF for a new MX transaction (at MAIL FROM, for <see cref="MessageEnvelope.Spf"/>); never faults (a failed check is a temperror).</summary>
+    /// <summary>
+    /// Starts SPF for a new MX transaction (at MAIL FROM, for <see cref="MessageEnvelope.Spf"/>); never
+    /// faults (a failed check is a temperror). The envelope domain's DMARC lookups start alongside,
+    /// so DATA's reply does not wait for them.
+    /// </summary>
     public Task<SpfResult> StartSpfCheck(IPAddress? client, string reversePath, string? helo)
     {
         ArgumentNullException.ThrowIfNull(reversePath);
+        _ = Task.Run(async () =>
+        {
+            using var deadline = new CancellationTokenSource(SpfDeadline);
+            await authenticator.WarmDmarcAsync(reversePath, deadline.Token).ConfigureAwait(false);
+        });
         return Task.Run(async () =>
         {
             try

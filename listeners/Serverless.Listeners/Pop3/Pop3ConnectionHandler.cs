@@ -21,10 +21,11 @@ public sealed class Pop3ConnectionHandler : ConnectionHandler
         MailboxIndex index,
         MessageStore messages,
         MaildropLeases leases,
+        Pop3ReadAheadBudget readAheadBudget,
         ILogger<Pop3Session> logger)
     {
         _certificates = certificates;
-        _services = new Pop3Services(listener, options, logins, index, messages, leases, logger);
+        _services = new Pop3Services(listener, options, logins, index, messages, leases, readAheadBudget, logger);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)

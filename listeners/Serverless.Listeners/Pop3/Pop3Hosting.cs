@@ -10,6 +10,7 @@ public static class Pop3Hosting
         var options = new Pop3Options();
         configuration.GetSection(Pop3Options.Section).Bind(options);
         services.AddSingleton(options);
+        services.AddSingleton(new Pop3ReadAheadBudget(options.ReadAheadMaxBytes)); // one per process, shared by both POP3 ports
         return services;
     }
 }

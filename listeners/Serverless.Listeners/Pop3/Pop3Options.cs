@@ -25,4 +25,16 @@ public sealed class Pop3Options
     /// the one being sent, so storage latency overlaps instead of adding up (0 turns it off).
     /// </summary>
     public int ReadAhead { get; set; } = 8;
+
+    /// <summary>
+    /// After RETR n, how many following messages (n+1…) are fetched into memory in the background
+    /// for a client that asks for one message at a time (0 turns it off).
+    /// </summary>
+    public int SerialReadAhead { get; set; } = 4;
+
+    /// <summary>Bytes one session may hold fetched ahead; a larger message is never fetched ahead.</summary>
+    public long SerialReadAheadBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Bytes all POP3 sessions of the process may hold fetched ahead together.</summary>
+    public long ReadAheadMaxBytes { get; set; } = 64 * 1024 * 1024;
 }

@@ -13,4 +13,5 @@ internal sealed record Pop3Services(
     MailboxIndex Index,
     MessageStore Messages,
     MaildropLeases Leases,
+    Pop3ReadAheadBudget ReadAheadBudget,
     ILogger<Pop3Session> Logger);

@@ -56,8 +56,19 @@ public sealed partial class Pop3Session
     /// Opens a message for RETR/TOP: the download started by read-ahead if there is one, else a
     /// new one. Opening before the +OK means a missing blob still gets a clean -ERR.
     /// </summary>
-    internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken) =>
-        _readAhead.Take(number) ?? _services.Messages.OpenReadAsync(message.BlobName, cancellationToken);
+    internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken)
+    {
+        var blob = message.BlobName;
+        return _readAhead.Take(number, () => _services.Messages.OpenReadAsync(blob, cancellationToken))
+            ?? _services.Messages.OpenReadAsync(blob, cancellationToken);
+    }
+
+    /// <summary>RETR <paramref name="number"/> is being answered: fetch the following messages for a serial client.</summary>
+    internal void ReadAheadAfter(int number) =>
+        _readAhead.PrefetchAfter(number, Maildrop!, (blob, ct) => _services.Messages.OpenReadAsync(blob, ct));
+
+    /// <summary>DELE <paramref name="number"/>: what was fetched ahead for it is not needed.</summary>
+    internal void ForgetReadAhead(int number) => _readAhead.Forget(number);
 
     private void Write(Pop3Reply reply)
     {

@@ -21,7 +21,8 @@ public sealed partial class Pop3Session
     {
         _transport = transport;
         _services = services;
-        _readAhead = new Pop3ReadAhead(services.Options.ReadAhead);
+        var options = services.Options;
+        _readAhead = new Pop3ReadAhead(options.ReadAhead, options.SerialReadAhead, options.SerialReadAheadBytes, services.ReadAheadBudget, transport.ConnectionClosed);
     }
 
     public Pop3SessionState State { get; private set; } = Pop3SessionState.Authorization;

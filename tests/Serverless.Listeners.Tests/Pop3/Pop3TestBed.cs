@@ -49,7 +49,10 @@ internal sealed class Pop3TestBed : IAsyncDisposable
     }
 
     /// <summary>Stores a message blob and files it into INBOX, as delivery does. Returns its UID.</summary>
-    public async Task<long> DeliverAsync(string raw, params string[] flags)
+    public Task<long> DeliverAsync(string raw, params string[] flags) => DeliverToAsync(Mailbox.MailboxId, raw, flags);
+
+    /// <summary>Stores a message blob and files it into the INBOX of <paramref name="mailboxId"/>. Returns its UID.</summary>
+    public async Task<long> DeliverToAsync(string mailboxId, string raw, params string[] flags)
     {
         var bytes = Encoding.UTF8.GetBytes(raw);
         var name = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
@@ -59,7 +62,7 @@ internal sealed class Pop3TestBed : IAsyncDisposable
             await writer.CommitAsync();
         }
         var (summary, _) = await MessageSummaryBuilder.BuildAsync(new MemoryStream(bytes));
-        var result = await Index.AppendAsync(Mailbox.MailboxId, SpecialUse.InboxId, new NewMessage
+        var result = await Index.AppendAsync(mailboxId, SpecialUse.InboxId, new NewMessage
         {
             BlobName = name,
             Size = bytes.Length,
@@ -69,6 +72,10 @@ internal sealed class Pop3TestBed : IAsyncDisposable
         });
         return result.Uid;
     }
+
+    /// <summary>Another mailbox of the same tenant (a second maildrop, leased separately).</summary>
+    public Task<MailboxRecord> AddMailboxAsync(string address) =>
+        Host.Services.GetRequiredService<MailDirectory>().CreateMailboxAsync("t", MailAddress.Parse(address), Password, "Other", 0);
 
     public static string Message(string subject, string body = "Hello.\r\n") =>
         $"From: Sender <sender@example.org>\r\nTo: {Address}\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@example.org>\r\n\r\n{body}";

@@ -8,13 +8,17 @@ namespace Serverless.Testing.Outbound;
 /// <summary>
 /// An authoritative DNS server on a loopback port (ARSoft.Tools.Net), answering from records the
 /// test adds. Unknown names get NXDOMAIN; names marked failing get SERVFAIL. Point the service at
-/// it with <c>Mail:Dns:Servers</c> = <see cref="EndPoint"/>.
+/// it with <c>Mail:Dns:Servers</c> = <see cref="EndPoint"/>. It counts the questions it is asked,
+/// can answer late (<see cref="Delay"/>, a slow resolver) and, when <see cref="NegativeTtl"/> is set,
+/// puts an SOA in the authority section of negative answers as a real zone does (RFC 2308).
 /// </summary>
 public sealed class TestDnsServer : IDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<DnsRecordBase>> _records = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _failing = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string Name, RecordType Type), int> _asked = new();
     private readonly DnsServer _server;
+    private int _queries;
 
     public TestDnsServer()
     {
@@ -27,6 +31,21 @@ public sealed class TestDnsServer : IDisposable
 
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>How long each answer waits before it is sent (a resolver far away).</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>
+    /// When set, NXDOMAIN and NODATA answers carry the zone's SOA (TTL and MINIMUM both this many
+    /// seconds), which RFC 2308 makes the time a negative answer may be cached.
+    /// </summary>
+    public int? NegativeTtl { get; set; }
+
+    /// <summary>Questions answered so far.</summary>
+    public int Queries => Volatile.Read(ref _queries);
+
+    /// <summary>How often <paramref name="name"/> was asked for with <paramref name="type"/>.</summary>
+    public int QueriesFor(string name, RecordType type) => _asked.GetValueOrDefault((name.TrimEnd('.').ToLowerInvariant(), type));
+
     /// <summary>The value for <c>Mail:Dns:Servers</c>.</summary>
     public string Setting => $"{EndPoint.Address}:{EndPoint.Port}";
 
@@ -38,7 +57,7 @@ public sealed class TestDnsServer : IDisposable
             ? new AaaaRecord(DomainName.Parse(name), 60, IPAddress.Parse(address))
             : new ARecord(DomainName.Parse(name), 60, IPAddress.Parse(address)));
 
-    public void AddTxt(string name, string text) => Add(name, new TxtRecord(DomainName.Parse(name), 60, SplitTxt(text)));
+    public void AddTxt(string name, string text, int ttl = 60) => Add(name, new TxtRecord(DomainName.Parse(name), ttl, SplitTxt(text)));
 
     public void SetFailing(string name) => _failing[name.TrimEnd('.')] = true;
 
@@ -56,17 +75,23 @@ public sealed class TestDnsServer : IDisposable
         return parts;
     }
 
-    private Task OnQueryAsync(object sender, QueryReceivedEventArgs e)
+    private async Task OnQueryAsync(object sender, QueryReceivedEventArgs e)
     {
         if (e.Query is not DnsMessage query)
         {
-            return Task.CompletedTask;
+            return;
+        }
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay);
         }
         var response = query.CreateResponseInstance();
         response.IsAuthoritiveAnswer = true;
         foreach (var q in query.Questions)
         {
             var name = q.Name.ToString().TrimEnd('.');
+            Interlocked.Increment(ref _queries);
+            _asked.AddOrUpdate((name.ToLowerInvariant(), q.RecordType), 1, (_, n) => n + 1);
             if (_failing.ContainsKey(name))
             {
                 response.ReturnCode = ReturnCode.ServerFailure;
@@ -75,13 +100,27 @@ public sealed class TestDnsServer : IDisposable
             if (!_records.TryGetValue(name, out var records))
             {
                 response.ReturnCode = ReturnCode.NxDomain;
+                AddSoaIfNegative(response, name);
                 break;
             }
             response.ReturnCode = ReturnCode.NoError;
             response.AnswerRecords.AddRange(records.Where(r => r.RecordType == q.RecordType || q.RecordType == RecordType.Any));
+            if (response.AnswerRecords.Count == 0)
+            {
+                AddSoaIfNegative(response, name);
+            }
         }
         e.Response = response;
-        return Task.CompletedTask;
+    }
+
+    private void AddSoaIfNegative(DnsMessage response, string name)
+    {
+        if (NegativeTtl is int ttl)
+        {
+            var labels = name.Split('.');
+            var zone = DomainName.Parse(labels.Length >= 2 ? string.Join('.', labels[^2..]) : name);
+            response.AuthorityRecords.Add(new SoaRecord(zone, ttl, DomainName.Parse("ns." + zone), DomainName.Parse("hostmaster." + zone), 1, 3600, 600, 86400, ttl));
+        }
     }
 
     public void Dispose()

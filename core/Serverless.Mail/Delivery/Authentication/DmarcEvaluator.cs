@@ -69,6 +69,30 @@ public sealed class DmarcEvaluator(DnsAnswers dns)
     }
 
     /// <summary>
+    /// Looks up the policy of <paramref name="domain"/> (and of its organizational domain when it
+    /// has none) ahead of the message, so the DNS caches hold it by the time the From: header names
+    /// it — usually the envelope sender's domain. Only a warm-up: never fails.
+    /// </summary>
+    public async Task WarmAsync(string domain, CancellationToken cancellationToken = default)
+    {
+        if (!Accounts.MailAddress.TryNormalizeDomain(domain, out var from))
+        {
+            return;
+        }
+        try
+        {
+            if (await FindRecordAsync(from, cancellationToken).ConfigureAwait(false) is null && OrganizationalDomain(from) is var org && org != from)
+            {
+                await FindRecordAsync(org, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is DnsTemporaryException or OperationCanceledException or DnsClient.DnsResponseException)
+        {
+            // The check after DATA asks again and reports what it finds.
+        }
+    }
+
+    /// <summary>
     /// For a message whose From: holds no mailbox or several, or that has several From: fields: there is
     /// no one author domain to align with, so the result is "fail" (RFC 7489 6.6.1), under the strictest
     /// policy any of the named domains publishes (none published: no policy to apply).

@@ -10,9 +10,11 @@ public sealed class DnsTemporaryException(string message, Exception? inner = nul
 /// <summary>
 /// The few lookups the sender checks need, on the shared DnsClient. NXDOMAIN and "no records" both
 /// come back empty (SPF counts those as void lookups); SERVFAIL and timeouts throw
-/// <see cref="DnsTemporaryException"/>.
+/// <see cref="DnsTemporaryException"/>. Positive answers are cached by the client for their TTL;
+/// negative ones by <paramref name="negatives"/> when given (not for checks that must see a change
+/// at once, such as domain verification).
 /// </summary>
-public sealed class DnsAnswers(ILookupClient client)
+public sealed class DnsAnswers(ILookupClient client, NegativeAnswerCache? negatives = null)
 {
     public async Task<IReadOnlyList<string>> TxtAsync(string name, CancellationToken cancellationToken)
     {
@@ -40,6 +42,10 @@ public sealed class DnsAnswers(ILookupClient client)
 
     private async Task<IReadOnlyList<DnsResourceRecord>> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
+        if (negatives?.KnownEmpty(name, type) == true)
+        {
+            return [];
+        }
         IDnsQueryResponse response;
         try
         {
@@ -53,9 +59,14 @@ public sealed class DnsAnswers(ILookupClient client)
         {
             if (response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain)
             {
+                negatives?.Remember(name, type, response);
                 return [];
             }
             throw new DnsTemporaryException($"DNS {type} {name}: {response.ErrorMessage}");
+        }
+        if (response.Answers.Count == 0)
+        {
+            negatives?.Remember(name, type, response); // NODATA
         }
         return response.Answers;
     }

@@ -15,6 +15,7 @@ internal sealed class DeleCommand : IPop3Command
             return ValueTask.FromResult(Pop3Messages.NotAvailable(number, lookup));
         }
         session.Maildrop.MarkDeleted(number);
+        session.ForgetReadAhead(number);
         return ValueTask.FromResult(Pop3Reply.Ok(string.Create(CultureInfo.InvariantCulture, $"Message {number} deleted")));
     }
 }

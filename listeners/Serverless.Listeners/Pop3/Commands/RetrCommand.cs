@@ -20,6 +20,7 @@ internal sealed class RetrCommand : IPop3Command
             return Pop3Messages.Vanished(number);
         }
         session.Maildrop.MarkRetrieved(number);
+        session.ReadAheadAfter(number); // overlaps with sending this one
         return Pop3Reply.Message(string.Create(CultureInfo.InvariantCulture, $"{message.Size} octets"), new Pop3MessageBody(content, topLines: null));
     }
 }

@@ -22,6 +22,9 @@ internal sealed class AppendPlan
 
     public List<(MailboxLanes.PendingAppend Pending, AppendResult Result)> Outcomes { get; } = [];
 
+    /// <summary>For each action index that inserts a message row: the row, for the lane to remember with its ETag.</summary>
+    public List<(int Action, int FolderId, IndexedMessage Row)> Written { get; } = [];
+
     /// <summary>The messages this plan adds to a folder, as a view sees them.</summary>
     public List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> Added(int folderId) =>
         Outcomes.Where(o => o.Result.Outcome == AppendOutcome.Appended && o.Result.FolderId == folderId)
@@ -47,7 +50,7 @@ internal sealed class AppendPlan
     {
         var plan = new AppendPlan { Box = IndexTable.Clone(rows.Box!) };
         var folders = new Dictionary<int, TableEntity>();
-        var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe)>();
+        var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe, IndexedMessage? Row, int FolderId)>();
         var ops = 1;
         var bytes = TableEntitySize.OnTheWire(plan.Box);
         var taken = new List<MailboxLanes.PendingAppend>();
@@ -100,7 +103,17 @@ internal sealed class AppendPlan
             entity = IndexEntities.FromMessage(mailboxId, p.FolderId, uid, modSeq, m);
             ops += need;
             bytes += size;
-            messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null));
+            messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null, new IndexedMessage
+            {
+                Uid = uid,
+                BlobName = m.BlobName,
+                SharedBlob = m.SharedBlob,
+                HolderId = m.HolderId,
+                Size = m.Size,
+                InternalDate = m.InternalDate.ToUniversalTime(),
+                Flags = IndexEntities.SplitFlags(IndexEntities.JoinFlags(m.Flags)),
+                ModSeq = modSeq,
+            }, p.FolderId));
             var uidValidity = f.GetInt64("UidValidity") ?? 0;
             if (m.DedupeKey is not null)
             {
@@ -110,7 +123,7 @@ internal sealed class AppendPlan
                     ["Uid"] = uid,
                     ["UidValidity"] = uidValidity,
                     ["At"] = DateTimeOffset.UtcNow,
-                }), p));
+                }), p, null, p.FolderId));
             }
             plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq)));
         }
@@ -120,10 +133,7 @@ internal sealed class AppendPlan
         if (leftovers.Count > 0)
         {
             batch.RemoveAll(leftovers.Contains);
-            lock (lane.Pending)
-            {
-                lane.Pending.InsertRange(0, leftovers);
-            }
+            GroupCommit.Requeue(lane, leftovers);
         }
 
         plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, plan.Box, rows.Box!.ETag));
@@ -133,11 +143,15 @@ internal sealed class AppendPlan
             plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, folder, rows.Folders[folderId].ETag));
         }
         plan.CounterCount = plan.Actions.Count;
-        foreach (var (action, dedupe) in messageActions)
+        foreach (var (action, dedupe, row, folderId) in messageActions)
         {
             if (dedupe is not null)
             {
                 plan.DedupeActions[plan.Actions.Count] = dedupe;
+            }
+            if (row is not null)
+            {
+                plan.Written.Add((plan.Actions.Count, folderId, row));
             }
             plan.Actions.Add(action);
         }

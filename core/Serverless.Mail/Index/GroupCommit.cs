@@ -53,11 +53,12 @@ internal static class GroupCommit
         {
             lane.Pending.Add(pending);
         }
+        var token = cancellationToken;
         while (!pending.IsCompleted)
         {
             try
             {
-                await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await lane.Gate.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -68,7 +69,10 @@ internal static class GroupCommit
                         throw;
                     }
                 }
-                break; // already taken by another caller's group: wait for its outcome
+                // Already taken by another caller's group: see it through, even if it comes back
+                // to wait (a group that did not fit, or one retried alone), so it is never left behind.
+                token = CancellationToken.None;
+                continue;
             }
             try
             {
@@ -76,7 +80,7 @@ internal static class GroupCommit
                 {
                     break;
                 }
-                await WriteWaitingAsync(lane, pending.MailboxId, cancellationToken).ConfigureAwait(false);
+                await WriteWaitingAsync(lane, pending.MailboxId, token).ConfigureAwait(false);
             }
             finally
             {

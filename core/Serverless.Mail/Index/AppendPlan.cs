@@ -55,8 +55,15 @@ internal sealed class AppendPlan
         var bytes = TableEntitySize.OnTheWire(plan.Box);
         var taken = new List<MailboxLanes.PendingAppend>();
         var refused = new List<MailboxLanes.PendingAppend>();
+        var dedupeKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in batch)
         {
+            if (p.Message.DedupeKey is { } key && !dedupeKeys.Add(key))
+            {
+                // The same hand-off twice in one batch (a redelivery): one transaction cannot insert
+                // a row twice, so the second waits for the next, where it is found a duplicate.
+                continue;
+            }
             var newFolder = !folders.ContainsKey(p.FolderId);
             var need = 1 + (p.Message.DedupeKey is null ? 0 : 1) + (newFolder ? 1 : 0);
             // Sized with the largest UID and MODSEQ it could get, so the real row is no larger.

@@ -76,12 +76,13 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
                         rows.Remember(folderId, after, response.Value[action].Headers.ETag ?? default);
                     }
                 }
-                plan.Complete();
-                // Per transaction and in order (still inside the lane), so each delta follows the last.
+                // Per transaction and in order (still inside the lane), so each delta follows the
+                // last; before the callers go on, so their sessions find the shared view current.
                 foreach (var (folderId, (before, after, changes)) in plan.Folders)
                 {
                     index.Signals.Raise(mailboxId, folderId, FolderSignals.DeltaOf(before, after, changes, []));
                 }
+                plan.Complete();
             },
             ETagRetry.TransactionConflict,
             (e, attempt) =>

@@ -38,7 +38,7 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
 
     public static HostJsonQueueSettings Load(string path)
     {
-        var settings = new HostJsonQueueSettings(TimeSpan.FromMinutes(1), TimeSpan.Zero, 16, 5);
+        var settings = new HostJsonQueueSettings(TimeSpan.FromMinutes(1), TimeSpan.Zero, 32, 5);
         if (!File.Exists(path))
         {
             return settings;

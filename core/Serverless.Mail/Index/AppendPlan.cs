@@ -22,6 +22,9 @@ internal sealed class AppendPlan
 
     public List<(MailboxLanes.PendingAppend Pending, AppendResult Result)> Outcomes { get; } = [];
 
+    /// <summary>For each action index that inserts a message row: the row, for the lane to remember with its ETag.</summary>
+    public List<(int Action, int FolderId, IndexedMessage Row)> Written { get; } = [];
+
     /// <summary>The messages this plan adds to a folder, as a view sees them.</summary>
     public List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)> Added(int folderId) =>
         Outcomes.Where(o => o.Result.Outcome == AppendOutcome.Appended && o.Result.FolderId == folderId)
@@ -47,13 +50,20 @@ internal sealed class AppendPlan
     {
         var plan = new AppendPlan { Box = IndexTable.Clone(rows.Box!) };
         var folders = new Dictionary<int, TableEntity>();
-        var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe)>();
+        var messageActions = new List<(TableTransactionAction Action, MailboxLanes.PendingAppend? Dedupe, IndexedMessage? Row, int FolderId)>();
         var ops = 1;
         var bytes = TableEntitySize.OnTheWire(plan.Box);
         var taken = new List<MailboxLanes.PendingAppend>();
         var refused = new List<MailboxLanes.PendingAppend>();
+        var dedupeKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in batch)
         {
+            if (p.Message.DedupeKey is { } key && !dedupeKeys.Add(key))
+            {
+                // The same hand-off twice in one batch (a redelivery): one transaction cannot insert
+                // a row twice, so the second waits for the next, where it is found a duplicate.
+                continue;
+            }
             var newFolder = !folders.ContainsKey(p.FolderId);
             var need = 1 + (p.Message.DedupeKey is null ? 0 : 1) + (newFolder ? 1 : 0);
             // Sized with the largest UID and MODSEQ it could get, so the real row is no larger.
@@ -100,7 +110,17 @@ internal sealed class AppendPlan
             entity = IndexEntities.FromMessage(mailboxId, p.FolderId, uid, modSeq, m);
             ops += need;
             bytes += size;
-            messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null));
+            messageActions.Add((new TableTransactionAction(TableTransactionActionType.Add, entity), null, new IndexedMessage
+            {
+                Uid = uid,
+                BlobName = m.BlobName,
+                SharedBlob = m.SharedBlob,
+                HolderId = m.HolderId,
+                Size = m.Size,
+                InternalDate = m.InternalDate.ToUniversalTime(),
+                Flags = IndexEntities.SplitFlags(IndexEntities.JoinFlags(m.Flags)),
+                ModSeq = modSeq,
+            }, p.FolderId));
             var uidValidity = f.GetInt64("UidValidity") ?? 0;
             if (m.DedupeKey is not null)
             {
@@ -110,7 +130,7 @@ internal sealed class AppendPlan
                     ["Uid"] = uid,
                     ["UidValidity"] = uidValidity,
                     ["At"] = DateTimeOffset.UtcNow,
-                }), p));
+                }), p, null, p.FolderId));
             }
             plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq)));
         }
@@ -120,10 +140,7 @@ internal sealed class AppendPlan
         if (leftovers.Count > 0)
         {
             batch.RemoveAll(leftovers.Contains);
-            lock (lane.Pending)
-            {
-                lane.Pending.InsertRange(0, leftovers);
-            }
+            GroupCommit.Requeue(lane, leftovers);
         }
 
         plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, plan.Box, rows.Box!.ETag));
@@ -133,11 +150,15 @@ internal sealed class AppendPlan
             plan.Actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, folder, rows.Folders[folderId].ETag));
         }
         plan.CounterCount = plan.Actions.Count;
-        foreach (var (action, dedupe) in messageActions)
+        foreach (var (action, dedupe, row, folderId) in messageActions)
         {
             if (dedupe is not null)
             {
                 plan.DedupeActions[plan.Actions.Count] = dedupe;
+            }
+            if (row is not null)
+            {
+                plan.Written.Add((plan.Actions.Count, folderId, row));
             }
             plan.Actions.Add(action);
         }

@@ -1,69 +1,28 @@
+using Azure;
 using Azure.Data.Tables;
 
 namespace Serverless.Mail.Index;
 
 /// <summary>
 /// APPEND and delivery: allocates UIDs from the folder rows. Concurrent appends to one mailbox in
-/// this process are coalesced: whoever holds the mailbox's lane takes every waiting append (up to
-/// half a transaction's operations) into one entity-group transaction with the mailbox and folder
+/// this process are coalesced (<see cref="GroupCommit"/>): whoever holds the mailbox's lane takes
+/// every waiting append that fits into one entity-group transaction with the mailbox and folder
 /// counters, so UIDs stay gap-free however many processes write.
 /// </summary>
-internal sealed class MessageAppender(IndexTable index)
+internal sealed class MessageAppender(IndexTable index) : IGroupWriter
 {
-    public async Task<AppendResult> AppendAsync(string mailboxId, int folderId, NewMessage message, CancellationToken cancellationToken)
+    public Task<AppendResult> AppendAsync(string mailboxId, int folderId, NewMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.SharedBlob && message.HolderId is null)
         {
             throw new ArgumentException("A shared blob needs a holder id.", nameof(message));
         }
-        var lane = index.Lanes.For(mailboxId);
-        var pending = new MailboxLanes.PendingAppend(mailboxId, folderId, message);
-        lock (lane.Pending)
-        {
-            lane.Pending.Add(pending);
-        }
-        while (!pending.Completion.Task.IsCompleted)
-        {
-            try
-            {
-                await lane.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                lock (lane.Pending)
-                {
-                    if (lane.Pending.Remove(pending))
-                    {
-                        throw;
-                    }
-                }
-                break; // already taken by another caller's batch: wait for its outcome
-            }
-            try
-            {
-                if (pending.Completion.Task.IsCompleted)
-                {
-                    break;
-                }
-                List<MailboxLanes.PendingAppend> batch;
-                lock (lane.Pending)
-                {
-                    batch = lane.Pending.Where(p => p.MailboxId == mailboxId).Take(IndexTable.MaxOpsPerTransaction / 2).ToList();
-                    foreach (var p in batch)
-                    {
-                        lane.Pending.Remove(p);
-                    }
-                }
-                await ProcessAppendsAsync(lane, mailboxId, batch, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                lane.Gate.Release();
-            }
-        }
-        return await pending.Completion.Task.ConfigureAwait(false);
+        return GroupCommit.SubmitAsync(index.Lanes.For(mailboxId), new MailboxLanes.PendingAppend(mailboxId, folderId, message, this), cancellationToken);
     }
+
+    public Task WriteAsync(MailboxLanes.Lane lane, string mailboxId, List<PendingWrite> group, CancellationToken cancellationToken) =>
+        ProcessAppendsAsync(lane, mailboxId, group.Cast<MailboxLanes.PendingAppend>().ToList(), cancellationToken);
 
     /// <summary>Files <paramref name="batch"/> (the lane is held) and completes each append with its outcome.</summary>
     private async Task ProcessAppendsAsync(MailboxLanes.Lane lane, string mailboxId, List<MailboxLanes.PendingAppend> batch, CancellationToken cancellationToken)
@@ -124,6 +83,10 @@ internal sealed class MessageAppender(IndexTable index)
                 {
                     rows.Forget();
                 }
+                foreach (var (action, folderId, row) in plan.Written)
+                {
+                    rows.Remember(folderId, row, response.Value[action].Headers.ETag ?? default);
+                }
                 plan.Complete();
                 foreach (var (folderId, delta) in deltas)
                 {
@@ -143,8 +106,16 @@ internal sealed class MessageAppender(IndexTable index)
             },
             cancellationToken).ConfigureAwait(false);
         }
+        catch (RequestFailedException e) when (e.Status is >= 400 and < 500 && batch.Count(p => !p.IsCompleted) > 1)
+        {
+            // Refused as a whole (a transaction is all or nothing) for one append's sake: each of
+            // the rest is tried alone, so only the append that fails alone fails.
+            rows.Forget();
+            GroupCommit.Retreat(lane, batch, e);
+        }
         catch (Exception e)
         {
+            // Whether it was written is unknown: an append without a dedupe key must not be tried again.
             rows.Forget();
             foreach (var p in batch)
             {

@@ -89,10 +89,11 @@ public sealed partial class MailTransport : IAsyncDisposable
         _ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         await _ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
         {
-            ServerCertificate = _certificates.Current,
+            ServerCertificateContext = _certificates.CurrentContext,
             ClientCertificateRequired = false,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         }, cancellationToken).ConfigureAwait(false);
+        await TlsIdleMemory.ReleaseAfterHandshakeAsync(_ssl).ConfigureAwait(false);
         // Zero-byte reads: an idle session (IMAP IDLE all day) holds no read buffer, here or inside
         // SslStream, until data arrives (71 KiB per idle STARTTLS connection without them).
         Input = PipeReader.Create(_ssl, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));

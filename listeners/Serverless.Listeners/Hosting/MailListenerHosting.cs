@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serverless.Listeners.Connections;
@@ -80,9 +81,17 @@ public static class MailListenerHosting
                         {
                             OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
                             {
-                                ServerCertificate = certificates.Current,
+                                ServerCertificateContext = certificates.CurrentContext,
                                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
                             }),
+                        });
+                        options.Use(next => async connection =>
+                        {
+                            if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+                            {
+                                await TlsIdleMemory.ReleaseAfterHandshakeAsync(ssl);
+                            }
+                            await next(connection);
                         });
                     }
                     switch (endpoint.Protocol)

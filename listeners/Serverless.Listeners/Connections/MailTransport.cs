@@ -16,6 +16,7 @@ public sealed partial class MailTransport : IAsyncDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly TlsCertificateProvider _certificates;
+    private readonly PreLoginSlot? _preLogin;
     private SslStream? _ssl;
 
     public MailTransport(ConnectionContext connection, TlsCertificateProvider certificates)
@@ -26,6 +27,7 @@ public sealed partial class MailTransport : IAsyncDisposable
         Endpoint = connection.Features.Get<MailEndpoint>() ?? throw new InvalidOperationException("Connection has no mail endpoint.");
         Input = connection.Transport.Input;
         Output = connection.Transport.Output;
+        _preLogin = connection.Features.Get<PreLoginSlot>();
         var proxied = connection.Features.Get<ClientAddressFeature>();
         ClientAddressFromProxyHeader = proxied is not null;
         RemoteEndPoint = proxied?.ClientEndPoint ?? connection.RemoteEndPoint as IPEndPoint;
@@ -102,6 +104,9 @@ public sealed partial class MailTransport : IAsyncDisposable
         TlsProtocol = _ssl.SslProtocol;
         TlsCipher = _ssl.NegotiatedCipherSuite.ToString();
     }
+
+    /// <summary>The client logged in: it no longer counts against <c>MaxUnauthenticatedConnections</c>.</summary>
+    public void LeavePreLogin() => _preLogin?.Dispose();
 
     public async ValueTask DisposeAsync()
     {

@@ -51,6 +51,7 @@ public static class MailListenerHosting
         var trusted = ProxyProtocolMiddleware.ParseNetworks(listener.TrustedProxies);
         builder.Services.AddSingleton(sp => new ProxyProtocolMiddleware(trusted, sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>()));
         builder.Services.AddSingleton(sp => new ConnectionLimiter(listener.MaxConnectionsPerIp, sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
+        builder.Services.AddSingleton(sp => new PreLoginConnections(listener.MaxUnauthenticatedConnections, sp.GetRequiredService<ILogger<PreLoginConnections>>()));
         builder.Services.AddHealthChecks();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -58,6 +59,7 @@ public static class MailListenerHosting
             var certificates = kestrel.ApplicationServices.GetRequiredService<TlsCertificateProvider>();
             var proxy = kestrel.ApplicationServices.GetRequiredService<ProxyProtocolMiddleware>();
             var limiter = kestrel.ApplicationServices.GetRequiredService<ConnectionLimiter>();
+            var preLogin = kestrel.ApplicationServices.GetRequiredService<PreLoginConnections>();
             var address = IPAddress.Parse(listener.BindAddress);
             foreach (var endpoint in Endpoints(listener.Ports))
             {
@@ -94,6 +96,8 @@ public static class MailListenerHosting
                             await next(connection);
                         });
                     }
+                    // After the handshake of implicit-TLS ports, so a refused client can read why.
+                    options.Use(next => connection => preLogin.OnConnectionAsync(connection, next));
                     switch (endpoint.Protocol)
                     {
                         case MailProtocol.Smtp:

@@ -16,6 +16,7 @@ public sealed partial class MailTransport : IAsyncDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly TlsCertificateProvider _certificates;
+    private readonly PreLoginSlot? _preLogin;
     private SslStream? _ssl;
 
     public MailTransport(ConnectionContext connection, TlsCertificateProvider certificates)
@@ -26,6 +27,7 @@ public sealed partial class MailTransport : IAsyncDisposable
         Endpoint = connection.Features.Get<MailEndpoint>() ?? throw new InvalidOperationException("Connection has no mail endpoint.");
         Input = connection.Transport.Input;
         Output = connection.Transport.Output;
+        _preLogin = connection.Features.Get<PreLoginSlot>();
         var proxied = connection.Features.Get<ClientAddressFeature>();
         ClientAddressFromProxyHeader = proxied is not null;
         RemoteEndPoint = proxied?.ClientEndPoint ?? connection.RemoteEndPoint as IPEndPoint;
@@ -89,10 +91,11 @@ public sealed partial class MailTransport : IAsyncDisposable
         _ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         await _ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
         {
-            ServerCertificate = _certificates.Current,
+            ServerCertificateContext = _certificates.CurrentContext,
             ClientCertificateRequired = false,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
         }, cancellationToken).ConfigureAwait(false);
+        await TlsIdleMemory.ReleaseAfterHandshakeAsync(_ssl).ConfigureAwait(false);
         // Zero-byte reads: an idle session (IMAP IDLE all day) holds no read buffer, here or inside
         // SslStream, until data arrives (71 KiB per idle STARTTLS connection without them).
         Input = PipeReader.Create(_ssl, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true, useZeroByteReads: true));
@@ -101,6 +104,9 @@ public sealed partial class MailTransport : IAsyncDisposable
         TlsProtocol = _ssl.SslProtocol;
         TlsCipher = _ssl.NegotiatedCipherSuite.ToString();
     }
+
+    /// <summary>The client logged in: it no longer counts against <c>MaxUnauthenticatedConnections</c>.</summary>
+    public void LeavePreLogin() => _preLogin?.Dispose();
 
     public async ValueTask DisposeAsync()
     {

@@ -25,6 +25,12 @@ public sealed class ListenerOptions
     public int MaxConnectionsPerIp { get; set; } = 50;
 
     /// <summary>
+    /// Connections per listener (port) that have not logged in yet; one more is answered "try later"
+    /// and closed. On the MX, where nobody logs in, the cap on its concurrent connections.
+    /// </summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 1000;
+
+    /// <summary>
     /// True where connections arrive through a proxy that hides the client's address and sends no
     /// PROXY header (the Azure Container Apps TCP ingress): the socket peer is then shared by every
     /// client, so failed logins are counted per account only (an address from a trusted PROXY header

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serverless.Listeners.Connections;
@@ -50,6 +51,7 @@ public static class MailListenerHosting
         var trusted = ProxyProtocolMiddleware.ParseNetworks(listener.TrustedProxies);
         builder.Services.AddSingleton(sp => new ProxyProtocolMiddleware(trusted, sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>()));
         builder.Services.AddSingleton(sp => new ConnectionLimiter(listener.MaxConnectionsPerIp, sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
+        builder.Services.AddSingleton(sp => new PreLoginConnections(listener.MaxUnauthenticatedConnections, sp.GetRequiredService<ILogger<PreLoginConnections>>()));
         builder.Services.AddHealthChecks();
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -57,6 +59,7 @@ public static class MailListenerHosting
             var certificates = kestrel.ApplicationServices.GetRequiredService<TlsCertificateProvider>();
             var proxy = kestrel.ApplicationServices.GetRequiredService<ProxyProtocolMiddleware>();
             var limiter = kestrel.ApplicationServices.GetRequiredService<ConnectionLimiter>();
+            var preLogin = kestrel.ApplicationServices.GetRequiredService<PreLoginConnections>();
             var address = IPAddress.Parse(listener.BindAddress);
             foreach (var endpoint in Endpoints(listener.Ports))
             {
@@ -80,11 +83,21 @@ public static class MailListenerHosting
                         {
                             OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions
                             {
-                                ServerCertificate = certificates.Current,
+                                ServerCertificateContext = certificates.CurrentContext,
                                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
                             }),
                         });
+                        options.Use(next => async connection =>
+                        {
+                            if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+                            {
+                                await TlsIdleMemory.ReleaseAfterHandshakeAsync(ssl);
+                            }
+                            await next(connection);
+                        });
                     }
+                    // After the handshake of implicit-TLS ports, so a refused client can read why.
+                    options.Use(next => connection => preLogin.OnConnectionAsync(connection, next));
                     switch (endpoint.Protocol)
                     {
                         case MailProtocol.Smtp:

@@ -24,6 +24,12 @@ public sealed class ImapOptions
     /// <summary>Consecutive malformed commands before the server says BYE.</summary>
     public int MaxBadCommands { get; set; } = 20;
 
+    /// <summary>Keywords one message may carry (STORE / APPEND beyond it: NO [LIMIT]).</summary>
+    public int MaxKeywordsPerMessage { get; set; } = 64;
+
+    /// <summary>Characters in one keyword.</summary>
+    public int MaxKeywordLength { get; set; } = 100;
+
     /// <summary>Failed LOGIN/AUTHENTICATE attempts on one connection before the server says BYE.</summary>
     public int MaxLoginFailuresPerConnection { get; set; } = 3;
 

@@ -58,6 +58,7 @@ public sealed partial class Pop3Session
         Lease = lease;
         PendingUser = null;
         State = Pop3SessionState.Transaction;
+        _transport.LeavePreLogin();
         _renewals = CancellationTokenSource.CreateLinkedTokenSource(_transport.ConnectionClosed);
         _renewalLoop = lease.RunRenewalsAsync(_renewals.Token);
     }

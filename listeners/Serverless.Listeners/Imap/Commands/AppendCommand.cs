@@ -61,6 +61,7 @@ internal sealed class AppendCommand : IImapCommand
         var maxSize = session.Services.Options.MaxAppendSize;
         upload.Refusal = announcement.Size > maxSize ? ImapResult.No($"Message too large (at most {maxSize} bytes)", "TOOBIG")
             : announcement.Size == 0 ? ImapResult.No("Empty message")
+            : KeywordLimits.Check(prefix.Flags.Distinct(StringComparer.Ordinal), session.Services.Options) is { } tooMany ? tooMany
             : await CheckTargetAsync(session, prefix.Mailbox, upload, cancellationToken);
         if (upload.Refusal is not null)
         {

@@ -29,6 +29,7 @@ internal static class SignIn
         if (result.Succeeded)
         {
             session.State = new ImapSessionState.Authenticated(result.Mailbox!);
+            session.Transport.LeavePreLogin();
             return ImapResult.Ok("Logged in", "CAPABILITY " + ImapCapabilities.For(session));
         }
         var failures = ((session.State as ImapSessionState.NotAuthenticated)?.Failures ?? 0) + 1;

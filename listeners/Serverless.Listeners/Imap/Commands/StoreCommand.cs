@@ -27,6 +27,22 @@ internal sealed class StoreCommand : IImapCommand
         {
             return ImapResult.Ok(command.Key + " completed");
         }
+        if (args.Mode != StoreMode.Remove)
+        {
+            // The flags each message would end up with: the same keywords as a set, as the index merges them.
+            foreach (var index in indices)
+            {
+                var after = args.Mode == StoreMode.Add ? selected.FlagsAt(index).Union(args.Flags, StringComparer.Ordinal) : args.Flags;
+                if (KeywordLimits.Check(after.Distinct(StringComparer.Ordinal), session.Services.Options) is { } refused)
+                {
+                    return refused;
+                }
+                if (args.Mode != StoreMode.Add)
+                {
+                    break; // the same list for every message
+                }
+            }
+        }
         var uids = indices.Select(selected.View.Uid).ToList();
         var mode = args.Mode switch
         {

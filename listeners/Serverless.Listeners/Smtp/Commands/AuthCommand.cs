@@ -107,6 +107,7 @@ public sealed class AuthCommand : ISmtpCommand
         {
             case LoginFailure.None when result.Mailbox is not null:
                 session.User = result.Mailbox;
+                session.Transport.LeavePreLogin();
                 return SmtpReply.Of(235, "2.7.0", "Authentication successful");
             case LoginFailure.Throttled:
                 return SmtpReply.Of(454, "4.7.0", "Too many failed logins, try again later");

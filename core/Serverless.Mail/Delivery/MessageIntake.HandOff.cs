@@ -34,7 +34,7 @@ public sealed partial class MessageIntake
         var outboundHolder = shared ? message.Id + "|out" : null;
         var mail = envelope.Sender;
 
-        var inbound = local.Count == 0 ? null : FitToQueue(new InboundHandoff
+        var (inbound, inboundJson) = local.Count == 0 ? ((InboundHandoff?)null, (byte[]?)null) : FitToQueue(new InboundHandoff
         {
             Id = message.Id,
             BlobName = message.BlobName,
@@ -83,7 +83,7 @@ public sealed partial class MessageIntake
             }
             if (inbound is not null)
             {
-                await queues.SendInboundAsync(inbound, ct).ConfigureAwait(false);
+                await queues.SendInboundAsync(inbound.Id, inboundJson!, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -108,14 +108,17 @@ public sealed partial class MessageIntake
     /// <summary>
     /// A queue message holds 64 KiB: drop the summary if that makes it fit (the ingest then reads the
     /// blob); a hand-off too large even so keeps everything and is spilled to a blob by <see cref="MailQueues"/>.
+    /// Returns the JSON too, so the hand-off is serialised once on the way to the queue.
     /// </summary>
-    private static InboundHandoff FitToQueue(InboundHandoff handoff)
+    private static (InboundHandoff Handoff, byte[] Json) FitToQueue(InboundHandoff handoff)
     {
-        if (MailQueues.JsonSize(handoff) <= MailQueues.MaxMessageJsonBytes)
+        var json = MailQueues.Serialize(handoff);
+        if (json.Length <= MailQueues.MaxMessageJsonBytes)
         {
-            return handoff;
+            return (handoff, json);
         }
         var lean = handoff with { Summary = null };
-        return MailQueues.JsonSize(lean) <= MailQueues.MaxMessageJsonBytes ? lean : handoff;
+        var leanJson = MailQueues.Serialize(lean);
+        return leanJson.Length <= MailQueues.MaxMessageJsonBytes ? (lean, leanJson) : (handoff, json);
     }
 }

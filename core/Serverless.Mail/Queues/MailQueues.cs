@@ -32,7 +32,13 @@ public sealed partial class MailQueues
     public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handoff);
-        var json = await SpillIfTooLargeAsync(StorageNames.InboundQueue, handoff.Id, JsonSerializer.SerializeToUtf8Bytes(handoff, Json), cancellationToken).ConfigureAwait(false);
+        return await SendInboundAsync(handoff.Id, Serialize(handoff), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same with the hand-off's JSON made already (<see cref="Serialize"/>), so the intake serialises it once.</summary>
+    internal async Task<SendReceipt> SendInboundAsync(string id, byte[] handoffJson, CancellationToken cancellationToken)
+    {
+        var json = await SpillIfTooLargeAsync(StorageNames.InboundQueue, id, handoffJson, cancellationToken).ConfigureAwait(false);
         return await _inbound.SendMessageAsync(json, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
     }
 
@@ -58,7 +64,10 @@ public sealed partial class MailQueues
     }
 
     /// <summary>UTF-8 size of a hand-off's JSON, to check it against <see cref="MaxMessageJsonBytes"/>.</summary>
-    public static int JsonSize(InboundHandoff handoff) => JsonSerializer.SerializeToUtf8Bytes(handoff, Json).Length;
+    public static int JsonSize(InboundHandoff handoff) => Serialize(handoff).Length;
+
+    /// <summary>A hand-off's JSON as it goes on the queue (UTF-8).</summary>
+    public static byte[] Serialize(InboundHandoff handoff) => JsonSerializer.SerializeToUtf8Bytes(handoff, Json);
 
     public static InboundHandoff ParseInbound(string json)
     {

@@ -41,12 +41,37 @@ internal sealed class SelectedFolder
 
     public int Count => View.Count;
 
+    /// <summary>
+    /// Adds UIDs [<paramref name="fromUid"/>, <paramref name="toUid"/>) as \Recent. The ranges are kept
+    /// sorted, disjoint and merged (new mail arrives as the range right after the last one), so a
+    /// session that sees thousands of arrivals keeps one range, not one per arrival.
+    /// </summary>
     public void AddRecent(long fromUid, long toUid)
     {
-        if (toUid > fromUid)
+        if (toUid <= fromUid)
         {
-            _recent.Add((fromUid, toUid));
+            return;
         }
+        _recent.Add((fromUid, toUid));
+        if (_recent.Count == 1)
+        {
+            return;
+        }
+        _recent.Sort();
+        var merged = 0;
+        for (var k = 1; k < _recent.Count; k++)
+        {
+            var (from, to) = _recent[k];
+            if (from <= _recent[merged].To)
+            {
+                _recent[merged] = (_recent[merged].From, Math.Max(_recent[merged].To, to));
+            }
+            else
+            {
+                _recent[++merged] = (from, to);
+            }
+        }
+        _recent.RemoveRange(merged + 1, _recent.Count - merged - 1);
     }
 
     public bool IsRecent(long uid)
@@ -61,19 +86,13 @@ internal sealed class SelectedFolder
         return false;
     }
 
+    /// <summary>Messages of the view that are \Recent: the ranges are disjoint and the view sorted by UID, so two binary searches each.</summary>
     public int RecentCount()
     {
-        if (_recent.Count == 0)
-        {
-            return 0;
-        }
         var n = 0;
-        for (var i = 0; i < View.Count; i++)
+        foreach (var (from, to) in _recent)
         {
-            if (IsRecent(View.Uid(i)))
-            {
-                n++;
-            }
+            n += View.LowerBound(to) - View.LowerBound(from);
         }
         return n;
     }

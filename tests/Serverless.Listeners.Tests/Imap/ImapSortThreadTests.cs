@@ -1,5 +1,6 @@
 using System.Text;
 using MailKit;
+using MailKit.Net.Imap;
 using MailKit.Search;
 using Serverless.Mail.Accounts;
 using Xunit;
@@ -119,24 +120,29 @@ public sealed class ImapSortThreadTests(ImapTestHost host) : IClassFixture<ImapT
             Assert.Contains(cap, caps + " ", StringComparison.Ordinal);
         }
         await raw.CommandAsync("SELECT INBOX");
-        Assert.Equal("* SORT 5 1 3 2 4", (await raw.CommandAsync("SORT (DATE) UTF-8 ALL"))[0]);
+        async Task<string> Untagged(string command) => (await raw.CommandAsync(command))[0];
+        async Task<string> Tagged(string command) => (await raw.CommandAsync(command))[^1][(raw.LastTag.Length + 1)..];
+
+        Assert.Equal("* SORT 5 1 3 2 4", await Untagged("SORT (DATE) UTF-8 ALL"));
         var uidSort = await raw.CommandAsync("UID SORT (REVERSE DATE) US-ASCII UNSEEN");
         Assert.Equal("* SORT " + string.Join(' ', u[3], u[1], u[2], u[0]), uidSort[0]);
-        Assert.EndsWith(" OK UID SORT completed", uidSort[^1], StringComparison.Ordinal);
-        Assert.StartsWith(raw.LastTag + " BAD", (await raw.CommandAsync("SORT (COLOR) UTF-8 ALL"))[^1], StringComparison.Ordinal);
-        Assert.Equal(raw.LastTag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", (await raw.CommandAsync("SORT (DATE) KOI8-R ALL"))[^1]);
-        Assert.Equal(raw.LastTag + " NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", (await raw.CommandAsync("THREAD REFERENCES ISO-2022-JP ALL"))[^1]);
-        Assert.StartsWith(raw.LastTag + " BAD", (await raw.CommandAsync("THREAD SUBJECTS UTF-8 ALL"))[^1], StringComparison.Ordinal);
-        Assert.Equal("* SORT", (await raw.CommandAsync("SORT (SUBJECT) UTF-8 SUBJECT nothing-like-this"))[0]);
-        Assert.Equal("* THREAD", (await raw.CommandAsync("THREAD REFERENCES UTF-8 SUBJECT nothing-like-this"))[0]);
-        Assert.Equal("* THREAD (5 1)(2 3 4)", (await raw.CommandAsync("THREAD REFERENCES UTF-8 ALL"))[0]);
-        Assert.Equal($"* THREAD ({u[4]} {u[0]})({u[2]} ({u[1]})({u[3]}))", (await raw.CommandAsync("UID THREAD ORDEREDSUBJECT UTF-8 ALL"))[0]);
-        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag[..1]}{int.Parse(raw.LastTag[1..], System.Globalization.CultureInfo.InvariantCulture) + 1:D3}\") MIN 5 COUNT 1", (await raw.CommandAsync("SEARCH RETURN (COUNT MIN) SEEN"))[0]);
-        var all = await raw.CommandAsync("UID SEARCH RETURN () ALL");
-        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") UID ALL {u[0]}:{u[4]}", all[0]);
-        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag[..1]}{int.Parse(raw.LastTag[1..], System.Globalization.CultureInfo.InvariantCulture) + 1:D3}\") COUNT 0", (await raw.CommandAsync("SEARCH RETURN (MIN MAX COUNT) SUBJECT nothing-like-this"))[0]);
-        Assert.Contains(" BAD ", (await raw.CommandAsync("SEARCH RETURN (SAVE) ALL"))[^1], StringComparison.Ordinal);
-        Assert.Equal("* SEARCH 1 2 3 4", (await raw.CommandAsync("SEARCH UNSEEN"))[0]); // plain SEARCH unchanged
+        Assert.Equal("OK UID SORT completed", uidSort[^1][(raw.LastTag.Length + 1)..]);
+        Assert.StartsWith("BAD", await Tagged("SORT (COLOR) UTF-8 ALL"), StringComparison.Ordinal);
+        Assert.Equal("NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", await Tagged("SORT (DATE) KOI8-R ALL"));
+        Assert.Equal("NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset", await Tagged("THREAD REFERENCES ISO-2022-JP ALL"));
+        Assert.StartsWith("BAD", await Tagged("THREAD SUBJECTS UTF-8 ALL"), StringComparison.Ordinal);
+        Assert.Equal("* SORT", await Untagged("SORT (SUBJECT) UTF-8 SUBJECT nothing-like-this"));
+        Assert.Equal("* THREAD", await Untagged("THREAD REFERENCES UTF-8 SUBJECT nothing-like-this"));
+        Assert.Equal("* THREAD (5 1)(2 3 4)", await Untagged("THREAD REFERENCES UTF-8 ALL"));
+        Assert.Equal($"* THREAD ({u[4]} {u[0]})({u[2]} ({u[1]})({u[3]}))", await Untagged("UID THREAD ORDEREDSUBJECT UTF-8 ALL"));
+        var esearch = await Untagged("SEARCH RETURN (COUNT MIN) SEEN");
+        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") MIN 5 COUNT 1", esearch);
+        esearch = await Untagged("UID SEARCH RETURN () ALL");
+        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") UID ALL {u[0]}:{u[4]}", esearch);
+        esearch = await Untagged("SEARCH RETURN (MIN MAX COUNT) SUBJECT nothing-like-this");
+        Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") COUNT 0", esearch);
+        Assert.StartsWith("BAD", await Tagged("SEARCH RETURN (SAVE) ALL"), StringComparison.Ordinal);
+        Assert.Equal("* SEARCH 1 2 3 4", await Untagged("SEARCH UNSEEN")); // plain SEARCH unchanged
     }
 
     /// <summary>A MailKit thread list written as the THREAD response writes it.</summary>

@@ -21,9 +21,10 @@ public static class ImapSortOrder
     public static Comparison<SortFields> For(IReadOnlyList<SortCriterion> criteria)
     {
         ArgumentNullException.ThrowIfNull(criteria);
+        var keys = criteria.ToArray(); // an array: no enumerator allocated per comparison
         return (a, b) =>
         {
-            foreach (var c in criteria)
+            foreach (var c in keys)
             {
                 var r = Compare(c.Key, a, b);
                 if (r != 0)

@@ -3,7 +3,7 @@ namespace Serverless.Listeners.Imap;
 /// <summary>The CAPABILITY list for the session's situation (TLS, login allowed, logged in).</summary>
 internal static class ImapCapabilities
 {
-    private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA";
+    private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA ESEARCH SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT";
 
     public static string For(ImapSession session)
     {

@@ -57,7 +57,7 @@ internal static class ImapCommandTable
         ["GETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["SETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.SetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
 
-        // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE)
+        // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 5256 SORT / THREAD)
         ["CHECK"] = new(new NoopCommand(), ImapStates.Selected, ChangeCheck.Force),
         ["CLOSE"] = new(new CloseCommand(expunge: true), ImapStates.Selected, ChangeCheck.None),
         ["UNSELECT"] = new(new CloseCommand(expunge: false), ImapStates.Selected, ChangeCheck.None),
@@ -65,6 +65,10 @@ internal static class ImapCommandTable
         ["UID EXPUNGE"] = new(new ExpungeCommand(), ImapStates.Selected, ChangeCheck.None),
         ["SEARCH"] = new(new SearchCommand(), ImapStates.Selected, ChangeCheck.None, ExpungeAllowed: false),
         ["UID SEARCH"] = new(new SearchCommand(), ImapStates.Selected, ChangeCheck.Cheap, SyncBefore: true),
+        ["SORT"] = new(new SortCommand(), ImapStates.Selected, ChangeCheck.None, ExpungeAllowed: false),
+        ["UID SORT"] = new(new SortCommand(), ImapStates.Selected, ChangeCheck.Cheap, SyncBefore: true),
+        ["THREAD"] = new(new ThreadCommand(), ImapStates.Selected, ChangeCheck.None, ExpungeAllowed: false),
+        ["UID THREAD"] = new(new ThreadCommand(), ImapStates.Selected, ChangeCheck.Cheap, SyncBefore: true),
         ["FETCH"] = new(new FetchCommand(), ImapStates.Selected, ChangeCheck.None, ExpungeAllowed: false),
         ["UID FETCH"] = new(new FetchCommand(), ImapStates.Selected, ChangeCheck.Cheap, SyncBefore: true),
         ["STORE"] = new(new StoreCommand(), ImapStates.Selected, ChangeCheck.None, ExpungeAllowed: false),

@@ -96,7 +96,20 @@ public sealed record StoreArguments(SequenceSet Set, StoreMode Mode, bool Silent
     public long? UnchangedSince { get; init; }
 }
 
-public sealed record SearchArguments(string? Charset, SearchKey Key) : ImapArguments;
+public sealed record SearchArguments(string? Charset, SearchKey Key) : ImapArguments
+{
+    /// <summary>RFC 4731 RETURN options (MIN, MAX, ALL, COUNT): answer with ESEARCH; null for a plain SEARCH.</summary>
+    public IReadOnlyList<string>? Return { get; init; }
+}
+
+/// <summary>A sort criterion of RFC 5256 (and RFC 5957 DISPLAYFROM / DISPLAYTO), optionally reversed.</summary>
+public sealed record SortCriterion(string Key, bool Reverse);
+
+/// <summary>SORT / UID SORT (RFC 5256).</summary>
+public sealed record SortArguments(IReadOnlyList<SortCriterion> Criteria, string Charset, SearchKey Key) : ImapArguments;
+
+/// <summary>THREAD / UID THREAD (RFC 5256); <see cref="Algorithm"/> is REFERENCES or ORDEREDSUBJECT.</summary>
+public sealed record ThreadArguments(string Algorithm, string Charset, SearchKey Key) : ImapArguments;
 
 /// <summary>COPY and MOVE.</summary>
 public sealed record CopyArguments(SequenceSet Set, string Mailbox) : ImapArguments;

@@ -10,8 +10,9 @@ namespace Serverless.Protocols.Imap;
 /// command-auth    = append / create / delete / examine / list / lsub / rename / select / status /
 ///                   subscribe / unsubscribe / idle / namespace / getquota / getquotaroot / setquota
 /// command-nonauth = login / authenticate / "STARTTLS"
-/// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search
-/// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge)
+/// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search /
+///                   sort / thread                                                 ; RFC 5256
+/// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge / sort / thread)
 /// </code>
 /// </summary>
 public static class ImapCommandParser
@@ -26,7 +27,7 @@ public static class ImapCommandParser
         "CAPABILITY", "LOGOUT", "NOOP", "STARTTLS", "CHECK", "CLOSE", "UNSELECT", "IDLE", "NAMESPACE", "EXPUNGE",
         "LOGIN", "AUTHENTICATE", "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "RENAME",
         "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
-        "GETQUOTA", "GETQUOTAROOT", "SETQUOTA",
+        "GETQUOTA", "GETQUOTAROOT", "SETQUOTA", "SORT", "THREAD",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -41,7 +42,7 @@ public static class ImapCommandParser
         {
             r.ExpectSpace();
             name = r.ReadAtom().ToUpperInvariant();
-            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE"))
+            if (name is not ("FETCH" or "STORE" or "SEARCH" or "COPY" or "MOVE" or "EXPUNGE" or "SORT" or "THREAD"))
             {
                 throw new ImapParseException("Unknown UID command");
             }
@@ -73,6 +74,8 @@ public static class ImapCommandParser
                 "FETCH" => ImapFetchParser.Parse(r),
                 "STORE" => ParseStore(r),
                 "SEARCH" => ImapSearchParser.Parse(r),
+                "SORT" => ImapSortParser.Parse(r),
+                "THREAD" => ImapThreadParser.Parse(r),
                 "COPY" or "MOVE" => ParseCopy(r),
                 "EXPUNGE" => new ExpungeArguments(r.ReadSequenceSet()),
                 "ENABLE" => ParseEnable(r),

@@ -3,7 +3,9 @@ namespace Serverless.Protocols.Imap;
 /// <summary>
 /// SEARCH arguments.
 /// <code>
-/// search          = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)
+/// search          = "SEARCH" [search-return-opts] [SP "CHARSET" SP astring] 1*(SP search-key)
+/// search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"   ; RFC 4731
+/// search-return-opt  = "MIN" / "MAX" / "ALL" / "COUNT"
 /// search-key      = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /
 ///                   "CC" SP astring / "DELETED" / "FLAGGED" / "FROM" SP astring /
 ///                   "KEYWORD" SP flag-keyword / "NEW" / "OLD" / "ON" SP date / "RECENT" / "SEEN" /
@@ -26,6 +28,13 @@ public static class ImapSearchParser
     public static SearchArguments Parse(ImapArgumentReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        IReadOnlyList<string>? returns = null;
+        if (r.TryConsumeKeyword("RETURN"))
+        {
+            r.ExpectSpace();
+            returns = ReadReturnOptions(r);
+            r.ExpectSpace();
+        }
         string? charset = null;
         if (r.TryConsumeKeyword("CHARSET"))
         {
@@ -33,13 +42,46 @@ public static class ImapSearchParser
             charset = r.ReadAstring();
             r.ExpectSpace();
         }
+        return new SearchArguments(charset, ReadCriteria(r)) { Return = returns };
+    }
+
+    /// <summary>1*(search-key) separated by SP, as one key (SEARCH, SORT and THREAD share it).</summary>
+    public static SearchKey ReadCriteria(ImapArgumentReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
         var count = 0;
         var keys = new List<SearchKey> { ReadKey(r, 0, ref count) };
         while (r.TryConsume(' '))
         {
             keys.Add(ReadKey(r, 0, ref count));
         }
-        return new SearchArguments(charset, keys.Count == 1 ? keys[0] : new SearchAnd(keys));
+        return keys.Count == 1 ? keys[0] : new SearchAnd(keys);
+    }
+
+    /// <summary>"(" [search-return-opt *(SP search-return-opt)] ")"; an empty list means ALL (RFC 4731 3.1).</summary>
+    public static IReadOnlyList<string> ReadReturnOptions(ImapArgumentReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        r.Expect('(');
+        var options = new List<string>();
+        if (!r.TryConsume(')'))
+        {
+            do
+            {
+                var option = r.ReadAtom().ToUpperInvariant();
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT"))
+                {
+                    throw new ImapParseException("Unknown RETURN option " + option);
+                }
+                if (!options.Contains(option))
+                {
+                    options.Add(option);
+                }
+            }
+            while (r.TryConsume(' '));
+            r.Expect(')');
+        }
+        return options.Count == 0 ? ["ALL"] : options;
     }
 
     private static SearchKey ReadKey(ImapArgumentReader r, int depth, ref int count)

@@ -3,7 +3,7 @@ using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
-/// <summary>RFC 3501 6.4.4 SEARCH / UID SEARCH, with CHARSET UTF-8 and RFC 7162 MODSEQ.</summary>
+/// <summary>RFC 3501 6.4.4 SEARCH / UID SEARCH, with CHARSET UTF-8, RFC 7162 MODSEQ and RFC 4731 RETURN (ESEARCH).</summary>
 internal sealed class SearchCommand : IImapCommand
 {
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -20,6 +20,13 @@ internal sealed class SearchCommand : IImapCommand
         }
         var selected = session.Selected!;
         var matches = await new SearchEvaluator(session, selected).EvaluateAsync(args.Key, cancellationToken);
+        if (args.Return is { } options)
+        {
+            var numbers = matches.Select(i => command.Uid ? selected.View.Uid(i) : i + 1L).ToList();
+            long? highest = modSeq && matches.Count > 0 ? matches.Max(selected.ModSeqAt) : null;
+            session.WriteLine(ImapEsearchResponse.Format(command.Tag, command.Uid, options, numbers, highest));
+            return ImapResult.Ok(command.Key + " completed");
+        }
         var line = new StringBuilder("* SEARCH");
         foreach (var index in matches)
         {

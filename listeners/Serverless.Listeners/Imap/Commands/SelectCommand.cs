@@ -46,6 +46,15 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             var (recentFrom, recentTo) = readOnly
                 ? (folder.RecentFromUid, folder.UidNext) // EXAMINE shows \Recent without claiming it
                 : await session.Services.Index.ClaimRecentAsync(account.MailboxId, folder, cancellationToken);
+            if (!readOnly)
+            {
+                // Less what a session of this process claimed while it had the folder selected.
+                (recentFrom, recentTo) = session.Services.Watchers.Recent.Claim(account.MailboxId, folder.FolderId, recentFrom, recentTo);
+            }
+            else
+            {
+                recentFrom = Math.Max(recentFrom, session.Services.Watchers.Recent.ClaimedTo(account.MailboxId, folder.FolderId));
+            }
             selected.AddRecent(recentFrom, recentTo);
             WriteSelectResponses(session, selected, view);
             if (args.QResync is { } known && known.UidValidity == view.UidValidity)

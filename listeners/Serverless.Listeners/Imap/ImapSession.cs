@@ -106,6 +106,13 @@ internal sealed partial class ImapSession
         {
             command = ImapCommandParser.Parse(frame);
         }
+        catch (ImapMailboxNameException e) when (frame.Tag is not null)
+        {
+            // A well-formed command naming a mailbox that cannot exist: NO, like any unknown name.
+            await DiscardUploadsAsync();
+            WriteTagged(frame.Tag, ImapResult.No(e.Message, "CANNOT"));
+            return;
+        }
         catch (ImapParseException e)
         {
             await DiscardUploadsAsync();

@@ -34,4 +34,72 @@ public sealed class ImapComplianceTests(ImapTestHost host) : IClassFixture<ImapT
         Assert.Contains("* 0 RECENT", await second.CommandAsync("SELECT INBOX"));
         Assert.Equal("* STATUS \"INBOX\" (RECENT 0)", (await second.CommandAsync("STATUS INBOX (RECENT)"))[0]);
     }
+
+    [Fact]
+    public async Task A_name_that_is_not_modified_utf7_gets_no_and_list_with_such_a_pattern_keeps_the_connection()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        await using var raw = await host.RawAsync();
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+
+        foreach (var name in new[] { "&", "&Jjo", "&AGE-", "&2D0-", "a&b" })
+        {
+            foreach (var command in new[] { "CREATE", "SELECT", "STATUS {0} (MESSAGES)", "SUBSCRIBE" })
+            {
+                var line = command.Contains("{0}", StringComparison.Ordinal) ? string.Format(System.Globalization.CultureInfo.InvariantCulture, command, $"\"{name}\"") : $"{command} \"{name}\"";
+                var reply = await raw.CommandAsync(line);
+                Assert.StartsWith(raw.LastTag + " NO ", reply[^1], StringComparison.Ordinal);
+            }
+            var rename = await raw.CommandAsync($"RENAME INBOX \"{name}\"");
+            Assert.StartsWith(raw.LastTag + " NO ", rename[^1], StringComparison.Ordinal);
+            foreach (var pattern in new[] { name, name + "*", "*" + name + "%" })
+            {
+                var list = await raw.CommandAsync($"LIST \"\" \"{pattern}\"");
+                Assert.Single(list);
+                Assert.StartsWith(raw.LastTag + " NO ", list[^1], StringComparison.Ordinal);
+            }
+        }
+        // Still connected, and not counted as bad commands.
+        var noop = await raw.CommandAsync("NOOP");
+        Assert.Equal(raw.LastTag + " OK NOOP completed", noop[^1]);
+        await raw.CommandAsync("CREATE \"&AOk-t&AOk-\"");
+        Assert.Equal("* LIST (\\HasNoChildren) \"/\" \"&AOk-t&AOk-\"", (await raw.CommandAsync("LIST \"\" \"&AOk-t&AOk-\""))[0]);
+    }
+
+    [Fact]
+    public async Task A_new_keyword_is_announced_with_flags_to_every_session_before_a_fetch_shows_it()
+    {
+        var (mailbox, first) = await host.SelectedAsync(1);
+        await using var _ = first;
+        await using var second = await host.RawAsync();
+        await second.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        Assert.Contains("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)", await second.CommandAsync("SELECT INBOX"));
+        await using var reader = await host.RawAsync();
+        await reader.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await reader.CommandAsync("EXAMINE INBOX");
+
+        const string flags = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Project)";
+        const string permanent = "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Project \\*)] Flags permitted";
+        Assert.Equal([flags, permanent, "* 1 FETCH (FLAGS ($Project \\Recent))"], (await first.CommandAsync("STORE 1 +FLAGS ($Project)"))[..^1]);
+        Assert.Equal([flags, permanent, "* 1 FETCH (UID 1 FLAGS ($Project))"], (await second.CommandAsync("NOOP"))[..^1]);
+        Assert.Equal([flags, "* 1 FETCH (UID 1 FLAGS ($Project))"], (await reader.CommandAsync("NOOP"))[..^1]); // read-only: no PERMANENTFLAGS
+        Assert.Equal(["* 1 FETCH (FLAGS ($Project))"], (await second.CommandAsync("FETCH 1 FLAGS"))[..^1]);
+
+        // APPEND with a keyword the folder has not had: FLAGS comes before the new message can be fetched.
+        var append = await second.CommandAsync("APPEND INBOX ($Later) {2+}\r\nhi");
+        Assert.EndsWith("APPEND completed", append[^1], StringComparison.Ordinal);
+        var noop = (await first.CommandAsync("NOOP"))[..^1];
+        Assert.Equal("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Project $Later)", noop[0]);
+        Assert.Equal("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Project $Later \\*)] Flags permitted", noop[1]);
+        Assert.Contains("* 2 EXISTS", noop);
+        Assert.DoesNotContain(noop.Skip(2), l => l.StartsWith("* FLAGS", StringComparison.Ordinal));
+        Assert.StartsWith("* 2 FETCH (FLAGS ($Later", (await first.CommandAsync("FETCH 2 FLAGS"))[0], StringComparison.Ordinal);
+
+        // NIL is not a keyword.
+        var storeNil = await first.CommandAsync("STORE 1 +FLAGS (NIL)");
+        Assert.StartsWith(first.LastTag + " BAD ", storeNil[^1], StringComparison.Ordinal);
+        var appendNil = await first.CommandAsync("APPEND INBOX (nil) {2+}\r\nhi");
+        Assert.StartsWith(first.LastTag + " BAD ", appendNil[^1], StringComparison.Ordinal);
+        Assert.Equal(["* 1 FETCH (FLAGS ($Project \\Recent))"], (await first.CommandAsync("FETCH 1 FLAGS"))[..^1]);
+    }
 }

@@ -73,8 +73,7 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
 
     private void WriteSelectResponses(ImapSession session, SelectedFolder selected, FolderView view)
     {
-        var flags = ImapFlags.Storable.Concat(view.FlagsInUse().Where(f => !f.StartsWith('\\'))).Distinct(StringComparer.OrdinalIgnoreCase);
-        session.WriteLine("* FLAGS (" + string.Join(' ', flags) + ")");
+        session.WriteLine("* FLAGS (" + string.Join(' ', selected.Flags) + ")");
         session.WriteLine(readOnly
             ? "* OK [PERMANENTFLAGS ()] No permanent flags in a read-only mailbox"
             : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted");

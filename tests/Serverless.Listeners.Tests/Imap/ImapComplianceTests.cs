@@ -102,4 +102,17 @@ public sealed class ImapComplianceTests(ImapTestHost host) : IClassFixture<ImapT
         Assert.StartsWith(first.LastTag + " BAD ", appendNil[^1], StringComparison.Ordinal);
         Assert.Equal(["* 1 FETCH (FLAGS ($Project \\Recent))"], (await first.CommandAsync("FETCH 1 FLAGS"))[..^1]);
     }
+
+    [Fact]
+    public async Task Envelope_keeps_an_addresss_source_route()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        await host.DeliverAsync(mailbox, ImapTestHost.Message("routed", from: "Alice <@route.example,@relay.example:alice@example.org>", to: "<@hop.example:bob@example.com>"));
+        await using var raw = await host.RawAsync();
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await raw.CommandAsync("SELECT INBOX");
+        var envelope = (await raw.CommandAsync("FETCH 1 ENVELOPE"))[0];
+        Assert.Contains("((\"Alice\" \"@route.example,@relay.example\" \"alice\" \"example.org\"))", envelope, StringComparison.Ordinal);
+        Assert.Contains("((NIL \"@hop.example\" \"bob\" \"example.com\"))", envelope, StringComparison.Ordinal);
+    }
 }

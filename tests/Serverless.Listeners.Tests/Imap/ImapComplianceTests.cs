@@ -115,4 +115,27 @@ public sealed class ImapComplianceTests(ImapTestHost host) : IClassFixture<ImapT
         Assert.Contains("((\"Alice\" \"@route.example,@relay.example\" \"alice\" \"example.org\"))", envelope, StringComparison.Ordinal);
         Assert.Contains("((NIL \"@hop.example\" \"bob\" \"example.com\"))", envelope, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Search_address_keys_match_name_local_part_and_domain_of_the_decoded_header()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        await host.DeliverAsync(mailbox, ImapTestHost.Message("one", from: "\"=?UTF-8?B?SsO2cmcgTcO8bGxlcg==?=\" <Joerg.Mueller@Example.ORG>", to: "=?ISO-8859-1?Q?Ren=E9?= <rene@mail.example.net>",
+            extraHeaders: "Cc: \"Doe, Jane\" <jane@corp.example>\r\nBcc: bob@example.com (Bob =?UTF-8?Q?B=C3=BCrger?=)\r\n"));
+        await host.DeliverAsync(mailbox, ImapTestHost.Message("two", from: "other@elsewhere.test", to: "nobody@nowhere.test"));
+        await using var raw = await host.RawAsync();
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await raw.CommandAsync("SELECT INBOX");
+
+        foreach (var key in new[] { "FROM \"jörg müller\"", "FROM joerg.mueller", "FROM example.org", "FROM \"Müller <joerg\"", "FROM EXAMPLE.org",
+            "TO rené", "TO \"René <rene@\"", "TO mail.example", "CC \"doe, jane\"", "CC jane@corp", "BCC bob@", "BCC example.com" })
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(key);
+            var reply = key.Any(ch => ch > 127)
+                ? await raw.CommandAsync($"SEARCH CHARSET UTF-8 {key.Split(' ')[0]} {{{System.Text.Encoding.UTF8.GetByteCount(key[(key.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim('"'))}+}}\r\n{key[(key.IndexOf(' ', StringComparison.Ordinal) + 1)..].Trim('"')}")
+                : await raw.CommandAsync("SEARCH " + key);
+            Assert.True(reply[0] == "* SEARCH 1", key + ": " + string.Join(" | ", reply));
+        }
+        Assert.Equal("* SEARCH", (await raw.CommandAsync("SEARCH FROM example.com"))[0]);
+    }
 }

@@ -73,12 +73,14 @@ public sealed record EnvelopeSummary
 /// <summary>
 /// One ENVELOPE address. A group is written as RFC 3501 does: a start marker with
 /// <see cref="Host"/> null and <see cref="Mailbox"/> the group name, the members, then an
-/// end marker with both null.
+/// end marker with both null. <see cref="Route"/> is the obsolete source route ("@a,@b", RFC 5322
+/// obs-route) that ENVELOPE still reports (RFC 3501 7.4.2); absent for nearly every address.
 /// </summary>
 public sealed record AddressSummary(
     [property: JsonPropertyName("n")] string? Name,
     [property: JsonPropertyName("m")] string? Mailbox,
-    [property: JsonPropertyName("h")] string? Host);
+    [property: JsonPropertyName("h")] string? Host,
+    [property: JsonPropertyName("r"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Route = null);
 
 /// <summary>One MIME entity with its offsets in the raw message (all offsets are from byte 0 of the blob).</summary>
 public sealed record MimePartSummary

@@ -121,7 +121,8 @@ public static class MessageSummaryBuilder
                 var at = m.Address.LastIndexOf('@');
                 var local = at < 0 ? m.Address : m.Address[..at];
                 var host = at < 0 ? "" : m.Address[(at + 1)..];
-                result.Add(new AddressSummary(string.IsNullOrEmpty(m.Name) ? null : m.Name, local, host));
+                var route = m.Route.Count > 0 ? string.Join(',', m.Route.Select(d => "@" + d)) : null;
+                result.Add(new AddressSummary(string.IsNullOrEmpty(m.Name) ? null : m.Name, local, host, route));
                 break;
             case GroupAddress g:
                 result.Add(new AddressSummary(null, g.Name, null));

@@ -32,6 +32,9 @@ internal sealed class FolderWatchers
         index.FolderWritten += OnFolderWritten;
     }
 
+    /// <summary>\Recent claims made by sessions of this process while they had a folder selected.</summary>
+    public RecentClaims Recent { get; } = new();
+
     /// <summary>Watchers kept now, held by sessions or not.</summary>
     internal int Count => _watchers.Count;
 

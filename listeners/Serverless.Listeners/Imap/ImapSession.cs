@@ -106,6 +106,13 @@ internal sealed partial class ImapSession
         {
             command = ImapCommandParser.Parse(frame);
         }
+        catch (ImapMailboxNameException e) when (frame.Tag is not null)
+        {
+            // A well-formed command naming a mailbox that cannot exist: NO, like any unknown name.
+            await DiscardUploadsAsync();
+            WriteTagged(frame.Tag, ImapResult.No(e.Message, "CANNOT"));
+            return;
+        }
         catch (ImapParseException e)
         {
             await DiscardUploadsAsync();
@@ -188,11 +195,16 @@ internal sealed partial class ImapSession
         }
         if (folder.HasNewMessages(view))
         {
-            // Mail that arrives while the folder is selected is \Recent in this session. It is not
-            // claimed in storage: a claim rewrites the folder row, which would make every other
-            // writer's cached copy stale (a failed transaction and a re-read for the next delivery).
-            // The next SELECT claims it, so it can be \Recent in that session too.
-            folder.AddRecent(folder.View.LastUid + 1, view.LastUid + 1);
+            // Mail that arrives while the folder is selected is \Recent in this session (EXAMINE shows
+            // it without claiming). The claim is kept in this process, not written to storage: a write
+            // rewrites the folder row, which would make every other writer's cached copy stale (a failed
+            // transaction and a re-read for the next delivery). A later SELECT's storage claim skips it.
+            var (from, to) = (folder.View.LastUid + 1, view.LastUid + 1);
+            if (!folder.ReadOnly && State.User is { } user)
+            {
+                (from, to) = Services.Watchers.Recent.Claim(user.MailboxId, folder.FolderId, from, to);
+            }
+            folder.AddRecent(from, to);
         }
         folder.MoveTo(view, allowExpunge, CondStore, QResync, Output);
     }

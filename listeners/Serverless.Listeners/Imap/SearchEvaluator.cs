@@ -101,7 +101,7 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                 };
             case SearchHeader h:
                 var values = (await HeadersAsync(c, cancellationToken)).Where(x => x.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)).ToList();
-                return values.Count > 0 && (h.Value.Length == 0 || values.Any(x => Contains(x.Value, h.Value)));
+                return values.Count > 0 && (h.Value.Length == 0 || values.Any(x => Contains(x.Value, h.Value) || AddressContains(x, h.Value)));
             case SearchBody b:
                 return await BodyContainsAsync(c, b.Value, cancellationToken);
             case SearchText t:
@@ -127,6 +127,29 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
 
     private static bool Contains(string? text, string value) =>
         text is not null && text.Contains(value, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// FROM / TO / CC / BCC (and any address header): the value matches the decoded display name,
+    /// local part or domain of an address as a substring, case-insensitively, and also its
+    /// "name &lt;local@domain&gt;" form (as Dovecot does) — encoded words, quoting and comments removed.
+    /// </summary>
+    private static bool AddressContains(Header header, string value)
+    {
+        if (header.Id is not (HeaderId.From or HeaderId.To or HeaderId.Cc or HeaderId.Bcc or HeaderId.Sender or HeaderId.ReplyTo)
+            || !InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list))
+        {
+            return false;
+        }
+        foreach (var mailbox in list.Mailboxes)
+        {
+            if (Contains(mailbox.Name, value) || Contains(mailbox.Address, value)
+                || Contains(string.IsNullOrEmpty(mailbox.Name) ? mailbox.Address : mailbox.Name + " <" + mailbox.Address + ">", value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>The Date: header's calendar date in its own zone (RFC 3501: time and zone disregarded); the internal date if unparseable.</summary>
     private static DateOnly SentDate(CachedMessage row)

@@ -15,6 +15,8 @@ internal sealed class SelectedFolder
 {
     private readonly List<(long From, long To)> _recent = [];
     private readonly Dictionary<long, (IReadOnlyList<string> Flags, long ModSeq)> _stored = [];
+    private readonly List<string> _keywords = [];
+    private readonly HashSet<string> _announced = new(StringComparer.OrdinalIgnoreCase);
 
     public SelectedFolder(FolderWatcher watcher, FolderInfo folder, FolderView view, bool readOnly)
     {
@@ -24,6 +26,46 @@ internal sealed class SelectedFolder
         UidValidity = folder.UidValidity;
         View = view;
         ReadOnly = readOnly;
+        foreach (var flag in view.FlagsInUse())
+        {
+            if (!flag.StartsWith('\\') && _announced.Add(flag))
+            {
+                _keywords.Add(flag);
+            }
+        }
+    }
+
+    /// <summary>The FLAGS response's list: the system flags and every keyword the client was told of.</summary>
+    public IEnumerable<string> Flags => ImapFlags.Storable.Concat(_keywords);
+
+    /// <summary>
+    /// Before a response shows a keyword this client was not told of, an untagged FLAGS (and, read-write,
+    /// PERMANENTFLAGS) naming it (RFC 3501 7.2.6: FLAGS is the set of flags the client may see).
+    /// </summary>
+    public void AnnounceKeywords(IEnumerable<string> flags, IBufferWriter<byte> w)
+    {
+        var fresh = false;
+        foreach (var flag in flags)
+        {
+            if (!flag.StartsWith('\\') && _announced.Add(flag))
+            {
+                _keywords.Add(flag);
+                fresh = true;
+            }
+        }
+        if (!fresh)
+        {
+            return;
+        }
+        ImapWire.Raw(w, "* FLAGS "u8);
+        ImapWire.FlagList(w, Flags.ToList());
+        ImapWire.Crlf(w);
+        if (!ReadOnly)
+        {
+            ImapWire.Raw(w, "* OK [PERMANENTFLAGS "u8);
+            ImapWire.FlagList(w, [.. Flags, "\\*"]);
+            ImapWire.Raw(w, "] Flags permitted\r\n"u8);
+        }
     }
 
     public FolderWatcher Watcher { get; }
@@ -139,6 +181,7 @@ internal sealed class SelectedFolder
             return;
         }
         var old = View;
+        AnnounceKeywords(target.FlagsInUse(), w);
         // Expunges, highest sequence number first, so each number is right when it is sent.
         var expunged = new List<int>();
         int i = 0, j = 0;

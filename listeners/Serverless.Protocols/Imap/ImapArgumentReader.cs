@@ -328,7 +328,9 @@ public sealed class ImapArgumentReader
             var name = ReadAtom();
             return ImapFlags.Canonical("\\" + name) ?? throw new ImapParseException("Unknown system flag \\" + name);
         }
-        return ReadAtom();
+        var keyword = ReadAtom();
+        // NIL is the nil token, not a keyword a client can store (imaptest holds servers to it).
+        return keyword.Equals("NIL", StringComparison.OrdinalIgnoreCase) ? throw new ImapParseException("NIL is not a keyword") : keyword;
     }
 
     /// <summary>Reads a mailbox name: astring, with INBOX in any case meaning INBOX, decoded from modified UTF-7.</summary>

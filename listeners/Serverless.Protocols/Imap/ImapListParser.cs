@@ -49,7 +49,7 @@ public static class ImapListParser
             }
             r.ExpectSpace();
         }
-        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapParseException("Invalid reference");
+        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapMailboxNameException("Reference is not valid modified UTF-7");
         r.ExpectSpace();
         var patterns = new List<string>();
         if (r.TryConsume('('))
@@ -117,11 +117,11 @@ public static class ImapListParser
     public static ListArguments ParseLsub(ImapArgumentReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapParseException("Invalid reference");
+        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapMailboxNameException("Reference is not valid modified UTF-7");
         r.ExpectSpace();
         return new ListArguments(reference, [DecodePattern(r.ReadListMailbox())]) { SelectSubscribed = true };
     }
 
     private static string DecodePattern(string pattern) =>
-        ImapMailboxName.DecodeModifiedUtf7(pattern) ?? throw new ImapParseException("Invalid modified UTF-7 in pattern");
+        ImapMailboxName.DecodeModifiedUtf7(pattern) ?? throw new ImapMailboxNameException("Pattern is not valid modified UTF-7");
 }

@@ -17,11 +17,13 @@ public static class ImapMailboxName
 {
     public const char Delimiter = FolderNames.Delimiter;
 
+    private static readonly Encoding StrictUtf16 = new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true);
+
     /// <summary>A name as the client sent it, decoded, with INBOX normalised. Throws on broken modified UTF-7.</summary>
     public static string FromWire(string wire)
     {
         ArgumentNullException.ThrowIfNull(wire);
-        var decoded = DecodeModifiedUtf7(wire) ?? throw new ImapParseException("Invalid modified UTF-7 in mailbox name");
+        var decoded = DecodeModifiedUtf7(wire) ?? throw new ImapMailboxNameException("Mailbox name is not valid modified UTF-7");
         return FolderNames.Normalize(decoded);
     }
 
@@ -111,7 +113,15 @@ public static class ImapMailboxName
             {
                 return null;
             }
-            var chunk = Encoding.BigEndianUnicode.GetString(bytes);
+            string chunk;
+            try
+            {
+                chunk = StrictUtf16.GetString(bytes);
+            }
+            catch (ArgumentException)
+            {
+                return null; // a lone surrogate names no character (and storage could not hold it)
+            }
             if (chunk.Any(ch => ch is >= (char)0x20 and <= (char)0x7e))
             {
                 return null; // printable ASCII must not be encoded (RFC 3501 5.1.3)

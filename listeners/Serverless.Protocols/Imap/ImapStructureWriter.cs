@@ -59,7 +59,9 @@ public static class ImapStructureWriter
         {
             ImapWire.Raw(w, "("u8);
             ImapWire.NString(w, a.Name);
-            ImapWire.Raw(w, " NIL "u8);
+            ImapWire.Space(w);
+            ImapWire.NString(w, a.Route);
+            ImapWire.Space(w);
             ImapWire.NString(w, a.Mailbox);
             ImapWire.Space(w);
             ImapWire.NString(w, a.Host);

@@ -13,7 +13,9 @@ public sealed class ImapStoreTests(ImapTestHost host) : IClassFixture<ImapTestHo
         Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Recent))", "* 2 FETCH (FLAGS (\\Flagged \\Recent))", "A003 OK STORE completed"],
             await raw.CommandAsync("STORE 1:2 +FLAGS (\\Flagged)"));
         Assert.Equal(["* 2 FETCH (FLAGS (\\Recent))", "A004 OK STORE completed"], await raw.CommandAsync("STORE 2 -FLAGS \\Flagged"));
-        Assert.Equal(["* 3 FETCH (FLAGS ($Work \\Seen \\Recent) UID 3)", "A005 OK UID STORE completed"], await raw.CommandAsync("UID STORE 3 FLAGS ($Work \\Seen)"));
+        // A new keyword is announced before the FETCH that shows it (RFC 3501 7.2.6).
+        Assert.Equal(["* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)", "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted",
+            "* 3 FETCH (FLAGS ($Work \\Seen \\Recent) UID 3)", "A005 OK UID STORE completed"], await raw.CommandAsync("UID STORE 3 FLAGS ($Work \\Seen)"));
         Assert.Equal(["A006 OK STORE completed"], await raw.CommandAsync("STORE 1 +FLAGS.SILENT (\\Deleted)"));
         Assert.Equal(["* 1 FETCH (FLAGS (\\Flagged \\Deleted \\Recent))", "* 2 FETCH (FLAGS (\\Recent))", "* 3 FETCH (FLAGS ($Work \\Seen \\Recent))", "A007 OK FETCH completed"],
             await raw.CommandAsync("FETCH 1:* FLAGS"));

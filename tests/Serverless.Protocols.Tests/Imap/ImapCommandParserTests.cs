@@ -88,7 +88,7 @@ public sealed class ImapCommandParserTests
         Assert.Equal("Entwürfe", Args<SelectArguments>("t EXAMINE \"Entw&APw-rfe\"\r\n").Mailbox);
         Assert.True(Args<SelectArguments>("t SELECT x (CONDSTORE)\r\n").CondStore);
         Assert.Equal(("a", "b/c"), Fields(Args<RenameArguments>("t RENAME a \"b/c\"\r\n")));
-        Assert.Throws<ImapParseException>(() => Parse("t SELECT \"&Jjo\"\r\n"));
+        Assert.Throws<ImapMailboxNameException>(() => Parse("t SELECT \"&Jjo\"\r\n"));
 
         static (string, string) Fields(RenameArguments a) => (a.From, a.To);
     }

@@ -23,6 +23,7 @@ public sealed class ImapPrimitivesTests
     [InlineData("&AGE-")] // encodes printable ASCII "a"
     [InlineData("&U,BTF-")] // odd number of bytes
     [InlineData("&Jjo=-")]
+    [InlineData("&2D0-")] // a lone surrogate
     public void Malformed_modified_utf7_is_rejected(string wire) => Assert.Null(ImapMailboxName.DecodeModifiedUtf7(wire));
 
     [Fact]

@@ -46,6 +46,15 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             var (recentFrom, recentTo) = readOnly
                 ? (folder.RecentFromUid, folder.UidNext) // EXAMINE shows \Recent without claiming it
                 : await session.Services.Index.ClaimRecentAsync(account.MailboxId, folder, cancellationToken);
+            if (!readOnly)
+            {
+                // Less what a session of this process claimed while it had the folder selected.
+                (recentFrom, recentTo) = session.Services.Watchers.Recent.Claim(account.MailboxId, folder.FolderId, recentFrom, recentTo);
+            }
+            else
+            {
+                recentFrom = Math.Max(recentFrom, session.Services.Watchers.Recent.ClaimedTo(account.MailboxId, folder.FolderId));
+            }
             selected.AddRecent(recentFrom, recentTo);
             WriteSelectResponses(session, selected, view);
             if (args.QResync is { } known && known.UidValidity == view.UidValidity)
@@ -64,8 +73,7 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
 
     private void WriteSelectResponses(ImapSession session, SelectedFolder selected, FolderView view)
     {
-        var flags = ImapFlags.Storable.Concat(view.FlagsInUse().Where(f => !f.StartsWith('\\'))).Distinct(StringComparer.OrdinalIgnoreCase);
-        session.WriteLine("* FLAGS (" + string.Join(' ', flags) + ")");
+        session.WriteLine("* FLAGS (" + string.Join(' ', selected.Flags) + ")");
         session.WriteLine(readOnly
             ? "* OK [PERMANENTFLAGS ()] No permanent flags in a read-only mailbox"
             : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted");

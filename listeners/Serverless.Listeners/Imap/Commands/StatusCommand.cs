@@ -39,8 +39,9 @@ internal sealed class StatusCommand : IImapCommand
             var value = item switch
             {
                 "MESSAGES" => folder.Messages,
-                // Messages at or above RecentFromUid are \Recent for the next session to claim them.
-                "RECENT" => Math.Clamp(folder.UidNext - folder.RecentFromUid, 0, folder.Messages),
+                // Messages at or above RecentFromUid are \Recent for the next session to claim them,
+                // unless a session of this process already has them (RecentClaims).
+                "RECENT" => Math.Clamp(folder.UidNext - Math.Max(folder.RecentFromUid, session.Services.Watchers.Recent.ClaimedTo(session.State.User!.MailboxId, folder.FolderId)), 0, folder.Messages),
                 "UIDNEXT" => folder.UidNext,
                 "UIDVALIDITY" => folder.UidValidity,
                 "UNSEEN" => folder.Unseen,

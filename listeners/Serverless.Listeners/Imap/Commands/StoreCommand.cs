@@ -53,6 +53,7 @@ internal sealed class StoreCommand : IImapCommand
         var results = (await session.Services.Index.StoreFlagsAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, mode, args.Flags, args.UnchangedSince, cancellationToken))
             .ToDictionary(r => r.Uid);
         var failed = new List<long>();
+        selected.AnnounceKeywords(results.Values.Where(r => r.Modified).SelectMany(r => r.Flags), session.Output);
         foreach (var index in indices)
         {
             var uid = selected.View.Uid(index);

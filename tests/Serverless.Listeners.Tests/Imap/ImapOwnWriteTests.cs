@@ -225,8 +225,8 @@ public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper outp
         var mailbox = await hosts.CreateMailboxAsync(0);
         await using var raw = await TwoListeners.SelectAsync(hosts.A, mailbox);
         Assert.EndsWith("OK CREATE completed", (await raw.CommandAsync("CREATE Work"))[^1], StringComparison.Ordinal);
-        Assert.StartsWith($"{raw.LastTag} OK [APPENDUID ", (await raw.CommandAsync(Append("first").Replace("APPEND INBOX", "APPEND Work", StringComparison.Ordinal)))[^1],
-            StringComparison.Ordinal);
+        var first = await raw.CommandAsync(Append("first").Replace("APPEND INBOX", "APPEND Work", StringComparison.Ordinal));
+        Assert.StartsWith($"{raw.LastTag} OK [APPENDUID ", first[^1], StringComparison.Ordinal);
         await using (var there = await TwoListeners.SelectAsync(hosts.B, mailbox))
         {
             Assert.EndsWith("OK RENAME completed", (await there.CommandAsync("RENAME Work Play"))[^1], StringComparison.Ordinal);
@@ -239,7 +239,7 @@ public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper outp
         var play = await hosts.A.Services.GetRequiredService<MailboxIndex>().FindFolderAsync(mailbox.MailboxId, "Play");
         Assert.Equal(1, play!.UidNext - 1);
         // Looked up again from storage, the name now misses for good.
-        Assert.Equal($"{raw.LastTag} NO [TRYCREATE] Mailbox does not exist",
-            (await raw.CommandAsync(Append("third").Replace("APPEND INBOX", "APPEND Work", StringComparison.Ordinal)))[^1]);
+        var third = await raw.CommandAsync(Append("third").Replace("APPEND INBOX", "APPEND Work", StringComparison.Ordinal));
+        Assert.Equal($"{raw.LastTag} NO [TRYCREATE] Mailbox does not exist", third[^1]);
     }
 }

@@ -51,10 +51,11 @@ internal sealed class ChangeLog(IndexTable index)
     /// The blobs go after the index rows, so a crash in between leaks a blob but never leaves a
     /// row pointing at nothing. Written by group commit with other sessions' changes to the mailbox.
     /// </summary>
-    public async Task<IReadOnlyList<long>> ExpungeAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<long>> ExpungeAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken,
+        bool onlyDeleted = false)
     {
         ArgumentNullException.ThrowIfNull(uids);
-        var outcomes = await SubmitAsync(mailboxId, folderId, uids, FolderChangeKind.Expunge, FlagMode.Replace, [], null, cancellationToken).ConfigureAwait(false);
+        var outcomes = await SubmitAsync(mailboxId, folderId, uids, FolderChangeKind.Expunge, FlagMode.Replace, [], null, cancellationToken, onlyDeleted).ConfigureAwait(false);
         var removed = outcomes.SelectMany(o => o.Removed).ToList();
         foreach (var m in removed)
         {
@@ -80,11 +81,11 @@ internal sealed class ChangeLog(IndexTable index)
 
     /// <summary>One request per chunk of messages, all queued at once so they pack into as few transactions as fit.</summary>
     private async Task<ChangeOutcome[]> SubmitAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, FolderChangeKind kind, FlagMode mode,
-        IReadOnlyCollection<string> flags, long? unchangedSince, CancellationToken cancellationToken)
+        IReadOnlyCollection<string> flags, long? unchangedSince, CancellationToken cancellationToken, bool onlyDeleted = false)
     {
         var lane = index.Lanes.For(mailboxId);
         return await Task.WhenAll(uids.Distinct().Order().Chunk(ChangePlan.MessagesPerRequest)
-            .Select(chunk => GroupCommit.SubmitAsync(lane, new PendingChange(mailboxId, folderId, chunk, kind, mode, flags, unchangedSince, _writer), cancellationToken)))
+            .Select(chunk => GroupCommit.SubmitAsync(lane, new PendingChange(mailboxId, folderId, chunk, kind, mode, flags, unchangedSince, _writer, onlyDeleted), cancellationToken)))
             .ConfigureAwait(false);
     }
 

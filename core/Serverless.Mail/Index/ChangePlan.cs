@@ -6,8 +6,11 @@ namespace Serverless.Mail.Index;
 
 /// <summary>A waiting STORE or EXPUNGE of one chunk of messages (at most <see cref="ChangePlan.MessagesPerRequest"/>).</summary>
 internal sealed class PendingChange(string mailboxId, int folderId, long[] uids, FolderChangeKind kind, FlagMode mode,
-    IReadOnlyCollection<string> flags, long? unchangedSince, IGroupWriter writer) : PendingWrite<ChangeOutcome>(mailboxId, writer)
+    IReadOnlyCollection<string> flags, long? unchangedSince, IGroupWriter writer, bool onlyDeleted = false) : PendingWrite<ChangeOutcome>(mailboxId, writer)
 {
+    /// <summary>An expunge of only those messages whose row (as verified by its ETag) is marked \Deleted.</summary>
+    public bool OnlyDeleted { get; } = onlyDeleted;
+
     public int FolderId { get; } = folderId;
 
     public long[] Uids { get; } = uids;
@@ -94,10 +97,16 @@ internal sealed class ChangePlan
             // First what it would write, without touching the counters, to see whether it fits.
             var writes = new List<(IndexedMessage Before, List<string>? Flags)>();
             var answers = new List<IndexedMessage>();
+            var kept = new List<IndexedMessage>();
             foreach (var m in messages)
             {
                 if (item.Kind == FolderChangeKind.Expunge)
                 {
+                    if (item.OnlyDeleted && !m.HasFlag("\\Deleted"))
+                    {
+                        kept.Add(m); // \Deleted was taken off: left alone once a fresh read confirms it
+                        continue;
+                    }
                     writes.Add((m, null));
                     continue;
                 }
@@ -111,7 +120,7 @@ internal sealed class ChangePlan
                     writes.Add((m, next));
                 }
             }
-            var unverified = answers.Where(m => !fresh.Contains((item.FolderId, m.Uid))).ToList();
+            var unverified = answers.Concat(kept).Where(m => !fresh.Contains((item.FolderId, m.Uid))).ToList();
             if (unverified.Count > 0)
             {
                 plan.Unverified.UnionWith(unverified.Select(m => (item.FolderId, m.Uid)));

@@ -49,6 +49,14 @@ public sealed record NewMessage
     public MessageSummary? Summary { get; init; }
 
     /// <summary>
+    /// The folder's name as the client gave it (IMAP APPEND), or null. When set, the append is
+    /// answered <see cref="AppendOutcome.NoSuchFolder"/> unless the folder row — guarded by its
+    /// ETag in the same transaction — still carries this name, so a caller may take the folder id
+    /// from memory without reading the row first (a rename elsewhere is never appended through).
+    /// </summary>
+    public string? FolderName { get; init; }
+
+    /// <summary>
     /// Idempotency key (e.g. hand-off id + recipient). A second append with the same key in the
     /// same mailbox changes nothing and returns the first one's UID.
     /// </summary>

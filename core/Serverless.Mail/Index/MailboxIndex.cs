@@ -133,6 +133,15 @@ public sealed class MailboxIndex
     public Task<IReadOnlyList<long>> ExpungeAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default) =>
         _changes.ExpungeAsync(mailboxId, folderId, uids, cancellationToken);
 
+    /// <summary>
+    /// IMAP EXPUNGE: removes those of <paramref name="uids"/> whose row is still marked \Deleted when
+    /// the transaction writes it (checked under the row's ETag), so a caller may pick the UIDs from
+    /// a view that is not re-read first: a \Deleted taken off elsewhere is never expunged through.
+    /// Returns the UIDs removed.
+    /// </summary>
+    public Task<IReadOnlyList<long>> ExpungeDeletedAsync(string mailboxId, int folderId, IReadOnlyCollection<long> uids, CancellationToken cancellationToken = default) =>
+        _changes.ExpungeAsync(mailboxId, folderId, uids, cancellationToken, onlyDeleted: true);
+
     /// <summary>Flag changes and expunges after <paramref name="sinceModSeq"/>, oldest first (one range query).</summary>
     public Task<IReadOnlyList<FolderChange>> GetChangesAsync(string mailboxId, int folderId, long sinceModSeq, CancellationToken cancellationToken = default) =>
         _changes.GetChangesAsync(mailboxId, folderId, sinceModSeq, cancellationToken);

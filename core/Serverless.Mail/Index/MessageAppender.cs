@@ -48,7 +48,11 @@ internal sealed class MessageAppender(IndexTable index) : IGroupWriter
                 }
                 foreach (var folderId in batch.Select(p => p.FolderId).Distinct().ToList())
                 {
-                    if (!rows.Folders.ContainsKey(folderId))
+                    if (rows.Folders.TryGetValue(folderId, out var known) && batch.Any(p => p.FolderId == folderId && !NamedAs(p, known)))
+                    {
+                        rows.Folders.Remove(folderId); // the name does not match a remembered row: read it, never refuse on memory
+                    }
+                    if (!rows.Folders.TryGetValue(folderId, out var row))
                     {
                         var f = await index.GetEntityAsync(mailboxId, IndexKeys.Folder(folderId), cancellationToken).ConfigureAwait(false);
                         if (f is null)
@@ -60,8 +64,18 @@ internal sealed class MessageAppender(IndexTable index) : IGroupWriter
                             }
                             continue;
                         }
-                        rows.Folders[folderId] = f;
+                        rows.Folders[folderId] = row = f;
                     }
+                    foreach (var p in batch.Where(p => p.FolderId == folderId && !NamedAs(p, row)).ToList())
+                    {
+                        // Renamed (or deleted and its id reused) since the caller looked it up.
+                        p.Completion.TrySetResult(new AppendResult(AppendOutcome.NoSuchFolder, folderId, 0, 0, 0));
+                        batch.Remove(p);
+                    }
+                }
+                if (batch.Count == 0)
+                {
+                    return;
                 }
 
                 plan = AppendPlan.Make(mailboxId, rows, batch, lane);
@@ -148,4 +162,7 @@ internal sealed class MessageAppender(IndexTable index) : IGroupWriter
         }
         return found;
     }
+
+    private static bool NamedAs(MailboxLanes.PendingAppend p, TableEntity folder) =>
+        p.Message.FolderName is not { } name || string.Equals(folder.GetString("Name"), name, StringComparison.Ordinal);
 }

@@ -17,7 +17,8 @@ internal sealed class AppendUpload(long size)
     /// <summary>Why the message was not accepted (answered when the command completes); null if it was stored.</summary>
     public ImapResult? Refusal { get; set; }
 
-    public FolderInfo? Folder { get; set; }
+    /// <summary>The target folder (id and name), from memory or its row; the append checks the name in its transaction.</summary>
+    public (int Id, string Name)? Folder { get; set; }
 
     public string? BlobName { get; set; }
 

@@ -33,6 +33,20 @@ internal static class FolderLookup
     }
 
     /// <summary>
+    /// The folder an APPEND goes to: from memory when this process knows the name's id (no read —
+    /// the append itself checks the name on the folder row it writes under ETag), else as <see cref="FindAsync"/>.
+    /// </summary>
+    public static async Task<(int Id, string Name)?> FindForAppendAsync(ImapSession session, string name, CancellationToken cancellationToken)
+    {
+        var normalized = FolderNames.Normalize(name);
+        if (session.Services.Watchers.KnownFolderId(MailboxId(session), normalized) is int id)
+        {
+            return (id, normalized);
+        }
+        return await FindAsync(session, name, cancellationToken) is { } folder ? (folder.FolderId, folder.Name) : null;
+    }
+
+    /// <summary>
     /// Checks a name a client wants to create: not empty, no empty levels, no wildcards, no
     /// control characters, bounded length and depth. Returns the reason it is refused, or null.
     /// </summary>

@@ -95,6 +95,60 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task An_expunge_of_deleted_messages_costs_one_transaction_and_spares_a_message_undeleted_by_another_process()
+    {
+        var prefix = TestStorage.NewPrefix();
+        await using var sp1 = await TestStorage.CreateServicesAsync(prefix);
+        await using var sp2 = await TestStorage.CreateServicesAsync(prefix);
+        var index1 = sp1.GetRequiredService<MailboxIndex>();
+        var index2 = sp2.GetRequiredService<MailboxIndex>();
+        var meter = sp1.GetRequiredService<StorageRequestMeter>();
+        var mailbox = Guid.NewGuid().ToString("N");
+        await index1.CreateMailboxAsync(mailbox);
+        for (var i = 1; i <= 3; i++)
+        {
+            await index1.AppendAsync(mailbox, SpecialUse.InboxId, Message($"b/{i}", 10, null, "\\Deleted"));
+        }
+        await index1.AppendAsync(mailbox, SpecialUse.InboxId, Message("b/4", 10));
+
+        // Rows index1 wrote itself: one transaction, no table read.
+        var (requests, batches) = (Requests(meter), Batches(meter));
+        Assert.Equal([1L], await index1.ExpungeDeletedAsync(mailbox, SpecialUse.InboxId, [1]));
+        Assert.Equal((1L, 1L), (Batches(meter) - batches, Requests(meter) - requests));
+
+        // index2 takes \Deleted off message 3; index1 still remembers it with the flag. Asked to
+        // expunge 2, 3 and 4 (4 never was \Deleted), it removes 2 only.
+        await index2.StoreFlagsAsync(mailbox, SpecialUse.InboxId, [3], FlagMode.Remove, ["\\Deleted"]);
+        Assert.Equal([2L], await index1.ExpungeDeletedAsync(mailbox, SpecialUse.InboxId, [2, 3, 4]));
+        var left = await index2.ListMessagesAsync(mailbox, SpecialUse.InboxId, includeSummary: false).Select(m => (m.Uid, string.Join(' ', m.Flags))).ToListAsync();
+        Assert.Equal([(3L, ""), (4L, "")], left);
+        Assert.Equal(2, (await index2.GetFolderAsync(mailbox, SpecialUse.InboxId))!.Messages);
+    }
+
+    [Fact]
+    public async Task An_append_naming_its_folder_is_refused_when_another_process_renamed_it_and_costs_no_read_otherwise()
+    {
+        var prefix = TestStorage.NewPrefix();
+        await using var sp1 = await TestStorage.CreateServicesAsync(prefix);
+        await using var sp2 = await TestStorage.CreateServicesAsync(prefix);
+        var index1 = sp1.GetRequiredService<MailboxIndex>();
+        var index2 = sp2.GetRequiredService<MailboxIndex>();
+        var meter = sp1.GetRequiredService<StorageRequestMeter>();
+        var mailbox = Guid.NewGuid().ToString("N");
+        await index1.CreateMailboxAsync(mailbox);
+        var work = (await index1.CreateFolderAsync(mailbox, "Work"))!;
+        Assert.Equal(AppendOutcome.Appended, (await index1.AppendAsync(mailbox, work.FolderId, Message("b/1") with { FolderName = "Work" })).Outcome);
+        var requests = Requests(meter);
+        Assert.Equal(AppendOutcome.Appended, (await index1.AppendAsync(mailbox, work.FolderId, Message("b/2") with { FolderName = "Work" })).Outcome);
+        Assert.Equal(1, Requests(meter) - requests); // the counter rows are remembered: the transaction alone
+
+        Assert.Equal(FolderRenameOutcome.Renamed, await index2.RenameFolderAsync(mailbox, "Work", "Play"));
+        Assert.Equal(AppendOutcome.NoSuchFolder, (await index1.AppendAsync(mailbox, work.FolderId, Message("b/3") with { FolderName = "Work" })).Outcome);
+        Assert.Equal(3, (await index2.FindFolderAsync(mailbox, "Play"))!.UidNext);
+        Assert.Equal(AppendOutcome.Appended, (await index1.AppendAsync(mailbox, work.FolderId, Message("b/4") with { FolderName = "Play" })).Outcome);
+    }
+
+    [Fact]
     public async Task A_message_changed_by_another_process_is_read_again_not_overwritten()
     {
         var prefix = TestStorage.NewPrefix();

@@ -11,7 +11,10 @@ namespace Serverless.Listeners.Imap.Commands;
 /// RFC 3501 6.3.11 APPEND with LITERAL+ (RFC 7888) and APPENDUID (RFC 4315). When the message
 /// literal is announced, the target folder, the size limit and the quota are checked before the
 /// "+" continuation (so a synchronising client never sends a refused message); the message is then
-/// streamed into a new blob, summarised with MimeKit and indexed with one transaction.
+/// streamed into a new blob, summarised with MimeKit and indexed with one transaction. A folder
+/// whose id this process remembers is not read first: the append's transaction checks the name on
+/// the ETag-guarded folder row, so a folder deleted or renamed elsewhere is answered NO [TRYCREATE]
+/// after the literal instead of before it.
 /// </summary>
 internal sealed class AppendCommand : IImapCommand
 {
@@ -29,8 +32,10 @@ internal sealed class AppendCommand : IImapCommand
             return refusal;
         }
         var account = session.State.User!;
-        var result = await session.Services.Index.AppendAsync(account.MailboxId, upload.Folder!.FolderId, new NewMessage
+        var (folderId, folderName) = upload.Folder!.Value;
+        var result = await session.Services.Index.AppendAsync(account.MailboxId, folderId, new NewMessage
         {
+            FolderName = folderName,
             BlobName = upload.BlobName!,
             Size = upload.Size,
             InternalDate = args.InternalDate ?? session.Services.Time.GetUtcNow(),
@@ -47,6 +52,7 @@ internal sealed class AppendCommand : IImapCommand
             case AppendOutcome.OverQuota:
                 return ImapResult.No("Quota exceeded", "OVERQUOTA");
             default:
+                session.Services.Watchers.ForgetFolderId(account.MailboxId, folderName);
                 return ImapResult.No("Mailbox does not exist", "TRYCREATE");
         }
     }
@@ -89,7 +95,7 @@ internal sealed class AppendCommand : IImapCommand
     {
         try
         {
-            upload.Folder = await FolderLookup.FindAsync(session, mailbox, cancellationToken);
+            upload.Folder = await FolderLookup.FindForAppendAsync(session, mailbox, cancellationToken);
             if (upload.Folder is null)
             {
                 return ImapResult.No("Mailbox does not exist", "TRYCREATE");

@@ -16,8 +16,10 @@ internal sealed class ExpungeCommand : IImapCommand
             return ImapResult.No("The mailbox is read-only");
         }
         var uidSet = ((ExpungeArguments)command.Arguments).UidSet;
-        // The current flags, not this client's possibly older view of them.
-        var view = await selected.Watcher.GetCurrentAsync(force: true, TimeSpan.Zero, cancellationToken: cancellationToken);
+        // The shared view as current as any command's check (this process's writes applied, other
+        // processes' within the check interval), not this client's possibly older one. No forced
+        // read: the index expunges only rows still marked \Deleted under their ETags.
+        var view = await selected.Watcher.GetCurrentAsync(force: false, session.Services.Options.CommandCheckInterval, cancellationToken: cancellationToken);
         if (view is not null)
         {
             var uids = new List<long>();
@@ -30,7 +32,7 @@ internal sealed class ExpungeCommand : IImapCommand
             }
             if (uids.Count > 0)
             {
-                await session.Services.Index.ExpungeAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, cancellationToken);
+                await session.Services.Index.ExpungeDeletedAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, cancellationToken);
             }
         }
         // The folder was just read (and the expunge, when it followed on from that, applied to the

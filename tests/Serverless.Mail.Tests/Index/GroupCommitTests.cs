@@ -97,14 +97,8 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task An_expunge_of_deleted_messages_costs_one_transaction_and_spares_a_message_undeleted_by_another_process()
     {
-        var prefix = TestStorage.NewPrefix();
-        await using var sp1 = await TestStorage.CreateServicesAsync(prefix);
-        await using var sp2 = await TestStorage.CreateServicesAsync(prefix);
-        var index1 = sp1.GetRequiredService<MailboxIndex>();
-        var index2 = sp2.GetRequiredService<MailboxIndex>();
-        var meter = sp1.GetRequiredService<StorageRequestMeter>();
-        var mailbox = Guid.NewGuid().ToString("N");
-        await index1.CreateMailboxAsync(mailbox);
+        await using var processes = await TwoProcesses.StartAsync();
+        var (index1, index2, meter, mailbox) = processes;
         for (var i = 1; i <= 3; i++)
         {
             await index1.AppendAsync(mailbox, SpecialUse.InboxId, Message($"b/{i}", 10, null, "\\Deleted"));
@@ -128,14 +122,8 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task An_append_naming_its_folder_is_refused_when_another_process_renamed_it_and_costs_no_read_otherwise()
     {
-        var prefix = TestStorage.NewPrefix();
-        await using var sp1 = await TestStorage.CreateServicesAsync(prefix);
-        await using var sp2 = await TestStorage.CreateServicesAsync(prefix);
-        var index1 = sp1.GetRequiredService<MailboxIndex>();
-        var index2 = sp2.GetRequiredService<MailboxIndex>();
-        var meter = sp1.GetRequiredService<StorageRequestMeter>();
-        var mailbox = Guid.NewGuid().ToString("N");
-        await index1.CreateMailboxAsync(mailbox);
+        await using var processes = await TwoProcesses.StartAsync();
+        var (index1, index2, meter, mailbox) = processes;
         var work = (await index1.CreateFolderAsync(mailbox, "Work"))!;
         Assert.Equal(AppendOutcome.Appended, (await index1.AppendAsync(mailbox, work.FolderId, Message("b/1") with { FolderName = "Work" })).Outcome);
         var requests = Requests(meter);
@@ -151,13 +139,8 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task A_message_changed_by_another_process_is_read_again_not_overwritten()
     {
-        var prefix = TestStorage.NewPrefix();
-        await using var sp1 = await TestStorage.CreateServicesAsync(prefix);
-        await using var sp2 = await TestStorage.CreateServicesAsync(prefix);
-        var index1 = sp1.GetRequiredService<MailboxIndex>();
-        var index2 = sp2.GetRequiredService<MailboxIndex>();
-        var mailbox = Guid.NewGuid().ToString("N");
-        await index1.CreateMailboxAsync(mailbox);
+        await using var processes = await TwoProcesses.StartAsync();
+        var (index1, index2, _, mailbox) = processes;
         await index1.AppendAsync(mailbox, SpecialUse.InboxId, Message("b/1"));
 
         await index2.StoreFlagsAsync(mailbox, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Flagged"]); // index1 still remembers the row without it
@@ -220,5 +203,36 @@ public sealed class GroupCommitTests
 
         public override Task RequestAsync(ReadOnlyMemory<byte> chunk, CancellationToken stopping) =>
             chunk.Span.IndexOf(_marker) >= 0 ? throw new OperationCanceledException("refused by the test") : Task.CompletedTask;
+    }
+
+    /// <summary>Two index instances on one storage prefix, as two processes, and a new mailbox in it.</summary>
+    private sealed class TwoProcesses(ServiceProvider first, ServiceProvider second, string mailbox) : IAsyncDisposable
+    {
+        public static async Task<TwoProcesses> StartAsync()
+        {
+            var prefix = TestStorage.NewPrefix();
+            var first = await TestStorage.CreateServicesAsync(prefix);
+            var second = await TestStorage.CreateServicesAsync(prefix);
+            var processes = new TwoProcesses(first, second, Guid.NewGuid().ToString("N"));
+            await first.GetRequiredService<MailboxIndex>().CreateMailboxAsync(processes.Mailbox);
+            return processes;
+        }
+
+        public string Mailbox { get; } = mailbox;
+
+        /// <summary>The first process's index, the second's, the first's request meter, the mailbox.</summary>
+        public void Deconstruct(out MailboxIndex index1, out MailboxIndex index2, out StorageRequestMeter meter1, out string mailboxId)
+        {
+            index1 = first.GetRequiredService<MailboxIndex>();
+            index2 = second.GetRequiredService<MailboxIndex>();
+            meter1 = first.GetRequiredService<StorageRequestMeter>();
+            mailboxId = Mailbox;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await second.DisposeAsync();
+            await first.DisposeAsync();
+        }
     }
 }

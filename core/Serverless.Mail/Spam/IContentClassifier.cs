@@ -1,0 +1,25 @@
+using MimeKit;
+
+namespace Serverless.Mail.Spam;
+
+/// <summary>
+/// Judges a message by its content (words of the decoded headers and text, URLs and their domains,
+/// MIME structure), as learnt from a tenant's users. The spam score combines it with the
+/// connection and sender signals; the learning side lives apart, so the MX path only reads.
+/// </summary>
+public interface IContentClassifier
+{
+    /// <summary>
+    /// The probability in [0, 1] that <paramref name="message"/> is spam for the mailbox
+    /// (its own learning on top of the tenant's base), or for the tenant's base alone when
+    /// <paramref name="mailboxId"/> is null.
+    /// </summary>
+    ValueTask<ContentVerdict> ClassifyAsync(string tenantId, string? mailboxId, MimeMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>What the content classifier concluded, with the tokens that weighed most (for X-Spam-Status).</summary>
+public sealed record ContentVerdict(double SpamProbability, int TokensUsed, IReadOnlyList<string> StrongestTokens)
+{
+    /// <summary>Nothing learnt yet: neither spam nor ham.</summary>
+    public static ContentVerdict Unknown { get; } = new(0.5, 0, []);
+}

@@ -48,7 +48,7 @@ public static class DevHostApp
 
         var app = builder.Build();
         app.MapMailHealth();
-        HttpFunctionRoutes.Map(app, catalog);
+        HttpFunctionRoutes.Map(app, catalog, HttpFunctionRoutes.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
         return app;
     }
 }

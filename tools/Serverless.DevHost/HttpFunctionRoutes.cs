@@ -6,14 +6,19 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Serverless.DevHost;
 
-/// <summary>Serves HTTP-triggered function classes under /api/{route}, binding parameters as the worker's ASP.NET Core integration does.</summary>
+/// <summary>
+/// Serves HTTP-triggered function classes under host.json's <c>extensions.http.routePrefix</c>
+/// (the Functions default "api" when absent; the app sets "" and spells out "api/" in its API
+/// routes), binding parameters as the worker's ASP.NET Core integration does.
+/// </summary>
 internal static class HttpFunctionRoutes
 {
-    public static void Map(WebApplication app, FunctionCatalog catalog)
+    public static void Map(WebApplication app, FunctionCatalog catalog, string routePrefix)
     {
+        var prefix = "/" + (routePrefix.Trim('/').Length == 0 ? "" : routePrefix.Trim('/') + "/");
         foreach (var f in catalog.Http)
         {
-            var pattern = "/api/" + StripConstraints(f.Route.TrimStart('/'));
+            var pattern = prefix + StripConstraints(f.Route.TrimStart('/'));
             var verbs = f.Verbs.Select(v => v.ToUpperInvariant()).ToArray();
             app.MapMethods(pattern, verbs, async context =>
             {
@@ -55,4 +60,17 @@ internal static class HttpFunctionRoutes
 
     /// <summary>Functions routes use the same template syntax as ASP.NET Core; keep constraints as they are.</summary>
     private static string StripConstraints(string route) => route;
+
+    /// <summary>host.json's <c>extensions.http.routePrefix</c>; "api" (the Functions default) when it says nothing.</summary>
+    public static string ReadRoutePrefix(string hostJsonPath)
+    {
+        if (!File.Exists(hostJsonPath))
+        {
+            return "api";
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(hostJsonPath),
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        return doc.RootElement.TryGetProperty("extensions", out var ext) && ext.TryGetProperty("http", out var http)
+            && http.TryGetProperty("routePrefix", out var prefix) ? prefix.GetString() ?? "" : "api";
+    }
 }

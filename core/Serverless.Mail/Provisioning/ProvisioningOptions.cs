@@ -42,6 +42,37 @@ public sealed class ProvisioningOptions
     /// </summary>
     public string? MtaStsPolicyHost { get; set; }
 
+    /// <summary>
+    /// The host mail clients connect to for IMAP, POP3 and submission (autoconfiguration, SRV
+    /// records). Defaults to <c>Mail:Listeners:HostName</c>, else <see cref="MailHost"/>.
+    /// </summary>
+    public string? ClientHost { get; set; }
+
+    /// <summary>
+    /// The host that serves autoconfig, Autodiscover and MTA-STS over HTTPS (the function app's
+    /// public name): the <c>autoconfig.</c>, <c>autodiscover.</c> and <c>mta-sts.</c> CNAMEs of
+    /// every domain point at it. Defaults to <see cref="MtaStsPolicyHost"/>, else the function
+    /// app's <c>WEBSITE_HOSTNAME</c>, else <see cref="MailHost"/>.
+    /// </summary>
+    public string? WebHost { get; set; }
+
+    /// <summary>Ports clients are told about (autoconfiguration, SRV records); 0: the service is not offered.</summary>
+    public ClientPortOptions ClientPorts { get; set; } = new();
+
+    /// <summary>
+    /// The MX listener's public addresses (IPv4/IPv6), which <see cref="MailHost"/> should resolve
+    /// to: the dns-check compares them with what DNS answers. Empty: that comparison is skipped.
+    /// </summary>
+    public List<string> MxAddresses { get; set; } = [];
+
+    /// <summary><c>max_age</c> of the served MTA-STS policy (RFC 8461 3.2), in seconds.</summary>
+    public long MtaStsMaxAge { get; set; } = 604800;
+
+    /// <summary>A PFX with a certificate and private key: Apple configuration profiles are CMS-signed with it when set.</summary>
+    public string? ProfileSigningCertificatePath { get; set; }
+
+    public string? ProfileSigningCertificatePassword { get; set; }
+
     /// <summary>Shortest password accepted for a mailbox.</summary>
     public int MinPasswordLength { get; set; } = 10;
 
@@ -83,4 +114,24 @@ public sealed class ProvisioningOptions
     /// <c>Mail:Provisioning:MailHost</c>, <c>Mail:Outbound:HeloName</c> and <c>Mail:Provisioning:MtaStsPolicyHost</c>).
     /// </summary>
     public IDictionary<string, string> ServiceHostNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// The ports mail clients use (section <c>Mail:Provisioning:ClientPorts</c>). Each defaults to the
+/// listener's <c>Mail:Listeners:Ports:*</c> setting when present (the dev host, tests), else to the
+/// standard port the listener container uses.
+/// </summary>
+public sealed class ClientPortOptions
+{
+    public int Imaps { get; set; } = 993;
+
+    public int Imap { get; set; } = 143;
+
+    public int Submissions { get; set; } = 465;
+
+    public int Submission { get; set; } = 587;
+
+    public int Pop3s { get; set; } = 995;
+
+    public int Pop3 { get; set; } = 110;
 }

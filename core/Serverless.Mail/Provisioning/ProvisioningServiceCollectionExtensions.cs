@@ -24,7 +24,11 @@ public static class ProvisioningServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = new ProvisioningOptions { MailHost = configuration["Mail:Listeners:HostName"] ?? "localhost" };
+        // The listeners' own port settings first (where this process knows them), the explicit client ports over them.
+        configuration.GetSection("Mail:Listeners:Ports").Bind(options.ClientPorts);
         configuration.GetSection(ProvisioningOptions.Section).Bind(options);
+        options.ClientHost ??= configuration["Mail:Listeners:HostName"] ?? options.MailHost;
+        options.WebHost ??= options.MtaStsPolicyHost ?? configuration["WEBSITE_HOSTNAME"] ?? options.MailHost;
         options.AdminApiKey = configuration["Mail:AdminApiKey"];
         foreach (var (setting, host) in new[]
         {
@@ -63,6 +67,8 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<HostedDomains>();
         services.TryAddSingleton(_ => new Outbound.MailDns(configuration));
         services.TryAddSingleton<DomainOwnership>();
+        services.TryAddSingleton<DomainDnsCheck>();
+        services.TryAddSingleton<Clients.ClientSetup>();
         services.TryAddSingleton<TenantProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();
         services.TryAddSingleton<DomainProvisioning>();

@@ -9,20 +9,20 @@ namespace Serverless.Functions.Http;
 public sealed class AliasesFunction(AliasRequests aliases)
 {
     [Function("CreateAlias")]
-    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
         aliases.CreateAsync(request, tenant);
 
     [Function("ListAliases")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/aliases")] HttpRequest request, string tenant) =>
         aliases.ListAsync(request, tenant);
 
     [Function("GetAlias")]
-    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/aliases/{address}")] HttpRequest request,
+    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/aliases/{address}")] HttpRequest request,
         string tenant, string address) =>
         aliases.GetAsync(request, tenant, address);
 
     [Function("DeleteAlias")]
-    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/aliases/{address}")] HttpRequest request,
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/tenants/{tenant}/aliases/{address}")] HttpRequest request,
         string tenant, string address) =>
         aliases.DeleteAsync(request, tenant, address);
 }

@@ -9,15 +9,15 @@ namespace Serverless.Functions.Http;
 public sealed class ApiKeysFunction(ApiKeyRequests keys)
 {
     [Function("CreateApiKey")]
-    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/keys")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/keys")] HttpRequest request, string tenant) =>
         keys.CreateAsync(request, tenant);
 
     [Function("ListApiKeys")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/keys")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/keys")] HttpRequest request, string tenant) =>
         keys.ListAsync(request, tenant);
 
     [Function("DeleteApiKey")]
-    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/keys/{keyId}")] HttpRequest request,
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/tenants/{tenant}/keys/{keyId}")] HttpRequest request,
         string tenant, string keyId) =>
         keys.DeleteAsync(request, tenant, keyId);
 }

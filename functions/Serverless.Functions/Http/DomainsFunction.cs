@@ -9,25 +9,25 @@ namespace Serverless.Functions.Http;
 public sealed class DomainsFunction(DomainRequests domains)
 {
     [Function("CreateDomain")]
-    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
         domains.CreateAsync(request, tenant);
 
     [Function("ListDomains")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/domains")] HttpRequest request, string tenant) =>
         domains.ListAsync(request, tenant);
 
     [Function("GetDomain")]
-    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/domains/{name}")] HttpRequest request,
+    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/domains/{name}")] HttpRequest request,
         string tenant, string name) =>
         domains.GetAsync(request, tenant, name);
 
     [Function("VerifyDomain")]
-    public Task<IActionResult> Verify([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants/{tenant}/domains/{name}/verify")] HttpRequest request,
+    public Task<IActionResult> Verify([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/domains/{name}/verify")] HttpRequest request,
         string tenant, string name) =>
         domains.VerifyAsync(request, tenant, name);
 
     [Function("DeleteDomain")]
-    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}/domains/{name}")] HttpRequest request,
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/tenants/{tenant}/domains/{name}")] HttpRequest request,
         string tenant, string name) =>
         domains.DeleteAsync(request, tenant, name);
 }

@@ -6,15 +6,31 @@ namespace Serverless.Functions.Http;
 
 /// <summary>
 /// The HTTP functions of this app, read from their <c>[Function]</c> and <c>[HttpTrigger]</c>
-/// attributes — the same attributes the Functions host and the dev host route by.
+/// attributes — the same attributes the Functions host and the dev host route by. host.json sets
+/// <c>routePrefix</c> to "" so the client-setup paths (autoconfig, Autodiscover, MTA-STS) can sit
+/// at the root where mail clients look for them; every API route therefore spells out its
+/// <c>api/</c> prefix, and <see cref="All"/> lists those (relative to /api, as the OpenAPI document
+/// has them), <see cref="Root"/> the others.
 /// </summary>
 public static class HttpRouteTable
 {
-    private static readonly Lazy<IReadOnlyList<HttpRoute>> Routes = new(() => Read(typeof(HttpRouteTable).Assembly));
+    public const string ApiPrefix = "api/";
 
-    public static IReadOnlyList<HttpRoute> All => Routes.Value;
+    private static readonly Lazy<IReadOnlyList<HttpRoute>> Declared = new(() => ReadDeclared(typeof(HttpRouteTable).Assembly));
 
-    public static IReadOnlyList<HttpRoute> Read(Assembly assembly)
+    /// <summary>The API routes, relative to /api.</summary>
+    public static IReadOnlyList<HttpRoute> All => [.. Declared.Value.Where(r => IsApi(r.Route)).Select(r => r with { Route = r.Route[ApiPrefix.Length..] })];
+
+    /// <summary>The routes served at the root (client setup), as declared.</summary>
+    public static IReadOnlyList<HttpRoute> Root => [.. Declared.Value.Where(r => !IsApi(r.Route))];
+
+    /// <summary>The API routes of an assembly, relative to /api.</summary>
+    public static IReadOnlyList<HttpRoute> Read(Assembly assembly) =>
+        [.. ReadDeclared(assembly).Where(r => IsApi(r.Route)).Select(r => r with { Route = r.Route[ApiPrefix.Length..] })];
+
+    private static bool IsApi(string route) => route.StartsWith(ApiPrefix, StringComparison.OrdinalIgnoreCase);
+
+    private static List<HttpRoute> ReadDeclared(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         var list = new List<HttpRoute>();

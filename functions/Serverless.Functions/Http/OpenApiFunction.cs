@@ -13,6 +13,6 @@ public sealed class OpenApiFunction
     private static readonly Lazy<JsonObject> Document = new(() => OpenApiDocumentBuilder.Build(HttpRouteTable.All));
 
     [Function("OpenApi")]
-    public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
+    public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/openapi.json")] HttpRequest request) =>
         ApiResult.Ok(Document.Value);
 }

@@ -9,6 +9,6 @@ namespace Serverless.Functions.Http;
 public sealed class OutboundFunction(OutboundRequests listing)
 {
     [Function("ListOutbound")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}/outbound")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/outbound")] HttpRequest request, string tenant) =>
         listing.ListAsync(request, tenant);
 }

@@ -9,11 +9,11 @@ namespace Serverless.Functions.Http;
 public sealed class PoisonQueueFunction(PoisonQueueRequests api)
 {
     [Function("ListPoisonMessages")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "queues/{queue}/poison")] HttpRequest request, string queue) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/queues/{queue}/poison")] HttpRequest request, string queue) =>
         api.ListAsync(request, queue);
 
     [Function("ReplayPoisonMessage")]
-    public Task<IActionResult> Replay([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "queues/{queue}/poison/{id}/replay")] HttpRequest request,
+    public Task<IActionResult> Replay([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/queues/{queue}/poison/{id}/replay")] HttpRequest request,
         string queue, string id) =>
         api.ReplayAsync(request, queue, id);
 }

@@ -9,18 +9,18 @@ namespace Serverless.Functions.Http;
 public sealed class TenantsFunction(TenantRequests tenants)
 {
     [Function("CreateTenant")]
-    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "tenants")] HttpRequest request) =>
+    public Task<IActionResult> Create([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants")] HttpRequest request) =>
         tenants.CreateAsync(request);
 
     [Function("ListTenants")]
-    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants")] HttpRequest request) =>
+    public Task<IActionResult> List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants")] HttpRequest request) =>
         tenants.ListAsync(request);
 
     [Function("GetTenant")]
-    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "tenants/{tenant}")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}")] HttpRequest request, string tenant) =>
         tenants.GetAsync(request, tenant);
 
     [Function("DeleteTenant")]
-    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "tenants/{tenant}")] HttpRequest request, string tenant) =>
+    public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/tenants/{tenant}")] HttpRequest request, string tenant) =>
         tenants.DeleteAsync(request, tenant);
 }

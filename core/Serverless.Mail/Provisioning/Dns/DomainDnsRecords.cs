@@ -9,7 +9,9 @@ public sealed record DnsRecord(string Type, string Name, string Value);
 /// <summary>
 /// The records a tenant publishes so the domain receives mail here and its mail is trusted:
 /// MX (RFC 5321 5.1), SPF (RFC 7208), DKIM (RFC 6376 3.6.2), DMARC (RFC 7489 6.1),
-/// MTA-STS (RFC 8461 3.1) and TLS-RPT (RFC 8460 3).
+/// MTA-STS (RFC 8461 3.1) and TLS-RPT (RFC 8460 3); for mail clients the CNAMEs of the hosts
+/// their autoconfiguration asks (<c>autoconfig.</c>, <c>autodiscover.</c>; <c>mta-sts.</c> for
+/// MTA-STS) and the SRV records of RFC 6186 / RFC 8314 (target "." for a service not offered).
 /// </summary>
 public sealed class DomainDnsRecords(ProvisioningOptions options)
 {
@@ -31,16 +33,29 @@ public sealed class DomainDnsRecords(ProvisioningOptions options)
         {
             records.Insert(2, new("TXT", dkim.RecordName, dkim.RecordValue));
         }
-        if (!string.IsNullOrWhiteSpace(options.MtaStsPolicyHost))
-        {
-            records.Add(new("CNAME", "mta-sts." + domain, options.MtaStsPolicyHost.TrimEnd('.') + "."));
-        }
+        var webHost = (options.WebHost ?? options.MtaStsPolicyHost ?? mailHost).TrimEnd('.') + ".";
+        records.Add(new("CNAME", "mta-sts." + domain, webHost));
+        records.Add(new("CNAME", "autoconfig." + domain, webHost));
+        records.Add(new("CNAME", "autodiscover." + domain, webHost));
+        var clientHost = (options.ClientHost ?? mailHost).TrimEnd('.');
+        var ports = options.ClientPorts;
+        // RFC 8314 5.1: implicit TLS first (priority 0), the STARTTLS services after it (priority 10).
+        records.Add(Srv("_submissions._tcp." + domain, 0, ports.Submissions, clientHost));
+        records.Add(Srv("_imaps._tcp." + domain, 0, ports.Imaps, clientHost));
+        records.Add(Srv("_pop3s._tcp." + domain, 0, ports.Pop3s, clientHost));
+        records.Add(Srv("_submission._tcp." + domain, 10, ports.Submission, clientHost));
+        records.Add(Srv("_imap._tcp." + domain, 10, ports.Imap, clientHost));
+        records.Add(Srv("_pop3._tcp." + domain, 10, ports.Pop3, clientHost));
         return records;
     }
+
+    /// <summary>RFC 2782 value <c>priority weight port target</c>; RFC 6186 3.4: "0 0 0 ." says the service is not offered.</summary>
+    private static DnsRecord Srv(string name, int priority, int port, string host) =>
+        new("SRV", name, port > 0 ? $"{priority} 1 {port} {host}." : "0 0 0 .");
 
     /// <summary>
     /// The MTA-STS policy (RFC 8461 3.2) to serve at <c>https://mta-sts.{domain}/.well-known/mta-sts.txt</c>.
     /// </summary>
     public string MtaStsPolicy() =>
-        $"version: STSv1\r\nmode: {options.MtaStsMode}\r\nmx: {options.MailHost.TrimEnd('.')}\r\nmax_age: 604800\r\n";
+        $"version: STSv1\r\nmode: {options.MtaStsMode}\r\nmx: {options.MailHost.TrimEnd('.')}\r\nmax_age: {options.MtaStsMaxAge.ToString(CultureInfo.InvariantCulture)}\r\n";
 }

@@ -31,9 +31,17 @@ trap cleanup INT TERM EXIT
 
 AZURITE_LOG="$DATA_DIR/azurite.log" azurite_start "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT" --location "$DATA_DIR/azurite"
 
+# The admin key: generated once and kept in .data, so scripts (and the README's examples) can read it.
 if [ -z "${Mail__AdminApiKey:-}" ]; then
-  export Mail__AdminApiKey="$(node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))")"
+  if [ ! -s "$DATA_DIR/admin-key" ]; then
+    (umask 077; node -e "console.log(require('crypto').randomBytes(24).toString('base64url'))" > "$DATA_DIR/admin-key")
+  fi
+  export Mail__AdminApiKey="$(cat "$DATA_DIR/admin-key")"
   GENERATED_KEY=1
+fi
+# The demo mailbox (tenant demo, verified domain demo.test): its password is generated once into .data.
+if [ "${MAIL_DEMO:-1}" != "0" ]; then
+  export Mail__DevHost__Demo__PasswordFile="${Mail__DevHost__Demo__PasswordFile:-$DATA_DIR/demo-password}"
 fi
 # The SRS key (forwarding): kept in .data so bounces to addresses made before a restart still verify.
 if [ -z "${Mail__Srs__Secret:-}" ]; then
@@ -72,10 +80,19 @@ Serverless Mail is running locally.
   HTTP API                  http://127.0.0.1:${Mail__Api__Port:-7071}/api/health
   Azurite                   127.0.0.1:${BLOB_PORT}-${TABLE_PORT} (data in $DATA_DIR/azurite)
 
-Admin API key: ${Mail__AdminApiKey}$( [ -n "${GENERATED_KEY:-}" ] && echo "  (generated; set Mail__AdminApiKey to choose one)" )
-Log in everywhere with a mailbox's full address and its password (create them through the API,
+Admin API key: ${Mail__AdminApiKey}$( [ -n "${GENERATED_KEY:-}" ] && echo "  (kept in $DATA_DIR/admin-key; set Mail__AdminApiKey to choose one)" )
+Log in everywhere with a mailbox's full address and its password (create more through the API,
 see README.md). TLS uses a self-signed development certificate ($Mail__Tls__DevelopmentCertificatePath);
 plaintext AUTH is allowed from loopback only.
+INFO
+if [ -n "${Mail__DevHost__Demo__PasswordFile:-}" ] && [ -s "$Mail__DevHost__Demo__PasswordFile" ]; then
+  cat <<INFO
+
+Demo mailbox (tenant demo, domain demo.test; MAIL_DEMO=0 skips it):
+  login: demo@demo.test / $(cat "$Mail__DevHost__Demo__PasswordFile")
+INFO
+fi
+cat <<INFO
 
 Press Ctrl-C to stop.
 INFO

@@ -21,8 +21,10 @@ public static class DevHostApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        TellClientsTheListenerPorts(builder.Configuration);
         builder.AddMailListeners();
         builder.Services.AddMailFunctions(builder.Configuration);
+        builder.Services.AddHostedService<DemoMailbox>();
         builder.Services.AddMvcCore().AddJsonOptions(_ => { });
 
         var apiPort = builder.Configuration.GetValue("Mail:Api:Port", 7071);
@@ -50,5 +52,28 @@ public static class DevHostApp
         app.MapMailHealth();
         HttpFunctionRoutes.Map(app, catalog, HttpFunctionRoutes.ReadRoutePrefix(Path.Combine(AppContext.BaseDirectory, "host.json")));
         return app;
+    }
+
+    /// <summary>
+    /// The listeners' local ports are defaults in code (<see cref="PortOptions"/>), not settings, so
+    /// the client configuration (autoconfig, SRV records) would otherwise name the standard ports:
+    /// give it the ports this process listens on, unless <c>Mail:Provisioning:ClientPorts</c> says otherwise.
+    /// </summary>
+    private static void TellClientsTheListenerPorts(ConfigurationManager configuration)
+    {
+        var ports = configuration.GetSection("Mail:Listeners:Ports").Get<PortOptions>() ?? new PortOptions();
+        var defaults = new Dictionary<string, string?>();
+        foreach (var (name, port) in new[]
+        {
+            ("Imaps", ports.Imaps), ("Imap", ports.Imap), ("Submissions", ports.Submissions), ("Submission", ports.Submission),
+            ("Pop3s", ports.Pop3s), ("Pop3", ports.Pop3),
+        })
+        {
+            if (configuration[$"Mail:Provisioning:ClientPorts:{name}"] is null)
+            {
+                defaults[$"Mail:Provisioning:ClientPorts:{name}"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        configuration.AddInMemoryCollection(defaults);
     }
 }

@@ -26,6 +26,11 @@ public sealed class DomainsFunction(DomainRequests domains)
         string tenant, string name) =>
         domains.VerifyAsync(request, tenant, name);
 
+    [Function("CheckDomainDns")]
+    public Task<IActionResult> CheckDns([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/domains/{name}/dns-check")] HttpRequest request,
+        string tenant, string name) =>
+        domains.CheckDnsAsync(request, tenant, name);
+
     [Function("DeleteDomain")]
     public Task<IActionResult> Delete([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/tenants/{tenant}/domains/{name}")] HttpRequest request,
         string tenant, string name) =>

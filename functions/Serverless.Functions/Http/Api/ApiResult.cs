@@ -47,6 +47,9 @@ public sealed class ApiResult : IActionResult
     /// <summary>The request was taken; part of the work goes on in the background.</summary>
     public static ApiResult Accepted(object body) => new(StatusCodes.Status202Accepted, body, "application/json; charset=utf-8");
 
+    /// <summary>A body that is not JSON (client configuration documents, profiles), sent as it is.</summary>
+    public static ApiResult Bytes(int status, byte[] body, string contentType) => new(status, body, contentType);
+
     internal static ApiResult Problem(int status, System.Text.Json.Nodes.JsonObject problem) => new(status, problem, "application/problem+json");
 
     public ApiResult WithHeader(string name, string value)
@@ -56,7 +59,7 @@ public sealed class ApiResult : IActionResult
     }
 
     /// <summary>The body as UTF-8 JSON bytes (empty when there is none).</summary>
-    public byte[] SerializeBody() => Body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json);
+    public byte[] SerializeBody() => Body is null ? [] : Body is byte[] raw ? raw : JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json);
 
     public async Task ExecuteResultAsync(ActionContext context)
     {

@@ -92,7 +92,7 @@ public static class ProvisioningSchemas
 
     public static readonly ApiSchema DnsRecord = new("DnsRecord", "A record to publish in the domain's DNS zone.",
     [
-        Str("type", "MX, TXT or CNAME.") with { Required = true },
+        Str("type", "MX, TXT, CNAME or SRV.") with { Required = true },
         Str("name", "Owner name (fully qualified, without the final dot).") with { Required = true },
         Str("value", "Record data in zone-file form, without quotes. TXT values longer than 255 characters must be split into several strings by the DNS provider.") with { Required = true },
     ]);
@@ -128,13 +128,43 @@ public static class ProvisioningSchemas
         Str("unicodeName", "The same name in Unicode.") with { Required = true },
         Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
         Created,
-        new("dnsRecords", ApiType.Array, "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records.") { Required = true, Schema = DnsRecord },
+        new("dnsRecords", ApiType.Array,
+            "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records; the autoconfig., autodiscover. and mta-sts. CNAMEs; the RFC 6186/8314 SRV records of the client services.")
+        {
+            Required = true, Schema = DnsRecord,
+        },
         Str("mtaStsPolicy", "The MTA-STS policy to serve at https://mta-sts.{domain}/.well-known/mta-sts.txt.") with { Required = true },
         DomainStatus,
         new("verification", ApiType.Object, "The TXT record proving ownership (null for domains hosted before verification existed).")
         {
             Required = true, Nullable = true, Schema = DomainVerification,
         },
+    ]);
+
+    public static readonly ApiSchema DnsRecordCheck = new("DnsRecordCheck", "One record of the domain as DNS has it.",
+    [
+        Str("type", "MX, TXT, CNAME or SRV.") with { Required = true },
+        Str("name", "Owner name.") with { Required = true },
+        Str("expected", "The value to publish (zone-file form).") with { Required = true },
+        Str("status", "ok; missing (nothing of the kind); different (a record of the kind with another value); error (DNS did not answer).")
+            with { Required = true, Pattern = "^(ok|missing|different|error)$" },
+        new("found", ApiType.Array, "The values found (zone-file form), or the DNS error.") { Required = true, ItemType = ApiType.String },
+    ]);
+
+    public static readonly ApiSchema MxHostCheck = new("MxHostCheck", "Whether the MX host resolves to the MX listener's public addresses (Mail:Provisioning:MxAddresses).",
+    [
+        Str("name", "The MX host (Mail:Provisioning:MailHost).") with { Required = true },
+        Str("status", "ok, different, missing (no A/AAAA), error, or unchecked (no address configured).")
+            with { Required = true, Pattern = "^(ok|missing|different|error|unchecked)$" },
+        new("addresses", ApiType.Array, "Its A and AAAA addresses.") { Required = true, ItemType = ApiType.String },
+        new("expected", ApiType.Array, "The configured addresses.") { Required = true, ItemType = ApiType.String },
+    ]);
+
+    public static readonly ApiSchema DnsCheck = new("DnsCheck", "The domain's records looked up on the service's DNS servers.",
+    [
+        Str("domain", "The domain.") with { Required = true },
+        new("records", ApiType.Array, "Each of dnsRecords, then the verification record.") { Required = true, Schema = DnsRecordCheck },
+        new("mxHost", ApiType.Object, "Where the MX host points.") { Required = true, Schema = MxHostCheck },
     ]);
 
     public static readonly ApiSchema Mailbox = new("Mailbox", "A mailbox.",

@@ -79,6 +79,12 @@ public static class ProvisioningOperations
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("CheckDomainDns", "domains", "Look up the domain's records in DNS and compare them with what it should publish.")
+        {
+            Description = "Each record of dnsRecords and the verification record, looked up on the service's DNS servers (Mail:Dns:Servers) without caching: "
+                + "ok, missing, different (with what was found) or error; and whether the MX host resolves to Mail:Provisioning:MxAddresses.",
+            Responses = [new(200, "What DNS holds.", S.DnsCheck)],
+        },
         new("DeleteDomain", "domains", "Stop hosting a domain; its aliases and DKIM key go too.")
         {
             Query = [Force],
@@ -110,6 +116,12 @@ public static class ProvisioningOperations
             Responses = [new(204, "Deleted."), new(202, "Address deleted; contents being removed.", S.MailboxDeletion), new(409, "Changed concurrently; retry.", S.Problem)],
         },
 
+        new("GetMailboxProfile", "mailboxes", "An Apple configuration profile (.mobileconfig) with the mailbox's IMAP and SMTP accounts.")
+        {
+            Description = "application/x-apple-aspen-config: a property list without the password (the device asks for it), "
+                + "CMS-signed when Mail:Provisioning:ProfileSigningCertificatePath is set. 404 unless the mailbox's domain is verified.",
+            Responses = [new(200, "The profile.")],
+        },
         new("GrantSendAs", "mailboxes", "Let a mailbox send as another address of the tenant.")
         {
             Request = S.GrantSendAs,

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Serverless.Functions.Http.Api;
+using Serverless.Mail.Provisioning.Dns;
 using Serverless.Mail.Provisioning.Requests;
 using Serverless.Mail.Provisioning.Resources;
 
 namespace Serverless.Functions.Http.Provisioning;
 
 /// <summary>/api/tenants/{tenant}/domains over HTTP (<see cref="DomainProvisioning"/>).</summary>
-public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains)
+public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains, DomainDnsCheck dnsCheck)
 {
     public Task<IActionResult> CreateAsync(HttpRequest request, string tenant) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
     {
@@ -32,6 +33,10 @@ public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains)
         }
         return (await domains.VerifyAsync(call.Tenant, name, force, call.Cancellation)).Ok();
     });
+
+    /// <summary>Each record looked up on the configured DNS servers: ok, missing, different (or error), and where the MX host points.</summary>
+    public Task<IActionResult> CheckDnsAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+        (await dnsCheck.CheckAsync(call.Tenant, name, call.Cancellation)).Ok());
 
     /// <summary>409 while the domain has mailboxes, unless ?force=true.</summary>
     public Task<IActionResult> DeleteAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>

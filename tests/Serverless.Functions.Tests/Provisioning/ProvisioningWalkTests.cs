@@ -53,7 +53,9 @@ public sealed class ProvisioningWalkTests
         Assert.Equal(("TXT", "_mta-sts.acme.test"), (records[4].Type, records[4].Name));
         Assert.Matches("^v=STSv1; id=[0-9]{14}$", records[4].Value);
         Assert.Equal(("TXT", "_smtp._tls.acme.test", "v=TLSRPTv1; rua=mailto:postmaster@acme.test"), records[5]);
-        Assert.Equal(6, records.Count);
+        // Then the client-setup CNAMEs and the six SRV records (ClientSetupFunctionTests, AddressRulesTests).
+        Assert.Equal(("CNAME", "mta-sts.acme.test"), (records[6].Type, records[6].Name));
+        Assert.Equal(15, records.Count);
         Assert.Contains("mx: mx.mail.test", domain.Str("mtaStsPolicy"), StringComparison.Ordinal);
 
         var read = Expect(await Send(Request("GET", firstKey), r => domains.Get(r, "acme", "acme.test")), "GetDomain", 200);

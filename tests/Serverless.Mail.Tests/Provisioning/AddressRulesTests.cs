@@ -91,8 +91,24 @@ public sealed class AddressRulesTests
             new DnsRecord("TXT", "_mta-sts.example.org", "v=STSv1; id=20260102030405"),
             new DnsRecord("TXT", "_smtp._tls.example.org", "v=TLSRPTv1; rua=mailto:postmaster@example.org"),
             new DnsRecord("CNAME", "mta-sts.example.org", "mta-sts.example.net."),
+            new DnsRecord("CNAME", "autoconfig.example.org", "mta-sts.example.net."),
+            new DnsRecord("CNAME", "autodiscover.example.org", "mta-sts.example.net."),
+            new DnsRecord("SRV", "_submissions._tcp.example.org", "0 1 465 mx.example.net."),
+            new DnsRecord("SRV", "_imaps._tcp.example.org", "0 1 993 mx.example.net."),
+            new DnsRecord("SRV", "_pop3s._tcp.example.org", "0 1 995 mx.example.net."),
+            new DnsRecord("SRV", "_submission._tcp.example.org", "10 1 587 mx.example.net."),
+            new DnsRecord("SRV", "_imap._tcp.example.org", "10 1 143 mx.example.net."),
+            new DnsRecord("SRV", "_pop3._tcp.example.org", "10 1 110 mx.example.net."),
         ], records);
         Assert.Equal("version: STSv1\r\nmode: testing\r\nmx: mx.example.net\r\nmax_age: 604800\r\n", new DomainDnsRecords(options).MtaStsPolicy());
+        // The client host and web host are their own settings; a service switched off (port 0) is published as not offered (RFC 6186 3.4).
+        options.ClientHost = "mail.example.net";
+        options.WebHost = "web.example.net";
+        options.ClientPorts.Pop3 = 0;
+        var split = new DomainDnsRecords(options).For("example.org", null, DateTimeOffset.UnixEpoch);
+        Assert.Contains(new DnsRecord("CNAME", "autoconfig.example.org", "web.example.net."), split);
+        Assert.Contains(new DnsRecord("SRV", "_imaps._tcp.example.org", "0 1 993 mail.example.net."), split);
+        Assert.Contains(new DnsRecord("SRV", "_pop3._tcp.example.org", "0 0 0 ."), split);
         // A 2048-bit key: 294 bytes of SubjectPublicKeyInfo.
         Assert.Equal(294, Convert.FromBase64String(key.PublicKeyBase64).Length);
     }

@@ -59,6 +59,11 @@ public sealed class TestDnsServer : IDisposable
 
     public void AddTxt(string name, string text, int ttl = 60) => Add(name, new TxtRecord(DomainName.Parse(name), ttl, SplitTxt(text)));
 
+    public void AddCname(string name, string target) => Add(name, new CNameRecord(DomainName.Parse(name), 60, DomainName.Parse(target)));
+
+    public void AddSrv(string name, ushort priority, ushort weight, ushort port, string target) =>
+        Add(name, new SrvRecord(DomainName.Parse(name), 60, priority, weight, port, target == "." ? DomainName.Root : DomainName.Parse(target)));
+
     public void SetFailing(string name) => _failing[name.TrimEnd('.')] = true;
 
     private void Add(string name, DnsRecordBase record) =>

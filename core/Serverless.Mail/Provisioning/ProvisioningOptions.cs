@@ -111,7 +111,7 @@ public sealed class ProvisioningOptions
     /// <summary>
     /// The service's own host names, which no tenant may claim, with the setting each comes from
     /// (filled from <c>Mail:Listeners:HostName</c>, <c>Mail:Delivery:HostName</c>,
-    /// <c>Mail:Provisioning:MailHost</c>, <c>Mail:Outbound:HeloName</c> and <c>Mail:Provisioning:MtaStsPolicyHost</c>).
+    /// <c>Mail:Provisioning:MailHost</c>, <c>Mail:Outbound:HeloName</c>, <c>Mail:Provisioning:MtaStsPolicyHost</c> and <c>Mail:Provisioning:WebHost</c>).
     /// </summary>
     public IDictionary<string, string> ServiceHostNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 }

@@ -37,6 +37,7 @@ public static class ProvisioningServiceCollectionExtensions
             ("Mail:Provisioning:MailHost", options.MailHost),
             ("Mail:Outbound:HeloName", configuration["Mail:Outbound:HeloName"]),
             ("Mail:Provisioning:MtaStsPolicyHost", options.MtaStsPolicyHost),
+            ("Mail:Provisioning:WebHost", options.WebHost),
         })
         {
             if (!string.IsNullOrWhiteSpace(host))

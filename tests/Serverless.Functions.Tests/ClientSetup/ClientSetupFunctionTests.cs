@@ -224,6 +224,17 @@ public sealed class ClientSetupFunctionTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public void Only_the_client_setup_paths_sit_at_the_root_and_every_other_route_is_under_api()
+    {
+        // host.json's routePrefix is "": a route without "api/" would be served at the root and left out of the OpenAPI document.
+        Assert.Equal(
+            [".well-known/autoconfig/mail/config-v1.1.xml", ".well-known/mta-sts.txt", "autodiscover/autodiscover.json",
+                "autodiscover/autodiscover.json/v1.0/{address}", "autodiscover/autodiscover.xml", "mail/config-v1.1.xml"],
+            HttpRouteTable.Root.Select(r => r.Route).Order(StringComparer.Ordinal).ToArray());
+        Assert.Contains(HttpRouteTable.All, r => r.Route == "tenants/{tenant}/domains/{name}/dns-check");
+    }
+
     /// <summary>A plist dict as key → value element.</summary>
     private static Dictionary<string, XElement> Dict(XElement dict)
     {

@@ -23,8 +23,9 @@ public static class AppleProfile
         ArgumentNullException.ThrowIfNull(settings);
         var address = settings.Address ?? throw new ArgumentException("A profile is for one address.", nameof(settings));
         var p = settings.Ports;
-        var (inPort, inTls) = p.Imaps > 0 ? (p.Imaps, true) : (p.Imap, true);
-        var (outPort, outTls) = p.Submissions > 0 ? (p.Submissions, true) : (p.Submission, true);
+        // UseSSL covers implicit TLS and STARTTLS alike; implicit TLS where offered.
+        var inPort = p.Imaps > 0 ? p.Imaps : p.Imap;
+        var outPort = p.Submissions > 0 ? p.Submissions : p.Submission;
         var identifier = "mail." + string.Join('.', settings.Domain.Split('.').Reverse());
         var account = Dict(
             ("EmailAccountDescription", Str(address)),
@@ -34,12 +35,12 @@ public static class AppleProfile
             ("IncomingMailServerAuthentication", Str("EmailAuthPassword")),
             ("IncomingMailServerHostName", Str(settings.Host)),
             ("IncomingMailServerPortNumber", Int(inPort)),
-            ("IncomingMailServerUseSSL", Bool(inTls)),
+            ("IncomingMailServerUseSSL", Bool(true)),
             ("IncomingMailServerUsername", Str(address)),
             ("OutgoingMailServerAuthentication", Str("EmailAuthPassword")),
             ("OutgoingMailServerHostName", Str(settings.Host)),
             ("OutgoingMailServerPortNumber", Int(outPort)),
-            ("OutgoingMailServerUseSSL", Bool(outTls)),
+            ("OutgoingMailServerUseSSL", Bool(true)),
             ("OutgoingMailServerUsername", Str(address)),
             ("OutgoingPasswordSameAsIncomingPassword", Bool(true)),
             ("PayloadDescription", Str("Mail account " + address)),

@@ -17,6 +17,7 @@ public static class SpamLearningServiceCollectionExtensions
         services.TryAddSingleton<IContentClassifier, BayesContentClassifier>();
         services.TryAddSingleton<SpamLearningQueue>();
         services.TryAddSingleton<SpamLearner>();
+        services.TryAddSingleton<SpamTraining>();
         return services;
     }
 }

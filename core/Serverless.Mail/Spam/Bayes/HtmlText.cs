@@ -38,6 +38,7 @@ internal static class HtmlText
             {
                 break;
             }
+            var closing = gt > 1 && span[i + 1] == '/';
             var tag = TagName(span.Slice(i + 1, gt - 1));
             i += gt + 1;
             if (tag.Length == 0)
@@ -45,7 +46,7 @@ internal static class HtmlText
                 continue;
             }
             tokens.Add("html-tag:" + tag);
-            if (tag is "script" or "style")
+            if (!closing && tag is "script" or "style")
             {
                 var close = span[i..].IndexOf(("</" + tag).AsSpan(), StringComparison.OrdinalIgnoreCase);
                 i = close < 0 ? span.Length : i + close;

@@ -38,6 +38,10 @@ public static class SpamTokenizer
         ArgumentNullException.ThrowIfNull(message);
         var tokens = new TokenSet();
         HeaderTokens(message, tokens);
+        if (message.Body is { } top)
+        {
+            tokens.Add("mime:" + top.ContentType.MimeType.ToLowerInvariant());
+        }
         var budget = MaxTextChars;
         var parts = 0;
         foreach (var entity in message.BodyParts)

@@ -35,16 +35,20 @@ internal static class SpamQuality
         Console.WriteLine($"learnt {train} spam + {train} ham in {clock.Elapsed.TotalSeconds:F1} s: {model}, {model.Serialize().Length / 1024} KiB serialized (cap {maxTokens} tokens)");
         clock.Restart();
         var spamScores = spam.Skip(train).Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
-        var hamScores = ham.Skip(train).Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        var hamTest = ham.Skip(train).ToList();
+        var hamScores = hamTest.Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        var hard = hamTest.Select(f => f.Contains("hard-ham", StringComparison.Ordinal)).ToList();
         var n = spamScores.Count + hamScores.Count;
         Console.WriteLine($"classified {spamScores.Count} spam + {hamScores.Count} ham in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalMilliseconds / n:F2} ms/message, parse included)");
-        Console.WriteLine("threshold  spam caught         ham misfiled");
+        Console.WriteLine($"threshold  spam caught         ham misfiled        of which hard-ham ({hard.Count(h => h)} in the test set)   easy ham only");
         foreach (var t in new[] { 0.5, 0.7, 0.8, 0.9, 0.95, 0.99 })
         {
             var caught = spamScores.Count(s => s >= t);
             var misfiled = hamScores.Count(s => s >= t);
+            var hardMisfiled = hamScores.Where((s, i) => hard[i] && s >= t).Count();
+            var easy = hard.Count(h => !h);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{t,9:F2}  {caught,5}/{spamScores.Count} {100.0 * caught / spamScores.Count,6:F2} %  {misfiled,4}/{hamScores.Count} {100.0 * misfiled / hamScores.Count,5:F2} %"));
+                $"{t,9:F2}  {caught,5}/{spamScores.Count} {100.0 * caught / spamScores.Count,6:F2} %  {misfiled,4}/{hamScores.Count} {100.0 * misfiled / hamScores.Count,5:F2} %   {hardMisfiled,4}                                {misfiled - hardMisfiled,4}/{easy} {100.0 * (misfiled - hardMisfiled) / easy,5:F2} %"));
         }
         if (Environment.GetEnvironmentVariable("SPAM_QUALITY_SHOW") is { } show)
         {

@@ -55,7 +55,6 @@ public sealed class SpamTokenizerTests
         Assert.Contains("url:click.tracker.example", tokens);
         Assert.Contains("url:tracker.example", tokens);
         Assert.Contains("url:ip-address", tokens);
-        Assert.Contains("url-path:win", tokens);
         Assert.DoesNotContain("scriptword", tokens);
         Assert.DoesNotContain("commentword", tokens);
         Assert.DoesNotContain("nbsp", tokens);

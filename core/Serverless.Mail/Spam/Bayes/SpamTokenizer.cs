@@ -173,7 +173,7 @@ public static class SpamTokenizer
         }
     }
 
-    /// <summary>URLs (http, https, www.) as their host and each parent domain, plus words of the path.</summary>
+    /// <summary>URLs as their host and each parent domain (words of the path measured as noise on the public corpus).</summary>
     private static void Urls(string text, TokenSet tokens)
     {
         var span = text.AsSpan();
@@ -207,10 +207,6 @@ public static class SpamTokenizer
             else
             {
                 Domain(host, "url:", tokens);
-            }
-            if (slash >= 0)
-            {
-                Words(url[slash..].ToString(), "url-path:", tokens);
             }
             found++;
         }

@@ -116,6 +116,9 @@ public sealed class MailStorage
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             OutboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Queue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            PoisonQueue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            PoisonQueue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Table(StorageNames.SpamTokensTable).CreateIfNotExistsAsync(cancellationToken),
+            Queue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

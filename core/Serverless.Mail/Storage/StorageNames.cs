@@ -18,6 +18,8 @@ public sealed partial class StorageNames
     public const string InboundQueue = "inbound";
     public const string OutboundQueue = "outbound";
     public const string MailboxDeletionQueue = "mailbox-deletion";
+    public const string SpamLearningQueue = "spam-learning";
+    public const string SpamTokensTable = "spamtokens";
     public const string PoisonSuffix = "-poison";
 
     public StorageNames(string prefix)

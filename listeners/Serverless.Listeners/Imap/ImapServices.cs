@@ -6,10 +6,11 @@ using Serverless.Listeners.Hosting;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Security;
+using Serverless.Mail.Spam.Learning;
 
 namespace Serverless.Listeners.Imap;
 
-/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings.</summary>
+/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings, the spam-learning queue.</summary>
 internal sealed record ImapServices(
     MailboxIndex Index,
     MessageStore Messages,
@@ -18,7 +19,8 @@ internal sealed record ImapServices(
     MessageCache Cache,
     ImapOptions Options,
     ListenerOptions Listener,
-    TimeProvider Time);
+    TimeProvider Time,
+    SpamLearningQueue SpamLearning);
 
 public static class ImapServiceCollectionExtensions
 {
@@ -38,7 +40,8 @@ public static class ImapServiceCollectionExtensions
             sp.GetRequiredService<MessageCache>(),
             sp.GetRequiredService<ImapOptions>(),
             sp.GetRequiredService<ListenerOptions>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<SpamLearningQueue>()));
         return services;
     }
 }

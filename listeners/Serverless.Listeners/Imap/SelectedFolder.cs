@@ -23,6 +23,7 @@ internal sealed class SelectedFolder
         Watcher = watcher;
         FolderId = folder.FolderId;
         Name = folder.Name;
+        SpecialUse = folder.SpecialUse;
         UidValidity = folder.UidValidity;
         View = view;
         ReadOnly = readOnly;
@@ -75,6 +76,9 @@ internal sealed class SelectedFolder
     public string Name { get; }
 
     public long UidValidity { get; }
+
+    /// <summary>RFC 6154 special use (<c>\Junk</c>, <c>\Trash</c>…) or null.</summary>
+    public string? SpecialUse { get; }
 
     public bool ReadOnly { get; }
 

@@ -59,6 +59,19 @@ public static class ProvisioningSchemas
         },
     ]);
 
+    public static readonly ApiSchema SpamTrainingMessage = new("SpamTrainingMessage", "A message of the mailbox, as IMAP names it.",
+    [
+        Str("folder", "The folder (IMAP name, e.g. INBOX or Junk).") with { Required = true, MinLength = 1, MaxLength = 512 },
+        new("uid", ApiType.Integer, "The message's IMAP UID in that folder.") { Required = true, Minimum = 1 },
+        new("uidValidity", ApiType.Integer, "The folder's UIDVALIDITY the UID belongs to; refused (400) if the folder's is different now.") { Minimum = 1 },
+    ]);
+
+    public static readonly ApiSchema SpamTraining = new("SpamTrainingRequest", "Messages to learn as spam or as ham.",
+    [
+        new("messages", ApiType.Array, "The messages (1–1000).") { Required = true, MinItems = 1, MaxItems = 1000, Schema = SpamTrainingMessage },
+        Str("verdict", "spam or ham.") with { Required = true, Pattern = "^(spam|ham)$" },
+    ]);
+
     // ---- responses ----
 
     public static readonly ApiSchema Tenant = new("Tenant", "A tenant.",
@@ -208,6 +221,14 @@ public static class ProvisioningSchemas
         Str("address", "The address it may send as.") with { Required = true },
     ]);
 
+    public static readonly ApiSchema SpamTrainingQueued = new("SpamTrainingQueued", "Messages queued for learning.",
+    [
+        Str("mailbox", "The mailbox.") with { Required = true },
+        Str("verdict", "spam or ham.") with { Required = true },
+        new("messages", ApiType.Integer, "Messages queued.") { Required = true },
+        new("batches", ApiType.Integer, "Queue messages used (one per folder).") { Required = true },
+    ]);
+
     // ---- outbound relay and poison queues ----
 
     public static readonly ApiSchema OutboundRecipient = new("OutboundRecipient", "A recipient of a relayed message and where it stands.",
@@ -244,7 +265,7 @@ public static class ProvisioningSchemas
 
     public static readonly ApiSchema PoisonMessageList = new("PoisonMessageList", "The oldest poison messages of one queue (at most 32: Queue Storage peeks no more).",
     [
-        new("queue", ApiType.String, "inbound, outbound or mailbox-deletion.") { Required = true },
+        new("queue", ApiType.String, "inbound, outbound, mailbox-deletion or spam-learning.") { Required = true },
         new("approximateCount", ApiType.Integer, "How many messages the poison queue holds (approximate, as Queue Storage reports it).") { Required = true, Minimum = 0 },
         new("items", ApiType.Array, "The oldest messages.") { Required = true, Schema = PoisonMessage },
     ]);

@@ -64,6 +64,10 @@ public sealed class RequestBody
     public IReadOnlyList<string> GetStrings(string field) =>
         _root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(e => e.GetString()!).ToList() : [];
 
+    /// <summary>The objects of an array field (already checked against the schema).</summary>
+    public IReadOnlyList<JsonElement> GetObjects(string field) =>
+        _root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Array ? [.. v.EnumerateArray()] : [];
+
     private static bool IsJson(string? contentType)
     {
         if (string.IsNullOrEmpty(contentType))

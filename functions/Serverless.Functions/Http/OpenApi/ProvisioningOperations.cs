@@ -140,6 +140,15 @@ public static class ProvisioningOperations
             Responses = [new(204, "Withdrawn.")],
         },
 
+        new("TrainSpam", "mailboxes", "Teach the mailbox's spam filter: these messages are spam, or are not.")
+        {
+            Request = S.SpamTraining,
+            Description = "What moving mail into or out of Junk does over IMAP, for POP3 users and operators. The messages are queued for learning "
+                + "(202) and learnt within seconds: each once per mailbox whatever how often it is sent; the other verdict later moves its counts over. "
+                + "A message expunged before it is learnt is skipped. 400 names an unknown folder or a UIDVALIDITY that is not the folder's.",
+            Responses = [new(202, "Queued for learning.", S.SpamTrainingQueued)],
+        },
+
         new("CreateAlias", "aliases", "Create an alias, or a domain's catch-all ('@domain').")
         {
             Request = S.CreateAlias,
@@ -164,7 +173,7 @@ public static class ProvisioningOperations
             Responses = [new(200, "A page of messages.", S.ListOf(S.OutboundMessage, true))],
         },
 
-        new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion).")
+        new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning).")
         {
             Access = ApiAccess.Admin,
             Description = "Messages that failed maxDequeueCount times, peeked (not taken). At most 32, the most Queue Storage peeks at once; approximateCount tells how many there are.",

@@ -35,6 +35,7 @@ internal sealed class CopyCommand(bool move) : IImapCommand
             ? await session.Services.Index.MoveMessagesAsync(account.MailboxId, selected.FolderId, uids, target.FolderId, cancellationToken)
             : await session.Services.Index.CopyMessagesAsync(account.MailboxId, selected.FolderId, uids, target.FolderId,
                 account.QuotaBytes > 0 ? account.QuotaBytes : null, cancellationToken);
+        await JunkLearning.AfterCopyAsync(session, selected, target, move, result, cancellationToken);
         string? copyUid = result.SourceUids.Count > 0
             ? $"COPYUID {result.UidValidity} {SequenceSet.Format(result.SourceUids)} {SequenceSet.Format(result.TargetUids)}"
             : null;

@@ -52,6 +52,7 @@ internal sealed class StoreCommand : IImapCommand
         };
         var results = (await session.Services.Index.StoreFlagsAsync(FolderLookup.MailboxId(session), selected.FolderId, uids, mode, args.Flags, args.UnchangedSince, cancellationToken))
             .ToDictionary(r => r.Uid);
+        await JunkLearning.AfterStoreAsync(session, selected, mode != FlagMode.Remove, args.Flags, results.Values.Where(r => r.Modified).Select(r => r.Uid), cancellationToken);
         var failed = new List<long>();
         selected.AnnounceKeywords(results.Values.Where(r => r.Modified).SelectMany(r => r.Flags), session.Output);
         foreach (var index in indices)

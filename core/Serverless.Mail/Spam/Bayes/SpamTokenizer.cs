@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using MimeKit;
+
+namespace Serverless.Mail.Spam.Bayes;
+
+/// <summary>
+/// Turns a parsed message into the set of tokens the Bayesian classifier counts: words of the
+/// decoded Subject and From display name, sender and link domains, recipient counts, words of
+/// the text and HTML parts (tags stripped, entities decoded), URLs, and the MIME structure.
+/// Pure and bounded: at most <see cref="MaxTextChars"/> characters of text are read and at most
+/// <see cref="MaxTokens"/> distinct tokens kept, so a huge message costs no more than a large one.
+/// Tokens are lowercased; those from headers carry a prefix ("subject:", "from:", …) because the
+/// same word weighs differently there.
+/// </summary>
+public static class SpamTokenizer
+{
+    /// <summary>Characters of decoded text (all parts together) read per message.</summary>
+    public const int MaxTextChars = 64 * 1024;
+
+    /// <summary>Distinct tokens kept per message.</summary>
+    public const int MaxTokens = 4096;
+
+    /// <summary>Words shorter than this are skipped (too common to mean anything).</summary>
+    public const int MinWordLength = 3;
+
+    /// <summary>Longer words are replaced by a "skip" token of their first letter and length bucket (SpamBayes' trick).</summary>
+    public const int MaxWordLength = 24;
+
+    private const int MaxParts = 64;
+
+    private const int MaxHeaders = 100;
+
+
+    public static IReadOnlySet<string> Tokenize(MimeMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var tokens = new TokenSet();
+        HeaderTokens(message, tokens);
+        if (message.Body is { } top)
+        {
+            tokens.Add("mime:" + top.ContentType.MimeType.ToLowerInvariant());
+        }
+        var budget = MaxTextChars;
+        var parts = 0;
+        foreach (var entity in message.BodyParts)
+        {
+            if (++parts > MaxParts || tokens.Full)
+            {
+                break;
+            }
+            var type = entity.ContentType;
+            tokens.Add("mime:" + type.MimeType.ToLowerInvariant());
+            if (type.Charset is { } charset)
+            {
+                tokens.Add("charset:" + charset.ToLowerInvariant());
+            }
+            if (entity is MimePart part && part.ContentTransferEncoding != ContentEncoding.Default)
+            {
+                tokens.Add("encoding:" + part.ContentTransferEncoding.ToString().ToLowerInvariant());
+            }
+            if (entity.IsAttachment || entity is MimePart { FileName: not null } and not TextPart)
+            {
+                var name = (entity as MimePart)?.FileName;
+                var ext = name is null ? "" : Path.GetExtension(name).TrimStart('.').ToLowerInvariant();
+                tokens.Add("attachment:" + (ext.Length is > 0 and <= 8 ? ext : "none"));
+                continue;
+            }
+            if (entity is not TextPart text || budget <= 0)
+            {
+                continue;
+            }
+            string body;
+            try
+            {
+                body = text.Text ?? "";
+            }
+            catch (Exception e) when (e is DecoderFallbackException or ArgumentException or NotSupportedException)
+            {
+                tokens.Add("charset:undecodable");
+                continue;
+            }
+            if (body.Length > budget)
+            {
+                body = body[..budget];
+            }
+            budget -= body.Length;
+            Urls(body, tokens);
+            if (text.IsHtml)
+            {
+                tokens.Add("html:yes");
+                body = HtmlText.Strip(body, tokens);
+            }
+            Words(body, "", tokens);
+        }
+        tokens.Add("parts:" + Bucket(parts));
+        return tokens.Set;
+    }
+
+    private static void HeaderTokens(MimeMessage message, TokenSet tokens)
+    {
+        Words(message.Subject ?? "", "subject:", tokens);
+        if (string.IsNullOrWhiteSpace(message.Subject))
+        {
+            tokens.Add("subject:none");
+        }
+        foreach (var from in message.From.Mailboxes.Take(4))
+        {
+            Words(from.Name ?? "", "from:", tokens);
+            Domain(from.Domain, "from-domain:", tokens);
+            tokens.Add("from-addr:" + from.Address.ToLowerInvariant());
+        }
+        foreach (var reply in message.ReplyTo.Mailboxes.Take(4))
+        {
+            Domain(reply.Domain, "reply-domain:", tokens);
+        }
+        tokens.Add("to-count:" + Bucket(message.To.Count));
+        tokens.Add("cc-count:" + Bucket(message.Cc.Count));
+        if (message.MessageId is { } id && id.LastIndexOf('@') is var at and >= 0)
+        {
+            Domain(id[(at + 1)..], "message-id:", tokens);
+        }
+        else
+        {
+            tokens.Add("message-id:none");
+        }
+        foreach (var name in (ReadOnlySpan<string>)["X-Mailer", "User-Agent"])
+        {
+            if (message.Headers[name] is { } mailer)
+            {
+                Words(mailer, "mailer:", tokens);
+            }
+        }
+        if (message.Date == DateTimeOffset.MinValue)
+        {
+            tokens.Add("date:none");
+        }
+        var received = 0;
+        foreach (var header in message.Headers.Take(MaxHeaders))
+        {
+            // Which fields a message has says much about the software that sent it (List-Id, X-Mailer…).
+            tokens.Add("header:" + header.Field.ToLowerInvariant());
+            if (header.Id == HeaderId.Received)
+            {
+                if (received++ < 3)
+                {
+                    Hosts(header.Value, "received:", tokens);
+                }
+            }
+        }
+    }
+
+    /// <summary>Host names and addresses (words with a dot) of a trace field, and the /16 of each IPv4 address.</summary>
+    private static void Hosts(string value, string prefix, TokenSet tokens)
+    {
+        var words = new TokenSet();
+        Words(value, "", words);
+        foreach (var w in words.Set.Where(w => w.Contains('.', StringComparison.Ordinal)))
+        {
+            if (IPAddress.TryParse(w, out var ip))
+            {
+                if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && w.Count(c => c == '.') == 3)
+                {
+                    var b = ip.GetAddressBytes();
+                    tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}{b[0]}.{b[1]}"));
+                }
+            }
+            else if (w.AsSpan(w.LastIndexOf('.') + 1) is { Length: >= 2 } tld && !tld.ContainsAnyExcept(Letters))
+            {
+                Domain(w, prefix, tokens);
+            }
+        }
+    }
+
+    /// <summary>URLs as their host and each parent domain (words of the path measured as noise on the public corpus).</summary>
+    private static void Urls(string text, TokenSet tokens)
+    {
+        var span = text.AsSpan();
+        var found = 0;
+        for (var i = span.IndexOf("://", StringComparison.Ordinal); i >= 0 && found < 64; i = NextScheme(span, i + 3))
+        {
+            var start = i + 3;
+            var end = start;
+            while (end < span.Length && end - start < 256 && !char.IsWhiteSpace(span[end]) && span[end] is not ('"' or '\'' or '<' or '>' or ')'))
+            {
+                end++;
+            }
+            var url = span[start..end];
+            var slash = url.IndexOfAny('/', '?', '#');
+            var host = (slash >= 0 ? url[..slash] : url).ToString();
+            var colon = host.LastIndexOf(':');
+            if (colon >= 0)
+            {
+                host = host[..colon];
+            }
+            var atSign = host.LastIndexOf('@');
+            if (atSign >= 0)
+            {
+                tokens.Add("url:userinfo");
+                host = host[(atSign + 1)..];
+            }
+            if (IPAddress.TryParse(host, out _))
+            {
+                tokens.Add("url:ip-address");
+            }
+            else
+            {
+                Domain(host, "url:", tokens);
+            }
+            found++;
+        }
+    }
+
+    private static int NextScheme(ReadOnlySpan<char> span, int from)
+    {
+        var next = span[from..].IndexOf("://", StringComparison.Ordinal);
+        return next < 0 ? -1 : from + next;
+    }
+
+    /// <summary>The domain and its parents down to the registrable part (two labels): "url:a.b.example.com", "url:b.example.com", "url:example.com".</summary>
+    private static void Domain(string? domain, string prefix, TokenSet tokens)
+    {
+        if (string.IsNullOrWhiteSpace(domain))
+        {
+            tokens.Add(prefix + "none");
+            return;
+        }
+        var d = domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (d.Length > 253)
+        {
+            d = d[^253..];
+        }
+        for (var labels = 0; labels < 5 && d.Length > 0; labels++)
+        {
+            tokens.Add(prefix + d);
+            var dot = d.IndexOf('.');
+            if (dot < 0 || d.IndexOf('.', dot + 1) < 0)
+            {
+                break;
+            }
+            d = d[(dot + 1)..];
+        }
+    }
+
+    /// <summary>Words: runs of letters, digits and a few joiners ('-', '\'', '$', '!'), lowercased, Unicode-aware.</summary>
+    internal static void Words(string text, string prefix, TokenSet tokens)
+    {
+        var span = text.AsSpan();
+        var i = 0;
+        Span<char> lower = stackalloc char[MaxWordLength];
+        while (i < span.Length && !tokens.Full)
+        {
+            while (i < span.Length && !IsWordChar(span[i]))
+            {
+                i++;
+            }
+            var start = i;
+            while (i < span.Length && (IsWordChar(span[i]) || (span[i] is '-' or '\'' or '.' && i + 1 < span.Length && IsWordChar(span[i + 1]))))
+            {
+                i++;
+            }
+            var word = span[start..i];
+            if (word.Length < MinWordLength)
+            {
+                continue;
+            }
+            if (word.Length > MaxWordLength)
+            {
+                tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}skip:{char.ToLowerInvariant(word[0])}{word.Length / 10 * 10}"));
+                continue;
+            }
+            var n = word.ToLowerInvariant(lower);
+            tokens.Add(prefix.Length == 0 ? new string(lower[..n]) : string.Concat(prefix, lower[..n]));
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<char> Letters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz");
+
+    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c is '$' or '!' || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark;
+
+    private static string Bucket(int n) => n switch
+    {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        <= 5 => "3-5",
+        <= 10 => "6-10",
+        <= 50 => "11-50",
+        _ => "many",
+    };
+}
+
+/// <summary>A set of distinct tokens that stops growing at <see cref="SpamTokenizer.MaxTokens"/>.</summary>
+internal sealed class TokenSet
+{
+    public HashSet<string> Set { get; } = new(StringComparer.Ordinal);
+
+    public bool Full => Set.Count >= SpamTokenizer.MaxTokens;
+
+    public void Add(string token)
+    {
+        if (!Full)
+        {
+            Set.Add(token);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text;
+using MimeKit;
+using Serverless.Mail.Spam.Bayes;
+using Xunit;
+
+namespace Serverless.Mail.Tests.Spam;
+
+public sealed class SpamTokenizerTests
+{
+    private static MimeMessage Parse(string raw) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw.ReplaceLineEndings("\r\n"))));
+
+    [Fact]
+    public void Header_words_carry_their_field_and_text_words_are_lowercased_unicode()
+    {
+        var tokens = SpamTokenizer.Tokenize(Parse("""
+            From: "Mega Deals" <promo@news.shop.example>
+            To: a@x.test, b@x.test, c@x.test
+            Subject: =?utf-8?q?=C3=9CBER_Offer?=
+            Message-ID: <1@mailer.example>
+            Content-Type: text/plain; charset=utf-8
+
+            GRÖSSE Matters and naïve café prices
+            """));
+        Assert.Contains("subject:über", tokens);
+        Assert.Contains("subject:offer", tokens);
+        Assert.Contains("from:mega", tokens);
+        Assert.Contains("from-domain:news.shop.example", tokens);
+        Assert.Contains("from-domain:shop.example", tokens);
+        Assert.Contains("to-count:3-5", tokens);
+        Assert.Contains("message-id:mailer.example", tokens);
+        Assert.Contains("grösse", tokens);
+        Assert.Contains("naïve", tokens);
+        Assert.Contains("café", tokens);
+        Assert.Contains("charset:utf-8", tokens);
+        Assert.DoesNotContain("offer", tokens); // only in the subject, so only with its prefix
+    }
+
+    [Fact]
+    public void Html_is_stripped_entities_decoded_scripts_dropped_and_urls_give_their_domains()
+    {
+        var tokens = SpamTokenizer.Tokenize(Parse("""
+            From: a@b.example
+            Subject: hi
+            Content-Type: text/html
+
+            <html><body><p>Claim your <b>free&nbsp;prize</b> &amp; more</p>
+            <script>var hidden = "scriptword";</script><!-- commentword -->
+            <a href="https://click.tracker.example/path/win?x=1">here</a> <img src="http://203.0.113.9/x.gif"></body></html>
+            """));
+        Assert.Contains("claim", tokens);
+        Assert.Contains("free", tokens);
+        Assert.Contains("prize", tokens);
+        Assert.Contains("html-tag:img", tokens);
+        Assert.Contains("html:comment", tokens);
+        Assert.Contains("url:click.tracker.example", tokens);
+        Assert.Contains("url:tracker.example", tokens);
+        Assert.Contains("url:ip-address", tokens);
+        Assert.DoesNotContain("scriptword", tokens);
+        Assert.DoesNotContain("commentword", tokens);
+        Assert.DoesNotContain("nbsp", tokens);
+        Assert.DoesNotContain(tokens, t => t.Contains('<', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Mime_structure_and_attachment_types_are_tokens()
+    {
+        var message = new MimeMessage { Subject = "invoice" };
+        message.From.Add(MailboxAddress.Parse("x@y.example"));
+        var body = new BodyBuilder { TextBody = "see attached" };
+        body.Attachments.Add("invoice.zip", new byte[] { 1, 2, 3 }, new ContentType("application", "zip"));
+        message.Body = body.ToMessageBody();
+        var tokens = SpamTokenizer.Tokenize(message);
+        Assert.Contains("mime:multipart/mixed", tokens);
+        Assert.Contains("mime:application/zip", tokens);
+        Assert.Contains("attachment:zip", tokens);
+        Assert.Contains("encoding:base64", tokens);
+        Assert.Contains("parts:2", tokens);
+    }
+
+    [Fact]
+    public void Work_is_bounded_however_large_the_message()
+    {
+        var words = string.Join(' ', Enumerable.Range(0, 200_000).Select(i => "w" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+        var tokens = SpamTokenizer.Tokenize(Parse("From: a@b.example\nSubject: big\n\n" + words + " " + new string('z', 5000)));
+        Assert.True(tokens.Count <= SpamTokenizer.MaxTokens, $"{tokens.Count} tokens");
+        Assert.DoesNotContain("w2ffff", tokens); // beyond the first MaxTextChars characters
+        Assert.DoesNotContain(tokens, t => t.Length > 64);
+
+        var longWord = SpamTokenizer.Tokenize(Parse("From: a@b.example\nSubject: x\n\n" + new string('q', 300)));
+        Assert.Contains("skip:q300", longWord);
+    }
+}

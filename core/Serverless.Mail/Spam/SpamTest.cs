@@ -5,7 +5,20 @@ using Serverless.Mail.Delivery.Authentication;
 namespace Serverless.Mail.Spam;
 
 /// <summary>One test that fired: its name (as in X-Spam-Status) and what it adds to the score (negative for good signs).</summary>
-public sealed record SpamTest(string Name, double Score);
+public sealed record SpamTest(string Name, double Score)
+{
+    /// <summary>"NAME=score", as a hand-off carries it.</summary>
+    public override string ToString() => Name + "=" + Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Reads <see cref="ToString"/>'s form back; null for anything else.</summary>
+    public static SpamTest? Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var eq = text.LastIndexOf('=');
+        return eq > 0 && double.TryParse(text.AsSpan(eq + 1), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var score)
+            ? new SpamTest(text[..eq], score) : null;
+    }
+}
 
 /// <summary>What is known about a connection when its transaction starts (MAIL FROM): enough for the DNS signals to run while the client sends.</summary>
 public sealed record SpamConnection(IPAddress? Client, string? Helo, string MailFrom);

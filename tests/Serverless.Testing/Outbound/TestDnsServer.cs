@@ -59,6 +59,13 @@ public sealed class TestDnsServer : IDisposable
 
     public void AddTxt(string name, string text, int ttl = 60) => Add(name, new TxtRecord(DomainName.Parse(name), ttl, SplitTxt(text)));
 
+    /// <summary>A PTR record for <paramref name="address"/> (reverse DNS), under its in-addr.arpa / ip6.arpa name.</summary>
+    public void AddPtr(string address, string hostName)
+    {
+        var reverse = IPAddress.Parse(address).GetReverseLookupDomain();
+        Add(reverse.ToString(), new PtrRecord(reverse, 60, DomainName.Parse(hostName)));
+    }
+
     public void SetFailing(string name) => _failing[name.TrimEnd('.')] = true;
 
     private void Add(string name, DnsRecordBase record) =>

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -15,18 +14,16 @@ public sealed record RspamdResult(double Score, string Action, IReadOnlyDictiona
 /// within <see cref="SpamOptions.RspamdTimeout"/>, an error status or an unreadable reply is no
 /// signal, never a refusal (its own "reject" action counts only through its score).
 /// </summary>
-public sealed partial class RspamdSignal : IMessageSignal, IDisposable
+public sealed partial class RspamdSignal : IMessageSignal
 {
     public const string TestName = "RSPAMD";
     private readonly SpamOptions _options;
     private readonly ILogger<RspamdSignal> _logger;
-    private readonly HttpClient _http;
 
     public RspamdSignal(SpamOptions options, ILogger<RspamdSignal> logger)
     {
         _options = options;
         _logger = logger;
-        _http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public async Task<IReadOnlyList<SpamTest>> CheckAsync(SpamSubject subject, CancellationToken cancellationToken)
@@ -54,38 +51,12 @@ public sealed partial class RspamdSignal : IMessageSignal, IDisposable
         deadline.CancelAfter(_options.RspamdTimeout);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_options.RspamdUrl!, "checkv2"));
-            var c = subject.Connection;
-            if (c.Client is not null)
+            var (status, body) = await RspamdHttp.PostAsync(_options.RspamdUrl!, "/checkv2", Headers(subject), subject.Raw, deadline.Token).ConfigureAwait(false);
+            if (status != 200)
             {
-                request.Headers.TryAddWithoutValidation("IP", c.Client.ToString());
-            }
-            if (!string.IsNullOrEmpty(c.Helo))
-            {
-                request.Headers.TryAddWithoutValidation("Helo", c.Helo);
-            }
-            request.Headers.TryAddWithoutValidation("From", c.MailFrom);
-            foreach (var r in subject.Recipients)
-            {
-                request.Headers.TryAddWithoutValidation("Rcpt", r.Address);
-            }
-            if (subject.QueueId is not null)
-            {
-                request.Headers.TryAddWithoutValidation("Queue-Id", subject.QueueId);
-            }
-            if (!string.IsNullOrEmpty(_options.RspamdPassword))
-            {
-                request.Headers.TryAddWithoutValidation("Password", _options.RspamdPassword);
-            }
-            request.Content = new ReadOnlyMemoryContent(subject.Raw);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                LogNoSignal(subject.QueueId, $"HTTP {(int)response.StatusCode}");
+                LogNoSignal(subject.QueueId, $"HTTP {status}");
                 return null;
             }
-            var body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
             return Parse(body);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -93,11 +64,37 @@ public sealed partial class RspamdSignal : IMessageSignal, IDisposable
             LogNoSignal(subject.QueueId, "timed out");
             return null;
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or JsonException or FormatException or InvalidOperationException)
         {
             LogNoSignal(subject.QueueId, e.Message);
             return null;
         }
+    }
+
+    /// <summary>Rspamd's request headers: one line per recipient (its protocol reads one address per Rcpt header).</summary>
+    private List<(string Name, string Value)> Headers(SpamSubject subject)
+    {
+        var c = subject.Connection;
+        var headers = new List<(string, string)>();
+        if (c.Client is not null)
+        {
+            headers.Add(("IP", c.Client.ToString()));
+        }
+        if (!string.IsNullOrEmpty(c.Helo))
+        {
+            headers.Add(("Helo", c.Helo));
+        }
+        headers.Add(("From", c.MailFrom));
+        headers.AddRange(subject.Recipients.Select(r => ("Rcpt", r.Address)));
+        if (subject.QueueId is not null)
+        {
+            headers.Add(("Queue-Id", subject.QueueId));
+        }
+        if (!string.IsNullOrEmpty(_options.RspamdPassword))
+        {
+            headers.Add(("Password", _options.RspamdPassword));
+        }
+        return headers;
     }
 
     /// <summary>Reads the /checkv2 reply: <c>{"score": 5.2, "required_score": 15, "action": "add header", "symbols": {"NAME": {"score": 1.0, …}, …}}</c>.</summary>
@@ -121,8 +118,6 @@ public sealed partial class RspamdSignal : IMessageSignal, IDisposable
         }
         return new RspamdResult(score.GetDouble(), action, symbols);
     }
-
-    public void Dispose() => _http.Dispose();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Rspamd on {QueueId}: score {Score}, action {Action}, symbols {Symbols}")]
     private partial void LogAnswer(string? queueId, double score, string action, string symbols);

@@ -90,7 +90,7 @@ public sealed partial class InboundIngest(
             var withheld = external.Count > 0 && (junk || dmarc == "fail" || handoff.Recipients.Any(r => r.Forward is { Count: > 0 } && SpamJunk(r)));
             if (withheld)
             {
-                LogNotForwarded(handoff.Id, external.Count, junk ? "judged spam" : "DMARC fail",
+                LogNotForwarded(handoff.Id, external.Count, dmarc == "fail" && !junk ? "DMARC fail" : "judged spam",
                     targets.Any(t => forwarders.Contains(t.Recipient.Address)) ? "its local copies go to Junk" : "dropped");
                 external.Clear();
             }

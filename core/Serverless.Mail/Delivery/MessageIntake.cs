@@ -239,7 +239,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Check} check failed in the listener: {Reason}")]
     private partial void LogCheckFailed(string check, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} Authentication-Results field(s) claiming our authserv-id")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} forged field(s) (Authentication-Results claiming our authserv-id, X-Spam-*)")]
     private partial void LogForgedRemoved(string id, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} from {User} refused: {Reason}")]

@@ -139,6 +139,7 @@ public sealed record HandoffRecipient
     /// (each tenant decides by its own settings; the message-wide <see cref="InboundHandoff.Junk"/> is DMARC/SPF's).
     /// </summary>
     [JsonPropertyName("junk")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // absent for clean mail: hand-offs stay as small as before
     public bool Junk { get; init; }
 }
 

@@ -33,6 +33,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<AliasRequests>();
         services.TryAddSingleton<SendAsRequests>();
         services.TryAddSingleton<SpamTrainingRequests>();
+        services.TryAddSingleton<SpamSettingsRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
         return services;

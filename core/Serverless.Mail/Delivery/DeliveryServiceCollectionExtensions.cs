@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Mail.Delivery.Authentication;
 using Serverless.Mail.Outbound;
+using Serverless.Mail.Spam;
 
 namespace Serverless.Mail.Delivery;
 
@@ -29,6 +30,7 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<RecipientLookup>();
         services.TryAddSingleton<SubmissionSenders>();
         services.TryAddSingleton<MessageIntake>();
+        services.AddSpamScoring(configuration);
         return services;
     }
 }

@@ -67,6 +67,7 @@ public sealed partial class InboundIngest(
         var summary = handoff.Summary;
         var junk = handoff.Junk;
         var dmarc = handoff.Dmarc;
+        IReadOnlyCollection<string> spamJunkTenants = [];
         var size = handoff.Size;
         MimeMessage? parsed = null;
         try
@@ -80,13 +81,16 @@ public sealed partial class InboundIngest(
                     return new IngestResult(0, 0, 0, 0); // filed and expunged before, or lost: nothing left to do
                 }
                 (summary, parsed, size, junk, dmarc) = (read.Summary, read.Message, read.Size, read.Junk, read.Dmarc);
+                spamJunkTenants = read.SpamJunkTenants;
             }
+            // The spam score's decision is each recipient tenant's own (HandoffRecipient.Junk, or the ingest's score of a streamed message).
+            bool SpamJunk(HandoffRecipient r) => r.Junk || (r.TenantId ?? tenant) is { } t && spamJunkTenants.Contains(t);
 
             // Spam and DMARC failures stay here: forwarding them would put our name (SRS, ARC) on them.
-            var withheld = external.Count > 0 && (junk || dmarc == "fail");
+            var withheld = external.Count > 0 && (junk || dmarc == "fail" || handoff.Recipients.Any(r => r.Forward is { Count: > 0 } && SpamJunk(r)));
             if (withheld)
             {
-                LogNotForwarded(handoff.Id, external.Count, junk ? "judged spam" : "DMARC fail",
+                LogNotForwarded(handoff.Id, external.Count, dmarc == "fail" && !junk ? "DMARC fail" : "judged spam",
                     targets.Any(t => forwarders.Contains(t.Recipient.Address)) ? "its local copies go to Junk" : "dropped");
                 external.Clear();
             }
@@ -105,7 +109,8 @@ public sealed partial class InboundIngest(
 
             var junkFolder = SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id;
             var outcomes = await Task.WhenAll(targets.Select(t => AppendAsync(handoff, t.Mailbox,
-                junk || (withheld && forwarders.Contains(t.Recipient.Address)) ? junkFolder : SpecialUse.InboxId, shared, summary, size, cancellationToken))).ConfigureAwait(false);
+                junk || SpamJunk(t.Recipient) || (withheld && forwarders.Contains(t.Recipient.Address)) ? junkFolder : SpecialUse.InboxId, shared, summary, size,
+                cancellationToken))).ConfigureAwait(false);
             var filed = 0;
             var duplicates = 0;
             for (var i = 0; i < targets.Count; i++)

@@ -17,6 +17,9 @@ public enum IntakeOutcome
     /// was kept (SMTP 550 with <see cref="IntakeResult.Refusal"/>'s status, 5.7.1 or 5.6.0).
     /// </summary>
     SenderRefused,
+
+    /// <summary>MX: the spam score (or a block list) of every recipient's tenant refuses it; nothing was kept (SMTP 550 5.7.1).</summary>
+    SpamRefused,
 }
 
 /// <summary>The result of one acceptance: the outcome and, once accepted, the message's id ("queued as").</summary>

@@ -40,6 +40,9 @@ public sealed record MessageEnvelope
 
     /// <summary>The SPF check started at MAIL FROM (MX only, <see cref="MessageIntake.StartSpfCheck"/>), so DNS runs while the client sends.</summary>
     public Task<SpfResult>? Spf { get; init; }
+
+    /// <summary>The spam score's connection signals started at MAIL FROM (MX only, <see cref="MessageIntake.StartSpamChecks"/>).</summary>
+    public Task<IReadOnlyList<Spam.SpamTest>>? SpamChecks { get; init; }
 }
 
 /// <summary>The negotiated TLS of a connection, named in the Received field.</summary>

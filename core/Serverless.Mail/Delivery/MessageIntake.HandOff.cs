@@ -10,7 +10,7 @@ public sealed partial class MessageIntake
 {
     /// <summary>After the commit: the sending limits, then the hand-offs (inbound for local recipients, outbound for remote ones).</summary>
     private async Task<IntakeResult> HandOffAsync(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk, CancellationToken ct,
-        string? dmarc = null)
+        string? dmarc = null, Spam.SpamVerdict? spamVerdict = null, bool streamed = false)
     {
         var envelope = message.Envelope;
         var local = envelope.Recipients.Where(r => r.IsLocal).ToList();
@@ -48,6 +48,7 @@ public sealed partial class MessageIntake
                 Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
                 Forward = r.Local.ExternalTargets,
                 TenantId = r.Local.TenantId,
+                Junk = spamVerdict?.JunkFor(r.Local.TenantId) ?? false,
             }).ToList(),
             ReceivedAt = message.ReceivedAt,
             ClientIp = envelope.ClientAddress?.ToString() ?? "unknown",
@@ -64,6 +65,9 @@ public sealed partial class MessageIntake
             Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
             Junk = junk,
             Dmarc = dmarc,
+            SpamScore = streamed ? null : spamVerdict?.Score,
+            // A streamed message was scored on its connection only: the ingest completes it.
+            SpamTests = streamed && spamVerdict is not null ? spamVerdict.Tests.Select(t => t.ToString()).ToList() : null,
         });
         var outbound = remote.Count == 0 ? null : OutboundRelayMessage.Create(message.Id, message.BlobName, size, mail,
             remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),

@@ -18,7 +18,7 @@ namespace Serverless.Mail.Delivery;
 /// retry by the client never leaves a second copy queued.
 /// </summary>
 public sealed partial class MessageIntake(MessageStore store, MailQueues queues, BlobHolders holders, MessageAuthenticator authenticator, ArrivalChecks checks,
-    SendingRateLimit rateLimit, SubmissionSenders senders, DeliveryOptions deliveryOptions, ILogger<MessageIntake> logger)
+    SendingRateLimit rateLimit, SubmissionSenders senders, DeliveryOptions deliveryOptions, ILogger<MessageIntake> logger, Spam.SpamScorer? spam = null)
 {
     private static readonly TimeSpan SpfDeadline = TimeSpan.FromSeconds(20);
 
@@ -88,6 +88,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         var spool = message.Spool;
         var spf = envelope.Spf is null ? (SpfResult?)null : await envelope.Spf.ConfigureAwait(false);
         AuthenticationVerdict? verdict = null;
+        Spam.SpamVerdict? spamVerdict = null;
         if (message.InMemory is { } body)
         {
             // Small message: check and summarise it now from memory (ArrivalChecks), so the ingest needs no
@@ -96,8 +97,16 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             // field forged with our authserv-id (a signature that covered one will not verify from
             // the stored copy again: accepted, our own header carries the verdict).
             var parsed = await checks.TryCheckAsync(body, envelope.Sender.Address, envelope.Helo, spf, ct).ConfigureAwait(false);
-            parsed?.Dispose();
             verdict = parsed?.Verdict;
+            // The spam score, before anything is written: a refusal at the MX leaves nothing behind (no backscatter).
+            spamVerdict = await ScoreSpamAsync(message, parsed?.Message, verdict, body, ct).ConfigureAwait(false);
+            parsed?.Dispose();
+            if (spamVerdict is { Reject: true })
+            {
+                LogSpamRefused(message.Id, spamVerdict.Score, string.Join(',', spamVerdict.Tests.Select(t => t.Name)));
+                return new IntakeResult(IntakeOutcome.SpamRefused, message.Id);
+            }
+            var spamHeader = spamVerdict?.Header ?? [];
             var authResults = parsed?.Header ?? [];
             var (header, rest) = message.FilterInMemory();
             if (message.ForgedFieldsRemoved > 0 && parsed is not null)
@@ -109,10 +118,11 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                 parsed = await checks.TrySummariseAsync(stored, ct).ConfigureAwait(false);
                 parsed?.Dispose();
             }
-            summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Summary, [.. authResults, .. message.TraceHeaders]);
+            summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Summary, [.. authResults, .. message.TraceHeaders, .. spamHeader]);
             ownSpool = spool = store.CreateWriter(message.BlobName);
             await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
             await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);
+            await spool.WriteAsync(spamHeader, ct).ConfigureAwait(false);
             await spool.WriteAsync(header, ct).ConfigureAwait(false);
             await spool.WriteAsync(rest, ct).ConfigureAwait(false);
         }
@@ -125,6 +135,14 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                 if (ownSpool is null)
                 {
                     // Large message: filtered while it streamed (its checks run in the ingest, on the stored bytes).
+                    // Its connection signals are scored now: enough to refuse it before the commit.
+                    spamVerdict = await ScoreSpamAsync(message, null, null, ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+                    if (spamVerdict is { Reject: true })
+                    {
+                        LogSpamRefused(message.Id, spamVerdict.Score, string.Join(',', spamVerdict.Tests.Select(t => t.Name)));
+                        await DiscardSpoolAsync(message).ConfigureAwait(false);
+                        return new IntakeResult(IntakeOutcome.SpamRefused, message.Id);
+                    }
                     await message.CompleteSpoolAsync(ct).ConfigureAwait(false);
                 }
                 var metadata = verdict is null ? null : new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" };
@@ -140,7 +158,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             {
                 LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
             }
-            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result).ConfigureAwait(false);
+            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result, spamVerdict, ownSpool is null).ConfigureAwait(false);
         }
         finally
         {
@@ -221,7 +239,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Check} check failed in the listener: {Reason}")]
     private partial void LogCheckFailed(string check, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} Authentication-Results field(s) claiming our authserv-id")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id}: removed {Count} forged field(s) (Authentication-Results claiming our authserv-id, X-Spam-*)")]
     private partial void LogForgedRemoved(string id, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Id} from {User} refused: {Reason}")]

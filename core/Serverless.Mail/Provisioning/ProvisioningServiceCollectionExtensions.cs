@@ -76,6 +76,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<MailboxProvisioning>();
         services.TryAddSingleton<AliasProvisioning>();
         services.TryAddSingleton<SendAsProvisioning>();
+        services.TryAddSingleton<SpamSettingsProvisioning>();
         return services;
     }
 }

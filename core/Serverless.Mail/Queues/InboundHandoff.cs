@@ -92,6 +92,18 @@ public sealed record InboundHandoff
     /// <summary>The listener's DMARC result (RFC 8601 name, e.g. "fail"): failing mail is not forwarded.</summary>
     [JsonPropertyName("dmarc")]
     public string? Dmarc { get; init; }
+
+    /// <summary>The spam score the listener gave the message (X-Spam-Score), when it scored it.</summary>
+    [JsonPropertyName("spamScore")]
+    public double? SpamScore { get; init; }
+
+    /// <summary>
+    /// A message too large for the listener to score whole (it streamed into its blob): the tests that
+    /// fired on the connection ("NAME=score"), so the ingest completes the score with the message's own
+    /// signals and puts X-Spam-* in front with Authentication-Results. Null: nothing left to score.
+    /// </summary>
+    [JsonPropertyName("spamTests")]
+    public IReadOnlyList<string>? SpamTests { get; init; }
 }
 
 public sealed record HandoffRecipient
@@ -121,6 +133,14 @@ public sealed record HandoffRecipient
     /// <summary>Tenant of the resolved address (with <see cref="Mailboxes"/>): the ingest's storage requests are metered by it.</summary>
     [JsonPropertyName("tenant")]
     public string? TenantId { get; init; }
+
+    /// <summary>
+    /// True when this recipient's tenant files the message into Junk by its spam score or lists
+    /// (each tenant decides by its own settings; the message-wide <see cref="InboundHandoff.Junk"/> is DMARC/SPF's).
+    /// </summary>
+    [JsonPropertyName("junk")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // absent for clean mail: hand-offs stay as small as before
+    public bool Junk { get; init; }
 }
 
 /// <summary>A resolved local mailbox in a hand-off: its index partition and quota (0 = unlimited).</summary>

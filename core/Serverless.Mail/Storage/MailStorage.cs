@@ -111,6 +111,8 @@ public sealed class MailStorage
             BlobHolders.CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.OutboundTable).CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.SpamSettingsTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.ReputationTable).CreateIfNotExistsAsync(cancellationToken),
             Inbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             InboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),

@@ -22,6 +22,7 @@ public static class SmtpEnvelope
             Sender = new Mail.Queues.EnvelopeSender(mail.ReversePath.Address, mail.EnvelopeId, mail.Ret, mail.Body, mail.SmtpUtf8),
             Recipients = transaction.Recipients.Select(r => new EnvelopeRecipient(r.Address, r.Command.Notify, r.Command.OriginalRecipient, r.Local)).ToList(),
             Spf = transaction.Spf,
+            SpamChecks = transaction.SpamChecks,
         };
     }
 }

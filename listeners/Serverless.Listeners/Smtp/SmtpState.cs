@@ -52,4 +52,7 @@ public sealed class SmtpTransaction(MailFromCommand mailFrom)
 
     /// <summary>The SPF check started at MAIL FROM (MX only); it runs while the client sends RCPT and DATA.</summary>
     public Task<SpfResult>? Spf { get; set; }
+
+    /// <summary>The spam score's connection signals started at MAIL FROM (MX only): DNS blocklists, reverse DNS, HELO.</summary>
+    public Task<IReadOnlyList<Mail.Spam.SpamTest>>? SpamChecks { get; set; }
 }

@@ -65,6 +65,35 @@ public sealed class ForgedAuthenticationResultsFilterTests
     }
 
     [Fact]
+    public void Every_x_spam_field_from_outside_is_removed_whatever_its_case_or_folding_and_look_alikes_stay()
+    {
+        const string message =
+            "X-Spam-Status: No, score=-5.0 required=5.0\r\n\ttests=ALL_TRUSTED\r\n" +
+            "Subject: hi\r\n" +
+            "x-spam-score : -5.0\r\n" +
+            "X-SPAM-FLAG: NO\r\n" +
+            "X-Spam: not ours (no dash after the prefix)\r\n" +
+            "X-Spamd-Bar: +\r\n" +
+            "X-Spam-: nameless\r\n" +
+            "\r\n" +
+            "X-Spam-Status: in the body stays\r\n";
+        const string expected =
+            "Subject: hi\r\n" +
+            "X-Spam: not ours (no dash after the prefix)\r\n" +
+            "X-Spamd-Bar: +\r\n" +
+            "X-Spam-: nameless\r\n" +
+            "\r\n" +
+            "X-Spam-Status: in the body stays\r\n";
+        var (output, removed) = Run([message]);
+        Assert.Equal(expected, output);
+        Assert.Equal(3, removed);
+        for (var split = 1; split < message.Length; split++)
+        {
+            Assert.Equal(expected, Run([message[..split], message[split..]]).Output);
+        }
+    }
+
+    [Fact]
     public void One_byte_chunks_give_the_same_output()
     {
         var (output, removed) = Run(Forged.Select(c => c.ToString()));

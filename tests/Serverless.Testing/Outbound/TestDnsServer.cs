@@ -64,6 +64,13 @@ public sealed class TestDnsServer : IDisposable
     public void AddSrv(string name, ushort priority, ushort weight, ushort port, string target) =>
         Add(name, new SrvRecord(DomainName.Parse(name), 60, priority, weight, port, target == "." ? DomainName.Root : DomainName.Parse(target)));
 
+    /// <summary>A PTR record for <paramref name="address"/> (reverse DNS), under its in-addr.arpa / ip6.arpa name.</summary>
+    public void AddPtr(string address, string hostName)
+    {
+        var reverse = IPAddress.Parse(address).GetReverseLookupDomain();
+        Add(reverse.ToString(), new PtrRecord(reverse, 60, DomainName.Parse(hostName)));
+    }
+
     public void SetFailing(string name) => _failing[name.TrimEnd('.')] = true;
 
     private void Add(string name, DnsRecordBase record) =>

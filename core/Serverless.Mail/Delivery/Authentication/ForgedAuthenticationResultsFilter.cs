@@ -7,7 +7,8 @@ namespace Serverless.Mail.Delivery.Authentication;
 /// Removes the Authentication-Results fields that claim our authserv-id from a received message's
 /// header section. RFC 8601 section 5: a border MTA MUST delete or rename such fields before
 /// delivery, or readers that trust our authserv-id would believe a sender's own "dkim=pass"; fields
-/// of other authserv-ids are kept. Recognised (RFC 8601 2.2, RFC 5322 3.2.2 and 4.5.3, RFC 2045 5.1):
+/// of other authserv-ids are kept. Every <c>X-Spam-*</c> field goes too (X-Spam-Score, X-Spam-Status, X-Spam-Flag…):
+/// those names are our spam verdict's, and one written by the sender would be read as ours. Recognised (RFC 8601 2.2, RFC 5322 3.2.2 and 4.5.3, RFC 2045 5.1):
 /// <code>
 /// authres-header = "Authentication-Results:" [CFWS] authserv-id ...   ; field name case-insensitive
 /// field-name     = 1*ftext  then  *WSP ":"                             ; obs-optional allows WSP before ":"
@@ -32,6 +33,7 @@ public sealed class ForgedAuthenticationResultsFilter
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
     private static readonly byte[] FieldName = "authentication-results"u8.ToArray();
+    private static readonly byte[] SpamPrefix = "x-spam-"u8.ToArray();
 
     private readonly byte[] _authservId;
     private readonly byte[] _held;
@@ -41,6 +43,9 @@ public sealed class ForgedAuthenticationResultsFilter
     private Prefix _prefix;
     private int _matched;
     private int _commentDepth;
+    private bool _authName;
+    private bool _spamName;
+    private bool _spamField;
 
     public ForgedAuthenticationResultsFilter(string authservId, int maxHeldField = DefaultMaxHeldField)
     {
@@ -144,6 +149,9 @@ public sealed class ForgedAuthenticationResultsFilter
                     _mode = Mode.Hold;
                     _prefix = Prefix.Name;
                     _matched = 0;
+                    _authName = true;
+                    _spamName = true;
+                    _spamField = false;
                     _heldLength = 0;
                 }
                 _line = Line.Inside;
@@ -234,25 +242,23 @@ public sealed class ForgedAuthenticationResultsFilter
         switch (_prefix)
         {
             case Prefix.Name:
-                if (_matched < FieldName.Length)
+                if (b == ':')
                 {
-                    if (Lower(b) != FieldName[_matched])
-                    {
-                        return Decision.Pass;
-                    }
-                    _matched++;
-                    return Decision.Continue;
+                    return NameEnds(colon: true);
                 }
-                return b switch
+                if (b is (byte)' ' or (byte)'\t')
                 {
-                    (byte)':' => Next(Prefix.Cfws),
-                    (byte)' ' or (byte)'\t' => Next(Prefix.SpaceBeforeColon),
-                    _ => Decision.Pass,
-                };
+                    return NameEnds(colon: false);
+                }
+                // Two names are ours: Authentication-Results (dropped only with our authserv-id) and any X-Spam-*.
+                _authName &= _matched < FieldName.Length && Lower(b) == FieldName[_matched];
+                _spamName &= _matched < SpamPrefix.Length ? Lower(b) == SpamPrefix[_matched] : b is > 0x20 and < 0x7F;
+                _matched++;
+                return _authName || _spamName ? Decision.Continue : Decision.Pass;
             case Prefix.SpaceBeforeColon:
                 return b switch
                 {
-                    (byte)':' => Next(Prefix.Cfws),
+                    (byte)':' => _spamField ? Decision.Drop : Next(Prefix.Cfws),
                     (byte)' ' or (byte)'\t' => Decision.Continue,
                     _ => Decision.Pass,
                 };
@@ -313,6 +319,22 @@ public sealed class ForgedAuthenticationResultsFilter
                 _prefix = Prefix.Quoted;
                 return MatchId(b);
         }
+    }
+
+    /// <summary>The field name ended (at its colon, or at white space before one): which of ours, if any.</summary>
+    private Decision NameEnds(bool colon)
+    {
+        _spamField = _spamName && _matched > SpamPrefix.Length;
+        var auth = _authName && _matched == FieldName.Length;
+        if (_spamField)
+        {
+            return colon ? Decision.Drop : Next(Prefix.SpaceBeforeColon);
+        }
+        if (!auth)
+        {
+            return Decision.Pass;
+        }
+        return Next(colon ? Prefix.Cfws : Prefix.SpaceBeforeColon);
     }
 
     private Decision Next(Prefix prefix)

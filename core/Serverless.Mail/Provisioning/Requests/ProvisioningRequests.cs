@@ -22,3 +22,6 @@ public sealed record CreateAlias(string Address, IReadOnlyList<string> Targets);
 
 /// <summary>A page of a tenant's mailboxes or aliases; <paramref name="Domain"/> narrows it to one domain.</summary>
 public sealed record AddressPage(int Limit, string? ContinuationToken, string? Domain);
+
+/// <summary>A tenant's spam settings, replaced whole: thresholds (null = the service's default) and allow/block lists.</summary>
+public sealed record SetSpamSettings(double? JunkScore, double? RejectScore, IReadOnlyList<string> Allow, IReadOnlyList<string> Block);

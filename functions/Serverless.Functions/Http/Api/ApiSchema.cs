@@ -8,6 +8,7 @@ public enum ApiType
 {
     String,
     Integer,
+    Number,
     Boolean,
     Array,
     Object,
@@ -108,6 +109,16 @@ public sealed record ApiSchema(string Name, string Description, IReadOnlyList<Ap
                 else if (field.Minimum is { } min && n < min)
                 {
                     errors.Add(new FieldError(path, $"must be at least {min}."));
+                }
+                break;
+            case ApiType.Number:
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var d) || !double.IsFinite(d))
+                {
+                    errors.Add(new FieldError(path, "must be a number."));
+                }
+                else if (field.Minimum is { } least && d < least)
+                {
+                    errors.Add(new FieldError(path, $"must be at least {least}."));
                 }
                 break;
             case ApiType.Boolean:
@@ -245,6 +256,7 @@ public sealed record ApiSchema(string Name, string Description, IReadOnlyList<Ap
     {
         ApiType.String => "string",
         ApiType.Integer => "integer",
+        ApiType.Number => "number",
         ApiType.Boolean => "boolean",
         ApiType.Array => "array",
         _ => "object",

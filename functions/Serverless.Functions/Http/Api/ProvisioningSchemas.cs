@@ -70,6 +70,16 @@ public static class ProvisioningSchemas
     [
         new("messages", ApiType.Array, "The messages (1–1000).") { Required = true, MinItems = 1, MaxItems = 1000, Schema = SpamTrainingMessage },
         Str("verdict", "spam or ham.") with { Required = true, Pattern = "^(spam|ham)$" },
+    private static ApiField SpamList(string name, string description) =>
+        new(name, ApiType.Array, description) { Required = true, MaxItems = 1000, ItemType = ApiType.String };
+
+    public static readonly ApiSchema SetSpamSettings = new("SetSpamSettingsRequest", "A tenant's spam settings, replaced whole.",
+    [
+        new("junkScore", ApiType.Number, "At or above this score mail is filed into Junk; null or absent: the service's Mail:Spam:JunkScore.") { Nullable = true },
+        new("rejectScore", ApiType.Number, "At or above this score the MX refuses mail (550 5.7.1); null or absent: Mail:Spam:RejectScore.") { Nullable = true },
+        SpamList("allow", "Addresses (user@example.com) and domains (example.com, subdomains included) never filed into Junk or refused by score; "
+            + "they count only when authenticated (envelope sender with SPF pass, From: with DMARC pass)."),
+        SpamList("block", "Addresses and domains (envelope sender or From:) refused at the MX, or filed into Junk when another recipient's tenant accepts the message."),
     ]);
 
     // ---- responses ----
@@ -227,6 +237,14 @@ public static class ProvisioningSchemas
         Str("verdict", "spam or ham.") with { Required = true },
         new("messages", ApiType.Integer, "Messages queued.") { Required = true },
         new("batches", ApiType.Integer, "Queue messages used (one per folder).") { Required = true },
+    public static readonly ApiSchema SpamSettings = new("SpamSettings", "A tenant's spam settings and the thresholds that apply.",
+    [
+        new("junkScore", ApiType.Number, "The tenant's junk threshold; null follows the service default.") { Required = true, Nullable = true },
+        new("rejectScore", ApiType.Number, "The tenant's reject threshold; null follows the service default.") { Required = true, Nullable = true },
+        new("effectiveJunkScore", ApiType.Number, "The junk threshold that applies.") { Required = true },
+        new("effectiveRejectScore", ApiType.Number, "The reject threshold that applies.") { Required = true },
+        new("allow", ApiType.Array, "Allowed addresses and domains, normalised.") { Required = true, ItemType = ApiType.String },
+        new("block", ApiType.Array, "Blocked addresses and domains, normalised.") { Required = true, ItemType = ApiType.String },
     ]);
 
     // ---- outbound relay and poison queues ----

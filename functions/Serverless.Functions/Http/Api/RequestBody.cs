@@ -59,6 +59,8 @@ public sealed class RequestBody
 
     public long? GetInt64(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
 
+    public double? GetDouble(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
     public bool? GetBoolean(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 
     public IReadOnlyList<string> GetStrings(string field) =>

@@ -161,6 +161,18 @@ public static class ProvisioningOperations
         new("GetAlias", "aliases", "Read an alias ('@domain' for the catch-all).") { Responses = [new(200, "The alias.", S.Alias)] },
         new("DeleteAlias", "aliases", "Delete an alias.") { Responses = [new(204, "Deleted.")] },
 
+        new("GetSpamSettings", "spam", "The tenant's spam thresholds and allow/block lists.")
+        {
+            Responses = [new(200, "The settings (defaults when never set).", S.SpamSettings)],
+        },
+        new("SetSpamSettings", "spam", "Replace the tenant's spam thresholds and allow/block lists.")
+        {
+            Request = S.SetSpamSettings,
+            Description = "The MX refuses a message (550 5.7.1) only when every recipient's tenant would; otherwise each tenant files its copies by its own settings. "
+                + "Listeners see a change within 30 seconds (Mail:Spam:SettingsCacheLifetime).",
+            Responses = [new(200, "Stored.", S.SpamSettings)],
+        },
+
         new("ListOutbound", "outbound", "The tenant's messages in the outbound relay, with each recipient's delivery state.")
         {
             Description = "Queued messages by default; all=true adds finished ones (delivered or bounced).",

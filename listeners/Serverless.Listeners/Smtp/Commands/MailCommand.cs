@@ -56,6 +56,7 @@ public sealed class MailCommand : ISmtpCommand
         if (!session.IsSubmission)
         {
             session.Transaction.Spf = session.Services.Intake.StartSpfCheck(session.ClientAddress, mail.ReversePath.Address, session.Helo);
+            session.Transaction.SpamChecks = session.Services.Intake.StartSpamChecks(session.ClientAddress, mail.ReversePath.Address, session.Helo);
         }
         session.State = SmtpState.HaveSender;
         return SmtpReply.Of(250, "2.1.0", "Sender OK");

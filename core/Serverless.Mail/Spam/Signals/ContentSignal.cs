@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Mail.Spam.Signals;
+
+/// <summary>
+/// The content classifier's verdict (<see cref="IContentClassifier"/>, learnt from the tenant's users)
+/// as a band, the way SpamAssassin scores its Bayes probability: <c>BAYES_00</c> (p &lt; 0.01) …
+/// <c>BAYES_999</c> (p ≥ 0.999). Which classifier: whatever is registered; with none registered, or
+/// nothing learnt yet (no tokens used), it is no signal. The tenant is the first recipient's; its
+/// mailbox is named when the message reaches exactly one mailbox, so that mailbox's own learning counts.
+/// A classifier that fails is no signal either.
+/// </summary>
+public sealed partial class ContentSignal(SpamOptions options, IEnumerable<IContentClassifier> classifiers, ILogger<ContentSignal> logger) : IMessageSignal
+{
+    /// <summary>Upper bounds of the bands and their built-in weights (SpamAssassin 4's defaults, rounded).</summary>
+    private static readonly (double Below, string Name, double Weight)[] Bands =
+    [
+        (0.01, "BAYES_00", -1.9),
+        (0.05, "BAYES_05", -0.5),
+        (0.20, "BAYES_20", -0.001),
+        (0.40, "BAYES_40", -0.001),
+        (0.60, "BAYES_50", 0.8),
+        (0.80, "BAYES_60", 1.5),
+        (0.95, "BAYES_80", 2.0),
+        (0.99, "BAYES_95", 3.0),
+        (0.999, "BAYES_99", 3.5),
+        (double.PositiveInfinity, "BAYES_999", 4.5),
+    ];
+
+    private readonly IContentClassifier? _classifier = classifiers.LastOrDefault();
+
+    public async Task<IReadOnlyList<SpamTest>> CheckAsync(SpamSubject subject, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        if (_classifier is null || subject.Message is null || subject.Recipients.Count == 0)
+        {
+            return [];
+        }
+        var tenant = subject.Recipients[0].TenantId;
+        var mailboxes = subject.Recipients.SelectMany(r => r.MailboxIds).Distinct().ToList();
+        ContentVerdict verdict;
+        try
+        {
+            verdict = await _classifier.ClassifyAsync(tenant, mailboxes.Count == 1 ? mailboxes[0] : null, subject.Message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogClassifierFailed(e.Message);
+            return [];
+        }
+        if (verdict.TokensUsed == 0 || double.IsNaN(verdict.SpamProbability))
+        {
+            return [];
+        }
+        var band = Band(verdict.SpamProbability);
+        var weight = options.Weight(band.Name, band.Weight);
+        return weight == 0 ? [] : [new SpamTest(band.Name, weight)];
+    }
+
+    public static (string Name, double Weight) Band(double probability)
+    {
+        foreach (var (below, name, weight) in Bands)
+        {
+            if (probability < below)
+            {
+                return (name, weight);
+            }
+        }
+        return (Bands[^1].Name, Bands[^1].Weight);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Content classifier failed; no content signal: {Reason}")]
+    private partial void LogClassifierFailed(string reason);
+}

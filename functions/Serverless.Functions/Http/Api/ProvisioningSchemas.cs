@@ -70,6 +70,8 @@ public static class ProvisioningSchemas
     [
         new("messages", ApiType.Array, "The messages (1–1000).") { Required = true, MinItems = 1, MaxItems = 1000, Schema = SpamTrainingMessage },
         Str("verdict", "spam or ham.") with { Required = true, Pattern = "^(spam|ham)$" },
+    ]);
+
     private static ApiField SpamList(string name, string description) =>
         new(name, ApiType.Array, description) { Required = true, MaxItems = 1000, ItemType = ApiType.String };
 
@@ -237,6 +239,8 @@ public static class ProvisioningSchemas
         Str("verdict", "spam or ham.") with { Required = true },
         new("messages", ApiType.Integer, "Messages queued.") { Required = true },
         new("batches", ApiType.Integer, "Queue messages used (one per folder).") { Required = true },
+    ]);
+
     public static readonly ApiSchema SpamSettings = new("SpamSettings", "A tenant's spam settings and the thresholds that apply.",
     [
         new("junkScore", ApiType.Number, "The tenant's junk threshold; null follows the service default.") { Required = true, Nullable = true },

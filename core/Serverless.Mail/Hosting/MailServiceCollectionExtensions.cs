@@ -9,6 +9,7 @@ using Serverless.Mail.Messages;
 using Serverless.Mail.Outbound;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Security;
+using Serverless.Mail.Sieve.Scripts;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Hosting;
@@ -63,6 +64,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<MailQueues>();
         services.AddOutboundRelay(configuration);
         services.AddInboundDelivery(configuration);
+        services.AddSieveScripts(configuration);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

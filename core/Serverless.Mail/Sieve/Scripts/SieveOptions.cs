@@ -17,5 +17,5 @@ public sealed class SieveOptions
     /// <summary>How long the ingest keeps a mailbox's active script before reading it again.</summary>
     public TimeSpan ActiveScriptCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
-    internal int EffectiveMaxScriptBytes => Math.Clamp(MaxScriptBytes, 1, StorableScriptBytes);
+    public int EffectiveMaxScriptBytes => Math.Clamp(MaxScriptBytes, 1, StorableScriptBytes);
 }

@@ -38,7 +38,7 @@ public enum SieveChange
 /// </summary>
 public sealed class SieveScripts(MailStorage storage, SieveOptions options)
 {
-    private const int Attempts = 5;
+    private const int Attempts = 20;
     private readonly TableClient _table = storage.MailIndex;
 
     public SieveOptions Options => options;
@@ -222,7 +222,9 @@ public sealed class SieveScripts(MailStorage storage, SieveOptions options)
             }
             catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404 && attempt < Attempts)
             {
-                // Another change came first (state row's ETag, or the new name taken): read again.
+                // Another change came first (state row's ETag, or the new name taken): read again,
+                // after a short random pause so racing writers of one mailbox spread out.
+                await Task.Delay(Random.Shared.Next(5, 20 + (10 * attempt)), cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -32,6 +32,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<MailboxRequests>();
         services.TryAddSingleton<AliasRequests>();
         services.TryAddSingleton<SendAsRequests>();
+        services.TryAddSingleton<SieveRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
         return services;

@@ -69,6 +69,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<MailboxProvisioning>();
         services.TryAddSingleton<AliasProvisioning>();
         services.TryAddSingleton<SendAsProvisioning>();
+        services.TryAddSingleton<SieveProvisioning>();
         return services;
     }
 }

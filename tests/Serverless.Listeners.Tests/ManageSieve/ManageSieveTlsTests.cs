@@ -98,4 +98,19 @@ public sealed class ManageSieveTlsTests
         Assert.Equal("OK \"Logout completed\"", (await sieve.CommandAsync("LOGOUT")).Final);
         Assert.True(await sieve.ClosedByServerAsync());
     }
+
+    [Fact]
+    public async Task One_connection_over_the_pre_login_cap_is_told_BYE_TRYLATER_and_a_login_frees_its_place()
+    {
+        await using var bed = await ManageSieveTestBed.StartAsync(settings: new Dictionary<string, string?> { ["Mail:Listeners:MaxUnauthenticatedConnections"] = "1" });
+        await using var first = await bed.RawAsync();
+        await using (var refused = await bed.RawAsync())
+        {
+            Assert.Equal("BYE (TRYLATER) \"Too many connections, try again later\"", refused.Greeting.Final);
+            Assert.True(await refused.ClosedByServerAsync());
+        }
+        Assert.True((await first.LoginAsync(ManageSieveTestBed.Address, ManageSieveTestBed.Password)).IsOk);
+        await using var second = await bed.RawAsync();
+        Assert.True(second.Greeting.IsOk, second.Greeting.Final);
+    }
 }

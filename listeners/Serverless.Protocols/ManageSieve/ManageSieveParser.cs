@@ -188,6 +188,11 @@ public static class ManageSieveParser
     {
         if (reader.TryAdvanceTo((byte)'\n'))
         {
+            if (reader.Consumed > maxLine)
+            {
+                // The same answer as when the line arrives in pieces: too long, whatever else is wrong.
+                return TooLong(buffer, ref consumed);
+            }
             consumed = reader.Position;
             return new(ManageSieveParseStatus.Invalid, null, error);
         }

@@ -69,6 +69,9 @@ public sealed class ManageSieveParserTests
     {
         Assert.Equal(ManageSieveParseStatus.LineTooLong, Parse("NOOP " + new string('1', 100), out _, maxLine: 50).Status);
         Assert.Equal(ManageSieveParseStatus.Complete, Parse($"CHECKSCRIPT {{100+}}\r\n{new string('#', 100)}\r\n", out _, maxLine: 50).Status);
+        // A malformed line past the limit is too long whether or not its LF has arrived (fuzz regression).
+        Assert.Equal(ManageSieveParseStatus.LineTooLong, Parse("NOOP x" + new string('y', 100) + "\r\n", out _, maxLine: 50).Status);
+        Assert.Equal(ManageSieveParseStatus.LineTooLong, Parse("NOOP x" + new string('y', 100), out _, maxLine: 50).Status);
     }
 
     [Fact]

@@ -77,6 +77,7 @@ Serverless Mail is running locally.
   IMAPS                     127.0.0.1:${Mail__Listeners__Ports__Imaps:-2993}
   POP3 (STLS)               127.0.0.1:${Mail__Listeners__Ports__Pop3:-2110}
   POP3S                     127.0.0.1:${Mail__Listeners__Ports__Pop3s:-2995}
+  ManageSieve (STARTTLS)    127.0.0.1:${Mail__Listeners__Ports__ManageSieve:-4190}
   HTTP API                  http://127.0.0.1:${Mail__Api__Port:-7071}/api/health
   Azurite                   127.0.0.1:${BLOB_PORT}-${TABLE_PORT} (data in $DATA_DIR/azurite)
 

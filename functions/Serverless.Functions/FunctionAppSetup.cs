@@ -34,6 +34,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<SendAsRequests>();
         services.TryAddSingleton<SpamTrainingRequests>();
         services.TryAddSingleton<SpamSettingsRequests>();
+        services.TryAddSingleton<SieveRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
         return services;

@@ -123,6 +123,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           { external: true, targetPort: 993, exposedPort: 993 }
           { external: true, targetPort: 110, exposedPort: 110 }
           { external: true, targetPort: 995, exposedPort: 995 }
+          { external: true, targetPort: 4190, exposedPort: 4190 }
         ]
       }
       registries: [ { server: registry.properties.loginServer, identity: identity.id } ]
@@ -144,6 +145,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'Mail__Listeners__Ports__Imaps', value: '993' }
             { name: 'Mail__Listeners__Ports__Pop3', value: '110' }
             { name: 'Mail__Listeners__Ports__Pop3s', value: '995' }
+            { name: 'Mail__Listeners__Ports__ManageSieve', value: '4190' }
             { name: 'Mail__Listeners__Ports__Health', value: '8080' }
             // The client IP seen here is the ingress proxy's, shared by all clients: per-IP limits
             // would throttle everyone at once. Connections are capped service-wide instead, and

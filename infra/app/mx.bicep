@@ -86,6 +86,7 @@ resource mx 'Microsoft.ContainerInstance/containerGroups@2023-05-01' = {
             { name: 'Mail__Listeners__Ports__Imaps', value: '0' }
             { name: 'Mail__Listeners__Ports__Pop3', value: '0' }
             { name: 'Mail__Listeners__Ports__Pop3s', value: '0' }
+            { name: 'Mail__Listeners__Ports__ManageSieve', value: '0' }
             { name: 'Mail__Listeners__Ports__Health', value: '8080' }
             { name: 'Mail__Storage__AccountName', value: storage.name }
             { name: 'Mail__Storage__ClientId', value: identity.properties.clientId }

@@ -33,7 +33,7 @@ public sealed class DevHostTests
         var apiPort = AzuriteProcess.FreePort();
         var settings = await TestStorage.SettingsAsync();
         settings["Mail:Api:Port"] = apiPort.ToString();
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
         }

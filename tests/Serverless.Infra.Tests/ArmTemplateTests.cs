@@ -18,6 +18,7 @@ public sealed partial class ArmTemplateTests
         ["Imaps"] = 993,
         ["Pop3"] = 110,
         ["Pop3s"] = 995,
+        ["ManageSieve"] = 4190,
     };
 
     private static async Task<ArmTemplate> MainAsync() => (await BicepCompilation.MainAsync()).Template();

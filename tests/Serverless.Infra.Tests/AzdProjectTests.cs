@@ -83,8 +83,8 @@ public sealed class AzdProjectTests
         Assert.Contains("GET /healthz", healthcheck, StringComparison.Ordinal);
 
         var exposed = Assert.Single(lines, l => l.StartsWith("EXPOSE ", StringComparison.Ordinal)).Split(' ').Skip(1).Select(int.Parse).ToHashSet();
-        Assert.Equal(new HashSet<int> { 25, 587, 465, 143, 993, 110, 995, 8080 }, exposed);
-        foreach (var (setting, port) in new[] { ("Smtp", 25), ("Submission", 587), ("Submissions", 465), ("Imap", 143), ("Imaps", 993), ("Pop3", 110), ("Pop3s", 995), ("Health", 8080) })
+        Assert.Equal(new HashSet<int> { 25, 587, 465, 143, 993, 110, 995, 4190, 8080 }, exposed);
+        foreach (var (setting, port) in new[] { ("Smtp", 25), ("Submission", 587), ("Submissions", 465), ("Imap", 143), ("Imaps", 993), ("Pop3", 110), ("Pop3s", 995), ("ManageSieve", 4190), ("Health", 8080) })
         {
             Assert.Contains(lines, l => l.StartsWith($"Mail__Listeners__Ports__{setting}={port}", StringComparison.Ordinal));
         }

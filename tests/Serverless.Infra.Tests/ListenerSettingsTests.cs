@@ -45,14 +45,14 @@ public sealed class ListenerSettingsTests
     }
 
     [Theory]
-    [InlineData("listeners", 0, 587, 465, 143, 993, 110, 995)]
-    [InlineData("mx", 25, 0, 0, 0, 0, 0, 0)]
-    public async Task Container_settings_bind_to_the_listener_options(string module, int smtp, int submission, int submissions, int imap, int imaps, int pop3, int pop3s)
+    [InlineData("listeners", 0, 587, 465, 143, 993, 110, 995, 4190)]
+    [InlineData("mx", 25, 0, 0, 0, 0, 0, 0, 0)]
+    public async Task Container_settings_bind_to_the_listener_options(string module, int smtp, int submission, int submissions, int imap, int imaps, int pop3, int pop3s, int manageSieve)
     {
         var configuration = AsConfiguration(await ContainerEnvAsync(module));
         var listener = BindStrictly<ListenerOptions>(configuration, ListenerOptions.Section);
-        Assert.Equal([smtp, submission, submissions, imap, imaps, pop3, pop3s],
-            new[] { listener.Ports.Smtp, listener.Ports.Submission, listener.Ports.Submissions, listener.Ports.Imap, listener.Ports.Imaps, listener.Ports.Pop3, listener.Ports.Pop3s });
+        Assert.Equal([smtp, submission, submissions, imap, imaps, pop3, pop3s, manageSieve],
+            new[] { listener.Ports.Smtp, listener.Ports.Submission, listener.Ports.Submissions, listener.Ports.Imap, listener.Ports.Imaps, listener.Ports.Pop3, listener.Ports.Pop3s, listener.Ports.ManageSieve });
         Assert.Equal(8080, listener.Ports.Health);
         Assert.Equal("0.0.0.0", listener.BindAddress);
         Assert.Equal("resolved-in-azure", listener.HostName);

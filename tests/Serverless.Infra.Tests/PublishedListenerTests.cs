@@ -38,7 +38,7 @@ public sealed class PublishedListenerTests
         }
         start.Environment["Mail__Listeners__Ports__Health"] = health.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Mail__Listeners__Ports__Smtp"] = smtp.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var other in new[] { "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        foreach (var other in new[] { "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve" })
         {
             start.Environment[$"Mail__Listeners__Ports__{other}"] = "0";
         }

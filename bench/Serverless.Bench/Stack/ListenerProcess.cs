@@ -72,7 +72,7 @@ internal sealed class ListenerProcess : IAsyncDisposable
         psi.Environment["Mail__Tls__DevelopmentCertificatePath"] = stack.Settings["Mail:Tls:DevelopmentCertificatePath"];
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s", "Health" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s", "ManageSieve", "Health" })
         {
             psi.Environment[$"Mail__Listeners__Ports__{name}"] = "0";
         }

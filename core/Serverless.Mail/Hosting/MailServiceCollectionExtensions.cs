@@ -10,6 +10,7 @@ using Serverless.Mail.Outbound;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Security;
 using Serverless.Mail.Spam.Learning;
+using Serverless.Mail.Sieve.Scripts;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Hosting;
@@ -65,6 +66,7 @@ public static class MailServiceCollectionExtensions
         services.AddOutboundRelay(configuration);
         services.AddInboundDelivery(configuration);
         services.AddSpamLearning(configuration);
+        services.AddSieveScripts(configuration);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

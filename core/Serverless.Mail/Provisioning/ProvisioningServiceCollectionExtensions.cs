@@ -77,6 +77,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<AliasProvisioning>();
         services.TryAddSingleton<SendAsProvisioning>();
         services.TryAddSingleton<SpamSettingsProvisioning>();
+        services.TryAddSingleton<SieveProvisioning>();
         return services;
     }
 }

@@ -36,6 +36,7 @@ public abstract class FuzzTarget
         new SmtpCommandTarget(),
         new SmtpDataTarget(),
         new Pop3CommandTarget(),
+        new ManageSieveCommandTarget(),
         new ImapCommandTarget(),
         new MimeSummaryTarget(),
         new ProxyHeaderTarget(),

@@ -54,6 +54,7 @@ public sealed partial class PreLoginConnections(int maxPerListener, ILogger<PreL
             {
                 MailProtocol.Smtp => "421 4.7.0 Too many connections, try again later\r\n",
                 MailProtocol.Imap => "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
+                MailProtocol.ManageSieve => "BYE (TRYLATER) \"Too many connections, try again later\"\r\n",
                 _ => "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
             };
             try

@@ -61,6 +61,9 @@ public sealed class PortOptions
 
     public int Pop3s { get; set; } = 2995;
 
+    /// <summary>ManageSieve (RFC 5804): 4190 locally as in the container — it is above 1024 already.</summary>
+    public int ManageSieve { get; set; } = 4190;
+
     /// <summary>HTTP port for /healthz in the listener container (0 = not served separately).</summary>
     public int Health { get; set; }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Serverless.Listeners.Connections;
 using Serverless.Listeners.Imap;
+using Serverless.Listeners.ManageSieve;
 using Serverless.Listeners.Pop3;
 using Serverless.Listeners.Smtp;
 using Serverless.Mail.Hosting;
@@ -17,7 +18,7 @@ using Microsoft.Extensions.Logging;
 namespace Serverless.Listeners.Hosting;
 
 /// <summary>
-/// Puts the SMTP, IMAP and POP3 listeners on Kestrel. Used by the listener container and by the
+/// Puts the SMTP, IMAP, POP3 and ManageSieve listeners on Kestrel. Used by the listener container and by the
 /// local dev host, so both bind the same endpoints the same way.
 /// </summary>
 public static class MailListenerHosting
@@ -44,6 +45,7 @@ public static class MailListenerHosting
         builder.Services.AddSingleton(sp => new TlsCertificateProvider(tls, listener, sp.GetRequiredService<ILogger<TlsCertificateProvider>>(), sp.GetService<ITlsCertificateSource>()));
         builder.Services.AddHostedService<TlsCertificateRefresher>();
         builder.Services.AddPop3Listener(builder.Configuration);
+        builder.Services.AddManageSieveListener(builder.Configuration);
         var smtp = new SmtpOptions();
         builder.Configuration.GetSection(SmtpOptions.Section).Bind(smtp);
         builder.Services.AddSingleton(smtp);
@@ -109,6 +111,9 @@ public static class MailListenerHosting
                         case MailProtocol.Pop3:
                             options.UseConnectionHandler<Pop3ConnectionHandler>();
                             break;
+                        case MailProtocol.ManageSieve:
+                            options.UseConnectionHandler<ManageSieveConnectionHandler>();
+                            break;
                     }
                 });
             }
@@ -139,6 +144,7 @@ public static class MailListenerHosting
             new MailEndpoint(MailProtocol.Imap, "imaps", ports.Imaps, TlsMode.Implicit),
             new MailEndpoint(MailProtocol.Pop3, "pop3", ports.Pop3, TlsMode.StartTls),
             new MailEndpoint(MailProtocol.Pop3, "pop3s", ports.Pop3s, TlsMode.Implicit),
+            new MailEndpoint(MailProtocol.ManageSieve, "sieve", ports.ManageSieve, TlsMode.StartTls),
         };
         return all.Where(e => e.Port > 0);
     }

@@ -58,7 +58,7 @@ public sealed class ImapIngestEndToEndTests : IAsyncLifetime
     private async Task<Dictionary<string, string?>> Settings(string prefix)
     {
         var settings = await TestStorage.SettingsAsync(prefix);
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
         }

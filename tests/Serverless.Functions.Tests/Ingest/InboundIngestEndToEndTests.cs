@@ -32,7 +32,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
     {
         var settings = await TestStorage.SettingsAsync();
         settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
         }

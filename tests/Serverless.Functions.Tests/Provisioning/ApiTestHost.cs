@@ -36,7 +36,8 @@ public sealed class ApiTestHost : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<ApiTestHost> StartAsync(IDictionary<string, string?>? extra = null)
+    /// <param name="configure">Registrations added after the function app's own (e.g. a test <c>ISieveChecker</c>).</param>
+    public static async Task<ApiTestHost> StartAsync(IDictionary<string, string?>? extra = null, Action<IServiceCollection>? configure = null)
     {
         var settings = await TestStorage.SettingsAsync();
         settings["Mail:AdminApiKey"] = AdminKey;
@@ -52,6 +53,7 @@ public sealed class ApiTestHost : IAsyncDisposable
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<IConfiguration>(configuration);
         services.AddMailFunctions(configuration);
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<MailStorage>().EnsureCreatedAsync();
         return new ApiTestHost(provider);

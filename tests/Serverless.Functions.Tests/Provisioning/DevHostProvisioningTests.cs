@@ -29,7 +29,7 @@ public sealed class DevHostProvisioningTests
         settings["Mail:Provisioning:MaxFailedAuthPerIp"] = "1000";
         settings["Mail:DevHost:RunTimers"] = "false";
         settings["Mail:Provisioning:RequireDomainVerification"] = "false";
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "Health" })
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve", "Health" })
         {
             settings[$"Mail:Listeners:Ports:{name}"] = name == "Health" ? "0" : AzuriteProcess.FreePort().ToString();
         }

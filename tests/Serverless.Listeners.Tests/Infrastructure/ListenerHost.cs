@@ -30,13 +30,15 @@ public sealed class ListenerHost : IAsyncDisposable
     /// Starts the listeners on fresh free ports; if one was taken between choosing and binding it
     /// (other test processes run at the same time), tries again with new ones.
     /// </summary>
-    public static async Task<ListenerHost> StartAsync(IDictionary<string, string?>? settings = null, string? prefix = null, string? connectionString = null)
+    /// <param name="services">Registrations added after the listeners' own (e.g. a test <c>ISieveChecker</c>).</param>
+    public static async Task<ListenerHost> StartAsync(IDictionary<string, string?>? settings = null, string? prefix = null, string? connectionString = null,
+        Action<IServiceCollection>? services = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(settings, prefix, connectionString);
+                return await StartOnceAsync(settings, prefix, connectionString, services);
             }
             catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
@@ -44,7 +46,7 @@ public sealed class ListenerHost : IAsyncDisposable
         }
     }
 
-    private static async Task<ListenerHost> StartOnceAsync(IDictionary<string, string?>? settings, string? prefix, string? connectionString)
+    private static async Task<ListenerHost> StartOnceAsync(IDictionary<string, string?>? settings, string? prefix, string? connectionString, Action<IServiceCollection>? services)
     {
         var ports = new PortOptions
         {
@@ -55,6 +57,7 @@ public sealed class ListenerHost : IAsyncDisposable
             Imaps = AzuriteProcess.FreePort(),
             Pop3 = AzuriteProcess.FreePort(),
             Pop3s = AzuriteProcess.FreePort(),
+            ManageSieve = AzuriteProcess.FreePort(),
         };
         var config = await TestStorage.SettingsAsync(prefix, connectionString);
         config["Mail:Listeners:HostName"] = "mail.test";
@@ -65,6 +68,7 @@ public sealed class ListenerHost : IAsyncDisposable
         config["Mail:Listeners:Ports:Imaps"] = ports.Imaps.ToString();
         config["Mail:Listeners:Ports:Pop3"] = ports.Pop3.ToString();
         config["Mail:Listeners:Ports:Pop3s"] = ports.Pop3s.ToString();
+        config["Mail:Listeners:Ports:ManageSieve"] = ports.ManageSieve.ToString();
         config["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
@@ -74,6 +78,7 @@ public sealed class ListenerHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddMailListeners();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         await app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
         try

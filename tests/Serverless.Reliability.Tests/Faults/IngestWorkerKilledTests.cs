@@ -121,7 +121,7 @@ public sealed class IngestWorkerKilledTests : IAsyncLifetime
             ["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.300",
             ["Mail:DevHost:Queues:VisibilityTimeout"] = "00:00:01",
         };
-        foreach (var port in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "Health" })
+        foreach (var port in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve", "Health" })
         {
             settings[$"Mail:Listeners:Ports:{port}"] = "0";
         }

@@ -150,7 +150,7 @@ public sealed class ListenerKilledMidDataTests : IAsyncLifetime
             ["Mail:Dns:Servers"] = _dns.Setting,
             ["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx"),
         };
-        foreach (var other in new[] { "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "Health" })
+        foreach (var other in new[] { "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve", "Health" })
         {
             settings[$"Mail:Listeners:Ports:{other}"] = "0";
         }

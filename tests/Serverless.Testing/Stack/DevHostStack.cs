@@ -49,7 +49,7 @@ public sealed class DevHostStackOptions
 /// </summary>
 public sealed class DevHostStack : IAsyncDisposable
 {
-    private static readonly string[] Listeners = ["Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s"];
+    private static readonly string[] Listeners = ["Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve"];
     private readonly TimeSpan? _stopTimeout;
 
     private DevHostStack(WebApplication app, TestDnsServer dns, Dictionary<string, string?> settings, TimeSpan? stopTimeout)

@@ -42,6 +42,9 @@ public sealed class ApiResult : IActionResult
         return r;
     }
 
+    /// <summary>A plain-text body (a Sieve script), sent as UTF-8.</summary>
+    public static ApiResult Text(string body) => new(StatusCodes.Status200OK, body, "text/plain; charset=utf-8");
+
     public static ApiResult NoContent() => new(StatusCodes.Status204NoContent, null, "");
 
     /// <summary>The request was taken; part of the work goes on in the background.</summary>
@@ -59,7 +62,13 @@ public sealed class ApiResult : IActionResult
     }
 
     /// <summary>The body as UTF-8 JSON bytes (empty when there is none).</summary>
-    public byte[] SerializeBody() => Body is null ? [] : Body is byte[] raw ? raw : JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json);
+    public byte[] SerializeBody() => Body switch
+    {
+        null => [],
+        byte[] raw => raw,
+        string text when ContentType.StartsWith("text/plain", StringComparison.Ordinal) => System.Text.Encoding.UTF8.GetBytes(text),
+        _ => JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json),
+    };
 
     public async Task ExecuteResultAsync(ActionContext context)
     {

@@ -51,6 +51,16 @@ public static class ProvisioningSchemas
         },
     ]);
 
+    public static readonly ApiSchema SetVacation = new("SetVacationRequest", "A managed out-of-office reply, run in front of the mailbox's own Sieve script while it is on.",
+    [
+        new("enabled", ApiType.Boolean, "true: reply to incoming mail (until 'until', when given).") { Required = true },
+        Str("subject", "The reply's subject (one line); null: the interpreter's default (\"Auto: \" + the original subject).") with { Nullable = true, MaxLength = 255 },
+        Str("body", "The reply's text; needed when enabled.") with { Nullable = true, MaxLength = 8192 },
+        Str("from", "The reply's From: address, in one of the tenant's domains; null: the mailbox's own address.") with { Nullable = true, MaxLength = 320, Format = "idn-email" },
+        Str("until", "When replies stop (RFC 3339 date-time with offset); null: until turned off.") with { Nullable = true, Format = "date-time" },
+        new("days", ApiType.Integer, "RFC 5230 :days: one reply per sender in this many days, 1–30 (default 7).") { Nullable = true, Minimum = 1 },
+    ]);
+
     public static readonly ApiSchema GrantSendAs = new("GrantSendAsRequest", "An address of the tenant the mailbox may send as.",
     [
         Str("address", "An address in one of the tenant's domains (a mailbox, an alias or neither), other than the mailbox's own.") with
@@ -225,6 +235,16 @@ public static class ProvisioningSchemas
         new("targets", ApiType.Array, "Where its mail goes.") { Required = true, ItemType = ApiType.String },
         new("catchAll", ApiType.Boolean, "True for a domain's catch-all.") { Required = true },
         Created,
+    ]);
+
+    public static readonly ApiSchema Vacation = new("Vacation", "A mailbox's managed out-of-office reply.",
+    [
+        new("enabled", ApiType.Boolean, "Whether it is on.") { Required = true },
+        Str("subject", "The reply's subject, or null.") with { Required = true, Nullable = true },
+        Str("body", "The reply's text, or null.") with { Required = true, Nullable = true },
+        Str("from", "The reply's From: address, or null (the mailbox's own).") with { Required = true, Nullable = true },
+        Str("until", "When replies stop, or null.") with { Required = true, Nullable = true, Format = "date-time" },
+        new("days", ApiType.Integer, "One reply per sender in this many days.") { Required = true, Minimum = 1 },
     ]);
 
     public static readonly ApiSchema SendAs = new("SendAs", "A send-as grant: on submission the mailbox may use the address in From:, Sender: and MAIL FROM.",

@@ -53,6 +53,31 @@ public sealed class RequestBody
         }
     }
 
+    /// <summary>A <c>text/plain</c> body (a Sieve script) as strict UTF-8; 400 naming <paramref name="field"/> when it is not UTF-8, 413/415 as for JSON.</summary>
+    public static async Task<string> ReadTextAsync(HttpRequest request, string field, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var mediaType = request.ContentType?.Split(';', 2)[0].Trim();
+        if (!string.Equals(mediaType, "text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiProblemException(ApiProblem.Status(StatusCodes.Status415UnsupportedMediaType,
+                "The body must be plain text: send 'Content-Type: text/plain; charset=utf-8'."));
+        }
+        if (request.ContentLength > MaxBytes)
+        {
+            throw TooLarge();
+        }
+        var bytes = await ReadBoundedAsync(request.Body, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new System.Text.UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new ApiProblemException(ApiProblem.Invalid(field, "is not valid UTF-8."));
+        }
+    }
+
     public bool Has(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null;
 
     public string? GetString(string field) => _root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

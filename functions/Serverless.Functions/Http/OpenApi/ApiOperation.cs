@@ -23,6 +23,12 @@ public sealed record ApiOperation(string FunctionName, string Tag, string Summar
 
     public ApiSchema? Request { get; init; }
 
+    /// <summary>The request body is <c>text/plain</c> (a Sieve script), not JSON.</summary>
+    public bool PlainTextRequest { get; init; }
+
+    /// <summary>The 200 response is <c>text/plain</c> (a Sieve script), not JSON.</summary>
+    public bool PlainTextResponse { get; init; }
+
     public IReadOnlyList<ApiResponse> Responses { get; init; } = [];
 
     public IReadOnlyList<ApiQueryParameter> Query { get; init; } = [];

@@ -123,6 +123,14 @@ public static partial class OpenApiDocumentBuilder
                 ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(request) } },
             };
         }
+        if (op.PlainTextRequest)
+        {
+            o["requestBody"] = new JsonObject
+            {
+                ["required"] = true,
+                ["content"] = new JsonObject { ["text/plain"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } } },
+            };
+        }
         if (op.Access is null)
         {
             o["security"] = new JsonArray();
@@ -136,6 +144,10 @@ public static partial class OpenApiDocumentBuilder
                 schemas[schema.Name] = schema;
                 var mediaType = schema == ProvisioningSchemas.Problem ? "application/problem+json" : "application/json";
                 response["content"] = new JsonObject { [mediaType] = new JsonObject { ["schema"] = Ref(schema) } };
+            }
+            else if (op.PlainTextResponse && r.Status == 200)
+            {
+                response["content"] = new JsonObject { ["text/plain"] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } } };
             }
             else if (op.FunctionName == "OpenApi")
             {
@@ -168,14 +180,14 @@ public static partial class OpenApiDocumentBuilder
             Add(429, "Too many failed authentications from this client address.");
             Add(503, "Storage is not answering; retry.");
         }
-        if (op.Request is not null || op.Query.Count > 0)
+        if (op.Request is not null || op.PlainTextRequest || op.Query.Count > 0)
         {
             Add(400, "A field is wrong; the problem names it.");
         }
-        if (op.Request is not null)
+        if (op.Request is not null || op.PlainTextRequest)
         {
             Add(413, "The body is too large.");
-            Add(415, "The body is not JSON.");
+            Add(415, op.PlainTextRequest ? "The body is not text/plain." : "The body is not JSON.");
         }
         if (route.Route.Contains('{', StringComparison.Ordinal))
         {

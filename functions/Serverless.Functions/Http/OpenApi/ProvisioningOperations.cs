@@ -148,6 +148,28 @@ public static class ProvisioningOperations
                 + "A message expunged before it is learnt is skipped. 400 names an unknown folder or a UIDVALIDITY that is not the folder's.",
             Responses = [new(202, "Queued for learning.", S.SpamTrainingQueued)],
         },
+        new("GetSieveScript", "sieve", "Read the mailbox's active Sieve script (text/plain).")
+        {
+            PlainTextResponse = true,
+            Description = "The script ManageSieve marks ACTIVE, as the user stored it (without the managed vacation rule). 204 when no script is active.",
+            Responses = [new(200, "The script."), new(204, "No script is active.")],
+        },
+        new("PutSieveScript", "sieve", "Replace the mailbox's active Sieve script (text/plain, UTF-8).")
+        {
+            PlainTextRequest = true, PlainTextResponse = true,
+            Description = "The script is compiled first: one that does not compile is refused with 400, the problem's detail naming the line and the reason "
+                + "(\"script: line 3: ...\"), and nothing is stored. Replaces the active script's text; with none active, stores it as 'main' and activates it. "
+                + "Scripts are also managed over ManageSieve (port 4190).",
+            Responses = [new(200, "Stored and active; the script is echoed."), new(409, "The mailbox has the most scripts it may have, or no Sieve compiler is configured.", S.Problem)],
+        },
+        new("GetVacation", "sieve", "Read the mailbox's managed out-of-office reply.") { Responses = [new(200, "The settings.", S.Vacation)] },
+        new("SetVacation", "sieve", "Turn the managed out-of-office reply on or off.")
+        {
+            Request = S.SetVacation,
+            Description = "While on (and before 'until'), the active script the delivery runs is the user's own script with a vacation rule (RFC 5230) "
+                + "placed after its require commands, so the reply works whatever the user's script does; the user's script is not changed.",
+            Responses = [new(200, "Saved.", S.Vacation)],
+        },
 
         new("CreateAlias", "aliases", "Create an alias, or a domain's catch-all ('@domain').")
         {

@@ -111,6 +111,7 @@ public sealed class MailStorage
             BlobHolders.CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.OutboundTable).CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.VacationTable).CreateIfNotExistsAsync(cancellationToken),
             Inbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             InboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),

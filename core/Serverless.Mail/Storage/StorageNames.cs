@@ -13,6 +13,7 @@ public sealed partial class StorageNames
     public const string BlobHoldersTable = "blobholders";
     public const string OutboundTable = "outbound";
     public const string RateLimitsTable = "ratelimits";
+    public const string VacationTable = "vacation";
     public const string MessagesContainer = "messages";
     public const string KeysContainer = "keys";
     public const string InboundQueue = "inbound";

@@ -60,7 +60,9 @@ public sealed partial class SieveFiling(
         var mime = await message().ConfigureAwait(false);
         if (mime is null)
         {
-            return null; // the blob is gone: the ingest finds that out itself
+            // The blob is deleted only when an earlier attempt finished with no copy left (discard, reject,
+            // redirect): this is its redelivery, and there is nothing more to file.
+            return new SieveFilingPlan([], [], null, null, null, active.Version);
         }
         IReadOnlyList<SieveAction> actions;
         try

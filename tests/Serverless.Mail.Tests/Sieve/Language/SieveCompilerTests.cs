@@ -79,4 +79,25 @@ public sealed class SieveCompilerTests
         var e = Assert.Throws<SieveSyntaxException>(() => SieveCompiler.Compile("require [\"encoded-character\", \"fileinto\"];\nfileinto \"${unicode:D800}\";"));
         Assert.Equal(2, e.Line);
     }
+
+    [Fact]
+    public void The_README_example_compiles()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("```sieve", StringComparison.Ordinal);
+        Assert.True(start >= 0);
+        start = readme.IndexOf('\n', start) + 1;
+        var script = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Equal(SieveCheckResult.Ok, new SieveChecker().Check(script));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
 }

@@ -26,6 +26,11 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton<ArrivalChecks>();
         services.TryAddSingleton<InboundAuthentication>();
         services.TryAddSingleton<InboundBounces>();
+        services.TryAddSingleton<Sieve.ISieveChecker, Sieve.SieveChecker>();
+        services.TryAddSingleton<Sieve.CompiledSieveScripts>();
+        services.TryAddSingleton<Sieve.Filing.VacationLedger>();
+        services.TryAddSingleton<Sieve.Filing.VacationResponder>();
+        services.TryAddSingleton<Sieve.Filing.SieveFiling>(); // runs scripts only once an ISieveScriptSource is registered
         services.TryAddSingleton<InboundIngest>();
         services.TryAddSingleton<RecipientLookup>();
         services.TryAddSingleton<SubmissionSenders>();

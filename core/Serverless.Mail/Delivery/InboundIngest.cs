@@ -6,6 +6,7 @@ using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
+using Serverless.Mail.Sieve.Filing;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Delivery;
@@ -36,6 +37,7 @@ public sealed partial class InboundIngest(
     InboundBounces bounces,
     InboundAuthentication authentication,
     SenderRewriting srs,
+    SieveFiling filing,
     DeliveryOptions options,
     TimeProvider time,
     ILogger<InboundIngest> logger)
@@ -95,11 +97,32 @@ public sealed partial class InboundIngest(
                 external.Clear();
             }
 
-            var copies = targets.Count + (external.Count > 0 ? 1 : 0);
+            // Sieve (docs/architecture.md step 6): each mailbox's active script may file its copy elsewhere,
+            // more than once or not at all, and redirect, refuse or answer it. Without a script: one copy, as ever.
+            var junkFolder = SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id;
+            var inputs = targets.Select(t => new SieveFilingInput(handoff, t.Mailbox.MailboxId, t.Recipient.Address,
+                junk || SpamJunk(t.Recipient) || (withheld && forwarders.Contains(t.Recipient.Address)), dmarc, size, tenant)).ToList();
+            var plans = new SieveFilingPlan?[targets.Count];
+            if (filing.Enabled)
+            {
+                async Task<MimeMessage?> LoadAsync() => parsed ??= await TryParseAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < targets.Count; i++)
+                {
+                    plans[i] = await filing.PlanAsync(inputs[i], LoadAsync, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            var planned = new List<(int Target, int Copy, SieveCopy Where)>();
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var list = plans[i]?.Copies ?? [new SieveCopy(inputs[i].Junk ? junkFolder : SpecialUse.InboxId, [])];
+                planned.AddRange(list.Select((c, k) => (i, k, c)));
+            }
+
+            var copies = planned.Count + (external.Count > 0 ? 1 : 0);
             var shared = handoff.Holder is not null || copies > 1;
             if (shared && copies > 0)
             {
-                var ids = targets.Select(t => HolderId(handoff, t.Mailbox.MailboxId)).ToList();
+                var ids = planned.Select(p => CopyId(handoff, targets[p.Target].Mailbox.MailboxId, p.Copy)).ToList();
                 if (external.Count > 0)
                 {
                     ids.Add(handoff.Id + "|fwd");
@@ -107,15 +130,15 @@ public sealed partial class InboundIngest(
                 await holders.AddAsync(handoff.BlobName, ids, cancellationToken).ConfigureAwait(false);
             }
 
-            var junkFolder = SpecialUse.Defaults.First(f => f.Use == SpecialUse.Junk).Id;
-            var outcomes = await Task.WhenAll(targets.Select(t => AppendAsync(handoff, t.Mailbox,
-                junk || SpamJunk(t.Recipient) || (withheld && forwarders.Contains(t.Recipient.Address)) ? junkFolder : SpecialUse.InboxId, shared, summary, size,
-                cancellationToken))).ConfigureAwait(false);
+            var outcomes = await Task.WhenAll(planned.Select(p => AppendAsync(handoff, targets[p.Target].Mailbox, p.Copy, p.Where,
+                shared, summary, size, cancellationToken))).ConfigureAwait(false);
             var filed = 0;
             var duplicates = 0;
-            for (var i = 0; i < targets.Count; i++)
+            var refused = new HashSet<int>();
+            for (var j = 0; j < planned.Count; j++)
             {
-                switch (outcomes[i].Outcome)
+                var (i, k, _) = planned[j];
+                switch (outcomes[j].Outcome)
                 {
                     case AppendOutcome.Appended:
                         filed++;
@@ -123,15 +146,28 @@ public sealed partial class InboundIngest(
                     case AppendOutcome.Duplicate:
                         duplicates++;
                         break;
-                    case AppendOutcome.OverQuota:
-                        failures.Add((targets[i].Recipient, "5.2.2", "smtp; 552 5.2.2 Mailbox full"));
-                        await ReleaseCopyAsync(handoff, targets[i].Mailbox, shared, cancellationToken).ConfigureAwait(false);
-                        break;
                     default:
-                        failures.Add((targets[i].Recipient, "5.1.1", "smtp; 550 5.1.1 Mailbox does not exist"));
-                        await ReleaseCopyAsync(handoff, targets[i].Mailbox, shared, cancellationToken).ConfigureAwait(false);
+                        if (refused.Add(i))
+                        {
+                            failures.Add(outcomes[j].Outcome == AppendOutcome.OverQuota
+                                ? (targets[i].Recipient, "5.2.2", "smtp; 552 5.2.2 Mailbox full")
+                                : (targets[i].Recipient, "5.1.1", "smtp; 550 5.1.1 Mailbox does not exist"));
+                        }
+                        await ReleaseCopyAsync(handoff, targets[i].Mailbox, k, shared, cancellationToken).ConfigureAwait(false);
                         break;
                 }
+            }
+            for (var i = 0; i < targets.Count; i++)
+            {
+                if (plans[i] is not { } plan || refused.Contains(i))
+                {
+                    continue;
+                }
+                if (plan.Reject is not null)
+                {
+                    failures.Add((targets[i].Recipient, "5.7.1", "smtp; 550 5.7.1 " + RejectReason(plan.Reject)));
+                }
+                await filing.CarryOutAsync(inputs[i], plan, parsed, cancellationToken).ConfigureAwait(false);
             }
 
             if (external.Count > 0)
@@ -230,35 +266,36 @@ public sealed partial class InboundIngest(
         return (targets, external, tenant);
     }
 
-    private async Task<AppendResult> AppendAsync(InboundHandoff handoff, HandoffMailbox mailbox, int folderId, bool shared, MessageSummary? summary, long size,
-        CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendAsync(InboundHandoff handoff, HandoffMailbox mailbox, int copy, SieveCopy where, bool shared, MessageSummary? summary,
+        long size, CancellationToken cancellationToken)
     {
         var message = new NewMessage
         {
             BlobName = handoff.BlobName,
             SharedBlob = shared,
-            HolderId = shared ? HolderId(handoff, mailbox.MailboxId) : null,
+            HolderId = shared ? CopyId(handoff, mailbox.MailboxId, copy) : null,
             Size = size,
             InternalDate = handoff.ReceivedAt,
             Summary = summary,
-            DedupeKey = handoff.Id + "|" + mailbox.MailboxId,
+            Flags = where.Flags,
+            DedupeKey = CopyId(handoff, mailbox.MailboxId, copy),
             QuotaBytes = mailbox.QuotaBytes > 0 ? mailbox.QuotaBytes : null,
         };
-        var result = await index.AppendAsync(mailbox.MailboxId, folderId, message, cancellationToken).ConfigureAwait(false);
-        if (result.Outcome == AppendOutcome.NoSuchFolder && folderId != SpecialUse.InboxId)
+        var result = await index.AppendAsync(mailbox.MailboxId, where.FolderId, message, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == AppendOutcome.NoSuchFolder && where.FolderId != SpecialUse.InboxId)
         {
-            // Junk was deleted by the user: INBOX it is.
+            // Junk (or a script's folder) was deleted meanwhile: INBOX it is.
             result = await index.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, message, cancellationToken).ConfigureAwait(false);
         }
         return result;
     }
 
     /// <summary>A copy that could not be filed gives up its hold on a shared blob.</summary>
-    private async Task ReleaseCopyAsync(InboundHandoff handoff, HandoffMailbox mailbox, bool shared, CancellationToken cancellationToken)
+    private async Task ReleaseCopyAsync(InboundHandoff handoff, HandoffMailbox mailbox, int copy, bool shared, CancellationToken cancellationToken)
     {
         if (shared)
         {
-            await holders.ReleaseAsync(handoff.BlobName, HolderId(handoff, mailbox.MailboxId), shared: true, cancellationToken).ConfigureAwait(false);
+            await holders.ReleaseAsync(handoff.BlobName, CopyId(handoff, mailbox.MailboxId, copy), shared: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -279,6 +316,17 @@ public sealed partial class InboundIngest(
     {
         ArgumentNullException.ThrowIfNull(handoff);
         return handoff.Id + "|" + mailboxId;
+    }
+
+    /// <summary>Holder id and dedupe key of a mailbox's n-th copy: the first is <see cref="HolderId"/>, a script's further ones add <c>|{n}</c>.</summary>
+    public static string CopyId(InboundHandoff handoff, string mailboxId, int copy) =>
+        copy == 0 ? HolderId(handoff, mailboxId) : HolderId(handoff, mailboxId) + "|" + copy.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A script's reject reason as one line of printable ASCII for the DSN's Diagnostic-Code.</summary>
+    private static string RejectReason(string reason)
+    {
+        var line = new string(reason.Select(c => c is >= ' ' and <= '~' ? c : ' ').ToArray()).Trim();
+        return line.Length == 0 ? "Rejected by the recipient's filter" : line.Length > 200 ? line[..200] : line;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hand-off {Id}: {Filed} filed, {Duplicates} already filed, {Failed} failed, {Forwarded} forwarded")]

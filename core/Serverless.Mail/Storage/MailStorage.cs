@@ -113,6 +113,7 @@ public sealed class MailStorage
             Table(StorageNames.RateLimitsTable).CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.SpamSettingsTable).CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.ReputationTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.VacationTable).CreateIfNotExistsAsync(cancellationToken),
             Inbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             InboundPoison.CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Outbound.CreateIfNotExistsAsync(cancellationToken: cancellationToken),

@@ -15,6 +15,7 @@ public sealed partial class StorageNames
     public const string RateLimitsTable = "ratelimits";
     public const string SpamSettingsTable = "spamsettings";
     public const string ReputationTable = "reputation";
+    public const string VacationTable = "vacation";
     public const string MessagesContainer = "messages";
     public const string KeysContainer = "keys";
     public const string InboundQueue = "inbound";

@@ -40,6 +40,7 @@ public abstract class FuzzTarget
         new ImapCommandTarget(),
         new MimeSummaryTarget(),
         new ProxyHeaderTarget(),
+        new SieveScriptTarget(),
     ];
 
     public static FuzzTarget Find(string name) =>

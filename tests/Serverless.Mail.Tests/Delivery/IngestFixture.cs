@@ -43,7 +43,7 @@ internal sealed class IngestFixture : IAsyncDisposable
 
     public StorageRequestMeter Meter => Services.GetRequiredService<StorageRequestMeter>();
 
-    public static async Task<IngestFixture> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<IngestFixture> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var dns = new TestDnsServer();
         var extra = new Dictionary<string, string?>
@@ -55,7 +55,7 @@ internal sealed class IngestFixture : IAsyncDisposable
         {
             extra[k] = v;
         }
-        var services = await TestStorage.CreateServicesAsync(extra: extra);
+        var services = await TestStorage.CreateServicesAsync(extra: extra, configure: configure);
         var f = new IngestFixture(services, dns);
         var directory = services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");

@@ -28,6 +28,9 @@ public sealed class DevHostStackOptions
     /// <summary>The development certificate's file in the temp folder (created on first use).</summary>
     public string CertificateFile { get; init; } = "serverless-mail-test-cert.pfx";
 
+    /// <summary>Services registered before the stack's own (which are added with TryAdd), e.g. a test's script source.</summary>
+    public Action<IServiceCollection>? Services { get; init; }
+
     /// <summary>Logging beyond "warnings and up" (e.g. clear the providers, add a capture).</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }
 
@@ -114,6 +117,7 @@ public sealed class DevHostStack : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(settings);
             b.Logging.SetMinimumLevel(LogLevel.Warning);
             options.Logging?.Invoke(b.Logging);
+            options.Services?.Invoke(b.Services);
         });
         var stack = new DevHostStack(app, dns, settings, options.StopTimeout);
         try

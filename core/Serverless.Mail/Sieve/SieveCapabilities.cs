@@ -2,8 +2,8 @@ namespace Serverless.Mail.Sieve;
 
 /// <summary>
 /// The Sieve extensions this service announces (ManageSieve CAPABILITY "SIEVE", RFC 5804 1.7): the
-/// ones issue 19 asks the interpreter for. The list lives in core so the language side can extend
-/// it in one place; the ManageSieve listener only formats it.
+/// ones the interpreter knows. The compiler's <c>require</c> check and the ManageSieve listener's
+/// CAPABILITY both read this one list.
 /// </summary>
 public static class SieveCapabilities
 {
@@ -17,6 +17,7 @@ public static class SieveCapabilities
         "encoded-character",
         "comparator-i;octet",
         "comparator-i;ascii-casemap",
+        "comparator-i;ascii-numeric",
         "imap4flags",
         "variables",
         "body",

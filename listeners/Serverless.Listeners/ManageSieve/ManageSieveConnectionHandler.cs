@@ -26,7 +26,7 @@ public sealed class ManageSieveConnectionHandler : ConnectionHandler
         _certificates = certificates;
         // The checker is the Sieve language's (registered with it); resolved, not required, so the
         // listener starts without it and refuses to store scripts it cannot check.
-        _services = new ManageSieveServices(listener, options, logins, scripts, activeScripts, provider.GetService<ISieveChecker>(), logger);
+        _services = new ManageSieveServices(listener, options, logins, scripts, activeScripts, provider.GetRequiredService<ISieveChecker>(), logger);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)

@@ -15,5 +15,5 @@ internal sealed record ManageSieveServices(
     LoginVerifier Logins,
     SieveScripts Scripts,
     SieveScriptSource ActiveScripts,
-    ISieveChecker? Checker,
+    ISieveChecker Checker,
     ILogger<ManageSieveSession> Logger);

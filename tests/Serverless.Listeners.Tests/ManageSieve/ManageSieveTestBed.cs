@@ -1,34 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Accounts;
-using Serverless.Mail.Sieve;
 using Serverless.Mail.Sieve.Scripts;
 using Serverless.Testing.Raw;
 
 namespace Serverless.Listeners.Tests.ManageSieve;
 
-/// <summary>
-/// Stands in for the Sieve language's checker (another part of issue 19): a script is valid unless
-/// a line holds the word BROKEN, which is reported with its line number.
-/// </summary>
-internal sealed class MarkerSieveChecker : ISieveChecker
-{
-    public SieveCheckResult Check(string script)
-    {
-        var lines = script.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (lines[i].Contains("BROKEN", StringComparison.Ordinal))
-            {
-                return new SieveCheckResult(false, i + 1, "unknown command BROKEN");
-            }
-        }
-        return SieveCheckResult.Ok;
-    }
-}
-
-/// <summary>Real listeners on Azurite with one mailbox and the marker checker.</summary>
+/// <summary>Real listeners on Azurite with one mailbox; scripts are compiled by the real Sieve checker.</summary>
 internal sealed class ManageSieveTestBed : IAsyncDisposable
 {
     public const string Address = "user@sieve.test";
@@ -46,7 +24,7 @@ internal sealed class ManageSieveTestBed : IAsyncDisposable
 
     public SieveScripts Scripts => Host.Services.GetRequiredService<SieveScripts>();
 
-    public static async Task<ManageSieveTestBed> StartAsync(bool plaintextOnLoopback = true, IDictionary<string, string?>? settings = null, bool checker = true)
+    public static async Task<ManageSieveTestBed> StartAsync(bool plaintextOnLoopback = true, IDictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -56,13 +34,7 @@ internal sealed class ManageSieveTestBed : IAsyncDisposable
         {
             all[k] = v;
         }
-        var host = await ListenerHost.StartAsync(all, services: s =>
-        {
-            if (checker)
-            {
-                s.TryAddSingleton<ISieveChecker, MarkerSieveChecker>();
-            }
-        });
+        var host = await ListenerHost.StartAsync(all);
         var directory = host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("t", "Tenant");
         await directory.AddDomainAsync("t", "sieve.test", null);

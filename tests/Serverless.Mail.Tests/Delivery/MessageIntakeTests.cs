@@ -66,9 +66,12 @@ public sealed class MessageIntakeTests : IAsyncLifetime
     public async Task A_small_message_is_checked_and_summarised_from_memory_and_costs_one_blob_put_and_one_queue_put()
     {
         var envelope = Mx(await LocalAsync("user@example.com"));
-        // The spam score reads the tenant's spam settings once per 30 s (SpamSettingsStore's cache), as a
-        // listener does for its first message to a tenant; after that a message costs exactly these two.
+        // The spam score reads the tenant's spam settings once per 30 s (SpamSettingsStore's cache) and the
+        // content classifier the tenant's and the mailbox's models once a minute (TokenModelStore's cache), as a
+        // listener does for its first message to a mailbox; after that a message costs exactly these two.
         await _f.Services.GetRequiredService<Serverless.Mail.Spam.SpamSettingsStore>().GetCachedAsync("acme", default);
+        await _f.Services.GetRequiredService<Serverless.Mail.Spam.IContentClassifier>()
+            .ClassifyAsync("acme", envelope.Recipients[0].Local!.Mailboxes[0].MailboxId, new MimeKit.MimeMessage(), default);
         var before = _f.Meter.TotalRequests;
         var (result, message) = await SendAsync(envelope, Body(0));
         Assert.Equal(2, _f.Meter.TotalRequests - before);

@@ -22,7 +22,7 @@ public sealed record SetVacation(bool Enabled, string? Subject, string? Body, st
 /// and never stored. The API's script is the active one: PUT replaces the active script's text
 /// (creating and activating <see cref="ApiScriptName"/> when none is active).
 /// </summary>
-public sealed class SieveProvisioning(MailDirectory directory, SieveScripts scripts, SieveScriptSource activeScripts, ISieveChecker? checker = null)
+public sealed class SieveProvisioning(MailDirectory directory, SieveScripts scripts, SieveScriptSource activeScripts, ISieveChecker checker)
 {
     /// <summary>The script PUT …/sieve creates when the mailbox has no active script.</summary>
     public const string ApiScriptName = "main";
@@ -48,10 +48,6 @@ public sealed class SieveProvisioning(MailDirectory directory, SieveScripts scri
         if (Encoding.UTF8.GetByteCount(script) > scripts.Options.EffectiveMaxScriptBytes)
         {
             return ProvisioningError.Invalid("script", $"is larger than the {scripts.Options.EffectiveMaxScriptBytes} octets a script may have.");
-        }
-        if (checker is null)
-        {
-            return ProvisioningError.Conflict("Sieve scripts cannot be checked on this server, so none can be stored.");
         }
         var check = checker.Check(script);
         if (!check.Valid)

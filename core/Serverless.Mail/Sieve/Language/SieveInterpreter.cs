@@ -9,7 +9,7 @@ public sealed record SieveLimits
 {
     public int MaxSteps { get; init; } = 10_000;
 
-    public int MaxRedirects { get; init; } = 4;
+    public int MaxRedirects { get; init; } = SieveCapabilities.MaxRedirects;
 
     public int MaxActions { get; init; } = 32;
 

@@ -28,11 +28,7 @@ internal sealed record SieveSignature(string? Extension, string[] Tags, SieveArg
 /// <summary>The language this interpreter knows: RFC 5228 plus the extensions listed in <see cref="Extensions"/>.</summary>
 internal static class SieveSignatures
 {
-    public static readonly HashSet<string> Extensions = new(StringComparer.Ordinal)
-    {
-        "fileinto", "reject", "ereject", "envelope", "encoded-character", "imap4flags", "variables", "body", "date", "relational",
-        "copy", "vacation", "mailbox", "comparator-i;octet", "comparator-i;ascii-casemap", "comparator-i;ascii-numeric",
-    };
+    public static readonly HashSet<string> Extensions = new(SieveCapabilities.Extensions, StringComparer.Ordinal);
 
     public static readonly Dictionary<string, SieveTagSpec> TagSpecs = new(StringComparer.Ordinal)
     {

@@ -160,7 +160,7 @@ public static class ProvisioningOperations
             Description = "The script is compiled first: one that does not compile is refused with 400, the problem's detail naming the line and the reason "
                 + "(\"script: line 3: ...\"), and nothing is stored. Replaces the active script's text; with none active, stores it as 'main' and activates it. "
                 + "Scripts are also managed over ManageSieve (port 4190).",
-            Responses = [new(200, "Stored and active; the script is echoed."), new(409, "The mailbox has the most scripts it may have, or no Sieve compiler is configured.", S.Problem)],
+            Responses = [new(200, "Stored and active; the script is echoed."), new(409, "The mailbox has the most scripts it may have.", S.Problem)],
         },
         new("GetVacation", "sieve", "Read the mailbox's managed out-of-office reply.") { Responses = [new(200, "The settings.", S.Vacation)] },
         new("SetVacation", "sieve", "Turn the managed out-of-office reply on or off.")

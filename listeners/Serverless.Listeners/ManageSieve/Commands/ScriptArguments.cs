@@ -24,11 +24,7 @@ internal static class ScriptArguments
     /// <summary>Compiles with the Sieve language's checker: null when valid, else NO "line N: reason".</summary>
     public static ManageSieveReply? CheckFails(ManageSieveSession session, string script)
     {
-        if (session.Services.Checker is not { } checker)
-        {
-            return ManageSieveReply.No("Sieve scripts cannot be checked on this server", "TRYLATER");
-        }
-        var result = checker.Check(script);
+        var result = session.Services.Checker.Check(script);
         return result.Valid ? null : ManageSieveReply.No(Describe(result));
     }
 

@@ -1,3 +1,4 @@
+using Serverless.Mail.Sieve;
 using Serverless.Mail.Sieve.Scripts;
 using Xunit;
 
@@ -14,6 +15,19 @@ public sealed class ManagedVacationTests
         Assert.Equal(
             "# Managed vacation (set through the API)\r\nvacation :days 3 :subject \"Out \\\"of\\\" office\" :from \"Me <me@x.test>\" \"Line one\r\nC:\\\\path\r\nEnd\";",
             rule);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("keep;")]
+    [InlineData("require \"fileinto\";\r\nif header :contains \"list-id\" \"\" { fileinto \"Lists\"; stop; }\r\n")]
+    [InlineData("# mine\r\nrequire [\"vacation\", \"imap4flags\"];\r\naddflag \"$Seen\";\r\nvacation \"own reply\";\r\n")]
+    public void The_composed_script_compiles_with_the_Sieve_compiler(string? userScript)
+    {
+        var vacation = new VacationSettings(true, "Away \"now\"", "Back on Monday.\nC:\\x", "me@x.test", null, 3);
+        var composed = ManagedVacation.Compose(userScript, vacation, Now);
+        Assert.NotNull(composed);
+        Assert.Equal(SieveCheckResult.Ok, new SieveChecker().Check(composed));
     }
 
     [Theory]

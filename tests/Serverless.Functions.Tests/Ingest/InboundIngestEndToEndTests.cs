@@ -1,8 +1,4 @@
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Serverless.DevHost;
 using Serverless.Functions.Queues;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
@@ -11,7 +7,7 @@ using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 using Serverless.Testing;
-using Serverless.Testing.Outbound;
+using Serverless.Testing.Stack;
 using Xunit;
 
 namespace Serverless.Functions.Tests.Ingest;
@@ -22,29 +18,15 @@ namespace Serverless.Functions.Tests.Ingest;
 /// </summary>
 public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TestDnsServer _dns = new();
-    private WebApplication _app = null!;
-    private int _mxPort;
+    private DevHostStack _stack = null!;
     private MailboxRecord _user = null!;
     private MailboxRecord _other = null!;
 
     public async Task InitializeAsync()
     {
-        var settings = await TestStorage.SettingsAsync();
-        settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve" })
-        {
-            settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
-        }
-        _mxPort = int.Parse(settings["Mail:Listeners:Ports:Smtp"]!, System.Globalization.CultureInfo.InvariantCulture);
-        settings["Mail:Listeners:HostName"] = "mail.test";
-        settings["Mail:Dns:Servers"] = _dns.Setting;
-        settings["Mail:DevHost:RunTimers"] = "false";
-        settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
-        _app = DevHostApp.Build([], b => b.Configuration.AddInMemoryCollection(settings));
-        await _app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
-        await _app.StartAsync();
-        var directory = _app.Services.GetRequiredService<MailDirectory>();
+        // DevHostStack chooses free ports and starts again on others if one was taken meanwhile.
+        _stack = await DevHostStack.StartAsync(new DevHostStackOptions { HostName = "mail.test" });
+        var directory = _stack.Get<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");
         await directory.AddDomainAsync("acme", "example.com", null);
         _user = await directory.CreateMailboxAsync("acme", MailAddress.Parse("user@example.com"), "pw-user-1234", null, 0);
@@ -52,12 +34,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
         await directory.CreateAliasAsync("acme", "example.com", "team", ["user@example.com", "other@example.com"]);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _dns.Dispose();
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Mail_sent_to_the_mx_port_is_filed_with_a_byte_identical_body()
@@ -88,7 +65,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
     [Fact]
     public async Task A_hand_off_processed_twice_yields_one_message()
     {
-        var store = _app.Services.GetRequiredService<MessageStore>();
+        var store = _stack.Get<MessageStore>();
         var raw = Encoding.UTF8.GetBytes("Subject: twice\r\n\r\nbody\r\n");
         var blob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
         await using (var writer = store.CreateWriter(blob))
@@ -106,7 +83,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
             ReceivedAt = DateTimeOffset.UtcNow,
             Via = "submission",
         }, MailQueues.Json);
-        var function = new InboundIngestFunction(_app.Services.GetRequiredService<InboundIngest>());
+        var function = new InboundIngestFunction(_stack.Get<InboundIngest>());
         await function.Run(json, CancellationToken.None);
         await function.Run(json, CancellationToken.None);
         Assert.Single(await WaitForMessagesAsync(_other, 1));
@@ -119,9 +96,9 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
     {
         // 40 hand-offs for one mailbox, 8 of them queued twice (redeliveries), all becoming
         // visible at the same moment: a backlog, as after an outage or a burst.
-        var store = _app.Services.GetRequiredService<MessageStore>();
-        var storage = _app.Services.GetRequiredService<MailStorage>();
-        var meter = _app.Services.GetRequiredService<StorageRequestMeter>();
+        var store = _stack.Get<MessageStore>();
+        var storage = _stack.Get<MailStorage>();
+        var meter = _stack.Get<StorageRequestMeter>();
         var handoffs = new List<string>();
         for (var i = 0; i < 40; i++)
         {
@@ -175,7 +152,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
     {
         await SendAsync("user@example.com", "Subject: warm-up\r\n\r\nx\r\n");
         await WaitForMessagesAsync(_user, 1);
-        var meter = _app.Services.GetRequiredService<StorageRequestMeter>();
+        var meter = _stack.Get<StorageRequestMeter>();
         var before = meter.Snapshot();
         const int connections = 4;
         const int perConnection = 10;
@@ -187,7 +164,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
             }
         })));
         await WaitForMessagesAsync(_user, 1 + (connections * perConnection));
-        var storage = _app.Services.GetRequiredService<MailStorage>();
+        var storage = _stack.Get<MailStorage>();
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
         {
@@ -207,7 +184,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
 
     private async Task SendAsync(string rcpt, string body)
     {
-        await using var wire = await Wire.ConnectAsync(_mxPort);
+        await using var wire = await Wire.ConnectAsync(_stack.Port("Smtp"));
         async Task<string> Reply() => (await wire.SmtpReplyAsync() ?? throw new EndOfStreamException()).Last;
         async Task<string> Command(string text) => (await wire.SmtpAsync(text) ?? throw new EndOfStreamException()).Last;
         Assert.StartsWith("220", await Reply(), StringComparison.Ordinal);
@@ -237,7 +214,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
     private async Task<List<IndexedMessage>> MessagesAsync(MailboxRecord mailbox)
     {
         var list = new List<IndexedMessage>();
-        await foreach (var m in _app.Services.GetRequiredService<MailboxIndex>().ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId))
+        await foreach (var m in _stack.Get<MailboxIndex>().ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId))
         {
             list.Add(m);
         }
@@ -246,7 +223,7 @@ public sealed class InboundIngestEndToEndTests(Xunit.Abstractions.ITestOutputHel
 
     private async Task<byte[]> BlobAsync(string name)
     {
-        await using var s = await _app.Services.GetRequiredService<MessageStore>().OpenReadAsync(name);
+        await using var s = await _stack.Get<MessageStore>().OpenReadAsync(name);
         using var copy = new MemoryStream();
         await s.CopyToAsync(copy);
         return copy.ToArray();

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using DnsClient;
 using Serverless.Mail.Delivery.Authentication;
 
 namespace Serverless.Mail.Spam.Signals;
@@ -77,7 +77,10 @@ public sealed class DnsblSignal(SpamOptions options, DnsAnswers dns) : IConnecti
         return null;
     }
 
-    /// <summary>RFC 5782 2.1 (IPv4: octets reversed) and 2.4 (IPv6: 32 nibbles reversed).</summary>
+    /// <summary>
+    /// RFC 5782 2.1 (IPv4: octets reversed) and 2.4 (IPv6: 32 nibbles reversed): the address's
+    /// reverse-DNS name (DnsClient's, as PTR lookups use) without its in-addr.arpa / ip6.arpa suffix.
+    /// </summary>
     public static string ReversedName(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -85,17 +88,9 @@ public sealed class DnsblSignal(SpamOptions options, DnsAnswers dns) : IConnecti
         {
             address = address.MapToIPv4();
         }
-        var bytes = address.GetAddressBytes();
-        var sb = new StringBuilder(72);
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            return $"{bytes[3]}.{bytes[2]}.{bytes[1]}.{bytes[0]}";
-        }
-        for (var i = bytes.Length - 1; i >= 0; i--)
-        {
-            sb.Append("0123456789abcdef"[bytes[i] & 0xF]).Append('.').Append("0123456789abcdef"[bytes[i] >> 4]).Append('.');
-        }
-        return sb.ToString(0, sb.Length - 1);
+        var arpa = address.GetArpaName().TrimEnd('.');
+        var suffix = address.AddressFamily == AddressFamily.InterNetwork ? ".in-addr.arpa" : ".ip6.arpa";
+        return arpa[..^suffix.Length];
     }
 
     private static string? Domain(string address)

@@ -51,6 +51,13 @@ public sealed class SpamOptions
     /// <summary>The weight of <paramref name="test"/>: the configured one, else <paramref name="builtIn"/>.</summary>
     public double Weight(string test, double builtIn) => Weights.TryGetValue(test, out var w) ? w : builtIn;
 
+    /// <summary>The test with its weight, or nothing when its weight is configured to 0 (turned off).</summary>
+    public IReadOnlyList<SpamTest> Fired(string test, double builtIn)
+    {
+        var weight = Weight(test, builtIn);
+        return weight == 0 ? [] : [new SpamTest(test, weight)];
+    }
+
     public static SpamOptions Bind(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);

@@ -63,12 +63,5 @@ public sealed class AuthenticationSignal(SpamOptions options) : IMessageSignal
         return tests;
     }
 
-    private void Add(List<SpamTest> tests, string name, double builtIn)
-    {
-        var weight = options.Weight(name, builtIn);
-        if (weight != 0)
-        {
-            tests.Add(new SpamTest(name, weight));
-        }
-    }
+    private void Add(List<SpamTest> tests, string name, double builtIn) => tests.AddRange(options.Fired(name, builtIn));
 }

@@ -53,8 +53,7 @@ public sealed partial class ContentSignal(SpamOptions options, IEnumerable<ICont
             return [];
         }
         var band = Band(verdict.SpamProbability);
-        var weight = options.Weight(band.Name, band.Weight);
-        return weight == 0 ? [] : [new SpamTest(band.Name, weight)];
+        return options.Fired(band.Name, band.Weight);
     }
 
     public static (string Name, double Weight) Band(double probability)

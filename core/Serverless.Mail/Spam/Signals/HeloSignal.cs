@@ -21,7 +21,7 @@ public sealed class HeloSignal(SpamOptions options, DeliveryOptions delivery) : 
     {
         if (string.IsNullOrWhiteSpace(helo))
         {
-            return Fire("HELO_BARE", 1);
+            return options.Fired("HELO_BARE", 1);
         }
         var name = helo.Trim().TrimEnd('.');
         var literal = name.StartsWith('[') && name.EndsWith(']') ? name[1..^1] : name;
@@ -32,23 +32,17 @@ public sealed class HeloSignal(SpamOptions options, DeliveryOptions delivery) : 
         if (IPAddress.TryParse(literal, out var claimed))
         {
             var mapped = claimed.IsIPv4MappedToIPv6 ? claimed.MapToIPv4() : claimed;
-            return client is null || mapped.Equals(client) ? [] : Fire("HELO_IP_MISMATCH", 2);
+            return client is null || mapped.Equals(client) ? [] : options.Fired("HELO_IP_MISMATCH", 2);
         }
         var local = client is not null && IPAddress.IsLoopback(client);
         if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
         {
-            return local ? [] : Fire("HELO_LOCALHOST", 2);
+            return local ? [] : options.Fired("HELO_LOCALHOST", 2);
         }
         if (name.Equals(delivery.HostName, StringComparison.OrdinalIgnoreCase) && !local)
         {
-            return Fire("HELO_OURS", 3);
+            return options.Fired("HELO_OURS", 3);
         }
-        return name.Contains('.', StringComparison.Ordinal) ? [] : Fire("HELO_BARE", 1);
-    }
-
-    private IReadOnlyList<SpamTest> Fire(string name, double builtIn)
-    {
-        var weight = options.Weight(name, builtIn);
-        return weight == 0 ? [] : [new SpamTest(name, weight)];
+        return name.Contains('.', StringComparison.Ordinal) ? [] : options.Fired("HELO_BARE", 1);
     }
 }

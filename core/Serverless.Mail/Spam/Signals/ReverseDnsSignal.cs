@@ -26,7 +26,7 @@ public sealed class ReverseDnsSignal(SpamOptions options, DnsAnswers dns) : ICon
             var names = await dns.PtrAsync(client, cancellationToken).ConfigureAwait(false);
             if (names.Count == 0)
             {
-                return Fire(None, 1.5);
+                return options.Fired(None, 1.5);
             }
             var ipv6 = client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
             foreach (var name in names.Take(MaxNames))
@@ -37,17 +37,11 @@ public sealed class ReverseDnsSignal(SpamOptions options, DnsAnswers dns) : ICon
                     return [];
                 }
             }
-            return Fire(NotConfirmed, 1);
+            return options.Fired(NotConfirmed, 1);
         }
         catch (DnsTemporaryException)
         {
             return [];
         }
-    }
-
-    private IReadOnlyList<SpamTest> Fire(string name, double builtIn)
-    {
-        var weight = options.Weight(name, builtIn);
-        return weight == 0 ? [] : [new SpamTest(name, weight)];
     }
 }

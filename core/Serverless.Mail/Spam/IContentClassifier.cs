@@ -17,8 +17,11 @@ public interface IContentClassifier
     ValueTask<ContentVerdict> ClassifyAsync(string tenantId, string? mailboxId, MimeMessage message, CancellationToken cancellationToken);
 }
 
-/// <summary>What the content classifier concluded, with the tokens that weighed most (for X-Spam-Status).</summary>
-public sealed record ContentVerdict(double SpamProbability, int TokensUsed, IReadOnlyList<string> StrongestTokens)
+/// <summary>
+/// What the content classifier concluded, with the tokens that weighed most (for X-Spam-Status), and
+/// how many spam and ham messages the models it used had learnt (how far its verdict can be trusted).
+/// </summary>
+public sealed record ContentVerdict(double SpamProbability, int TokensUsed, IReadOnlyList<string> StrongestTokens, int SpamLearnt = 0, int HamLearnt = 0)
 {
     /// <summary>Nothing learnt yet: neither spam nor ham.</summary>
     public static ContentVerdict Unknown { get; } = new(0.5, 0, []);

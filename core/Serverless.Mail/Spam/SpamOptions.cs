@@ -45,6 +45,14 @@ public sealed class SpamOptions
     /// <summary>How long the listener trusts a tenant's spam settings read from the table.</summary>
     public TimeSpan SettingsCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// <c>Mail:Spam:ContentTrainedMinimum</c>: once the content classifier's models hold at least this
+    /// many spam and this many ham messages, its bands carry their trained weights (a confident
+    /// verdict files into Junk on its own); before that, SpamAssassin's, which never do.
+    /// SpamAssassin waits for 200 of each before it uses Bayes at all.
+    /// </summary>
+    public int ContentTrainedMinimum { get; set; } = 200;
+
     /// <summary>Overrides of the built-in weights, by test name.</summary>
     public IReadOnlyDictionary<string, double> Weights { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
 
@@ -77,6 +85,7 @@ public sealed class SpamOptions
         options.ReputationFlushInterval = Span(section["ReputationFlushInterval"], options.ReputationFlushInterval);
         options.ReputationCacheLifetime = Span(section["ReputationCacheLifetime"], options.ReputationCacheLifetime);
         options.SettingsCacheLifetime = Span(section["SettingsCacheLifetime"], options.SettingsCacheLifetime);
+        options.ContentTrainedMinimum = (int)Number(section["ContentTrainedMinimum"], options.ContentTrainedMinimum);
         var weights = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (var w in section.GetSection("Weights").GetChildren())
         {

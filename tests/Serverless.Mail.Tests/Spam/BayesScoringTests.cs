@@ -73,6 +73,8 @@ public sealed class BayesScoringTests
         mailbox.Learn(BayesScoring.Hashes(SpamTokenizer.Tokenize(message)), spam: true, 1);
         var after = BayesScoring.Classify(message, tenantBase, mailbox);
         Assert.True(after.SpamProbability > 0.9 && after.SpamProbability > before.SpamProbability, $"{before} -> {after}");
+        // The verdict says how much both models learnt together (the score trusts a trained one more).
+        Assert.Equal((tenantBase.SpamMessages + 1, tenantBase.HamMessages), (after.SpamLearnt, after.HamLearnt));
     }
 
     [Fact]

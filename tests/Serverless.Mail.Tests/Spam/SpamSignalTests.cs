@@ -141,6 +141,26 @@ public sealed class SpamSignalTests : IDisposable
         Assert.Empty(await new ContentSignal(Options(), [new FixedClassifier(0.99, tokens: 0)], NullLogger<ContentSignal>.Instance).CheckAsync(subject, default));
     }
 
+    [Theory]
+    [InlineData(0.9995, 199, 500, "BAYES_999", 4.5)] // one class short of the minimum: SpamAssassin's weights
+    [InlineData(0.9995, 200, 200, "BAYES_999", 5.5)] // trained: a confident verdict files into Junk alone
+    [InlineData(0.995, 200, 200, "BAYES_99", 5.0)]
+    [InlineData(0.97, 200, 200, "BAYES_95", 4.0)]
+    [InlineData(0.001, 200, 200, "BAYES_00", -2.5)]
+    public async Task The_bands_carry_their_trained_weights_once_the_models_learnt_enough_of_both(double probability, int spam, int ham, string band, double weight)
+    {
+        using var message = new MimeMessage();
+        var subject = new SpamSubject
+        {
+            Connection = new SpamConnection(IPAddress.Loopback, "x.test", "a@x.test"),
+            Message = message,
+            Recipients = [new SpamRecipient("u@acme.test", "acme", ["mbx1"])],
+        };
+        var classifier = new FixedClassifier(probability, spamLearnt: spam, hamLearnt: ham);
+        var tests = await new ContentSignal(Options(), [classifier], NullLogger<ContentSignal>.Instance).CheckAsync(subject, default);
+        Assert.Equal([new SpamTest(band, weight)], tests);
+    }
+
     [Fact]
     public void The_headers_say_score_required_and_the_tests_folded()
     {

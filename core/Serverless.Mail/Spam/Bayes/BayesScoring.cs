@@ -36,7 +36,7 @@ public static class BayesScoring
                 evidence.Add(new(token, s, h));
             }
         }
-        return ChiSquareCombiner.Combine(evidence, spam, ham);
+        return ChiSquareCombiner.Combine(evidence, spam, ham) with { SpamLearnt = spam, HamLearnt = ham };
     }
 
     /// <summary>The hashes a message contributes when learnt.</summary>

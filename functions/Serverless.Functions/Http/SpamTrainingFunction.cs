@@ -12,4 +12,9 @@ public sealed class SpamTrainingFunction(SpamTrainingRequests training)
     public Task<IActionResult> Train([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/mailboxes/{address}/spam-training")] HttpRequest request,
         string tenant, string address) =>
         training.TrainAsync(request, tenant, address);
+
+    [Function("GetSpamTraining")]
+    public Task<IActionResult> Status([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/mailboxes/{address}/spam-training")] HttpRequest request,
+        string tenant, string address) =>
+        training.StatusAsync(request, tenant, address);
 }

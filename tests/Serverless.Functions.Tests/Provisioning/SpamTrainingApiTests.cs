@@ -76,6 +76,15 @@ public sealed class SpamTrainingApiTests
         store.ForgetCached();
         var model = (await store.GetAsync("acme", mailbox.MailboxId, default))!;
         Assert.Equal((0, 1), (model.SpamMessages, model.HamMessages));
+
+        // GET says what the models hold now (past the store's cache), for the mailbox and the tenant's base.
+        var status = Expect(await Send(Request("GET", acme), r => training.Status(r, "acme", "pop@acme.test")), "GetSpamTraining", 200).Body;
+        Assert.Equal((0, 1), (status.GetProperty("mailboxModel").GetProperty("spam").GetInt32(), status.GetProperty("mailboxModel").GetProperty("ham").GetInt32()));
+        Assert.Equal(model.TokenCount, status.GetProperty("mailboxModel").GetProperty("tokens").GetInt32());
+        Assert.Equal(1, status.GetProperty("tenantBase").GetProperty("ham").GetInt32());
+        Assert.Equal((200, false), (status.GetProperty("trainedMinimum").GetInt32(), status.GetProperty("trained").GetBoolean()));
+        Expect(await Send(Request("GET", globex), r => training.Status(r, "acme", "pop@acme.test")), "GetSpamTraining", 404);
+        Expect(await Send(Request("GET", acme), r => training.Status(r, "acme", "nobody@acme.test")), "GetSpamTraining", 404);
     }
 
     private static async Task<long> DeliverAsync(ApiTestHost host, string mailboxId, string raw)

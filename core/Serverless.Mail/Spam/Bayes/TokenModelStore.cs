@@ -59,6 +59,10 @@ public sealed class TokenModelStore(MailStorage storage, SpamLearningOptions opt
         return load.WaitAsync(cancellationToken);
     }
 
+    /// <summary>The model as stored now, past this process's cache (what the training API reports).</summary>
+    public Task<TokenCounts?> ReadAsync(string tenantId, string? mailboxId, CancellationToken cancellationToken) =>
+        ReadModelAsync(tenantId, mailboxId is null ? BaseRowKey : MailboxRowKey(mailboxId), cancellationToken);
+
     private async Task<TokenCounts?> ReadModelAsync(string tenantId, string rowKey, CancellationToken cancellationToken)
     {
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(tenantId), rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);

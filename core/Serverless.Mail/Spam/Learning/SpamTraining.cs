@@ -3,6 +3,7 @@ using Serverless.Mail.Index;
 using Serverless.Mail.Model;
 using Serverless.Mail.Provisioning;
 using Serverless.Mail.Provisioning.Validation;
+using Serverless.Mail.Spam.Bayes;
 
 namespace Serverless.Mail.Spam.Learning;
 
@@ -15,13 +16,40 @@ public sealed record SpamTrainingRequest(IReadOnlyList<SpamTrainingMessage> Mess
 /// <summary>The answer: how many messages were queued for learning, in how many queue messages.</summary>
 public sealed record SpamTrainingView(string Mailbox, string Verdict, int Messages, int Batches);
 
+/// <summary>How much one model learnt: messages of each kind and the distinct tokens it keeps.</summary>
+public sealed record SpamModelSize(int Spam, int Ham, int Tokens);
+
+/// <summary>
+/// What <c>GET …/spam-training</c> answers: the mailbox's own model, the tenant's base under it, and
+/// whether together they learnt enough for the content bands' trained weights
+/// (<see cref="SpamOptions.ContentTrainedMinimum"/> of each kind).
+/// </summary>
+public sealed record SpamTrainingStatus(string Mailbox, SpamModelSize MailboxModel, SpamModelSize TenantBase, int TrainedMinimum, bool Trained);
+
 /// <summary>
 /// Spam training for clients that cannot move mail to Junk (POP3) or for operators: checks the
 /// mailbox and the folders, and puts one <c>spam-learning</c> message per folder on the queue. The
 /// learning itself is <see cref="SpamLearner"/>'s, exactly as for IMAP moves.
 /// </summary>
-public sealed class SpamTraining(MailDirectory directory, MailboxIndex index, SpamLearningQueue queue)
+public sealed class SpamTraining(MailDirectory directory, MailboxIndex index, SpamLearningQueue queue, TokenModelStore models, SpamOptions options)
 {
+    /// <summary>How far the mailbox's filter has learnt, read from storage now (learning is queued, so this shows when it is done).</summary>
+    public async Task<ProvisioningOutcome<SpamTrainingStatus>> StatusAsync(string tenant, string address, CancellationToken cancellationToken)
+    {
+        if (!AddressRules.TryParseHosted(address, out var parsed, out _)
+            || await directory.GetMailboxAsync(tenant, parsed, cancellationToken).ConfigureAwait(false) is not { } mailbox)
+        {
+            return ProvisioningError.NotFound($"Mailbox '{address}' not found.");
+        }
+        var own = Size(await models.ReadAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken).ConfigureAwait(false));
+        var tenantBase = Size(await models.ReadAsync(mailbox.TenantId, null, cancellationToken).ConfigureAwait(false));
+        var trained = Math.Min(own.Spam + tenantBase.Spam, own.Ham + tenantBase.Ham) >= options.ContentTrainedMinimum;
+        return new SpamTrainingStatus(mailbox.Address, own, tenantBase, options.ContentTrainedMinimum, trained);
+    }
+
+    private static SpamModelSize Size(TokenCounts? model) =>
+        model is null ? new(0, 0, 0) : new(model.SpamMessages, model.HamMessages, model.TokenCount);
+
     public async Task<ProvisioningOutcome<SpamTrainingView>> TrainAsync(string tenant, string address, SpamTrainingRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

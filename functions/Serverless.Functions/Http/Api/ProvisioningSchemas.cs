@@ -261,6 +261,22 @@ public static class ProvisioningSchemas
         new("batches", ApiType.Integer, "Queue messages used (one per folder).") { Required = true },
     ]);
 
+    public static readonly ApiSchema SpamModelSize = new("SpamModelSize", "What one token model learnt.",
+    [
+        new("spam", ApiType.Integer, "Spam messages learnt.") { Required = true },
+        new("ham", ApiType.Integer, "Ham messages learnt.") { Required = true },
+        new("tokens", ApiType.Integer, "Distinct tokens kept (the model is pruned to a bounded size).") { Required = true },
+    ]);
+
+    public static readonly ApiSchema SpamTrainingStatus = new("SpamTrainingStatus", "How much a mailbox's spam filter has learnt.",
+    [
+        Str("mailbox", "The mailbox.") with { Required = true },
+        new("mailboxModel", ApiType.Object, "The mailbox's own model.") { Required = true, Schema = SpamModelSize },
+        new("tenantBase", ApiType.Object, "The tenant's base model, learnt from all its users.") { Required = true, Schema = SpamModelSize },
+        new("trainedMinimum", ApiType.Integer, "Spam and ham messages needed for the trained weights (Mail:Spam:ContentTrainedMinimum).") { Required = true },
+        new("trained", ApiType.Boolean, "Whether both models together hold trainedMinimum of each.") { Required = true },
+    ]);
+
     public static readonly ApiSchema SpamSettings = new("SpamSettings", "A tenant's spam settings and the thresholds that apply.",
     [
         new("junkScore", ApiType.Number, "The tenant's junk threshold; null follows the service default.") { Required = true, Nullable = true },

@@ -148,6 +148,13 @@ public static class ProvisioningOperations
                 + "A message expunged before it is learnt is skipped. 400 names an unknown folder or a UIDVALIDITY that is not the folder's.",
             Responses = [new(202, "Queued for learning.", S.SpamTrainingQueued)],
         },
+        new("GetSpamTraining", "mailboxes", "How much the mailbox's spam filter has learnt.")
+        {
+            Description = "Read from storage at the time of asking, so it shows when queued learning is done. The content classifier uses the mailbox's "
+                + "model and the tenant's base together; `trained` says whether they hold `trainedMinimum` spam and ham messages between them, "
+                + "from which on its confident verdicts file into Junk on their own.",
+            Responses = [new(200, "The models' sizes.", S.SpamTrainingStatus)],
+        },
         new("GetSieveScript", "sieve", "Read the mailbox's active Sieve script (text/plain).")
         {
             PlainTextResponse = true,

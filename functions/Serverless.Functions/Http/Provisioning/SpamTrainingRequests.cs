@@ -19,4 +19,7 @@ public sealed class SpamTrainingRequests(ApiGate gate, SpamTraining training)
             .ToList();
         return (await training.TrainAsync(call.Tenant, address, new SpamTrainingRequest(messages, body.GetString("verdict")!), call.Cancellation)).Accepted();
     });
+
+    public Task<IActionResult> StatusAsync(HttpRequest request, string tenant, string address) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+        (await training.StatusAsync(call.Tenant, address, call.Cancellation)).Ok());
 }

@@ -136,19 +136,30 @@ def deliver(args, address, batch):
 
 
 def filed(args, address, password):
-    """X-Quality-Id -> folder, for every test message filed so far."""
+    """X-Quality-Id -> (folder, the tests X-Spam-Status names), for every test message filed so far."""
     client = imap_login(args, address, password)
     where = {}
     for folder in ("INBOX", "Junk"):
         client.select(folder, readonly=True)
-        typ, data = client.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (X-Quality-Id)])")
+        typ, data = client.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (X-Quality-Id X-Spam-Status)])")
         for item in data:
             if isinstance(item, tuple):
-                match = re.search(rb"X-Quality-Id: (\d+)", item[1], re.IGNORECASE)
+                header = re.sub(rb"\r\n[ \t]+", b" ", item[1])
+                match = re.search(rb"X-Quality-Id: (\d+)", header, re.IGNORECASE)
+                fired = re.search(rb"tests=(\S*)", header)
                 if match:
-                    where[int(match.group(1))] = folder
+                    where[int(match.group(1))] = (folder, fired.group(1).decode().split(",") if fired else [])
     client.logout()
     return where
+
+
+def tests_fired(where, ids):
+    """How often each test fired among these messages, most frequent first."""
+    counts = {}
+    for i in ids:
+        for test in where.get(i, ("", []))[1]:
+            counts[test] = counts.get(test, 0) + 1
+    return " ".join(f"{t}:{n}" for t, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def main():
@@ -213,7 +224,7 @@ def main():
 
     def count(ids):
         ids = list(ids)
-        junk = sum(1 for i in ids if where.get(i) == "Junk")
+        junk = sum(1 for i in ids if where.get(i, ("",))[0] == "Junk")
         gone = sum(1 for i in ids if i in refused)
         return junk, gone, len(ids)
 
@@ -223,6 +234,8 @@ def main():
     print(f"spam in Junk or refused: {sj + sr}/{sn} = {100.0 * (sj + sr) / sn:.2f} % ({sj} Junk, {sr} refused)")
     print(f"ham misfiled (Junk or refused): {hj + hr}/{hn} = {100.0 * (hj + hr) / hn:.2f} % "
           f"({hn - en} hard ham in the test set: {hj + hr - ej - er} of them); easy ham only: {ej + er}/{en} = {100.0 * (ej + er) / en:.2f} %")
+    print("tests fired on the spam missed: " + tests_fired(where, [i for i in is_spam if is_spam[i] and where.get(i, ("",))[0] == "INBOX"]))
+    print("tests fired on the ham misfiled: " + tests_fired(where, [i for i in is_spam if not is_spam[i] and where.get(i, ("",))[0] == "Junk"]))
     if missing:
         print(f"warning: {missing} accepted messages were not found in INBOX or Junk", file=sys.stderr)
         return 1

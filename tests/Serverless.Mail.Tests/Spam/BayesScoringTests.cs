@@ -78,6 +78,24 @@ public sealed class BayesScoringTests
     }
 
     [Fact]
+    public void A_mailboxs_messages_learnt_into_the_base_too_count_once()
+    {
+        var message = Message("offer", "Discount pills order now claim your prize", "promo@deals.example");
+        var mailbox = Trained();
+        var tenantBase = TokenCounts.Deserialize(mailbox.Serialize()); // a tenant of one user: its base is that user's learning
+        mailbox.InBase = (mailbox.SpamMessages, mailbox.HamMessages);
+        var alone = BayesScoring.Classify(message, null, mailbox);
+        var both = BayesScoring.Classify(message, tenantBase, mailbox);
+        Assert.Equal(alone.SpamProbability, both.SpamProbability, 12);
+        Assert.Equal((alone.SpamLearnt, alone.HamLearnt), (both.SpamLearnt, both.HamLearnt));
+        // Counted twice, the same evidence would look stronger than it is.
+        mailbox.InBase = (0, 0);
+        var twice = BayesScoring.Classify(message, tenantBase, mailbox);
+        Assert.Equal((2 * alone.SpamLearnt, 2 * alone.HamLearnt), (twice.SpamLearnt, twice.HamLearnt));
+        Assert.True(twice.SpamProbability > alone.SpamProbability, $"{alone} vs {twice}");
+    }
+
+    [Fact]
     public void Token_counts_round_trip_and_pruning_keeps_the_most_seen_tokens_under_the_cap()
     {
         var model = new TokenCounts();

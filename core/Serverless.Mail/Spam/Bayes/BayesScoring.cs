@@ -14,8 +14,16 @@ public static class BayesScoring
 
     public static ContentVerdict Classify(IReadOnlySet<string> tokens, TokenCounts? tenantBase, TokenCounts? mailbox)
     {
-        var spam = (tenantBase?.SpamMessages ?? 0) + (mailbox?.SpamMessages ?? 0);
-        var ham = (tenantBase?.HamMessages ?? 0) + (mailbox?.HamMessages ?? 0);
+        // The mailbox's own messages that were learnt into the base too would count twice: the base
+        // counts for what the tenant's other users taught, its tokens scaled by that share (in a
+        // tenant of one user, the base adds nothing to that user's own model).
+        var (inBaseSpam, inBaseHam) = mailbox?.InBase ?? (0, 0);
+        var baseSpam = Math.Max(0, (tenantBase?.SpamMessages ?? 0) - inBaseSpam);
+        var baseHam = Math.Max(0, (tenantBase?.HamMessages ?? 0) - inBaseHam);
+        var spamShare = baseSpam == 0 ? 0 : baseSpam / (double)tenantBase!.SpamMessages;
+        var hamShare = baseHam == 0 ? 0 : baseHam / (double)tenantBase!.HamMessages;
+        var spam = baseSpam + (mailbox?.SpamMessages ?? 0);
+        var ham = baseHam + (mailbox?.HamMessages ?? 0);
         if (spam + ham == 0)
         {
             return ContentVerdict.Unknown;
@@ -24,13 +32,10 @@ public static class BayesScoring
         foreach (var token in tokens)
         {
             var hash = TokenCounts.Hash(token);
-            var (s, h) = tenantBase?.Get(hash) ?? (0, 0);
-            if (mailbox is not null)
-            {
-                var (ms, mh) = mailbox.Get(hash);
-                s += ms;
-                h += mh;
-            }
+            var (bs, bh) = tenantBase?.Get(hash) ?? (0, 0);
+            var (ms, mh) = mailbox?.Get(hash) ?? (0, 0);
+            var s = ms + (bs * spamShare);
+            var h = mh + (bh * hamShare);
             if (s + h > 0)
             {
                 evidence.Add(new(token, s, h));

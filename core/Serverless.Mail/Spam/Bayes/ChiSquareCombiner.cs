@@ -21,13 +21,13 @@ public static class ChiSquareCombiner
 
     public const int MaxDiscriminators = 150;
 
-    /// <summary>A token the models know: its text (for the verdict's strongest tokens), and its counts in both scopes summed.</summary>
-    public readonly record struct TokenEvidence(string Token, int Spam, int Ham);
+    /// <summary>A token the models know: its text (for the verdict's strongest tokens), and its counts in both scopes summed (the base's scaled, so not whole).</summary>
+    public readonly record struct TokenEvidence(string Token, double Spam, double Ham);
 
-    public static double TokenProbability(int spam, int ham, int spamMessages, int hamMessages)
+    public static double TokenProbability(double spam, double ham, int spamMessages, int hamMessages)
     {
-        var spamRatio = spam / (double)Math.Max(spamMessages, 1);
-        var hamRatio = ham / (double)Math.Max(hamMessages, 1);
+        var spamRatio = spam / Math.Max(spamMessages, 1);
+        var hamRatio = ham / Math.Max(hamMessages, 1);
         var total = spamRatio + hamRatio;
         var p = total == 0 ? UnknownWordProbability : spamRatio / total;
         var n = spam + ham;

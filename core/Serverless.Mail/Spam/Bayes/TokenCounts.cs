@@ -34,6 +34,13 @@ public sealed class TokenCounts
 
     public int TokenCount => _counts.Count;
 
+    /// <summary>
+    /// Of a mailbox's messages, how many spam and ham were also learnt into the tenant's base (up to
+    /// <see cref="Learning.SpamLearningOptions.BaseShareLimit"/>): scoring takes them out of the base
+    /// so they do not count twice. Kept beside the counts (the row's BaseSpam/BaseHam), not in them.
+    /// </summary>
+    public (int Spam, int Ham) InBase { get; set; }
+
     public bool IsEmpty => SpamMessages == 0 && HamMessages == 0;
 
     /// <summary>FNV-1a over the token's UTF-16 code units, folded to 32 bits: stable across processes and versions.</summary>

@@ -191,6 +191,8 @@ public sealed class TokenModelStore(MailStorage storage, SpamLearningOptions opt
             p.CopyTo(bytes, at);
             at += p.Length;
         }
-        return TokenCounts.Deserialize(bytes);
+        var model = TokenCounts.Deserialize(bytes);
+        model.InBase = (entity.GetInt32("BaseSpam") ?? 0, entity.GetInt32("BaseHam") ?? 0);
+        return model;
     }
 }

@@ -41,9 +41,11 @@ public sealed class SpamTraining(MailDirectory directory, MailboxIndex index, Sp
         {
             return ProvisioningError.NotFound($"Mailbox '{address}' not found.");
         }
-        var own = Size(await models.ReadAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken).ConfigureAwait(false));
-        var tenantBase = Size(await models.ReadAsync(mailbox.TenantId, null, cancellationToken).ConfigureAwait(false));
-        var trained = Math.Min(own.Spam + tenantBase.Spam, own.Ham + tenantBase.Ham) >= options.ContentTrainedMinimum;
+        var ownModel = await models.ReadAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken).ConfigureAwait(false);
+        var (own, tenantBase) = (Size(ownModel), Size(await models.ReadAsync(mailbox.TenantId, null, cancellationToken).ConfigureAwait(false)));
+        // As scoring counts them: the mailbox's messages learnt into the base too count once.
+        var (inBaseSpam, inBaseHam) = ownModel?.InBase ?? (0, 0);
+        var trained = Math.Min(own.Spam + Math.Max(0, tenantBase.Spam - inBaseSpam), own.Ham + Math.Max(0, tenantBase.Ham - inBaseHam)) >= options.ContentTrainedMinimum;
         return new SpamTrainingStatus(mailbox.Address, own, tenantBase, options.ContentTrainedMinimum, trained);
     }
 

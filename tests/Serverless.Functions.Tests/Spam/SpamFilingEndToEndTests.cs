@@ -3,16 +3,11 @@ using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
-using Serverless.DevHost;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Spam;
-using Serverless.Mail.Storage;
-using Serverless.Testing;
-using Serverless.Testing.Outbound;
+using Serverless.Testing.Stack;
 using Xunit;
 
 namespace Serverless.Functions.Tests.Spam;
@@ -26,9 +21,7 @@ namespace Serverless.Functions.Tests.Spam;
 public sealed class SpamFilingEndToEndTests : IAsyncLifetime
 {
     private const string Password = "pw-reader-1234";
-    private readonly TestDnsServer _dns = new();
-    private WebApplication _host = null!;
-    private Dictionary<string, string?> _settings = null!;
+    private DevHostStack _stack = null!;
 
     /// <summary>Our own classifier interface, answering by subject: "offer" is spam, anything else ham.</summary>
     private sealed class SubjectClassifier : IContentClassifier
@@ -39,39 +32,22 @@ public sealed class SpamFilingEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _settings = await TestStorage.SettingsAsync();
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s" })
+        _stack = await DevHostStack.StartAsync(new DevHostStackOptions
         {
-            _settings[$"Mail:Listeners:Ports:{name}"] = AzuriteProcess.FreePort().ToString();
-        }
-        _settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
-        _settings["Mail:DevHost:RunTimers"] = "false";
-        _settings["Mail:Listeners:HostName"] = "mail.test";
-        _settings["Mail:Dns:Servers"] = _dns.Setting;
-        _settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
-        _settings["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.250";
-        _host = DevHostApp.Build([], b =>
-        {
-            b.Configuration.AddInMemoryCollection(_settings);
-            b.Services.AddSingleton<IContentClassifier, SubjectClassifier>();
+            HostName = "mail.test",
+            Settings = new Dictionary<string, string?> { ["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.250" },
+            Services = services => services.AddSingleton<IContentClassifier, SubjectClassifier>(),
         });
-        await _host.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
-        await _host.StartAsync();
-        var directory = _host.Services.GetRequiredService<MailDirectory>();
+        var directory = _stack.Get<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");
         await directory.AddDomainAsync("acme", "example.com", null);
         await directory.CreateMailboxAsync("acme", MailAddress.Parse("reader@example.com"), Password, null, 0);
-        _dns.AddTxt("partner.test", "v=spf1 ip4:127.0.0.0/8 -all");
+        _stack.Dns.AddTxt("partner.test", "v=spf1 ip4:127.0.0.0/8 -all");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _host.StopAsync();
-        await _host.DisposeAsync();
-        _dns.Dispose();
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
-    private int Port(string name) => int.Parse(_settings[$"Mail:Listeners:Ports:{name}"]!, System.Globalization.CultureInfo.InvariantCulture);
+    private int Port(string name) => _stack.Port(name);
 
     private async Task SendAsync(string from, string subject, int bodyBytes = 0)
     {
@@ -140,7 +116,7 @@ public sealed class SpamFilingEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task An_allow_listed_senders_offer_stays_in_the_inbox()
     {
-        await _host.Services.GetRequiredService<SpamSettingsStore>().WriteAsync("acme", new SpamSettings(null, null, ["partner.test"], []), default);
+        await _stack.Get<SpamSettingsStore>().WriteAsync("acme", new SpamSettings(null, null, ["partner.test"], []), default);
         await SendAsync("deals@partner.test", "partner offer");
         var header = await HeaderInAsync("INBOX", "partner offer");
         Assert.Contains("X-Spam-Status: No,", header, StringComparison.Ordinal); // the score is shown, the list decides

@@ -15,6 +15,7 @@ public static class SmailCli
             globals.Api,
             globals.Key,
             globals.Json,
+            globals.Tenant,
             TenantCommands.Create(run),
             KeyCommands.Create(run),
             DomainCommands.Create(run),

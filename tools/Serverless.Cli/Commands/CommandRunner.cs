@@ -5,7 +5,7 @@ using Serverless.Cli.Rendering;
 namespace Serverless.Cli.Commands;
 
 /// <summary>What a command's action gets: its parsed line, the API client, the output and the cancellation.</summary>
-public sealed class Invocation(ParseResult parse, MailApiClient api, CliOutput output, CliContext context, CancellationToken cancellation)
+public sealed class Invocation(ParseResult parse, GlobalOptions globals, MailApiClient api, CliOutput output, CliContext context, CancellationToken cancellation)
 {
     public MailApiClient Api { get; } = api;
 
@@ -18,9 +18,9 @@ public sealed class Invocation(ParseResult parse, MailApiClient api, CliOutput o
     public T? Get<T>(Option<T> option) => parse.GetValue(option);
 
     /// <summary>The tenant from <c>--tenant</c> or <c>MAIL_TENANT</c>; a usage error without either.</summary>
-    public string Tenant(Option<string?> option)
+    public string Tenant()
     {
-        var tenant = parse.GetValue(option);
+        var tenant = parse.GetValue(globals.Tenant);
         if (string.IsNullOrWhiteSpace(tenant))
         {
             tenant = context.Environment(ApiConnection.TenantVariable);
@@ -59,7 +59,7 @@ public sealed class CommandRunner(CliContext context, GlobalOptions globals)
             (api, var key) = ApiConnection.Resolve(parse.GetValue(globals.Api), parse.GetValue(globals.Key), context);
             using var http = MailApiClient.CreateHttp(api, key, context.Handler);
             var output = new CliOutput(context.Out, parse.GetValue(globals.Json), context.OutIsTerminal);
-            return await action(new Invocation(parse, new MailApiClient(http), output, context, cancellation));
+            return await action(new Invocation(parse, globals, new MailApiClient(http), output, context, cancellation));
         }
         catch (UsageException e)
         {

@@ -25,10 +25,10 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
-    /// <summary>The tenant a command works on; for the groups under /api/tenants/{tenant}.</summary>
-    public static Option<string?> Tenant() => new("--tenant", "-t")
+    /// <summary>The tenant of the commands under /api/tenants/{tenant} (keys, domains, mailboxes, aliases, send-as, outbound).</summary>
+    public Option<string?> Tenant { get; } = new("--tenant", "-t")
     {
-        Description = $"The tenant (default: ${ApiConnection.TenantVariable}).",
+        Description = $"The tenant, for commands on a tenant's resources (default: ${ApiConnection.TenantVariable}).",
         HelpName = "ID",
         Recursive = true,
     };

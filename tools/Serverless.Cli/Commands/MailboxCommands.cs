@@ -17,7 +17,6 @@ public static class MailboxCommands
     public static Command Create(CommandRunner run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var tenant = GlobalOptions.Tenant();
         var address = new Argument<string>("address") { Description = "The mailbox's address (its login)." };
         var password = new Option<string?>("--password") { Description = "The password (at least 10 characters); generated and shown once when left out." };
         var name = new Option<string?>("--name") { Description = "Display name." };
@@ -27,40 +26,40 @@ public static class MailboxCommands
         run.Set(add, async c =>
         {
             var (secret, generated) = PasswordOf(c.Get(password));
-            var reply = await c.Api.CreateMailboxAsync(c.Tenant(tenant), c.Get(address), secret, c.Get(name), c.Get(quota), c.Cancellation);
+            var reply = await c.Api.CreateMailboxAsync(c.Tenant(), c.Get(address), secret, c.Get(name), c.Get(quota), c.Cancellation);
             ShowPassword(c.Output, reply.Json, reply.Value.Address, secret, generated, $"Mailbox {reply.Value.Address} created.");
         });
 
         var domain = new Option<string?>("--domain") { Description = "Only this domain's mailboxes." };
         var noUsage = new Option<bool>("--no-usage") { Description = "Skip the usage columns (one request per page instead of one per mailbox)." };
         var list = new Command("list", "List the tenant's mailboxes with their usage.") { domain, noUsage };
-        run.Set(list, c => ListAsync(c, c.Tenant(tenant), c.Get(domain), !c.Get(noUsage)));
+        run.Set(list, c => ListAsync(c, c.Tenant(), c.Get(domain), !c.Get(noUsage)));
 
         var show = new Command("show", "Show a mailbox and its usage.") { address };
-        run.Set(show, async c => c.Output.Show(await c.Api.GetMailboxAsync(c.Tenant(tenant), c.Get(address), c.Cancellation), DirectoryViews.Mailbox));
+        run.Set(show, async c => c.Output.Show(await c.Api.GetMailboxAsync(c.Tenant(), c.Get(address), c.Cancellation), DirectoryViews.Mailbox));
 
         var passwd = new Command("passwd", "Set a new password (generated and shown once unless --password).") { address, password };
         run.Set(passwd, async c =>
         {
             var (secret, generated) = PasswordOf(c.Get(password));
-            await c.Api.SetMailboxPasswordAsync(c.Tenant(tenant), c.Get(address), secret, c.Cancellation);
+            await c.Api.SetMailboxPasswordAsync(c.Tenant(), c.Get(address), secret, c.Cancellation);
             ShowPassword(c.Output, "{}", c.Get(address), secret, generated, $"Password of {c.Get(address)} changed.");
         });
 
         var update = new Command("update", "Change the display name or the quota.") { address, name, quota };
         run.Set(update, async c => c.Output.Show(
-            await c.Api.UpdateMailboxAsync(c.Tenant(tenant), c.Get(address), c.Get(name), c.Get(quota), null, c.Cancellation),
+            await c.Api.UpdateMailboxAsync(c.Tenant(), c.Get(address), c.Get(name), c.Get(quota), null, c.Cancellation),
             (o, m) => o.Line($"Mailbox {m.Address} updated: quota {Tables.Size(m.QuotaBytes, zeroIsUnlimited: true)}.")));
 
         var enable = new Command("enable", "Let the mailbox log in and receive mail again.") { address };
-        run.Set(enable, c => SetEnabledAsync(c, c.Tenant(tenant), c.Get(address), true));
+        run.Set(enable, c => SetEnabledAsync(c, c.Tenant(), c.Get(address), true));
         var disable = new Command("disable", "Refuse its logins and its mail, keeping its contents.") { address };
-        run.Set(disable, c => SetEnabledAsync(c, c.Tenant(tenant), c.Get(address), false));
+        run.Set(disable, c => SetEnabledAsync(c, c.Tenant(), c.Get(address), false));
 
         var delete = new Command("delete", "Delete a mailbox and everything in it.") { address };
         run.Set(delete, async c =>
         {
-            var reply = await c.Api.DeleteMailboxAsync(c.Tenant(tenant), c.Get(address), c.Cancellation);
+            var reply = await c.Api.DeleteMailboxAsync(c.Tenant(), c.Get(address), c.Cancellation);
             if (reply.Value is null)
             {
                 c.Output.Line($"Mailbox {c.Get(address)} deleted.");
@@ -71,7 +70,7 @@ public static class MailboxCommands
             }
         });
 
-        return new Command("mailboxes", "A tenant's mailboxes.") { tenant, add, list, show, passwd, update, enable, disable, delete };
+        return new Command("mailboxes", "A tenant's mailboxes.") { add, list, show, passwd, update, enable, disable, delete };
     }
 
     private static (string Password, bool Generated) PasswordOf(string? given) =>

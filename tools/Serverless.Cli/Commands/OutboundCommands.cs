@@ -12,16 +12,15 @@ public static class OutboundCommands
     public static Command Create(CommandRunner run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var tenant = GlobalOptions.Tenant();
 
         var all = new Option<bool>("--all") { Description = "Include finished messages (delivered or failed)." };
         var list = new Command("list", "List the tenant's queued messages and each recipient's state.") { all };
         run.Set(list, async c =>
         {
-            var t = c.Tenant(tenant);
+            var t = c.Tenant();
             c.Output.Show(await Pages.ReadAllAsync(token => c.Api.ListOutboundAsync(t, c.Get(all), token, c.Cancellation)), (o, p) => QueueViews.Outbound(o, p.Items));
         });
 
-        return new Command("outbound", "A tenant's outbound queue.") { tenant, list };
+        return new Command("outbound", "A tenant's outbound queue.") { list };
     }
 }

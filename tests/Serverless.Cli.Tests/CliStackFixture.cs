@@ -15,7 +15,8 @@ public sealed class CliStackFixture : IAsyncLifetime
         {
             ["Mail:AdminApiKey"] = SmailRunner.AdminKey,
             ["Mail:Provisioning:MaxFailedAuthPerIp"] = "1000",
-            ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
+            // A password set through smail counts at the listeners' next login, not after their 15-second account cache.
+            ["Mail:Security:AccountCacheLifetime"] = "00:00:00",
         },
     });
 

@@ -40,10 +40,11 @@ public sealed class SmailSessionTests(CliStackFixture fixture)
         var table = Ok(await _cli.RunAsync([.. asTenant, "mailboxes", "list"]));
         Assert.Matches(@"alice@acme\.test\s*│\s*Alice\s*│\s*yes\s*│\s*0\s*│\s*0 B\s*│\s*1 GiB", table.Out);
 
-        // passwd: a new generated password, which logs in; disable shows in the mailbox.
+        // passwd: a new generated password replaces the old one; disable shows in the mailbox.
         var changed = Ok(await _cli.RunAsync([.. asTenant, "mailboxes", "passwd", "alice@acme.test", "--json"]));
         var newPassword = Json(changed).GetProperty("password").GetString()!;
         Assert.NotEqual(password, newPassword);
+        Assert.StartsWith("-ERR", await LoginAsync("alice@acme.test", password), StringComparison.Ordinal);
         Assert.StartsWith("+OK", await LoginAsync("alice@acme.test", newPassword), StringComparison.Ordinal);
         Assert.Contains("disabled", Ok(await _cli.RunAsync([.. asTenant, "mailboxes", "disable", "bob@acme.test"])).Out, StringComparison.Ordinal);
         Assert.False(Json(Ok(await _cli.RunAsync([.. asTenant, "mailboxes", "show", "bob@acme.test", "--json"]))).GetProperty("enabled").GetBoolean());

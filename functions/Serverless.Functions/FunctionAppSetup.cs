@@ -20,6 +20,7 @@ public static class FunctionAppSetup
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         services.AddMailProvisioning(configuration);
         services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>();
+        services.AddSingleton<Serverless.Mail.Outbound.OutboundControl>();
         services.AddSingleton<Serverless.Mail.Operations.PoisonQueues>();
         services.AddSingleton<Serverless.Mail.Operations.PoisonQueueOperations>();
 

@@ -21,6 +21,11 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
     /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
 
+    /// <summary>RFC 3463 "other or undefined status": nothing went wrong with the mail system, the operator stopped it.</summary>
+    public const string CancelledStatus = "5.0.0";
+
+    public const string CancelledDiagnostic = "X-Relay; delivery cancelled by the mail service's operator";
+
     /// <summary>One queue message: an inline message, or a pointer to a spilled one (its blob deleted once this copy is done).</summary>
     public async Task RelayAsync(string queueMessage, CancellationToken cancellationToken = default)
     {
@@ -46,6 +51,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             case ClaimOutcome.Stale:
                 LogStale(message.Id, message.Attempt);
                 return;
+            case ClaimOutcome.Held:
+                // Dropped: the release queues a new copy (OutboundControl).
+                LogHeld(message.Id, message.Attempt);
+                return;
             case ClaimOutcome.Busy:
                 // Another invocation works on it; look again when its lease runs out, in case it died.
                 var wait = record?.LeaseUntil is { } until && until > now ? until - now + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(1);
@@ -66,7 +75,16 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         OutboundMessageFile? file = null;
         try
         {
-            if (recipients.Values.Any(r => r.State == RecipientState.Pending))
+            if (claimed.Cancelled)
+            {
+                // An operator cancelled it: no further attempt; the pending recipients fail and are reported.
+                foreach (var r in recipients.Values.Where(r => r.State == RecipientState.Pending).ToList())
+                {
+                    recipients[r.Index] = r with { State = RecipientState.Failed, Status = CancelledStatus, Diagnostic = CancelledDiagnostic, UpdatedAt = now };
+                    unsaved.Add(recipients[r.Index]);
+                }
+            }
+            else if (recipients.Values.Any(r => r.State == RecipientState.Pending))
             {
                 var (attempted, loaded) = await AttemptAsync(message, claimed, recipients, unsaved, now, cancellationToken).ConfigureAwait(false);
                 if (attempted is null)
@@ -353,6 +371,9 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} is an older copy; dropped")]
     private partial void LogStale(string id, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} dropped: the message is on hold")]
+    private partial void LogHeld(string id, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Spilled outbound message {Blob} is gone: handled before")]
     private partial void LogSpillDone(string blob);

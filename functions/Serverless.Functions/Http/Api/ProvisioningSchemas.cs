@@ -294,7 +294,9 @@ public static class ProvisioningSchemas
         new("done", ApiType.Boolean, "Every recipient is delivered or failed and the DSNs are sent.") { Required = true },
         new("attempt", ApiType.Integer, "Retry generation (0 = first attempt).") { Required = true, Minimum = 0 },
         new("lastAttemptAt", ApiType.String, "When it was last tried (UTC).") { Required = true, Nullable = true, Format = "date-time" },
-        new("nextAttemptAt", ApiType.String, "When it will be tried again (UTC); null when done.") { Required = true, Nullable = true, Format = "date-time" },
+        new("nextAttemptAt", ApiType.String, "When it will be tried again (UTC); null when done or held.") { Required = true, Nullable = true, Format = "date-time" },
+        new("held", ApiType.Boolean, "An operator holds it: no attempt until it is released.") { Required = true },
+        new("cancelled", ApiType.Boolean, "An operator cancelled it: its pending recipients fail and are reported to the sender.") { Required = true },
         new("recipients", ApiType.Array, "Its recipients.") { Required = true, Schema = OutboundRecipient },
     ]);
 

@@ -206,6 +206,28 @@ public static class ProvisioningOperations
             ],
             Responses = [new(200, "A page of messages.", S.ListOf(S.OutboundMessage, true))],
         },
+        new("RetryOutbound", "outbound", "Try a queued message's pending recipients now instead of at its next retry time.")
+        {
+            Description = "Queues a copy of the next retry generation with no delay; the copy that was waiting becomes stale and is dropped when it comes up. "
+                + "Refused (409) while the message is on hold, cancelled, finished, or while an attempt is in progress, so two deliveries never run at once.",
+            Responses = [new(202, "Queued for an attempt now.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Held, cancelled, finished or in an attempt.", S.Problem)],
+        },
+        new("HoldOutbound", "outbound", "Stop a queued message's attempts until it is released.")
+        {
+            Description = "An attempt in progress finishes; every copy that comes up afterwards is dropped. Holding a held message changes nothing.",
+            Responses = [new(200, "On hold.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Cancelled or finished.", S.Problem)],
+        },
+        new("ReleaseOutbound", "outbound", "Lift a hold: the message is tried again now.")
+        {
+            Description = "If the answer is lost after the hold was lifted, POST …/retry queues the attempt again.",
+            Responses = [new(202, "Released and queued.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Not on hold, cancelled or finished.", S.Problem)],
+        },
+        new("CancelOutbound", "outbound", "Cancel a queued message: no further attempts; the sender gets a DSN saying it was cancelled.")
+        {
+            Description = "The relay fails the pending recipients with 5.0.0 and sends the failure report (as NOTIFY asks), then releases the message's blob. "
+                + "An attempt in progress finishes first. Repeating the request is harmless.",
+            Responses = [new(202, "Cancelled; the relay finishes it.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Finished.", S.Problem)],
+        },
 
         new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning).")
         {

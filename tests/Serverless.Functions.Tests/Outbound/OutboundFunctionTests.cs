@@ -18,18 +18,20 @@ namespace Serverless.Functions.Tests.Outbound;
 /// <summary>The relay and its listing as the function app runs them, with domains and keys made through the provisioning API.</summary>
 public sealed class OutboundFunctionTests
 {
-    internal static async Task<(Provisioning.ApiTestHost Host, TestDnsServer Dns, int Port)> StartAsync(string firstRetryDelay = "00:00:00.100")
+    internal static async Task<(Provisioning.ApiTestHost Host, TestDnsServer Dns, int Port)> StartAsync(string firstRetryDelay = "00:00:00.100",
+        IDictionary<string, string?>? extra = null)
     {
         var dns = new TestDnsServer();
         var port = AzuriteProcess.FreePort();
-        var host = await Provisioning.ApiTestHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>())
         {
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Outbound:SmtpPort"] = port.ToString(CultureInfo.InvariantCulture),
             ["Mail:Outbound:HeloName"] = "relay.test",
             ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving server is on loopback
             ["Mail:Outbound:RetryDelays:0"] = firstRetryDelay,
-        });
+        };
+        var host = await Provisioning.ApiTestHost.StartAsync(settings);
         return (host, dns, port);
     }
 

@@ -162,6 +162,9 @@ public static class ProvisioningSchemas
         Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
         Str("unicodeName", "The same name in Unicode.") with { Required = true },
         Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
+        Str("dkimNextSelector", "During a DKIM rotation: the new key's selector, published beside the current one; signing switches to it once DNS serves it.")
+            with { Required = true, Nullable = true },
+        Str("dkimRetiringSelector", "After a rotation's switch: the old key's selector, still published until it retires.") with { Required = true, Nullable = true },
         Created,
         new("dnsRecords", ApiType.Array,
             "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records; the autoconfig., autodiscover. and mta-sts. CNAMEs; the RFC 6186/8314 SRV records of the client services.")

@@ -79,6 +79,13 @@ public static class ProvisioningOperations
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("RotateDkim", "domains", "Start a DKIM key rotation: a new key and selector, published beside the current one.")
+        {
+            Description = "dnsRecords lists both DKIM records; publish the new one. Signing switches to it once the hourly check finds it in DNS "
+                + "(or after Mail:Provisioning:DkimSwitchAfter, 3 days); the old record stays listed until it retires (Mail:Provisioning:DkimRetireAfter, 7 days, after the switch). "
+                + "409 while a rotation is under way or the old key has not retired, or when the domain is not verified.",
+            Responses = [new(200, "The domain with both DKIM records.", S.Domain), new(409, "A rotation is under way, or the domain is not verified.", S.Problem)],
+        },
         new("CheckDomainDns", "domains", "Look up the domain's records in DNS and compare them with what it should publish.")
         {
             Description = "Each record of dnsRecords and the verification record, looked up on the service's DNS servers (Mail:Dns:Servers) without caching: "

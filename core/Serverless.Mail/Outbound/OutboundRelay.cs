@@ -16,7 +16,8 @@ namespace Serverless.Mail.Outbound;
 /// the retry timer, and the function returns normally so the trigger deletes the old copy.
 /// </summary>
 public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery delivery, OutboundDkim dkim, OutboundArc arc, DeliveryReports reports, SendingRateLimit rateLimit,
-    RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger)
+    RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger,
+    Usage.TenantUsageMeter? usage = null)
 {
     /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
@@ -309,6 +310,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         var done = record with { Done = true, LeaseUntil = null, NextAttemptAt = null };
         await state.SaveAsync(done, final, cancellationToken).ConfigureAwait(false);
         await ReleaseBlobAsync(done, cancellationToken).ConfigureAwait(false);
+        if (recipients.Values.Any(r => r.State == RecipientState.Delivered) && record.TenantKey != OutboundState.NoTenant)
+        {
+            usage?.MessageOut(KeyEscaping.Unescape(record.TenantKey), record.Size);
+        }
         LogFinished(record.Id, recipients.Values.Count(r => r.State == RecipientState.Delivered), recipients.Values.Count(r => r.State == RecipientState.Failed));
     }
 

@@ -236,6 +236,29 @@ public static class ProvisioningOperations
             Responses = [new(202, "Cancelled; the relay finishes it.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Finished.", S.Problem)],
         },
 
+        new("GetTenantUsage", "usage", "A tenant's usage and estimated cost: messages in and out, bytes stored, storage transactions by kind.")
+        {
+            Description = "From the usage table's hour rows (every process writes its counts every Mail:Usage:FlushInterval, 5 minutes; the hourly UsageSample timer adds the stored bytes). "
+                + "Cost is an estimate from the dated price table Mail:Usage:Prices. Ranges are whole hours or days; at most 31 days by hour, 366 by day.",
+            Query =
+            [
+                new("from", ApiType.String, "Start (ISO 8601, UTC if no offset); default: 24 hours (30 days by day) before 'to'."),
+                new("to", ApiType.String, "End, exclusive; default: the end of the current hour (day)."),
+                new("granularity", ApiType.String, "hour (default) or day."),
+            ],
+            Responses = [new(200, "The usage.", S.TenantUsage)],
+        },
+        new("GetUsage", "usage", "Every tenant's usage and estimated cost over a range (admin).")
+        {
+            Access = ApiAccess.Admin,
+            Description = "Totals per tenant; same range rules as a tenant's usage by day.",
+            Query =
+            [
+                new("from", ApiType.String, "Start (ISO 8601); default: 30 days before 'to'."),
+                new("to", ApiType.String, "End, exclusive; default: the end of today (UTC)."),
+            ],
+            Responses = [new(200, "The tenants' usage.", S.UsageOverview), new(403, "Not the admin key.", S.Problem)],
+        },
         new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning).")
         {
             Access = ApiAccess.Admin,

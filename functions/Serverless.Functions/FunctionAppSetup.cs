@@ -19,7 +19,9 @@ public static class FunctionAppSetup
         // Logs reach Application Insights through the Functions host already.
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
         services.AddMailProvisioning(configuration);
+        Serverless.Mail.Usage.UsageServiceCollectionExtensions.AddUsageFlush(services);
         services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>();
+        services.AddSingleton<Serverless.Mail.Outbound.OutboundControl>();
         services.AddSingleton<Serverless.Mail.Operations.PoisonQueues>();
         services.AddSingleton<Serverless.Mail.Operations.PoisonQueueOperations>();
 
@@ -37,6 +39,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<SieveRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
+        services.TryAddSingleton<UsageRequests>();
         return services;
     }
 }

@@ -27,6 +27,18 @@ public sealed record DomainRecord(string Name, string TenantId, string? DkimSele
 
     /// <summary>Since when the daily re-check has not found the TXT record (null: found last time).</summary>
     public DateTimeOffset? MissingSince { get; init; }
+
+    /// <summary>A DKIM rotation's new selector, published beside <see cref="DkimSelector"/> until signing switches to it.</summary>
+    public string? DkimNextSelector { get; init; }
+
+    /// <summary>When the rotation began (the switch happens by DNS or after <c>Mail:Provisioning:DkimSwitchAfter</c>).</summary>
+    public DateTimeOffset? DkimNextSince { get; init; }
+
+    /// <summary>The selector signing stopped using at the switch: still published until it retires.</summary>
+    public string? DkimRetiringSelector { get; init; }
+
+    /// <summary>When the switch happened (the old key retires <c>Mail:Provisioning:DkimRetireAfter</c> later).</summary>
+    public DateTimeOffset? DkimRetiringSince { get; init; }
 }
 
 /// <summary>A mailbox account. <see cref="MailboxId"/> keys its index partition; it never changes.</summary>

@@ -213,6 +213,10 @@ public sealed partial class MailDirectory
         ["Token"] = d.VerificationToken,
         ["CreatedAt"] = d.CreatedAt,
         ["VerifiedAt"] = d.VerifiedAt,
+        [DkimNextKey] = d.DkimNextSelector,
+        [DkimNextSinceKey] = d.DkimNextSince,
+        [DkimRetiringKey] = d.DkimRetiringSelector,
+        [DkimRetiringSinceKey] = d.DkimRetiringSince,
     };
 
     private static DomainRecord ToDomain(string domain, TableEntity e, DomainStatus status) =>
@@ -222,5 +226,9 @@ public sealed partial class MailDirectory
             VerificationToken = e.GetString("Token"),
             VerifiedAt = status == DomainStatus.Verified ? e.GetDateTimeOffset("VerifiedAt") : null,
             MissingSince = status == DomainStatus.Verified ? e.GetDateTimeOffset("MissingSince") : null,
+            DkimNextSelector = e.GetString(DkimNextKey),
+            DkimNextSince = e.GetDateTimeOffset(DkimNextSinceKey),
+            DkimRetiringSelector = e.GetString(DkimRetiringKey),
+            DkimRetiringSince = e.GetDateTimeOffset(DkimRetiringSinceKey),
         };
 }

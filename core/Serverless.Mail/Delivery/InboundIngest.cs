@@ -40,7 +40,8 @@ public sealed partial class InboundIngest(
     SieveFiling filing,
     DeliveryOptions options,
     TimeProvider time,
-    ILogger<InboundIngest> logger)
+    ILogger<InboundIngest> logger,
+    Usage.TenantUsageMeter? usage = null)
 {
     /// <summary>One queue message: an inline hand-off, or a pointer to a spilled one (deleted once filed).</summary>
     public async Task<IngestResult> IngestAsync(string queueMessage, CancellationToken cancellationToken = default)
@@ -198,6 +199,10 @@ public sealed partial class InboundIngest(
                 await store.DeleteAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
             }
             LogIngested(handoff.Id, filed, duplicates, failures.Count, external.Count);
+            if (filed > 0)
+            {
+                usage?.MessageIn(tenant, size);
+            }
             return new IngestResult(filed, duplicates, failures.Count, external.Count);
         }
         finally

@@ -12,6 +12,7 @@ using Serverless.Mail.Security;
 using Serverless.Mail.Spam.Learning;
 using Serverless.Mail.Sieve.Scripts;
 using Serverless.Mail.Storage;
+using Serverless.Mail.Usage;
 
 namespace Serverless.Mail.Hosting;
 
@@ -64,6 +65,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailQueues>();
         services.AddOutboundRelay(configuration);
+        services.AddTenantUsage(configuration);
         services.AddInboundDelivery(configuration);
         services.AddSpamLearning(configuration);
         services.AddSieveScripts(configuration);

@@ -23,9 +23,9 @@ public sealed record OutboundRecipientView(string Address, string State, string?
 }
 
 public sealed record OutboundMessageView(string Id, string From, string? AuthenticatedAs, long Size, DateTimeOffset SubmittedAt, bool Done, int Attempt,
-    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<OutboundRecipientView> Recipients)
+    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, bool Held, bool Cancelled, IReadOnlyList<OutboundRecipientView> Recipients)
 {
     public static OutboundMessageView Of(OutboundMessageRecord m) =>
-        new(m.Id, m.MailFrom, m.AuthenticatedAs, m.Size, m.SubmittedAt, m.Done, m.Attempt, m.LastAttemptAt, m.Done ? null : m.NextAttemptAt,
-            m.Recipients.Select(OutboundRecipientView.Of).ToList());
+        new(m.Id, m.MailFrom, m.AuthenticatedAs, m.Size, m.SubmittedAt, m.Done, m.Attempt, m.LastAttemptAt, m.Done || m.Held ? null : m.NextAttemptAt,
+            m.Held, m.Cancelled, m.Recipients.Select(OutboundRecipientView.Of).ToList());
 }

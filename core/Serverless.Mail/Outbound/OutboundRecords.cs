@@ -43,6 +43,21 @@ public sealed record OutboundMessageRecord
     /// <summary>Its recipients were counted against the sending rate limits.</summary>
     public bool Charged { get; init; }
 
+    /// <summary>An operator put it on hold: a queue copy that comes up is dropped until it is released (<see cref="OutboundControl"/>).</summary>
+    public bool Held { get; init; }
+
+    /// <summary>An operator cancelled it: the next copy fails the pending recipients and reports them.</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>The producer's <see cref="Queues.OutboundRelayMessage.ForwardedBy"/>, kept so a control request can queue the message again.</summary>
+    public string? ForwardedBy { get; init; }
+
+    /// <summary>The producer's <see cref="Queues.OutboundRelayMessage.Sign"/> (null in rows made before it was kept).</summary>
+    public bool? Sign { get; init; }
+
+    /// <summary>The producer's <see cref="Queues.OutboundRelayMessage.Rated"/>.</summary>
+    public bool Rated { get; init; }
+
     public IReadOnlyList<OutboundRecipientRecord> Recipients { get; init; } = [];
 
     public Azure.ETag ETag { get; init; }

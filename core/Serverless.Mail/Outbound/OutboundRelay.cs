@@ -16,10 +16,16 @@ namespace Serverless.Mail.Outbound;
 /// the retry timer, and the function returns normally so the trigger deletes the old copy.
 /// </summary>
 public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery delivery, OutboundDkim dkim, OutboundArc arc, DeliveryReports reports, SendingRateLimit rateLimit,
-    RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger)
+    RecipientResolver resolver, MessageStore store, BlobHolders holders, MailQueues queues, OutboundOptions options, TimeProvider time, ILogger<OutboundRelay> logger,
+    Usage.TenantUsageMeter? usage = null)
 {
     /// <summary>Longer than one attempt can take (connect and command timeouts bound it), shorter than a retry step.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(15);
+
+    /// <summary>RFC 3463 "other or undefined status": nothing went wrong with the mail system, the operator stopped it.</summary>
+    public const string CancelledStatus = "5.0.0";
+
+    public const string CancelledDiagnostic = "X-Relay; delivery cancelled by the mail service's operator";
 
     /// <summary>One queue message: an inline message, or a pointer to a spilled one (its blob deleted once this copy is done).</summary>
     public async Task RelayAsync(string queueMessage, CancellationToken cancellationToken = default)
@@ -46,6 +52,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             case ClaimOutcome.Stale:
                 LogStale(message.Id, message.Attempt);
                 return;
+            case ClaimOutcome.Held:
+                // Dropped: the release queues a new copy (OutboundControl).
+                LogHeld(message.Id, message.Attempt);
+                return;
             case ClaimOutcome.Busy:
                 // Another invocation works on it; look again when its lease runs out, in case it died.
                 var wait = record?.LeaseUntil is { } until && until > now ? until - now + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(1);
@@ -66,7 +76,16 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         OutboundMessageFile? file = null;
         try
         {
-            if (recipients.Values.Any(r => r.State == RecipientState.Pending))
+            if (claimed.Cancelled)
+            {
+                // An operator cancelled it: no further attempt; the pending recipients fail and are reported.
+                foreach (var r in recipients.Values.Where(r => r.State == RecipientState.Pending).ToList())
+                {
+                    recipients[r.Index] = r with { State = RecipientState.Failed, Status = CancelledStatus, Diagnostic = CancelledDiagnostic, UpdatedAt = now };
+                    unsaved.Add(recipients[r.Index]);
+                }
+            }
+            else if (recipients.Values.Any(r => r.State == RecipientState.Pending))
             {
                 var (attempted, loaded) = await AttemptAsync(message, claimed, recipients, unsaved, now, cancellationToken).ConfigureAwait(false);
                 if (attempted is null)
@@ -291,6 +310,10 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         var done = record with { Done = true, LeaseUntil = null, NextAttemptAt = null };
         await state.SaveAsync(done, final, cancellationToken).ConfigureAwait(false);
         await ReleaseBlobAsync(done, cancellationToken).ConfigureAwait(false);
+        if (recipients.Values.Any(r => r.State == RecipientState.Delivered) && record.TenantKey != OutboundState.NoTenant)
+        {
+            usage?.MessageOut(KeyEscaping.Unescape(record.TenantKey), record.Size);
+        }
         LogFinished(record.Id, recipients.Values.Count(r => r.State == RecipientState.Delivered), recipients.Values.Count(r => r.State == RecipientState.Failed));
     }
 
@@ -353,6 +376,9 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} is an older copy; dropped")]
     private partial void LogStale(string id, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbound {Id}: attempt {Attempt} dropped: the message is on hold")]
+    private partial void LogHeld(string id, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Spilled outbound message {Blob} is gone: handled before")]
     private partial void LogSpillDone(string blob);

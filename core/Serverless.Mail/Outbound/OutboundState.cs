@@ -19,6 +19,9 @@ public enum ClaimOutcome
 
     /// <summary>Another invocation holds the lease right now.</summary>
     Busy,
+
+    /// <summary>An operator holds it: drop this copy; a release queues a new one.</summary>
+    Held,
 }
 
 /// <summary>
@@ -77,6 +80,10 @@ public sealed class OutboundState(MailStorage storage)
             {
                 return (ClaimOutcome.Stale, record);
             }
+            if (record.Held)
+            {
+                return (ClaimOutcome.Held, record);
+            }
             if (record.LeaseUntil is { } until && until > now)
             {
                 return (ClaimOutcome.Busy, record);
@@ -118,6 +125,10 @@ public sealed class OutboundState(MailStorage storage)
             ["DelayWarned"] = false,
             ["Charged"] = false,
             ["Recipients"] = message.Recipients.Count,
+            // What a control request needs to queue the message again (OutboundControl.Requeue).
+            ["FwdBy"] = message.ForwardedBy,
+            ["Sign"] = message.Sign,
+            ["Rated"] = message.Rated,
         };
         var recipients = message.Recipients.Select((r, i) => new TableEntity(pk, RecipientKey(id, i))
         {
@@ -197,6 +208,24 @@ public sealed class OutboundState(MailStorage storage)
         {
             await _table.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// An operator's change to the message row (<see cref="OutboundControl"/>), guarded by the ETag
+    /// it was read with: a claim or another control request in between makes it fail with 412.
+    /// </summary>
+    public async Task<OutboundMessageRecord> ControlAsync(OutboundMessageRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var row = new TableEntity(record.TenantKey, KeyEscaping.Escape(record.Id))
+        {
+            ["Attempt"] = record.Attempt,
+            ["NextAttemptAt"] = record.NextAttemptAt ?? DateTimeOffset.UnixEpoch,
+            ["Held"] = record.Held,
+            ["Cancelled"] = record.Cancelled,
+        };
+        var response = await _table.UpdateEntityAsync(row, record.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        return record with { ETag = response.Headers.ETag ?? default };
     }
 
     /// <summary>
@@ -319,6 +348,11 @@ public sealed class OutboundState(MailStorage storage)
         Done = row.GetBoolean("Done") ?? false,
         DelayWarned = row.GetBoolean("DelayWarned") ?? false,
         Charged = row.GetBoolean("Charged") ?? false,
+        Held = row.GetBoolean("Held") ?? false,
+        Cancelled = row.GetBoolean("Cancelled") ?? false,
+        ForwardedBy = row.GetString("FwdBy"),
+        Sign = row.GetBoolean("Sign"),
+        Rated = row.GetBoolean("Rated") ?? false,
         ETag = row.ETag,
         Recipients = recipients.Select(e => new OutboundRecipientRecord
         {

@@ -108,6 +108,18 @@ public sealed class ProvisioningOptions
     /// <summary>How long the daily re-check may miss a verified domain's TXT record before it returns to pending.</summary>
     public TimeSpan DomainRecordGracePeriod { get; set; } = TimeSpan.FromDays(7);
 
+    // ---- DKIM rotation (issue 21) ----
+
+    /// <summary>
+    /// A rotation switches signing to the new key once the hourly check finds its TXT record in DNS,
+    /// or after this long without (the operator was told to publish it; mail signed with an
+    /// unpublished key fails DKIM, so keep it long enough for slow DNS changes).
+    /// </summary>
+    public TimeSpan DkimSwitchAfter { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How long the old key stays published after the switch (mail in flight and in queues is verified with it).</summary>
+    public TimeSpan DkimRetireAfter { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>
     /// The service's own host names, which no tenant may claim, with the setting each comes from
     /// (filled from <c>Mail:Listeners:HostName</c>, <c>Mail:Delivery:HostName</c>,

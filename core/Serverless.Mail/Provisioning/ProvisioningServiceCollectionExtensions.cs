@@ -69,6 +69,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton(_ => new Outbound.MailDns(configuration));
         services.TryAddSingleton<DomainOwnership>();
         services.TryAddSingleton<DomainDnsCheck>();
+        services.TryAddSingleton<DkimRotation>();
         services.TryAddSingleton<Clients.ClientSetup>();
         services.TryAddSingleton<TenantProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();

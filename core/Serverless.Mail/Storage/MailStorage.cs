@@ -121,6 +121,7 @@ public sealed class MailStorage
             Queue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             PoisonQueue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Table(StorageNames.SpamTokensTable).CreateIfNotExistsAsync(cancellationToken),
+            Table(StorageNames.UsageTable).CreateIfNotExistsAsync(cancellationToken),
             Queue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
     }

@@ -26,6 +26,11 @@ public sealed class DomainsFunction(DomainRequests domains)
         string tenant, string name) =>
         domains.VerifyAsync(request, tenant, name);
 
+    [Function("RotateDkim")]
+    public Task<IActionResult> RotateDkim([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tenants/{tenant}/domains/{name}/dkim/rotate")] HttpRequest request,
+        string tenant, string name) =>
+        domains.RotateDkimAsync(request, tenant, name);
+
     [Function("CheckDomainDns")]
     public Task<IActionResult> CheckDns([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/domains/{name}/dns-check")] HttpRequest request,
         string tenant, string name) =>

@@ -32,6 +32,7 @@ public static class MailListenerHosting
         builder.Configuration.GetSection(TlsOptions.Section).Bind(tls);
 
         builder.Services.AddServerlessMail(builder.Configuration);
+        Serverless.Mail.Usage.UsageServiceCollectionExtensions.AddUsageFlush(builder.Services); // the listeners' storage requests, per tenant
         builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
         builder.Services.AddImapListener(builder.Configuration);
         builder.Services.AddSingleton(listener);

@@ -18,22 +18,24 @@ namespace Serverless.Functions.Tests.Outbound;
 /// <summary>The relay and its listing as the function app runs them, with domains and keys made through the provisioning API.</summary>
 public sealed class OutboundFunctionTests
 {
-    private static async Task<(Provisioning.ApiTestHost Host, TestDnsServer Dns, int Port)> StartAsync()
+    internal static async Task<(Provisioning.ApiTestHost Host, TestDnsServer Dns, int Port)> StartAsync(string firstRetryDelay = "00:00:00.100",
+        IDictionary<string, string?>? extra = null)
     {
         var dns = new TestDnsServer();
         var port = AzuriteProcess.FreePort();
-        var host = await Provisioning.ApiTestHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>())
         {
             ["Mail:Dns:Servers"] = dns.Setting,
             ["Mail:Outbound:SmtpPort"] = port.ToString(CultureInfo.InvariantCulture),
             ["Mail:Outbound:HeloName"] = "relay.test",
             ["Mail:Outbound:AllowPrivateNetworks"] = "true", // the receiving server is on loopback
-            ["Mail:Outbound:RetryDelays:0"] = "00:00:00.100",
-        });
+            ["Mail:Outbound:RetryDelays:0"] = firstRetryDelay,
+        };
+        var host = await Provisioning.ApiTestHost.StartAsync(settings);
         return (host, dns, port);
     }
 
-    private static async Task<OutboundRelayMessage> QueueAsync(Provisioning.ApiTestHost host, string tenant, string from, string to, string subject)
+    internal static async Task<OutboundRelayMessage> QueueAsync(Provisioning.ApiTestHost host, string tenant, string from, string to, string subject)
     {
         var raw = $"From: <{from}>\r\nTo: <{to}>\r\nSubject: {subject}\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nMessage-ID: <{Guid.NewGuid():N}@test>\r\n" +
             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nHello from the function app.\r\n";
@@ -120,5 +122,5 @@ public sealed class OutboundFunctionTests
         Assert.Empty(empty.Body.GetProperty("items").EnumerateArray());
     }
 
-    private static string JsonText(OutboundRelayMessage message) => System.Text.Json.JsonSerializer.Serialize(message, MailQueues.Json);
+    internal static string JsonText(OutboundRelayMessage message) => System.Text.Json.JsonSerializer.Serialize(message, MailQueues.Json);
 }

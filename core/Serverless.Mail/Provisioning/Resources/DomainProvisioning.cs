@@ -12,7 +12,7 @@ namespace Serverless.Mail.Provisioning.Resources;
 /// verified — the TXT record that proves the tenant controls it.
 /// </summary>
 public sealed class DomainProvisioning(MailDirectory directory, HostedDomains domains, DkimKeyStore dkim, DomainDnsRecords dns, DomainOwnership ownership,
-    ProvisioningOptions options)
+    DkimRotation rotation, ProvisioningOptions options)
 {
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
 
@@ -47,8 +47,7 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         {
             return ProvisioningError.Conflict(proof.Refusal ?? $"Domain '{record.Name}' could not be verified.");
         }
-        var key = verified.DkimSelector is { } selector ? await dkim.GetAsync(verified.Name, selector, cancellationToken) : null;
-        return View(verified, key);
+        return await ViewAsync(verified, cancellationToken);
     }
 
     public async Task<ListView<DomainSummaryView>> ListAsync(string tenant, CancellationToken cancellationToken)
@@ -64,8 +63,22 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         {
             return NotFound(name);
         }
-        var key = record.DkimSelector is { } selector ? await dkim.GetAsync(record.Name, selector, cancellationToken) : null;
-        return View(record, key);
+        return await ViewAsync(record, cancellationToken);
+    }
+
+    /// <summary>A new DKIM key and selector, listed beside the current one until signing switches (<see cref="DkimRotation"/>). Only for a verified domain.</summary>
+    public async Task<ProvisioningOutcome<DomainView>> RotateDkimAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(tenant, name, cancellationToken) is not { } record)
+        {
+            return NotFound(name);
+        }
+        if (record.Status != DomainStatus.Verified)
+        {
+            return ProvisioningError.Conflict($"Domain '{record.Name}' is not verified; nothing is signed with its key yet.");
+        }
+        var rotated = await rotation.StartAsync(record, cancellationToken);
+        return rotated.Error is { } error ? error : await ViewAsync(rotated.Value!, cancellationToken);
     }
 
     /// <summary>Conflict while the domain has mailboxes, unless <paramref name="force"/> (then they are deleted too).</summary>
@@ -83,6 +96,29 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         DomainRules.TryNormalize(name, out var ascii, out _) ? await directory.GetDomainAsync(tenant, ascii, cancellationToken) : null;
 
     private static ProvisioningError NotFound(string name) => ProvisioningError.NotFound($"Domain '{name}' not found.");
+
+    /// <summary>The view with every key that is published: the signing one, and during a rotation the next or the retiring one after it.</summary>
+    private async Task<DomainView> ViewAsync(DomainRecord d, CancellationToken cancellationToken)
+    {
+        var keys = new List<DkimKey>();
+        foreach (var selector in new[] { d.DkimSelector, d.DkimNextSelector, d.DkimRetiringSelector })
+        {
+            if (selector is not null && await dkim.GetAsync(d.Name, selector, cancellationToken) is { } key)
+            {
+                keys.Add(key);
+            }
+        }
+        var view = View(d, keys.FirstOrDefault(k => k.Selector == d.DkimSelector));
+        var others = keys.Where(k => k.Selector != d.DkimSelector).Select(k => new DnsRecord("TXT", k.RecordName, k.RecordValue)).ToList();
+        if (others.Count > 0)
+        {
+            var records = view.DnsRecords.ToList();
+            var at = records.FindLastIndex(r => r.Name.Contains("._domainkey.", StringComparison.Ordinal)) + 1;
+            records.InsertRange(at > 0 ? at : records.Count, others);
+            view = view with { DnsRecords = records };
+        }
+        return view with { DkimNextSelector = d.DkimNextSelector, DkimRetiringSelector = d.DkimRetiringSelector };
+    }
 
     private DomainView View(DomainRecord d, DkimKey? key)
     {

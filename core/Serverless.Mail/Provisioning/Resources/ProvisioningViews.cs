@@ -25,7 +25,14 @@ public sealed record DomainSummaryView(string Name, string UnicodeName, string? 
 public sealed record DomainVerificationView(string Type, string Name, string Value);
 
 public sealed record DomainView(string Name, string UnicodeName, string? DkimSelector, DateTimeOffset CreatedAt, IReadOnlyList<DnsRecord> DnsRecords, string MtaStsPolicy,
-    string Status, DomainVerificationView? Verification);
+    string Status, DomainVerificationView? Verification)
+{
+    /// <summary>A rotation's new selector: published now, signing switches to it once DNS serves it (issue 21).</summary>
+    public string? DkimNextSelector { get; init; }
+
+    /// <summary>The selector signing left at the switch: still published until it retires.</summary>
+    public string? DkimRetiringSelector { get; init; }
+}
 
 public sealed record MailboxView(string Address, string? DisplayName, long QuotaBytes, bool Enabled, DateTimeOffset CreatedAt)
 {

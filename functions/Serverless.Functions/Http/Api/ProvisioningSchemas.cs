@@ -162,6 +162,9 @@ public static class ProvisioningSchemas
         Str("name", "Domain name, lowercase ASCII (punycode for IDNs).") with { Required = true },
         Str("unicodeName", "The same name in Unicode.") with { Required = true },
         Str("dkimSelector", "Selector of the domain's DKIM key.") with { Required = true, Nullable = true },
+        Str("dkimNextSelector", "During a DKIM rotation: the new key's selector, published beside the current one; signing switches to it once DNS serves it.")
+            with { Required = true, Nullable = true },
+        Str("dkimRetiringSelector", "After a rotation's switch: the old key's selector, still published until it retires.") with { Required = true, Nullable = true },
         Created,
         new("dnsRecords", ApiType.Array,
             "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records; the autoconfig., autodiscover. and mta-sts. CNAMEs; the RFC 6186/8314 SRV records of the client services.")
@@ -310,7 +313,9 @@ public static class ProvisioningSchemas
         new("done", ApiType.Boolean, "Every recipient is delivered or failed and the DSNs are sent.") { Required = true },
         new("attempt", ApiType.Integer, "Retry generation (0 = first attempt).") { Required = true, Minimum = 0 },
         new("lastAttemptAt", ApiType.String, "When it was last tried (UTC).") { Required = true, Nullable = true, Format = "date-time" },
-        new("nextAttemptAt", ApiType.String, "When it will be tried again (UTC); null when done.") { Required = true, Nullable = true, Format = "date-time" },
+        new("nextAttemptAt", ApiType.String, "When it will be tried again (UTC); null when done or held.") { Required = true, Nullable = true, Format = "date-time" },
+        new("held", ApiType.Boolean, "An operator holds it: no attempt until it is released.") { Required = true },
+        new("cancelled", ApiType.Boolean, "An operator cancelled it: its pending recipients fail and are reported to the sender.") { Required = true },
         new("recipients", ApiType.Array, "Its recipients.") { Required = true, Schema = OutboundRecipient },
     ]);
 
@@ -333,6 +338,70 @@ public static class ProvisioningSchemas
         new("queue", ApiType.String, "The queue it went back to.") { Required = true },
         new("id", ApiType.String, "Its id in the poison queue (gone now).") { Required = true },
         new("messageId", ApiType.String, "Its new id in the queue.") { Required = true },
+    ]);
+
+    // ---- usage and cost (issue 21) ----
+
+    public static readonly ApiSchema TransactionCounts = new("TransactionCounts", "Storage transactions by the kinds the storage bill prices apart.",
+    [
+        new("blobWrite", ApiType.Integer, "Put Blob, Put Block, Put Block List.") { Required = true, Minimum = 0 },
+        new("blobRead", ApiType.Integer, "Blob reads.") { Required = true, Minimum = 0 },
+        new("blobOther", ApiType.Integer, "Other blob operations (deletes, properties).") { Required = true, Minimum = 0 },
+        new("queue", ApiType.Integer, "Queue operations.") { Required = true, Minimum = 0 },
+        new("table", ApiType.Integer, "Table operations (an entity-group transaction is one).") { Required = true, Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema UsageCost = new("UsageCost", "The estimate from the dated price table, in its currency.",
+    [
+        new("transactions", ApiType.Number, "Storage transactions.") { Required = true },
+        new("capacity", ApiType.Number, "Blob capacity: each hourly sample of the stored bytes pays for its hour.") { Required = true },
+        new("functions", ApiType.Number, "Function executions (one per message in or out) and their memory-time.") { Required = true },
+        new("total", ApiType.Number, "The sum.") { Required = true },
+    ]);
+
+    public static readonly ApiSchema UsageBucket = new("UsageBucket", "One hour or day of a tenant's usage, or the range's total.",
+    [
+        new("start", ApiType.String, "Start of the hour or day (UTC).") { Required = true, Format = "date-time" },
+        new("messagesIn", ApiType.Integer, "Messages filed into the tenant's mailboxes.") { Required = true, Minimum = 0 },
+        new("messagesOut", ApiType.Integer, "Messages the relay delivered for the tenant.") { Required = true, Minimum = 0 },
+        new("bytesIn", ApiType.Integer, "Their bytes.") { Required = true, Minimum = 0 },
+        new("bytesOut", ApiType.Integer, "Their bytes.") { Required = true, Minimum = 0 },
+        new("storedBytes", ApiType.Integer, "Bytes in the tenant's mailboxes at the last hourly sample in this bucket.") { Required = true, Nullable = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "Mailboxes at that sample.") { Required = true, Nullable = true, Minimum = 0 },
+        new("transactions", ApiType.Object, "Storage transactions the tenant's mail and sessions caused.") { Required = true, Schema = TransactionCounts },
+        new("cost", ApiType.Object, "The estimate.") { Required = true, Schema = UsageCost },
+    ]);
+
+    public static readonly ApiSchema UsagePrices = new("UsagePrices", "Which prices the estimate uses.",
+    [
+        Str("asOf", "When they were read from the price list.") with { Required = true },
+        Str("currency", "Currency of every cost.") with { Required = true },
+        Str("source", "Which price list.") with { Required = true },
+    ]);
+
+    public static readonly ApiSchema TenantUsage = new("TenantUsage", "A tenant's usage and estimated cost over a range, by hour or day.",
+    [
+        Str("tenant", "The tenant.") with { Required = true },
+        new("from", ApiType.String, "Start of the range (UTC, inclusive).") { Required = true, Format = "date-time" },
+        new("to", ApiType.String, "End of the range (UTC, exclusive).") { Required = true, Format = "date-time" },
+        Str("granularity", "hour or day.") with { Required = true },
+        new("prices", ApiType.Object, "The price table.") { Required = true, Schema = UsagePrices },
+        new("items", ApiType.Array, "The hours or days with any usage, oldest first.") { Required = true, Schema = UsageBucket },
+        new("total", ApiType.Object, "The whole range.") { Required = true, Schema = UsageBucket },
+    ]);
+
+    public static readonly ApiSchema TenantUsageTotal = new("TenantUsageTotal", "One tenant's total over the range.",
+    [
+        Str("tenant", "The tenant.") with { Required = true },
+        new("total", ApiType.Object, "Its usage and cost.") { Required = true, Schema = UsageBucket },
+    ]);
+
+    public static readonly ApiSchema UsageOverview = new("UsageOverview", "Every tenant's usage and estimated cost over a range.",
+    [
+        new("from", ApiType.String, "Start of the range (UTC, inclusive).") { Required = true, Format = "date-time" },
+        new("to", ApiType.String, "End of the range (UTC, exclusive).") { Required = true, Format = "date-time" },
+        new("prices", ApiType.Object, "The price table.") { Required = true, Schema = UsagePrices },
+        new("items", ApiType.Array, "Tenants with any usage in the range.") { Required = true, Schema = TenantUsageTotal },
     ]);
 
     public static ApiSchema ListOf(ApiSchema item, bool paged) => new(item.Name + "List", $"A {(paged ? "page" : "list")} of {item.Name} items.",

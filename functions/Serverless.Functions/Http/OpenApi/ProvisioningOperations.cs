@@ -79,6 +79,13 @@ public static class ProvisioningOperations
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("RotateDkim", "domains", "Start a DKIM key rotation: a new key and selector, published beside the current one.")
+        {
+            Description = "dnsRecords lists both DKIM records; publish the new one. Signing switches to it once the hourly check finds it in DNS "
+                + "(or after Mail:Provisioning:DkimSwitchAfter, 3 days); the old record stays listed until it retires (Mail:Provisioning:DkimRetireAfter, 7 days, after the switch). "
+                + "409 while a rotation is under way or the old key has not retired, or when the domain is not verified.",
+            Responses = [new(200, "The domain with both DKIM records.", S.Domain), new(409, "A rotation is under way, or the domain is not verified.", S.Problem)],
+        },
         new("CheckDomainDns", "domains", "Look up the domain's records in DNS and compare them with what it should publish.")
         {
             Description = "Each record of dnsRecords and the verification record, looked up on the service's DNS servers (Mail:Dns:Servers) without caching: "
@@ -213,7 +220,52 @@ public static class ProvisioningOperations
             ],
             Responses = [new(200, "A page of messages.", S.ListOf(S.OutboundMessage, true))],
         },
+        new("RetryOutbound", "outbound", "Try a queued message's pending recipients now instead of at its next retry time.")
+        {
+            Description = "Queues a copy of the next retry generation with no delay; the copy that was waiting becomes stale and is dropped when it comes up. "
+                + "Refused (409) while the message is on hold, cancelled, finished, or while an attempt is in progress, so two deliveries never run at once.",
+            Responses = [new(202, "Queued for an attempt now.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Held, cancelled, finished or in an attempt.", S.Problem)],
+        },
+        new("HoldOutbound", "outbound", "Stop a queued message's attempts until it is released.")
+        {
+            Description = "An attempt in progress finishes; every copy that comes up afterwards is dropped. Holding a held message changes nothing.",
+            Responses = [new(200, "On hold.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Cancelled or finished.", S.Problem)],
+        },
+        new("ReleaseOutbound", "outbound", "Lift a hold: the message is tried again now.")
+        {
+            Description = "If the answer is lost after the hold was lifted, POST …/retry queues the attempt again.",
+            Responses = [new(202, "Released and queued.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Not on hold, cancelled or finished.", S.Problem)],
+        },
+        new("CancelOutbound", "outbound", "Cancel a queued message: no further attempts; the sender gets a DSN saying it was cancelled.")
+        {
+            Description = "The relay fails the pending recipients with 5.0.0 and sends the failure report (as NOTIFY asks), then releases the message's blob. "
+                + "An attempt in progress finishes first. Repeating the request is harmless.",
+            Responses = [new(202, "Cancelled; the relay finishes it.", S.OutboundMessage), new(404, "No such message.", S.Problem), new(409, "Finished.", S.Problem)],
+        },
 
+        new("GetTenantUsage", "usage", "A tenant's usage and estimated cost: messages in and out, bytes stored, storage transactions by kind.")
+        {
+            Description = "From the usage table's hour rows (every process writes its counts every Mail:Usage:FlushInterval, 5 minutes; the hourly UsageSample timer adds the stored bytes). "
+                + "Cost is an estimate from the dated price table Mail:Usage:Prices. Ranges are whole hours or days; at most 31 days by hour, 366 by day.",
+            Query =
+            [
+                new("from", ApiType.String, "Start (ISO 8601, UTC if no offset); default: 24 hours (30 days by day) before 'to'."),
+                new("to", ApiType.String, "End, exclusive; default: the end of the current hour (day)."),
+                new("granularity", ApiType.String, "hour (default) or day."),
+            ],
+            Responses = [new(200, "The usage.", S.TenantUsage)],
+        },
+        new("GetUsage", "usage", "Every tenant's usage and estimated cost over a range (admin).")
+        {
+            Access = ApiAccess.Admin,
+            Description = "Totals per tenant; same range rules as a tenant's usage by day.",
+            Query =
+            [
+                new("from", ApiType.String, "Start (ISO 8601); default: 30 days before 'to'."),
+                new("to", ApiType.String, "End, exclusive; default: the end of today (UTC)."),
+            ],
+            Responses = [new(200, "The tenants' usage.", S.UsageOverview), new(403, "Not the admin key.", S.Problem)],
+        },
         new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning).")
         {
             Access = ApiAccess.Admin,

@@ -34,6 +34,10 @@ public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains, Dom
         return (await domains.VerifyAsync(call.Tenant, name, force, call.Cancellation)).Ok();
     });
 
+    /// <summary>A new DKIM key and selector beside the current one; signing switches once DNS serves it.</summary>
+    public Task<IActionResult> RotateDkimAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+        (await domains.RotateDkimAsync(call.Tenant, name, call.Cancellation)).Ok());
+
     /// <summary>Each record looked up on the configured DNS servers: ok, missing, different (or error), and where the MX host points.</summary>
     public Task<IActionResult> CheckDnsAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
         (await dnsCheck.CheckAsync(call.Tenant, name, call.Cancellation)).Ok());

@@ -9,8 +9,45 @@ targetScope = 'subscription'
 @description('Name of the azd environment; it names the resource group and seeds every resource name.')
 param environmentName string
 
+// Regions that offer Flex Consumption (FC1), so `azd up` cannot stop halfway at the function
+// app. List as of 2026-02-21: the @allowed list of Azure-Samples/functions-quickstart-dotnet-azd
+// infra/main.bicep (commit 9633052), which follows `az functionapp list-flexconsumption-locations`,
+// less the canary region eastus2euap. Container Apps and Container Instances run in all of them.
 @minLength(1)
 @description('Azure region for everything (must offer Flex Consumption and Container Apps).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -62,6 +99,7 @@ param listenersMaxReplicas int = 10
 param principalId string = ''
 
 @allowed([ 'User', 'ServicePrincipal', 'Group' ])
+@description('What principalId is; the preprovision hook (infra/hooks/principal-type.sh) detects it as AZURE_PRINCIPAL_TYPE.')
 param principalType string = 'User'
 
 var abbrs = loadJsonContent('abbreviations.json')
@@ -242,8 +280,9 @@ module listeners 'app/listeners.bicep' = {
   dependsOn: [ rbac ]
 }
 
-// The MX needs the listener image, which exists only after the first `azd deploy`; the
-// listeners' postdeploy hook (azure.yaml) provisions again so it starts with that image.
+// The MX needs the listener image, which exists only after the first `azd deploy`; `azd up`
+// provisions again after deploying (azure.yaml, workflows), which creates it or moves it to
+// the new image.
 module mx 'app/mx.bicep' = if (!empty(listenersImageName)) {
   name: 'mx'
   scope: rg

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
+using Serverless.Infra.Tests.Infrastructure;
 using Serverless.Testing;
 using Xunit;
 
@@ -18,7 +18,7 @@ public sealed class PublishedListenerTests
     [Fact]
     public async Task The_published_listener_starts_answers_healthz_and_greets_on_smtp()
     {
-        var publishDir = await PublishDirectoryAsync();
+        var publishDir = await PublishOutput.DirectoryAsync("MAIL_LISTENERS_PUBLISH_DIR", "listeners/Serverless.Listeners/Serverless.Listeners.csproj");
         var apphost = Path.Combine(publishDir, "Serverless.Listeners");
         Assert.True(File.Exists(apphost), $"no apphost in {publishDir}");
         Assert.True(File.Exists(Path.Combine(publishDir, "appsettings.json")));
@@ -88,30 +88,5 @@ public sealed class PublishedListenerTests
             }
             await process.WaitForExitAsync();
         }
-    }
-
-    private static async Task<string> PublishDirectoryAsync()
-    {
-        var fromScript = Environment.GetEnvironmentVariable("MAIL_LISTENERS_PUBLISH_DIR");
-        if (!string.IsNullOrEmpty(fromScript))
-        {
-            return fromScript;
-        }
-        var configuration = typeof(PublishedListenerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
-        var output = Path.Combine(Path.GetTempPath(), "serverless-mail-listeners-publish-" + Guid.NewGuid().ToString("N")[..8]);
-        var project = Path.Combine(AzuriteProcess.RepositoryRoot(), "listeners", "Serverless.Listeners", "Serverless.Listeners.csproj");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { "publish", project, "-c", configuration, "--no-build", "--nologo", "-v", "quiet", "-o", output },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var publish = Process.Start(start)!;
-        var log = publish.StandardOutput.ReadToEndAsync();
-        var errors = publish.StandardError.ReadToEndAsync();
-        await publish.WaitForExitAsync();
-        Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{await log}\n{await errors}");
-        return output;
     }
 }

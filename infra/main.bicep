@@ -149,6 +149,18 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
+// The operator's workbook over the service's meters (docs/architecture.md, "Telemetry").
+module dashboard 'app/dashboard.bicep' = {
+  name: 'dashboard'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: names.applicationInsights
+  }
+  dependsOn: [ monitoring ]
+}
+
 module identities 'app/identities.bicep' = {
   name: 'identities'
   scope: rg
@@ -340,4 +352,5 @@ output MX_ADDRESS string = mxFqdn
 output OUTBOUND_MODE string = outboundMode
 output OUTBOUND_IP string = network.outputs.outboundIpAddress
 output OUTBOUND_PTR_REQUEST string = directMx ? 'az network public-ip update -g ${rg.name} -n ${names.outboundIp} --reverse-fqdn ${outboundHostName}.  (after the A record ${outboundHostName} -> ${network.outputs.outboundIpAddress} resolves)' : ''
+output DASHBOARD_WORKBOOK_ID string = dashboard.outputs.workbookId
 output DNS_RECORDS array = concat(clientRecords, mxRecords, outboundRecords)

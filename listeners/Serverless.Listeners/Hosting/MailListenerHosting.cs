@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using Serverless.Listeners.Connections;
 using Serverless.Listeners.Imap;
 using Serverless.Listeners.ManageSieve;
@@ -33,6 +34,12 @@ public static class MailListenerHosting
 
         builder.Services.AddServerlessMail(builder.Configuration);
         builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
+        if (TelemetryServiceCollectionExtensions.IsRegistered(builder.Services))
+        {
+            // /healthz and the HTTP side of the host; the queue depths (the listeners always run).
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddAspNetCoreInstrumentation());
+            builder.Services.AddHostedService<QueueDepthSampler>();
+        }
         builder.Services.AddImapListener(builder.Configuration);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);

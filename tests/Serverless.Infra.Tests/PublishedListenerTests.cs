@@ -73,6 +73,13 @@ public sealed class PublishedListenerTests
                 await Task.Delay(200);
             }
             Assert.True(status == HttpStatusCode.OK, $"/healthz gave {status?.ToString() ?? "no answer"}; output:\n{output}");
+            // It serves the self-signed development certificate: said on /healthz and in the log, never silent.
+            var healthBody = await http.GetStringAsync(new Uri($"http://127.0.0.1:{health}/healthz"));
+            Assert.StartsWith("Degraded\nTLS: serving a self-signed certificate", healthBody, StringComparison.Ordinal);
+            lock (output)
+            {
+                Assert.Contains("TLS: serving a self-signed certificate", output.ToString(), StringComparison.Ordinal);
+            }
 
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, smtp);

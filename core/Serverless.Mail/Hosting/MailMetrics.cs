@@ -46,6 +46,15 @@ public static class MailMetrics
     /// </summary>
     public static void ObserveQueueDepths(Func<IEnumerable<KeyValuePair<string, long>>> depths) => _queueDepths = depths;
 
+    private static Func<IEnumerable<KeyValuePair<string, double>>>? _certificates;
+
+    private static readonly ObservableGauge<double> CertificateExpiryGauge = Meter.CreateObservableGauge("mail.certificate.expiry",
+        () => (_certificates?.Invoke() ?? []).Select(c => new Measurement<double>(c.Value, new KeyValuePair<string, object?>("origin", c.Key))),
+        "d", "Days until the listeners' TLS certificate expires, by origin (KeyVault, File, SelfSigned)");
+
+    /// <summary>Where <c>mail.certificate.expiry</c> reads the days left (keyed by the certificate's origin). The last caller wins.</summary>
+    public static void ObserveCertificateExpiry(Func<IEnumerable<KeyValuePair<string, double>>> daysLeft) => _certificates = daysLeft;
+
     private static void AddIfAny(Counter<long> counter, int n)
     {
         if (n > 0)
@@ -56,5 +65,5 @@ public static class MailMetrics
 
     /// <summary>For tests and the dashboard: the instrument names this meter publishes.</summary>
     public static IReadOnlyList<string> InstrumentNames { get; } =
-        ["mail.messages.accepted", "mail.messages.filed", "mail.messages.relayed", "mail.messages.deferred", "mail.messages.bounced", "mail.logins", "mail.queue.depth"];
+        ["mail.messages.accepted", "mail.messages.filed", "mail.messages.relayed", "mail.messages.deferred", "mail.messages.bounced", "mail.logins", "mail.queue.depth", "mail.certificate.expiry"];
 }

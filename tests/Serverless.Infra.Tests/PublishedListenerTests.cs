@@ -54,7 +54,7 @@ public sealed class PublishedListenerTests
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpStatusCode? status = null;
             while (DateTime.UtcNow < deadline && !process.HasExited)
@@ -67,8 +67,9 @@ public sealed class PublishedListenerTests
                         break;
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    // not listening yet, or slow to answer on a loaded machine: ask again until the deadline
                 }
                 await Task.Delay(200);
             }

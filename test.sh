@@ -17,6 +17,10 @@ dotnet build Serverless.sln -c Release --nologo -v quiet -clp:ErrorsOnly || exit
 export MAIL_LISTENERS_PUBLISH_DIR="$PWD/.test-data/listeners-publish"
 rm -rf "$MAIL_LISTENERS_PUBLISH_DIR"
 dotnet publish listeners/Serverless.Listeners/Serverless.Listeners.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$MAIL_LISTENERS_PUBLISH_DIR" || exit 1
+# What azd deploys to the function app; the infrastructure tests read its functions.metadata.
+export MAIL_FUNCTIONS_PUBLISH_DIR="$PWD/.test-data/functions-publish"
+rm -rf "$MAIL_FUNCTIONS_PUBLISH_DIR"
+dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release --nologo -v quiet -clp:ErrorsOnly -o "$MAIL_FUNCTIONS_PUBLISH_DIR" || exit 1
 dotnet test Serverless.sln -c Release --no-build --nologo "$@"
 status=$?
 # Coverage-guided fuzzing of every parser and the MIME path, a few seconds each (scripts/fuzz.sh; docs/reliability.md).

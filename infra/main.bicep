@@ -9,8 +9,45 @@ targetScope = 'subscription'
 @description('Name of the azd environment; it names the resource group and seeds every resource name.')
 param environmentName string
 
+// Regions that offer Flex Consumption (FC1), so `azd up` cannot stop halfway at the function
+// app. List as of 2026-02-21: the @allowed list of Azure-Samples/functions-quickstart-dotnet-azd
+// infra/main.bicep (commit 9633052), which follows `az functionapp list-flexconsumption-locations`,
+// less the canary region eastus2euap. Container Apps and Container Instances run in all of them.
 @minLength(1)
 @description('Azure region for everything (must offer Flex Consumption and Container Apps).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -62,6 +99,7 @@ param listenersMaxReplicas int = 10
 param principalId string = ''
 
 @allowed([ 'User', 'ServicePrincipal', 'Group' ])
+@description('What principalId is; the preprovision hook (infra/hooks/principal-type.sh) detects it as AZURE_PRINCIPAL_TYPE.')
 param principalType string = 'User'
 
 var abbrs = loadJsonContent('abbreviations.json')
@@ -109,6 +147,18 @@ module monitoring 'app/monitoring.bicep' = {
     logAnalyticsName: names.logAnalytics
     applicationInsightsName: names.applicationInsights
   }
+}
+
+// The operator's workbook over the service's meters (docs/architecture.md, "Telemetry").
+module dashboard 'app/dashboard.bicep' = {
+  name: 'dashboard'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: names.applicationInsights
+  }
+  dependsOn: [ monitoring ]
 }
 
 module identities 'app/identities.bicep' = {
@@ -242,8 +292,9 @@ module listeners 'app/listeners.bicep' = {
   dependsOn: [ rbac ]
 }
 
-// The MX needs the listener image, which exists only after the first `azd deploy`; the
-// listeners' postdeploy hook (azure.yaml) provisions again so it starts with that image.
+// The MX needs the listener image, which exists only after the first `azd deploy`; `azd up`
+// provisions again after deploying (azure.yaml, workflows), which creates it or moves it to
+// the new image.
 module mx 'app/mx.bicep' = if (!empty(listenersImageName)) {
   name: 'mx'
   scope: rg
@@ -301,4 +352,5 @@ output MX_ADDRESS string = mxFqdn
 output OUTBOUND_MODE string = outboundMode
 output OUTBOUND_IP string = network.outputs.outboundIpAddress
 output OUTBOUND_PTR_REQUEST string = directMx ? 'az network public-ip update -g ${rg.name} -n ${names.outboundIp} --reverse-fqdn ${outboundHostName}.  (after the A record ${outboundHostName} -> ${network.outputs.outboundIpAddress} resolves)' : ''
+output DASHBOARD_WORKBOOK_ID string = dashboard.outputs.workbookId
 output DNS_RECORDS array = concat(clientRecords, mxRecords, outboundRecords)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
 using Serverless.Functions.Http.Api;
 using Serverless.Functions.Http.Provisioning;
 using Serverless.Mail.Accounts;
@@ -18,6 +19,11 @@ public static class FunctionAppSetup
         services.AddServerlessMail(configuration);
         // Logs reach Application Insights through the Functions host already.
         services.AddMailTelemetry(configuration, "api", TelemetrySignals.Metrics | TelemetrySignals.Traces);
+        if (TelemetryServiceCollectionExtensions.IsRegistered(services))
+        {
+            // The HTTP triggers run through ASP.NET Core in the worker (Extensions.Http.AspNetCore).
+            services.ConfigureOpenTelemetryTracerProvider(t => t.AddAspNetCoreInstrumentation());
+        }
         services.AddMailProvisioning(configuration);
         Serverless.Mail.Usage.UsageServiceCollectionExtensions.AddUsageFlush(services);
         services.AddSingleton<Serverless.Mail.Outbound.OutboundListing>();

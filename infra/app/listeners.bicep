@@ -99,6 +99,28 @@ var probes = [
   }
 ]
 
+// Before the first `azd deploy` the placeholder image runs: it serves HTTP on port 80 only, so
+// the default probes (TCP on the ingress port, 587) would mark the first revision unhealthy and
+// the provision would fail or wait. Probes on its own port keep that revision healthy.
+var placeholderProbes = [
+  {
+    type: 'Startup'
+    tcpSocket: { port: 80 }
+    periodSeconds: 2
+    failureThreshold: 30
+  }
+  {
+    type: 'Liveness'
+    tcpSocket: { port: 80 }
+    periodSeconds: 15
+  }
+  {
+    type: 'Readiness'
+    tcpSocket: { port: 80 }
+    periodSeconds: 10
+  }
+]
+
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
   name: containerAppName
   location: location
@@ -160,7 +182,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsights.properties.ConnectionString }
             { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
           ]
-          probes: hasImage ? probes : []
+          probes: hasImage ? probes : placeholderProbes
         }
       ]
       scale: {

@@ -73,7 +73,7 @@ public sealed partial class ArmTemplateTests
         Assert.Equal("8080", MxEnv(main)["Mail__Listeners__Ports__Health"]);
 
         var probes = (JsonArray)main.Module("listeners").Variables["probes"]!;
-        Assert.Equal("[if(variables('hasImage'), variables('probes'), createArray())]", (string?)ContainerApp(main)["properties"]!["template"]!["containers"]![0]!["probes"]);
+        Assert.Equal("[if(variables('hasImage'), variables('probes'), variables('placeholderProbes'))]", (string?)ContainerApp(main)["properties"]!["template"]!["containers"]![0]!["probes"]);
         var liveness = probes.Single(p => (string?)p!["type"] == "Liveness")!;
         Assert.Equal("/healthz", (string?)liveness["httpGet"]!["path"]);
         Assert.Equal(8080, (int)liveness["httpGet"]!["port"]!);

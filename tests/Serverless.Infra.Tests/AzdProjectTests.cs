@@ -37,7 +37,9 @@ public sealed class AzdProjectTests
         Assert.True(File.Exists(Path.Combine(project, "Serverless.Listeners.csproj")));
         Assert.True(File.Exists(Path.GetFullPath(Path.Combine(project, listeners["path"]))), "Dockerfile");
         Assert.Equal(Path.GetFullPath(Root).TrimEnd('/'), Path.GetFullPath(Path.Combine(project, listeners["context"])).TrimEnd('/'));
-        Assert.Equal("azd provision --no-prompt", listeners["run"]);
+        // Local Docker by default: ACR Tasks (remote builds) are refused on trial and credit subscriptions.
+        Assert.Equal("false", listeners["remoteBuild"]);
+        Assert.DoesNotContain("run", listeners.Keys);
     }
 
     [Fact]

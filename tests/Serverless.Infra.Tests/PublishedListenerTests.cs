@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using System.Text;
+using Serverless.Infra.Tests.Infrastructure;
 using Serverless.Testing;
 using Xunit;
 
@@ -18,7 +18,7 @@ public sealed class PublishedListenerTests
     [Fact]
     public async Task The_published_listener_starts_answers_healthz_and_greets_on_smtp()
     {
-        var publishDir = await PublishDirectoryAsync();
+        var publishDir = await PublishOutput.DirectoryAsync("MAIL_LISTENERS_PUBLISH_DIR", "listeners/Serverless.Listeners/Serverless.Listeners.csproj");
         var apphost = Path.Combine(publishDir, "Serverless.Listeners");
         Assert.True(File.Exists(apphost), $"no apphost in {publishDir}");
         Assert.True(File.Exists(Path.Combine(publishDir, "appsettings.json")));
@@ -54,7 +54,7 @@ public sealed class PublishedListenerTests
         process.BeginErrorReadLine();
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpStatusCode? status = null;
             while (DateTime.UtcNow < deadline && !process.HasExited)
@@ -67,12 +67,20 @@ public sealed class PublishedListenerTests
                         break;
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    // not listening yet, or slow to answer on a loaded machine: ask again until the deadline
                 }
                 await Task.Delay(200);
             }
             Assert.True(status == HttpStatusCode.OK, $"/healthz gave {status?.ToString() ?? "no answer"}; output:\n{output}");
+            // It serves the self-signed development certificate: said on /healthz and in the log, never silent.
+            var healthBody = await http.GetStringAsync(new Uri($"http://127.0.0.1:{health}/healthz"));
+            Assert.StartsWith("Degraded\nTLS: serving a self-signed certificate", healthBody, StringComparison.Ordinal);
+            lock (output)
+            {
+                Assert.Contains("TLS: serving a self-signed certificate", output.ToString(), StringComparison.Ordinal);
+            }
 
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, smtp);
@@ -88,30 +96,5 @@ public sealed class PublishedListenerTests
             }
             await process.WaitForExitAsync();
         }
-    }
-
-    private static async Task<string> PublishDirectoryAsync()
-    {
-        var fromScript = Environment.GetEnvironmentVariable("MAIL_LISTENERS_PUBLISH_DIR");
-        if (!string.IsNullOrEmpty(fromScript))
-        {
-            return fromScript;
-        }
-        var configuration = typeof(PublishedListenerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
-        var output = Path.Combine(Path.GetTempPath(), "serverless-mail-listeners-publish-" + Guid.NewGuid().ToString("N")[..8]);
-        var project = Path.Combine(AzuriteProcess.RepositoryRoot(), "listeners", "Serverless.Listeners", "Serverless.Listeners.csproj");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { "publish", project, "-c", configuration, "--no-build", "--nologo", "-v", "quiet", "-o", output },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var publish = Process.Start(start)!;
-        var log = publish.StandardOutput.ReadToEndAsync();
-        var errors = publish.StandardError.ReadToEndAsync();
-        await publish.WaitForExitAsync();
-        Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{await log}\n{await errors}");
-        return output;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MimeKit;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Forwarding;
+using Serverless.Mail.Hosting;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
@@ -143,6 +144,7 @@ public sealed partial class InboundIngest(
                 {
                     case AppendOutcome.Appended:
                         filed++;
+                        MailMetrics.Filed(outcomes[j].FolderId == SpecialUse.InboxId ? "inbox" : outcomes[j].FolderId == junkFolder ? "junk" : "other");
                         break;
                     case AppendOutcome.Duplicate:
                         duplicates++;

@@ -1,5 +1,6 @@
 using Azure.Storage.Queues.Models;
 using Serverless.Mail.Delivery.Authentication;
+using Serverless.Mail.Hosting;
 using Serverless.Mail.Index;
 using Serverless.Mail.Model;
 using Serverless.Mail.Queues;
@@ -106,6 +107,7 @@ public sealed partial class MessageIntake
             return new IntakeResult(IntakeOutcome.TemporaryFailure, message.Id);
         }
         LogAccepted(message.Id, size, envelope.Recipients.Count);
+        MailMetrics.Accepted(envelope.Submission);
         return new IntakeResult(IntakeOutcome.Accepted, message.Id);
     }
 

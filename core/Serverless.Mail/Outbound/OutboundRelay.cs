@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
+using Serverless.Mail.Hosting;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
@@ -285,6 +286,7 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
         await queues.SendOutboundAsync(message with { Attempt = next.Attempt }, delay, cancellationToken).ConfigureAwait(false);
         await state.SaveAsync(next, unsaved, cancellationToken).ConfigureAwait(false);
         LogDeferred(record.Id, pending.Count, delay);
+        MailMetrics.Deferred(pending.Count);
     }
 
     private async Task FinishAsync(OutboundMessageRecord record, Dictionary<int, OutboundRecipientRecord> recipients, List<OutboundRecipientRecord> unsaved,
@@ -315,6 +317,8 @@ public sealed partial class OutboundRelay(OutboundState state, SmtpDelivery deli
             usage?.MessageOut(KeyEscaping.Unescape(record.TenantKey), record.Size);
         }
         LogFinished(record.Id, recipients.Values.Count(r => r.State == RecipientState.Delivered), recipients.Values.Count(r => r.State == RecipientState.Failed));
+        MailMetrics.Relayed(recipients.Values.Count(r => r.State == RecipientState.Delivered));
+        MailMetrics.Bounced(recipients.Values.Count(r => r.State == RecipientState.Failed));
     }
 
     private async Task SaveUnsavedAsync(OutboundMessageRecord record, List<OutboundRecipientRecord> unsaved, CancellationToken cancellationToken)

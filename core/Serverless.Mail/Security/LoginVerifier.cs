@@ -1,3 +1,4 @@
+using Serverless.Mail.Hosting;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -56,6 +57,7 @@ public sealed class LoginVerifier
         var reservation = _throttle.TryReserve(clientIp, login);
         if (reservation is null)
         {
+            MailMetrics.Login("throttled");
             return new LoginResult(null, LoginFailure.Throttled);
         }
         bool ok;
@@ -92,14 +94,17 @@ public sealed class LoginVerifier
         }
         if (!ok)
         {
+            MailMetrics.Login("bad_credentials");
             return new LoginResult(null, LoginFailure.BadCredentials); // the reservation stays: it is the failure
         }
         reservation.Release();
         if (!mailbox!.Enabled)
         {
+            MailMetrics.Login("disabled");
             return new LoginResult(null, LoginFailure.Disabled);
         }
         StorageRequestMeter.SetTenant(mailbox.TenantId);
+        MailMetrics.Login("success");
         return new LoginResult(mailbox, LoginFailure.None);
     }
 

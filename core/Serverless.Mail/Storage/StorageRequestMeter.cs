@@ -18,6 +18,7 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     private static readonly Meter SharedMeter = new(MeterName);
     private static readonly Counter<long> RequestCounter = SharedMeter.CreateCounter<long>("mail.storage.requests", "{request}", "Storage requests (billed transactions)");
     private static readonly Counter<long> ByteCounter = SharedMeter.CreateCounter<long>("mail.storage.bytes", "By", "Request and response body bytes");
+    private static readonly Histogram<double> DurationHistogram = SharedMeter.CreateHistogram<double>("mail.storage.duration", "ms", "Storage request latency, retries included, by service and operation");
     private static readonly AsyncLocal<StorageAttribution?> CurrentAttribution = new();
 
     private readonly ConcurrentDictionary<(string Service, string Operation), long> _counts = new();
@@ -64,14 +65,16 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        var started = Stopwatch.GetTimestamp();
         ProcessNext(message, pipeline);
-        Record(message);
+        Record(message, started);
     }
 
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
+        var started = Stopwatch.GetTimestamp();
         await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-        Record(message);
+        Record(message, started);
     }
 
     /// <summary>
@@ -80,7 +83,7 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     /// </summary>
     public HttpPipelinePolicy ForService(string service) => new ServicePolicy(this, service);
 
-    private void Record(HttpMessage message, string? knownService = null)
+    private void Record(HttpMessage message, long started, string? knownService = null)
     {
         var (service, operation) = Classify(message.Request);
         service = knownService ?? service;
@@ -106,6 +109,8 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         }
         RequestCounter.Add(1, tags);
         ByteCounter.Add(bytes, tags);
+        DurationHistogram.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("service", service), new KeyValuePair<string, object?>("operation", operation));
     }
 
     /// <summary>Names a request the way the storage bill does: service plus a coarse operation.</summary>
@@ -176,14 +181,16 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     {
         public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
+            var started = Stopwatch.GetTimestamp();
             ProcessNext(message, pipeline);
-            meter.Record(message, service);
+            meter.Record(message, started, service);
         }
 
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
+            var started = Stopwatch.GetTimestamp();
             await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-            meter.Record(message, service);
+            meter.Record(message, started, service);
         }
     }
 

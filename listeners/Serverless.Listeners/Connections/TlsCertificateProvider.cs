@@ -35,6 +35,22 @@ public sealed class TlsCertificateProvider
         _source = source;
     }
 
+    /// <summary>What is served now and where it comes from (forces the first load, as a handshake would).</summary>
+    public TlsCertificateStatus Status
+    {
+        get
+        {
+            var certificate = Current;
+            lock (_gate)
+            {
+                var origin = ReferenceEquals(certificate, _fromSource) ? TlsCertificateOrigin.KeyVault
+                    : !string.IsNullOrEmpty(_options.CertificatePath) ? TlsCertificateOrigin.File
+                    : TlsCertificateOrigin.SelfSigned;
+                return new TlsCertificateStatus(origin, certificate.Subject, new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
+            }
+        }
+    }
+
     /// <summary>True when the certificate comes from a source that must be refreshed periodically.</summary>
     public bool HasSource => _source is not null;
 

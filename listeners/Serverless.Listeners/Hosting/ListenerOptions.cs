@@ -92,4 +92,10 @@ public sealed class TlsOptions
 
     /// <summary>How often the Key Vault certificate is fetched again, so a renewal takes effect without a restart.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Days before expiry from which the certificate is reported: a warning in the log at every
+    /// check and /healthz "Degraded". 21 leaves a week after the usual 30-day ACME renewal point.
+    /// </summary>
+    public int ExpiryWarningDays { get; set; } = 21;
 }

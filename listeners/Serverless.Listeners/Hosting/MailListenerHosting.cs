@@ -1,10 +1,12 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using Serverless.Listeners.Connections;
 using Serverless.Listeners.Imap;
 using Serverless.Listeners.ManageSieve;
@@ -34,6 +36,12 @@ public static class MailListenerHosting
         builder.Services.AddServerlessMail(builder.Configuration);
         Serverless.Mail.Usage.UsageServiceCollectionExtensions.AddUsageFlush(builder.Services); // the listeners' storage requests, per tenant
         builder.Services.AddMailTelemetry(builder.Configuration, "listeners", TelemetrySignals.All);
+        if (TelemetryServiceCollectionExtensions.IsRegistered(builder.Services))
+        {
+            // /healthz and the HTTP side of the host; the queue depths (the listeners always run).
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddAspNetCoreInstrumentation());
+            builder.Services.AddHostedService<QueueDepthSampler>();
+        }
         builder.Services.AddImapListener(builder.Configuration);
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
@@ -55,7 +63,9 @@ public static class MailListenerHosting
         builder.Services.AddSingleton(sp => new ProxyProtocolMiddleware(trusted, sp.GetRequiredService<ILogger<ProxyProtocolMiddleware>>()));
         builder.Services.AddSingleton(sp => new ConnectionLimiter(listener.MaxConnectionsPerIp, sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
         builder.Services.AddSingleton(sp => new PreLoginConnections(listener.MaxUnauthenticatedConnections, sp.GetRequiredService<ILogger<PreLoginConnections>>()));
-        builder.Services.AddHealthChecks();
+        // The certificate is part of health: a self-signed fallback or a near expiry is Degraded, never silent.
+        builder.Services.AddSingleton<TlsCertificateHealthCheck>();
+        builder.Services.AddHealthChecks().AddCheck<TlsCertificateHealthCheck>("tls-certificate");
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
@@ -126,10 +136,24 @@ public static class MailListenerHosting
         return builder;
     }
 
-    /// <summary>GET /healthz: 200 while the process serves (the mail ports answer from the same process).</summary>
+    /// <summary>
+    /// GET /healthz: 200 while the process serves (the mail ports answer from the same process).
+    /// The body is the status — <c>Healthy</c>, or <c>Degraded</c> with one line per reason (e.g.
+    /// the self-signed certificate) — and Degraded is still 200, so probes do not restart a
+    /// listener that a restart would not fix.
+    /// </summary>
     public static WebApplication MapMailHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResponseWriter = (context, report) =>
+            {
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                var reasons = report.Entries.Values.Where(e => e.Status != Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy && e.Description is not null)
+                    .Select(e => "\n" + e.Description);
+                return context.Response.WriteAsync(report.Status + string.Concat(reasons));
+            },
+        });
         return app;
     }
 

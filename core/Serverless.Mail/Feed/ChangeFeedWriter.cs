@@ -45,6 +45,11 @@ public sealed partial class ChangeFeedWriter
 
     private long _written;
 
+    /// <summary>Feed transactions written (each a billed request).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    private long _transactions;
+
     /// <summary>Queues a notice; returns at once. Notices for one folder waiting together become one entry with the highest counters.</summary>
     public void Publish(FolderChangeNotice notice)
     {
@@ -130,6 +135,7 @@ public sealed partial class ChangeFeedWriter
                         })).ToList();
                         await table.SubmitTransactionAsync(actions).ConfigureAwait(false);
                         Interlocked.Add(ref _written, actions.Count);
+                        Interlocked.Increment(ref _transactions);
                     }
                 }
                 return;

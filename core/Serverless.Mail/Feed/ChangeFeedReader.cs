@@ -16,7 +16,7 @@ namespace Serverless.Mail.Feed;
 /// </summary>
 public sealed partial class ChangeFeedReader : BackgroundService
 {
-    private static readonly string[] Columns = [ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext];
+    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext];
     private readonly MailStorage _storage;
     private readonly ChangeFeedOptions _options;
     private readonly string _ownWriter;

@@ -80,13 +80,13 @@ public sealed class ChangeFeedTests
     [Fact]
     public async Task Daily_tables_older_than_the_retention_are_deleted_and_recent_ones_kept()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
         await using var sp = await TestStorage.CreateServicesAsync(configure: s => s.AddSingleton<TimeProvider>(clock));
         var feed = sp.GetRequiredService<ChangeFeedWriter>();
         var storage = sp.GetRequiredService<MailStorage>();
-        foreach (var daysAgo in new[] { 5, 1 })
+        foreach (var day in new[] { 28, 32 }) // 2026-11-28 and 2026-12-02
         {
-            clock.SetUtcNow(new DateTimeOffset(2026, 12, 3 - daysAgo, 12, 0, 0, TimeSpan.Zero));
+            clock.SetUtcNow(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero).AddDays(day - 1));
             feed.Publish(new FolderChangeNotice("m", 1, 2, 3));
             await feed.FlushAsync();
         }

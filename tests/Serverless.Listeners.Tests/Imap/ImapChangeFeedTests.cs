@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Listeners.Imap;
 using Serverless.Listeners.Tests.Infrastructure;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Feed;

@@ -40,6 +40,7 @@ public sealed class SplitStackTests : IAsyncLifetime
         _settings["Mail:Dns:Servers"] = _dns.Setting;
         _settings["Mail:Imap:IdlePollInterval"] = "00:10:00";
         _settings["Mail:ChangeFeed:PollInterval"] = "00:00:00.250";
+        _settings["Mail:ChangeFeed:Enabled"] = "true";
         _settings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         _settings["Mail:DevHost:RunTimers"] = "false";
         _settings["Mail:Tls:DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");

@@ -29,6 +29,7 @@ public sealed class ImapChangeFeedTests
         ["Mail:Imap:IdlePollInterval"] = "00:10:00",
         ["Mail:Imap:CommandCheckInterval"] = "00:10:00",
         ["Mail:ChangeFeed:PollInterval"] = "00:00:00.200",
+        ["Mail:ChangeFeed:Enabled"] = "true",
     };
 
     [Fact]
@@ -36,7 +37,7 @@ public sealed class ImapChangeFeedTests
     {
         await using var listener = await ListenerHost.StartAsync(SlowPolls);
         var prefix = listener.Services.GetRequiredService<StorageOptions>().Prefix;
-        await using var ingest = await TestStorage.CreateServicesAsync(prefix); // the Function App, in effect
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary()); // the Function App, in effect
         var mailbox = await CreateMailboxAsync(listener);
 
         await using var raw = await IdlingAsync(listener, mailbox);
@@ -123,7 +124,7 @@ public sealed class ImapChangeFeedTests
         };
         await using var listener = await ListenerHost.StartAsync(settings);
         var prefix = listener.Services.GetRequiredService<StorageOptions>().Prefix;
-        await using var ingest = await TestStorage.CreateServicesAsync(prefix);
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
         var mailbox = await CreateMailboxAsync(listener);
 
         await using var raw = await IdlingAsync(listener, mailbox);

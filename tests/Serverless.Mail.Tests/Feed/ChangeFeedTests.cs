@@ -19,9 +19,9 @@ public sealed class ChangeFeedTests
     [Fact]
     public async Task An_append_in_one_process_is_read_from_the_feed_by_another_with_its_counters()
     {
-        await using var writer = await TestStorage.CreateServicesAsync();
+        await using var writer = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary());
         var prefix = writer.GetRequiredService<StorageOptions>().Prefix;
-        await using var listener = await TestStorage.CreateServicesAsync(prefix);
+        await using var listener = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
         var index = writer.GetRequiredService<MailboxIndex>();
         var mailbox = Guid.NewGuid().ToString("N");
         await index.CreateMailboxAsync(mailbox);
@@ -52,9 +52,9 @@ public sealed class ChangeFeedTests
     [Fact]
     public async Task Notices_published_together_share_a_feed_transaction_and_a_read_is_one_query()
     {
-        await using var writer = await TestStorage.CreateServicesAsync();
+        await using var writer = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary());
         var prefix = writer.GetRequiredService<StorageOptions>().Prefix;
-        await using var listener = await TestStorage.CreateServicesAsync(prefix);
+        await using var listener = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
         var reader = Reader(listener);
         var seen = new HashSet<string>();
         reader.Changed += n => seen.Add(n.MailboxId);
@@ -81,7 +81,7 @@ public sealed class ChangeFeedTests
     public async Task Daily_tables_older_than_the_retention_are_deleted_and_recent_ones_kept()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
-        await using var sp = await TestStorage.CreateServicesAsync(configure: s => s.AddSingleton<TimeProvider>(clock));
+        await using var sp = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary(), configure: s => s.AddSingleton<TimeProvider>(clock));
         var feed = sp.GetRequiredService<ChangeFeedWriter>();
         var storage = sp.GetRequiredService<MailStorage>();
         foreach (var day in new[] { 28, 32 }) // 2026-11-28 and 2026-12-02

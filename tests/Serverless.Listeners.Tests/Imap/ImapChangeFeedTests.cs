@@ -60,7 +60,8 @@ public sealed class ImapChangeFeedTests
         await using var setter = await RawImap.ConnectAsync(a.Ports.Imap);
         await setter.LoginAsync(mailbox.Address, Password);
         await setter.CommandAsync("SELECT INBOX");
-        Assert.StartsWith(setter.LastTag + " OK", (await setter.CommandAsync("UID STORE 1 +FLAGS (\\Flagged)"))[^1], StringComparison.Ordinal);
+        var stored = await setter.CommandAsync("UID STORE 1 +FLAGS (\\Flagged)");
+        Assert.StartsWith(setter.LastTag + " OK", stored[^1], StringComparison.Ordinal);
 
         var update = await WaitForAsync(idler, "* 1 FETCH");
         Assert.Contains("\\Flagged", update, StringComparison.Ordinal);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the whole service locally: Azurite + the listeners + the function classes in the dev host.
-# Ctrl-C (or SIGTERM) stops everything.
+# MAIL_SPLIT=1: the listeners and the dev host (function classes + API) as two processes on the same
+# Azurite, as in Azure (Container App + Function App), so IMAP learns of new mail through the
+# change feed as it will there. Ctrl-C (or SIGTERM) stops everything.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/azurite.sh
@@ -16,13 +18,23 @@ echo "Building the dev host..."
 dotnet build tools/Serverless.DevHost -c Release --nologo -v quiet -clp:ErrorsOnly
 
 DEVHOST_PID=
+LISTENERS_PID=
+SPLIT=${MAIL_SPLIT:-0}
 cleanup() {
   trap - INT TERM EXIT
   echo
   echo "Stopping..."
+  if [ -n "$LISTENERS_PID" ] && kill -0 "$LISTENERS_PID" 2>/dev/null; then
+    kill -TERM "$LISTENERS_PID" 2>/dev/null || true
+    wait "$LISTENERS_PID" 2>/dev/null || true
+  fi
   if [ -n "$DEVHOST_PID" ] && kill -0 "$DEVHOST_PID" 2>/dev/null; then
     kill -TERM "$DEVHOST_PID" 2>/dev/null || true
-    wait "$DEVHOST_PID" 2>/dev/null || true
+    if [ "$SPLIT" = "1" ]; then
+  wait -n "$DEVHOST_PID" "$LISTENERS_PID"
+else
+  wait "$DEVHOST_PID"
+fi 2>/dev/null || true
   fi
   azurite_stop
   echo "Stopped."
@@ -57,7 +69,12 @@ export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificat
 export Mail__Provisioning__RequireDomainVerification="${Mail__Provisioning__RequireDomainVerification:-false}"
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
 
-dotnet tools/Serverless.DevHost/bin/Release/net10.0/Serverless.DevHost.dll &
+if [ "$SPLIT" = "1" ]; then
+  # The function app's part only: the listener program below serves the mail ports.
+  Mail__DevHost__Listeners=false dotnet tools/Serverless.DevHost/bin/Release/net10.0/Serverless.DevHost.dll &
+else
+  dotnet tools/Serverless.DevHost/bin/Release/net10.0/Serverless.DevHost.dll &
+fi
 DEVHOST_PID=$!
 
 for _ in $(seq 1 150); do
@@ -66,9 +83,20 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+if [ "$SPLIT" = "1" ]; then
+  # Started after the dev host, which has created the storage and the development certificate.
+  dotnet listeners/Serverless.Listeners/bin/Release/net10.0/Serverless.Listeners.dll &
+  LISTENERS_PID=$!
+  for _ in $(seq 1 150); do
+    if node -e "require('net').connect(${Mail__Listeners__Ports__Imap:-2143},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))" 2>/dev/null; then break; fi
+    if ! kill -0 "$LISTENERS_PID" 2>/dev/null; then echo "The listeners exited." >&2; exit 1; fi
+    sleep 0.2
+  done
+fi
+
 cat <<INFO
 
-Serverless Mail is running locally.
+Serverless Mail is running locally$( [ "$SPLIT" = "1" ] && echo " (split: listeners pid $LISTENERS_PID, dev host pid $DEVHOST_PID)").
 
   SMTP (MX)                 127.0.0.1:${Mail__Listeners__Ports__Smtp:-2525}
   Submission (STARTTLS)     127.0.0.1:${Mail__Listeners__Ports__Submission:-2587}
@@ -98,4 +126,8 @@ cat <<INFO
 Press Ctrl-C to stop.
 INFO
 
-wait "$DEVHOST_PID"
+if [ "$SPLIT" = "1" ]; then
+  wait -n "$DEVHOST_PID" "$LISTENERS_PID"
+else
+  wait "$DEVHOST_PID"
+fi

@@ -5,10 +5,10 @@ namespace Serverless.Bench;
 /// <summary>What to run and how big. Every figure's load is configurable; defaults fit the 5-minute budget on 2 cores.</summary>
 internal sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare"];
+    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare", "feed"];
 
-    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running.</summary>
-    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p != "compare")];
+    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running, and "feed", which takes minutes at one message a second.</summary>
+    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p is not ("compare" or "feed"))];
 
     /// <summary>SMTP phase: messages sent, their size, concurrent sessions (one message per connection).</summary>
     public int Messages { get; set; } = 2000;
@@ -45,6 +45,13 @@ internal sealed class BenchOptions
     public IReadOnlyList<int> SelectSizes { get; set; } = [10_000, 100_000];
 
     public int OutboundMessages { get; set; } = 200;
+
+    /// <summary>feed: messages sent one a second for the latency, idle connections (one mailbox each) and seconds counted for the cost.</summary>
+    public int FeedMessages { get; set; } = 60;
+
+    public int FeedIdle { get; set; } = 1000;
+
+    public int FeedSeconds { get; set; } = 60;
 
     /// <summary>Times each figure is taken; the report shows every run and the median.</summary>
     public int Runs { get; set; } = 1;
@@ -119,10 +126,13 @@ internal sealed class BenchOptions
           --idle-starttls         make them over IMAP upgraded with STARTTLS
           --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
           --outbound N            outbound deliveries [200]
+          --feed-messages N       feed: messages at one a second, timed 250 → EXISTS on a separate listener process [60]
+          --feed-idle N           feed: idle IMAP connections on as many mailboxes whose storage requests are counted [1000]
+          --feed-seconds N        feed: seconds the idle connections are counted [60]
           --runs N                take each figure N times [1]
           --slowdns-messages N    smtp-slowdns: messages with an instant resolver, then with a slow one [400]
           --slowdns-delay-ms MS   smtp-slowdns: the slow resolver's delay per answer [100]
-          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare
+          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare,feed
                                   (all but compare when not given)
           --skip a,b              phases to leave out
           --compare-peers         side by side with the peers: phases compare,smtp-slowdns (unless --only says otherwise)
@@ -169,6 +179,9 @@ internal sealed class BenchOptions
                 case "--idle-starttls": o.IdleStartTls = true; break;
                 case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--outbound": o.OutboundMessages = Int(); break;
+                case "--feed-messages": o.FeedMessages = Math.Max(1, Int()); break;
+                case "--feed-idle": o.FeedIdle = Math.Max(1, Int()); break;
+                case "--feed-seconds": o.FeedSeconds = Math.Max(1, Int()); break;
                 case "--runs": o.Runs = Math.Max(1, Int()); break;
                 case "--only": o.Phases = [.. PhaseList(Next())]; onlyGiven = true; break;
                 case "--slowdns-messages": o.SlowDnsMessages = Int(); break;
@@ -198,6 +211,7 @@ internal sealed class BenchOptions
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
                     o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10; o.SlowDnsMessages = 12;
+                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3;
                     break;
                 case "--help" or "-h": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {name}");

@@ -91,6 +91,10 @@ internal static class BenchRun
                 {
                     await Phase("SELECT of large folders", () => SelectScenario.RunAsync(stack, options, report, run, imap));
                 }
+                if (options.Has("feed"))
+                {
+                    await Phase("Change feed, split like Azure", () => FeedScenario.RunAsync(stack, options, report, run));
+                }
                 if (options.Has("memory"))
                 {
                     await Phase("Listener memory with idle IMAP connections", () => MemoryScenario.RunAsync(stack, options, report, run, imap));

@@ -51,7 +51,14 @@ public static class TestStorage
         ["Mail:Storage:ConnectionString"] = connectionString ?? await ConnectionStringAsync(),
         ["Mail:Storage:Prefix"] = prefix ?? NewPrefix(),
         ["Mail:Security:Pbkdf2Iterations"] = TestPbkdf2Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // The change feed's writes happen in the background after an index write, so they would land
+        // in any test's storage-request count at random; tests that pin a cost pin the index's own.
+        // The feed's tests turn it on (FeedOn) and pin its cost themselves.
+        ["Mail:ChangeFeed:Enabled"] = "false",
     };
+
+    /// <summary>Settings that turn the change feed on (it is off in test storage settings by default).</summary>
+    public static readonly IReadOnlyDictionary<string, string?> FeedOn = new Dictionary<string, string?> { ["Mail:ChangeFeed:Enabled"] = "true" };
 
     /// <summary>
     /// A service provider with the core services on fresh storage, created and ready.

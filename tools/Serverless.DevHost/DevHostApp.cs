@@ -9,6 +9,8 @@ namespace Serverless.DevHost;
 /// The local stand-in for Azure: the listeners plus the function app's classes in one process.
 /// HTTP functions are served on <c>Mail:Api:Port</c> (7071) under /api, queue-triggered functions
 /// poll the same queues with host.json's settings, timers run on their schedules.
+/// With <c>Mail:DevHost:Listeners=false</c> (<c>MAIL_SPLIT=1 ./run.sh</c>) it is the function app
+/// alone and the listener program runs as another process, as in Azure.
 /// </summary>
 public static class DevHostApp
 {
@@ -22,6 +24,10 @@ public static class DevHostApp
         });
         configure?.Invoke(builder);
         TellClientsTheListenerPorts(builder.Configuration);
+        if (!builder.Configuration.GetValue("Mail:DevHost:Listeners", true))
+        {
+            ServeNoMailPorts(builder.Configuration);
+        }
         builder.AddMailListeners();
         builder.Services.AddMailFunctions(builder.Configuration);
         builder.Services.AddHostedService<DemoMailbox>();
@@ -75,5 +81,20 @@ public static class DevHostApp
             }
         }
         configuration.AddInMemoryCollection(defaults);
+    }
+
+    /// <summary>
+    /// The function app alone: no mail port is bound here (the listener program serves them in its
+    /// own process, as the Container App does in Azure), while the client configuration keeps
+    /// naming the ports that process listens on.
+    /// </summary>
+    private static void ServeNoMailPorts(ConfigurationManager configuration)
+    {
+        var off = new Dictionary<string, string?>();
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Imap", "Imaps", "Pop3", "Pop3s", "ManageSieve", "Health" })
+        {
+            off[$"Mail:Listeners:Ports:{name}"] = "0";
+        }
+        configuration.AddInMemoryCollection(off);
     }
 }

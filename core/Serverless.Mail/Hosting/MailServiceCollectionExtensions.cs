@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
+using Serverless.Mail.Feed;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Outbound;
@@ -48,8 +49,13 @@ public static class MailServiceCollectionExtensions
         var index = new IndexOptions();
         configuration.GetSection(IndexOptions.Section).Bind(index);
 
+        var feed = new ChangeFeedOptions();
+        configuration.GetSection(ChangeFeedOptions.Section).Bind(feed);
+
         services.TryAddSingleton(storage);
         services.TryAddSingleton(index);
+        services.TryAddSingleton(feed);
+        services.TryAddSingleton<ChangeFeedWriter>();
         services.TryAddSingleton(security);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StorageRequestMeter>();
@@ -70,6 +76,7 @@ public static class MailServiceCollectionExtensions
         services.AddSpamLearning(configuration);
         services.AddSieveScripts(configuration);
         services.AddHostedService<StorageInitializer>();
+        services.AddHostedService<ChangeFeedFlush>();
         return services;
     }
 }
@@ -95,4 +102,22 @@ internal sealed class StorageInitializer(MailStorage storage, Microsoft.Extensio
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Writes the change feed entries still waiting when the host stops (a scale-in, a deployment), so listeners hear of the last writes at once.</summary>
+internal sealed class ChangeFeedFlush(ChangeFeedWriter feed) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await feed.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Out of time: listeners' fallback poll finds the rest.
+        }
+    }
 }

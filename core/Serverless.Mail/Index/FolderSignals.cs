@@ -1,21 +1,27 @@
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Mail.Feed;
 
 namespace Serverless.Mail.Index;
 
 /// <summary>
 /// The in-process signals of <see cref="MailboxIndex.FolderChanged"/> and
 /// <see cref="MailboxIndex.FolderWritten"/>: every role that writes a folder's messages raises
-/// them here after its transaction succeeded.
+/// them here after its transaction succeeded — and here the change goes on the change feed for
+/// other processes (<see cref="Feed"/>), in the same code path, right after the commit.
 /// </summary>
 internal sealed class FolderSignals
 {
+    /// <summary>Where other processes learn of this process's writes; null: nowhere (they poll).</summary>
+    public ChangeFeedWriter? Feed { get; init; }
+
     public event Action<string, int>? Changed;
 
     public event Action<string, int, FolderDelta?>? Written;
 
     public void Raise(string mailboxId, int folderId, FolderDelta? delta = null)
     {
+        Feed?.Publish(new FolderChangeNotice(mailboxId, folderId, delta?.HighestModSeq ?? 0, delta?.UidNext ?? 0));
         foreach (var handler in Written?.GetInvocationList().Cast<Action<string, int, FolderDelta?>>() ?? [])
         {
             try

@@ -18,11 +18,12 @@ internal sealed partial class IndexTable
 
     private readonly ILogger _logger;
 
-    public IndexTable(TableClient table, BlobHolders holders, ILogger logger)
+    public IndexTable(TableClient table, BlobHolders holders, ILogger logger, Feed.ChangeFeedWriter? feed = null)
     {
         Table = table;
         Holders = holders;
         _logger = logger;
+        Signals = new FolderSignals { Feed = feed };
     }
 
     public TableClient Table { get; }
@@ -34,7 +35,7 @@ internal sealed partial class IndexTable
 
     public BlobHolders Holders { get; }
 
-    public FolderSignals Signals { get; } = new();
+    public FolderSignals Signals { get; }
 
     public async Task<TableEntity?> GetEntityAsync(string partition, string rowKey, CancellationToken cancellationToken)
     {

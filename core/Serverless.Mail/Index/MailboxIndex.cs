@@ -28,10 +28,11 @@ public sealed class MailboxIndex
     private readonly MailboxPurge _purge;
     private readonly IndexPruning _pruning;
 
-    public MailboxIndex(MailStorage storage, BlobHolders holders, ILogger<MailboxIndex> logger, IndexOptions? options = null)
+    /// <param name="feed">Where this instance's writes are published for other processes (the change feed); null: nowhere.</param>
+    public MailboxIndex(MailStorage storage, BlobHolders holders, ILogger<MailboxIndex> logger, IndexOptions? options = null, Feed.ChangeFeedWriter? feed = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        _index = new IndexTable(storage.MailIndex, holders, logger) { ChangeLogPageSize = Math.Max(1, (options ?? new()).ChangeLogPageSize) };
+        _index = new IndexTable(storage.MailIndex, holders, logger, feed) { ChangeLogPageSize = Math.Max(1, (options ?? new()).ChangeLogPageSize) };
         _folders = new FolderCatalog(_index);
         _appender = new MessageAppender(_index);
         _changes = new ChangeLog(_index);
@@ -46,8 +47,9 @@ public sealed class MailboxIndex
     /// <summary>
     /// Raised after this instance changed a folder's messages (append, flags, expunge, copy, move,
     /// delete) with the mailbox id and folder id. IMAP sessions in the same process use it to wake
-    /// at once instead of waiting for their next poll of the folder row; other processes still see
-    /// every change through the folder's HIGHESTMODSEQ. Handlers must be quick and must not throw.
+    /// at once instead of waiting for their next poll of the folder row; other processes learn of
+    /// it through the change feed (<see cref="Feed.ChangeFeedWriter"/>) and, whatever the feed
+    /// loses, through the folder's HIGHESTMODSEQ. Handlers must be quick and must not throw.
     /// </summary>
     public event Action<string, int>? FolderChanged
     {

@@ -24,6 +24,9 @@ public sealed partial class StorageNames
     public const string SpamLearningQueue = "spam-learning";
     public const string SpamTokensTable = "spamtokens";
     public const string UsageTable = "usage";
+
+    /// <summary>The change feed: one table per UTC day, this name + <c>yyyyMMdd</c>.</summary>
+    public const string ChangeFeedTable = "changefeed";
     public const string PoisonSuffix = "-poison";
 
     public StorageNames(string prefix)

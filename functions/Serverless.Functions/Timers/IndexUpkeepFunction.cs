@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Feed;
 using Serverless.Mail.Index;
 
 namespace Serverless.Functions.Timers;
@@ -7,9 +8,10 @@ namespace Serverless.Functions.Timers;
 /// <summary>
 /// Daily: prunes every mailbox's change log and dedupe rows older than <c>Mail:Index:ChangeLogRetention</c>
 /// and <c>Mail:Index:DedupeRetention</c> (30 days each). Two queries per mailbox, plus one
-/// transaction per 100 rows deleted.
+/// transaction per 100 rows deleted. Also deletes the change feed's daily tables older than
+/// <c>Mail:ChangeFeed:RetentionDays</c> (one request per table).
 /// </summary>
-public sealed class IndexUpkeepFunction(MailDirectory directory, MailboxIndex index, IndexOptions options, TimeProvider time)
+public sealed class IndexUpkeepFunction(MailDirectory directory, MailboxIndex index, IndexOptions options, TimeProvider time, ChangeFeedWriter feed)
 {
     [Function("IndexUpkeep")]
     public Task Run([TimerTrigger("0 41 3 * * *")] TimerInfo timer, CancellationToken cancellationToken) => RunAsync(cancellationToken);
@@ -17,6 +19,7 @@ public sealed class IndexUpkeepFunction(MailDirectory directory, MailboxIndex in
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        await feed.DeleteOldTablesAsync(now, cancellationToken).ConfigureAwait(false);
         var mailboxes = 0;
         await foreach (var mailboxId in directory.ListAllMailboxIdsAsync(cancellationToken).ConfigureAwait(false))
         {

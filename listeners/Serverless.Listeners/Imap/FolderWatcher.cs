@@ -10,8 +10,9 @@ namespace Serverless.Listeners.Imap;
 /// A write through this process's <see cref="MailboxIndex"/> reports exactly what it did
 /// (<see cref="FolderDelta"/>); when the view was current where that write started, the watcher
 /// applies it instead of reading back what was just written, and otherwise reads storage as for
-/// any change made elsewhere. Concurrent callers share one check. While sessions IDLE on it, it
-/// polls at <see cref="ImapOptions.IdlePollInterval"/>, and a write in this process wakes it at once.
+/// any change made elsewhere. Concurrent callers share one check. While sessions IDLE on it, a
+/// write in this process or a change feed notice (<see cref="FolderWatchers"/>) wakes it at once,
+/// and it polls at <see cref="ImapOptions.IdlePollInterval"/> for what the feed may have lost.
 /// </summary>
 internal sealed class FolderWatcher : IDisposable
 {
@@ -168,6 +169,9 @@ internal sealed class FolderWatcher : IDisposable
         }
     }
 
+    /// <summary>Between three quarters and five quarters of the interval, so folders that began idling together do not poll together.</summary>
+    private static TimeSpan Jittered(TimeSpan interval) => interval * (0.75 + (Random.Shared.NextDouble() / 2));
+
     private static bool Younger(long checkedAt, TimeSpan maxAge) =>
         Stopwatch.GetTimestamp() - checkedAt < maxAge.TotalSeconds * Stopwatch.Frequency;
 
@@ -266,10 +270,11 @@ internal sealed class FolderWatcher : IDisposable
             }
             if (!_stale)
             {
-                await Task.WhenAny(wake, Task.Delay(_options.IdlePollInterval)).ConfigureAwait(false);
+                await Task.WhenAny(wake, Task.Delay(Jittered(_options.IdlePollInterval))).ConfigureAwait(false);
             }
             // Woken by a write in this process: apply it (reading storage only if it does not follow
-            // on); at the end of an interval: read the folder row for changes made elsewhere.
+            // on); by a change feed notice (marked stale): read the folder; at the end of an
+            // interval: read the folder row for changes the feed may have lost.
             var woken = wake.IsCompleted;
             lock (_gate)
             {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Serverless.Listeners.Caching;
+using Serverless.Mail.Feed;
 using Serverless.Mail.Index;
 
 namespace Serverless.Listeners.Imap;
@@ -12,6 +13,13 @@ namespace Serverless.Listeners.Imap;
 /// A released watcher is kept a while, so re-selecting a folder reuses its view — at most
 /// <see cref="KeepReleased"/>, and only while the process's cache budget allows: its view counts
 /// against <see cref="MessageCache"/> like any other cached data and goes when pushed out.
+/// Writes made in other processes (the ingest in the Function App, another listener replica)
+/// arrive through the process's one <see cref="ChangeFeedReader"/>: a watcher whose view is behind
+/// the notice is marked stale, which wakes its IDLE sessions and makes the next command of any
+/// session read the folder instead of reusing a recent check — so flags and expunges made on
+/// another replica reach this one's views (and what <see cref="MessageRows"/> serves from the
+/// cache) within the feed's interval. <see cref="FolderChanged"/> is the one place anything else
+/// in the process (NOTIFY) hears of both kinds of change.
 /// </summary>
 internal sealed class FolderWatchers
 {
@@ -24,13 +32,25 @@ internal sealed class FolderWatchers
     private readonly ImapOptions _options;
     private readonly MessageCache _cache;
 
-    public FolderWatchers(MailboxIndex index, ImapOptions options, MessageCache cache)
+    public FolderWatchers(MailboxIndex index, ImapOptions options, MessageCache cache, ChangeFeedReader? feed = null)
     {
         _index = index;
         _options = options;
         _cache = cache;
         index.FolderWritten += OnFolderWritten;
+        if (feed is not null)
+        {
+            feed.Changed += OnFeedNotice;
+            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null;
+        }
     }
+
+    /// <summary>
+    /// A folder's messages changed — written by this process (raised after the write committed) or
+    /// by another (raised when the change feed reports it). Mailbox id and folder id; handlers must
+    /// be quick and must not throw.
+    /// </summary>
+    public event Action<string, int>? FolderChanged;
 
     /// <summary>\Recent claims made by sessions of this process while they had a folder selected.</summary>
     public RecentClaims Recent { get; } = new();
@@ -102,6 +122,22 @@ internal sealed class FolderWatchers
         {
             watcher.Observe(delta);
         }
+        FolderChanged?.Invoke(mailboxId, folderId);
+    }
+
+    /// <summary>Another process changed a folder: a watcher that has not seen as much reads it again (IDLE at once, others at their next command).</summary>
+    internal void OnFeedNotice(FolderChangeNotice notice)
+    {
+        if (_watchers.TryGetValue((notice.MailboxId, notice.FolderId), out var watcher))
+        {
+            var view = watcher.View;
+            var seen = notice.HighestModSeq > 0 && view is not null && view.HighestModSeq >= notice.HighestModSeq && view.UidNext >= notice.UidNext;
+            if (!seen)
+            {
+                watcher.MarkStale();
+            }
+        }
+        FolderChanged?.Invoke(notice.MailboxId, notice.FolderId);
     }
 
     /// <summary>Forgets a watcher no session holds (pushed out of the cache budget, or kept long enough).</summary>

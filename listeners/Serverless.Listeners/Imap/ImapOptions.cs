@@ -6,15 +6,20 @@ public sealed class ImapOptions
     public const string Section = "Mail:Imap";
 
     /// <summary>
-    /// How often a folder with IDLE sessions reads its folder row (one billed point read per folder
-    /// per interval, shared by every session on it in this process). Changes made in this process
-    /// wake sessions at once; this bounds the delay for changes made elsewhere (the ingest function).
+    /// How often a folder with IDLE sessions reads its folder row anyway (one billed point read per
+    /// folder per interval, shared by every session on it in this process; the first after a random
+    /// part of it, so folders do not poll in step). Changes made in this process wake sessions at
+    /// once and those made elsewhere arrive through the change feed (<c>Mail:ChangeFeed</c>) within
+    /// about a second; this poll only covers a feed entry that was lost (its writer died between
+    /// the index transaction and the feed write), so it is slow. With the feed turned off, set it
+    /// to seconds (it was 15 s before the feed).
     /// </summary>
-    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>
     /// A command other than NOOP/CHECK/IDLE/SELECT reuses a folder check younger than this instead
-    /// of reading the folder row again, so a burst of FETCHes costs no storage reads for it.
+    /// of reading the folder row again, so a burst of FETCHes costs no storage reads for it. A change
+    /// feed notice about the folder voids the check at once.
     /// </summary>
     public TimeSpan CommandCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.Listeners.Caching;
 using Serverless.Listeners.Hosting;
+using Serverless.Mail.Feed;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Security;
@@ -30,6 +31,8 @@ public static class ImapServiceCollectionExtensions
         var options = new ImapOptions();
         configuration.GetSection(ImapOptions.Section).Bind(options);
         services.TryAddSingleton(options);
+        services.TryAddSingleton<ChangeFeedReader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedReader>());
         services.TryAddSingleton<FolderWatchers>();
         services.AddMessageCache(configuration);
         services.TryAddSingleton(sp => new ImapServices(

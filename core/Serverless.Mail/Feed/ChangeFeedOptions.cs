@@ -1,0 +1,26 @@
+namespace Serverless.Mail.Feed;
+
+/// <summary>The change feed from index writers to listeners (section <c>Mail:ChangeFeed</c>; env <c>Mail__ChangeFeed__...</c>).</summary>
+public sealed class ChangeFeedOptions
+{
+    public const string Section = "Mail:ChangeFeed";
+
+    /// <summary>Writers publish and listeners follow the feed. Off: idle clients learn of other processes' writes only by <c>Mail:Imap:IdlePollInterval</c>.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often a listener process reads the feed: one query per interval (per shard), whatever the number of connections.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How far back each read reaches behind the last one. Entries carry their writer's clock, and a
+    /// write in flight may commit after a read that started later; the overlap covers both (clock
+    /// skew between hosts plus the longest write), at the price of re-reading that many seconds of entries.
+    /// </summary>
+    public TimeSpan Overlap { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Partitions per day's table. One partition takes ~2,000 entries a second in Azure; each shard costs readers one more query per interval.</summary>
+    public int Shards { get; set; } = 1;
+
+    /// <summary>Daily tables older than this many days are deleted by the daily <c>IndexUpkeep</c> timer (one request each).</summary>
+    public int RetentionDays { get; set; } = 2;
+}

@@ -1,0 +1,168 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.Mail.Storage;
+
+namespace Serverless.Mail.Feed;
+
+/// <summary>
+/// The one tail of the change feed in a listener process: every <see cref="ChangeFeedOptions.PollInterval"/>
+/// one range query per shard ("entries since my last read, minus the overlap"), whatever the
+/// number of sessions, and each new entry raised as <see cref="Changed"/> for the process's
+/// folder watchers to act on. Entries this process wrote itself are skipped: its sessions were
+/// told in-process when the write committed. A failed read is simply made again from the same
+/// point at the next interval, so an outage delays notices but loses none that were written.
+/// </summary>
+public sealed partial class ChangeFeedReader : BackgroundService
+{
+    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext];
+    private readonly MailStorage _storage;
+    private readonly ChangeFeedOptions _options;
+    private readonly string _ownWriter;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SortedSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private DateTimeOffset? _lastRead;
+    private long _queries;
+
+    public ChangeFeedReader(MailStorage storage, ChangeFeedOptions options, ChangeFeedWriter writer, TimeProvider time, ILogger<ChangeFeedReader> logger)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _storage = storage;
+        _options = options;
+        _ownWriter = writer.WriterId;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>A folder changed in another process. Handlers must be quick and must not throw.</summary>
+    public event Action<FolderChangeNotice>? Changed;
+
+    /// <summary>Whether anyone in the process wants notices now (e.g. some folder is watched); the tail reads nothing while not.</summary>
+    public Func<bool>? Wanted { get; set; }
+
+    /// <summary>Feed queries made (each a billed request).</summary>
+    public long Queries => Interlocked.Read(ref _queries);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                if (Wanted is { } wanted && !wanted())
+                {
+                    _lastRead = null; // nobody to tell: start afresh when someone is
+                    continue;
+                }
+                await ReadOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogReadFailed(e.Message); // read again from the same point next time
+            }
+        }
+    }
+
+    /// <summary>One read of the feed: raises <see cref="Changed"/> for each new entry of another process and returns how many.</summary>
+    public async Task<int> ReadOnceAsync(CancellationToken cancellationToken = default)
+    {
+        await _reading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var start = _time.GetUtcNow();
+            var since = (_lastRead ?? start) - _options.Overlap;
+            var from = ChangeFeedTables.From(since);
+            var raised = 0;
+            foreach (var day in new[] { ChangeFeedTables.Day(since), ChangeFeedTables.Day(start) }.Distinct())
+            {
+                var table = ChangeFeedTables.Table(_storage, day);
+                for (var shard = 0; shard < Math.Max(1, _options.Shards); shard++)
+                {
+                    raised += await ReadShardAsync(table, shard.ToString(System.Globalization.CultureInfo.InvariantCulture), from, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            _lastRead = start;
+            var keep = ChangeFeedTables.From(start - _options.Overlap);
+            while (_seen.Count > 0 && string.CompareOrdinal(_seen.Min, keep) < 0)
+            {
+                _seen.Remove(_seen.Min!);
+            }
+            return raised;
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task<int> ReadShardAsync(TableClient table, string shard, string from, CancellationToken cancellationToken)
+    {
+        var raised = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {shard} and RowKey ge {from}");
+        try
+        {
+            await foreach (var page in table.QueryAsync<TableEntity>(filter, select: Columns, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _queries);
+                foreach (var e in page.Values)
+                {
+                    if (!_seen.Add(e.RowKey) || ChangeFeedTables.WriterOf(e.RowKey) == _ownWriter)
+                    {
+                        continue;
+                    }
+                    var notice = new FolderChangeNotice(e.GetString(ChangeFeedTables.Mailbox) ?? "", e.GetInt32(ChangeFeedTables.Folder) ?? 0,
+                        e.GetInt64(ChangeFeedTables.ModSeq) ?? 0, e.GetInt64(ChangeFeedTables.UidNext) ?? 0);
+                    if (notice.MailboxId.Length > 0)
+                    {
+                        Raise(notice);
+                        raised++;
+                    }
+                }
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            Interlocked.Increment(ref _queries); // nothing written that day yet
+        }
+        return raised;
+    }
+
+    private void Raise(FolderChangeNotice notice)
+    {
+        foreach (var handler in Changed?.GetInvocationList().Cast<Action<FolderChangeNotice>>() ?? [])
+        {
+            try
+            {
+                handler(notice);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogHandlerFailed(e.Message); // one subscriber's bug must not stop the others
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _reading.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Change feed read failed: {Reason}")]
+    private partial void LogReadFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Change feed subscriber failed: {Reason}")]
+    private partial void LogHandlerFailed(string reason);
+}

@@ -1,0 +1,196 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.Listeners.Imap;
+using Serverless.Listeners.Tests.Infrastructure;
+using Serverless.Mail.Accounts;
+using Serverless.Mail.Feed;
+using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
+using Serverless.Mail.Storage;
+using Serverless.Testing;
+using Xunit;
+
+namespace Serverless.Listeners.Tests.Imap;
+
+/// <summary>
+/// Issue 23: writes made in another process (the ingest in the Function App, another listener
+/// replica) reach idling clients through the change feed, not the folder poll. Each "process" is
+/// a separate set of services on the same storage prefix; the listeners poll their folders only
+/// every ten minutes here, so only the feed can deliver within the test's timeout.
+/// </summary>
+public sealed class ImapChangeFeedTests
+{
+    private const string Password = "correct horse battery staple";
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
+
+    private static readonly Dictionary<string, string?> SlowPolls = new()
+    {
+        ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
+        ["Mail:Imap:IdlePollInterval"] = "00:10:00",
+        ["Mail:Imap:CommandCheckInterval"] = "00:10:00",
+        ["Mail:ChangeFeed:PollInterval"] = "00:00:00.200",
+        ["Mail:ChangeFeed:Enabled"] = "true",
+    };
+
+    [Fact]
+    public async Task Idle_wakes_for_mail_filed_by_an_index_writer_in_another_process()
+    {
+        await using var listener = await ListenerHost.StartAsync(SlowPolls);
+        var prefix = listener.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary()); // the Function App, in effect
+        var mailbox = await CreateMailboxAsync(listener);
+
+        await using var raw = await IdlingAsync(listener, mailbox);
+        await DeliverAsync(ingest, mailbox, "from afar");
+
+        await WaitForAsync(raw, "* 1 EXISTS");
+        Assert.True(ingest.GetRequiredService<ChangeFeedWriter>().Written >= 1);
+    }
+
+    [Fact]
+    public async Task A_flag_set_through_one_listener_reaches_an_idle_session_on_another()
+    {
+        await using var a = await ListenerHost.StartAsync(SlowPolls);
+        var prefix = a.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var b = await ListenerHost.StartAsync(SlowPolls, prefix);
+        var mailbox = await CreateMailboxAsync(a);
+        await DeliverAsync(a.Services, mailbox, "to be flagged");
+
+        await using var idler = await IdlingAsync(b, mailbox);
+        await using var setter = await RawImap.ConnectAsync(a.Ports.Imap);
+        await setter.LoginAsync(mailbox.Address, Password);
+        await setter.CommandAsync("SELECT INBOX");
+        var stored = await setter.CommandAsync("UID STORE 1 +FLAGS (\\Flagged)");
+        Assert.StartsWith(setter.LastTag + " OK", stored[^1], StringComparison.Ordinal);
+
+        var update = await WaitForAsync(idler, "* 1 FETCH");
+        Assert.Contains("\\Flagged", update, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flag_set_on_another_replica_voids_the_recent_check_of_a_session_that_is_not_idling()
+    {
+        await using var a = await ListenerHost.StartAsync(SlowPolls);
+        var prefix = a.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var b = await ListenerHost.StartAsync(SlowPolls, prefix);
+        var mailbox = await CreateMailboxAsync(a);
+        await DeliverAsync(a.Services, mailbox, "seen elsewhere");
+
+        await using var reader = await RawImap.ConnectAsync(b.Ports.Imap);
+        await reader.LoginAsync(mailbox.Address, Password);
+        await reader.CommandAsync("SELECT INBOX");
+        Assert.DoesNotContain("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
+
+        // Set on replica A; the feed notice marks B's watcher stale, so B's next plain command
+        // reads the folder instead of trusting its ten-minute check.
+        var folders = b.Services.GetRequiredService<FolderWatchers>();
+        var noticed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        folders.FolderChanged += (m, f) =>
+        {
+            if (m == mailbox.MailboxId && f == SpecialUse.InboxId)
+            {
+                noticed.TrySetResult();
+            }
+        };
+        await a.Services.GetRequiredService<MailboxIndex>().StoreFlagsAsync(mailbox.MailboxId, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Seen"]);
+        await noticed.Task.WaitAsync(Generous);
+
+        Assert.Contains("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Idle_still_learns_of_a_change_whose_feed_entry_was_lost_through_the_fallback_poll()
+    {
+        var settings = new Dictionary<string, string?>(SlowPolls) { ["Mail:Imap:IdlePollInterval"] = "00:00:01" };
+        await using var listener = await ListenerHost.StartAsync(settings);
+        var prefix = listener.Services.GetRequiredService<StorageOptions>().Prefix;
+        // A writer whose feed entries are lost (as if it died between the index transaction and the feed write).
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix, new Dictionary<string, string?> { ["Mail:ChangeFeed:Enabled"] = "false" });
+        var mailbox = await CreateMailboxAsync(listener);
+
+        await using var raw = await IdlingAsync(listener, mailbox);
+        await DeliverAsync(ingest, mailbox, "feed lost");
+
+        await WaitForAsync(raw, "* 1 EXISTS");
+        Assert.Equal(0, ingest.GetRequiredService<ChangeFeedWriter>().Written);
+    }
+
+    [Fact]
+    public async Task Entries_deleted_from_the_feed_are_covered_by_the_fallback_poll()
+    {
+        var settings = new Dictionary<string, string?>(SlowPolls)
+        {
+            ["Mail:Imap:IdlePollInterval"] = "00:00:02",
+            ["Mail:ChangeFeed:PollInterval"] = "00:10:00", // the listener's tail reads nothing before the entry is gone
+        };
+        await using var listener = await ListenerHost.StartAsync(settings);
+        var prefix = listener.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var ingest = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
+        var mailbox = await CreateMailboxAsync(listener);
+
+        await using var raw = await IdlingAsync(listener, mailbox);
+        await DeliverAsync(ingest, mailbox, "entry deleted");
+        var writer = ingest.GetRequiredService<ChangeFeedWriter>();
+        await writer.FlushAsync();
+        Assert.Equal(1, writer.Written);
+        var storage = ingest.GetRequiredService<MailStorage>();
+        await storage.Table(StorageNames.ChangeFeedTable + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)).DeleteAsync();
+
+        await WaitForAsync(raw, "* 1 EXISTS");
+    }
+
+    private static async Task<MailboxRecord> CreateMailboxAsync(ListenerHost host)
+    {
+        var directory = host.Services.GetRequiredService<MailDirectory>();
+        var domain = "feed" + Guid.NewGuid().ToString("N")[..8] + ".test";
+        await directory.CreateTenantAsync("t1", "Tenant one");
+        await directory.AddDomainAsync("t1", domain, null);
+        return await directory.CreateMailboxAsync("t1", MailAddress.Parse("user@" + domain), Password, "User", 0);
+    }
+
+    private static async Task<RawImap> IdlingAsync(ListenerHost host, MailboxRecord mailbox)
+    {
+        var raw = await RawImap.ConnectAsync(host.Ports.Imap);
+        await raw.LoginAsync(mailbox.Address, Password);
+        await raw.CommandAsync("SELECT INBOX");
+        await raw.WriteAsync("I1 IDLE\r\n");
+        Assert.StartsWith("+", await raw.ReadLineAsync(), StringComparison.Ordinal);
+        return raw;
+    }
+
+    /// <summary>Reads untagged responses until one starts with <paramref name="prefix"/>, within a generous timeout.</summary>
+    private static async Task<string> WaitForAsync(RawImap raw, string prefix)
+    {
+        using var timeout = new CancellationTokenSource(Generous);
+        while (true)
+        {
+            var line = await raw.ReadResponseAsync().WaitAsync(timeout.Token);
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+
+    private static async Task DeliverAsync(IServiceProvider services, MailboxRecord mailbox, string subject)
+    {
+        var bytes = Encoding.UTF8.GetBytes($"From: a@example.org\r\nTo: {mailbox.Address}\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@example.org>\r\n\r\nHello.\r\n");
+        var messages = services.GetRequiredService<MessageStore>();
+        var blob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await using (var writer = messages.CreateWriter(blob))
+        {
+            await writer.WriteAsync(bytes);
+            await writer.CommitAsync();
+        }
+        var (summary, _) = await MessageSummaryBuilder.BuildAsync(new MemoryStream(bytes));
+        var result = await services.GetRequiredService<MailboxIndex>().AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, new NewMessage
+        {
+            BlobName = blob,
+            Size = bytes.Length,
+            InternalDate = DateTimeOffset.UtcNow,
+            Flags = [],
+            Summary = summary,
+        });
+        Assert.Equal(AppendOutcome.Appended, result.Outcome);
+    }
+}

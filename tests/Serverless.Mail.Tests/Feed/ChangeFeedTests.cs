@@ -1,0 +1,116 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Serverless.Mail.Feed;
+using Serverless.Mail.Index;
+using Serverless.Mail.Storage;
+using Serverless.Mail.Tests.Index;
+using Serverless.Testing;
+using Xunit;
+
+namespace Serverless.Mail.Tests.Feed;
+
+/// <summary>
+/// The change feed (issue 23) between two "processes" — separate services on one storage prefix:
+/// an index write in one is read by the other's tail as "folder F of mailbox M up to MODSEQ n",
+/// never by the writer's own tail, and old daily tables go with one request each.
+/// </summary>
+public sealed class ChangeFeedTests
+{
+    [Fact]
+    public async Task An_append_in_one_process_is_read_from_the_feed_by_another_with_its_counters()
+    {
+        await using var writer = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary());
+        var prefix = writer.GetRequiredService<StorageOptions>().Prefix;
+        await using var listener = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
+        var index = writer.GetRequiredService<MailboxIndex>();
+        var mailbox = Guid.NewGuid().ToString("N");
+        await index.CreateMailboxAsync(mailbox);
+        var ownTail = new List<FolderChangeNotice>();
+        var writersReader = Reader(writer);
+        writersReader.Changed += ownTail.Add;
+        var otherTail = new List<FolderChangeNotice>();
+        var reader = Reader(listener);
+        reader.Changed += otherTail.Add;
+
+        await index.AppendAsync(mailbox, SpecialUse.InboxId, IndexTestMessages.Message("b1"));
+        await index.AppendAsync(mailbox, SpecialUse.InboxId, IndexTestMessages.Message("b2"));
+        await writer.GetRequiredService<ChangeFeedWriter>().FlushAsync();
+        var folder = (await index.GetFolderAsync(mailbox, SpecialUse.InboxId))!;
+
+        await reader.ReadOnceAsync();
+        await writersReader.ReadOnceAsync();
+        Assert.Empty(ownTail); // its own writes were signalled in-process
+        var last = Assert.Single(otherTail.GroupBy(n => (n.MailboxId, n.FolderId))).MaxBy(n => n.HighestModSeq)!;
+        Assert.Equal((mailbox, SpecialUse.InboxId, folder.HighestModSeq, folder.UidNext), (last.MailboxId, last.FolderId, last.HighestModSeq, last.UidNext));
+
+        // Read again: nothing is reported twice, though the read reaches back over the overlap.
+        otherTail.Clear();
+        Assert.Equal(0, await reader.ReadOnceAsync());
+        Assert.Empty(otherTail);
+    }
+
+    [Fact]
+    public async Task Notices_published_together_share_a_feed_transaction_and_a_read_is_one_query()
+    {
+        await using var writer = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary());
+        var prefix = writer.GetRequiredService<StorageOptions>().Prefix;
+        await using var listener = await TestStorage.CreateServicesAsync(prefix, TestStorage.FeedOn.ToDictionary());
+        var reader = Reader(listener);
+        var seen = new HashSet<string>();
+        reader.Changed += n => seen.Add(n.MailboxId);
+        var feed = writer.GetRequiredService<ChangeFeedWriter>();
+        var mailboxes = Enumerable.Range(0, 50).Select(i => "m" + i).ToList();
+
+        foreach (var m in mailboxes)
+        {
+            feed.Publish(new FolderChangeNotice(m, SpecialUse.InboxId, 5, 4));
+            feed.Publish(new FolderChangeNotice(m, SpecialUse.InboxId, 6, 5)); // the same folder again: one entry
+        }
+        await feed.FlushAsync();
+
+        // The first entry goes out at once; everything published while it was written shares the next transaction.
+        Assert.InRange(feed.Transactions, 1, 2);
+        Assert.InRange(feed.Written, 50, 51);
+        var queries = reader.Queries;
+        await reader.ReadOnceAsync();
+        Assert.Equal(1, reader.Queries - queries);
+        Assert.Equal(mailboxes.ToHashSet(), seen);
+    }
+
+    [Fact]
+    public async Task Daily_tables_older_than_the_retention_are_deleted_and_recent_ones_kept()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+        await using var sp = await TestStorage.CreateServicesAsync(extra: TestStorage.FeedOn.ToDictionary(), configure: s => s.AddSingleton<TimeProvider>(clock));
+        var feed = sp.GetRequiredService<ChangeFeedWriter>();
+        var storage = sp.GetRequiredService<MailStorage>();
+        foreach (var day in new[] { 28, 32 }) // 2026-11-28 and 2026-12-02
+        {
+            clock.SetUtcNow(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero).AddDays(day - 1));
+            feed.Publish(new FolderChangeNotice("m", 1, 2, 3));
+            await feed.FlushAsync();
+        }
+
+        Assert.Equal(1, await feed.DeleteOldTablesAsync(new DateTimeOffset(2026, 12, 3, 3, 41, 0, TimeSpan.Zero)));
+        Assert.False(await Exists(storage, "20261128"));
+        Assert.True(await Exists(storage, "20261202"));
+    }
+
+    private static ChangeFeedReader Reader(IServiceProvider sp) => ActivatorUtilities.CreateInstance<ChangeFeedReader>(sp);
+
+    private static async Task<bool> Exists(MailStorage storage, string day)
+    {
+        try
+        {
+            await foreach (var _ in storage.Table(StorageNames.ChangeFeedTable + day).QueryAsync<Azure.Data.Tables.TableEntity>(maxPerPage: 1).AsPages())
+            {
+                break;
+            }
+            return true;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+}

@@ -6,6 +6,7 @@ using Serverless.Mail.Accounts;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Migration;
 using Serverless.Mail.Outbound;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Security;
@@ -67,6 +68,7 @@ public static class MailServiceCollectionExtensions
         services.AddInboundDelivery(configuration);
         services.AddSpamLearning(configuration);
         services.AddSieveScripts(configuration);
+        services.AddMailboxMigration(configuration);
         services.AddHostedService<StorageInitializer>();
         return services;
     }

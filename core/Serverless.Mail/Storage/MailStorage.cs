@@ -122,6 +122,9 @@ public sealed class MailStorage
             PoisonQueue(StorageNames.MailboxDeletionQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
             Table(StorageNames.SpamTokensTable).CreateIfNotExistsAsync(cancellationToken),
             Queue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Table(StorageNames.ImportsTable).CreateIfNotExistsAsync(cancellationToken),
+            Queue(StorageNames.MailboxImportQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            PoisonQueue(StorageNames.MailboxImportQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

@@ -23,6 +23,8 @@ public sealed partial class StorageNames
     public const string MailboxDeletionQueue = "mailbox-deletion";
     public const string SpamLearningQueue = "spam-learning";
     public const string SpamTokensTable = "spamtokens";
+    public const string ImportsTable = "imports";
+    public const string MailboxImportQueue = "mailbox-import";
     public const string PoisonSuffix = "-poison";
 
     public StorageNames(string prefix)

@@ -37,6 +37,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<SieveRequests>();
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
+        services.TryAddSingleton<ImportRequests>();
         return services;
     }
 }

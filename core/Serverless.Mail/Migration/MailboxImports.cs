@@ -168,9 +168,9 @@ public sealed class MailboxImports(MailDirectory directory, ImportJobs jobs, Ima
             await using var zip = await ZipArchive.CreateAsync(stream, ZipArchiveMode.Read, false, null, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            return false;
+            return false; // ArgumentException: shorter than a zip's end record (the blob stream refuses the seek)
         }
     }
 

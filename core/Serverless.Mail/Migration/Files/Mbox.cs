@@ -43,7 +43,7 @@ public sealed class MboxReader(Stream stream, MboxFormat format, long startOffse
             var lineStart = startOffset + lines.Consumed;
             var line = await lines.ReadLineAsync(cancellationToken).ConfigureAwait(false);
             var atEnd = line.Length == 0;
-            if (atEnd || (previousEmpty && line.Span.StartsWith(FromSpace)))
+            if (atEnd || ((previousEmpty || messageStart < 0) && line.Span.StartsWith(FromSpace)))
             {
                 if (messageStart >= 0)
                 {
@@ -115,7 +115,7 @@ public sealed class MboxReader(Stream stream, MboxFormat format, long startOffse
 
         private void EndLine()
         {
-            if (_previousEmpty && _lineLength >= _head.Length && _head.AsSpan().SequenceEqual(FromSpace))
+            if ((_previousEmpty || Messages == 0) && _lineLength >= _head.Length && _head.AsSpan().SequenceEqual(FromSpace))
             {
                 Messages++;
             }

@@ -28,10 +28,18 @@ public sealed partial class MailboxImporter(ImportJobs jobs, MailDirectory direc
             return;
         }
         var now = time.GetUtcNow();
+        if (job.LeaseUntil is { } until && until > now)
+        {
+            // Held by another run — or by one that died before it could save: come back when the
+            // lease ends, so the import never waits on a run that is gone. (A live holder queues its
+            // own continuation too; the two then take turns, never copying at the same time.)
+            await _queue.SendMessageAsync(message.ToJson(), until - now + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+            return;
+        }
         job = await jobs.LeaseAsync(job, now, options.LeaseTime, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
-            return; // another run holds it; that run queues the continuation
+            return; // another run took it this instant; that run queues the continuation
         }
         job.Status = ImportStatus.Running;
         job.StartedAt ??= now;

@@ -10,6 +10,7 @@ using Serverless.Mail.Migration;
 using Serverless.Mail.Storage;
 using Serverless.Testing.Stack;
 using Xunit;
+using Xunit.Abstractions;
 using static Serverless.Functions.Tests.Migration.MigrationTestKit;
 using static Serverless.Functions.Tests.Provisioning.ApiTestHost;
 
@@ -21,7 +22,7 @@ namespace Serverless.Functions.Tests.Migration;
 /// 8-bit bodies byte for byte; a run that dies halfway is resumed without duplicates; an import of
 /// the same source again copies only what is new; private addresses are refused unless allowed.
 /// </summary>
-public sealed class ImapImportTests : IAsyncLifetime
+public sealed class ImapImportTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string SourcePassword = "source password 1234";
     private DevHostStack _source = null!;
@@ -52,12 +53,12 @@ public sealed class ImapImportTests : IAsyncLifetime
         host = "127.0.0.1", port = _source.Port("Imap"), security = "none", username = "mover@old.test", password,
     };
 
-    private static Task<ApiTestHost> TargetAsync(bool allowPrivate = true) => StartAsync(new Dictionary<string, string?>
+    private static Task<ApiTestHost> TargetAsync(bool allowPrivate = true, int batchSize = 3, string leaseTime = "00:00:00") => StartAsync(new Dictionary<string, string?>
     {
         ["Mail:Outbound:AllowPrivateNetworks"] = allowPrivate ? "true" : "false",
         ["Mail:Import:SecretKey"] = "import-secret-for-tests-0123456789",
-        ["Mail:Import:BatchSize"] = "3",
-        ["Mail:Import:LeaseTime"] = "00:00:00", // a run that dies leaves no lease in the way of its redelivered message
+        ["Mail:Import:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Mail:Import:LeaseTime"] = leaseTime, // 0: a run that dies leaves no lease in the way of its redelivered message
     });
 
     private static async Task<(string Key, MailboxRecord Mailbox)> TenantAsync(ApiTestHost host)
@@ -133,6 +134,43 @@ public sealed class ImapImportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_that_dies_holding_its_lease_is_taken_over_when_the_lease_ends()
+    {
+        var src = _source.App.Services;
+        await PutAsync(src, _sourceBox.MailboxId, "INBOX", Message("One", "1"), Day(1));
+        await PutAsync(src, _sourceBox.MailboxId, "INBOX", Message("Two", "2"), Day(2));
+        await using var host = await TargetAsync(leaseTime: "00:00:05");
+        var (key, mailbox) = await TenantAsync(host);
+        Expect(await Send(Request("POST", key, Source()), r => host.Function<ImportsFunction>().Start(r, "acme", "new@acme.test")), "StartImport", 202);
+        var queue = host.Services.GetRequiredService<MailStorage>().Queue(StorageNames.MailboxImportQueue);
+        var first = Assert.Single((await queue.ReceiveMessagesAsync(1)).Value);
+        await queue.DeleteMessageAsync(first.MessageId, first.PopReceipt);
+        var index = host.Services.GetRequiredService<MailboxIndex>();
+        using var crash = new CancellationTokenSource();
+        void Stop(string mailboxId, int folderId) => crash.Cancel();
+        index.FolderChanged += Stop;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.Function<MailboxImportFunction>().Run(first.Body.ToString(), crash.Token));
+        index.FolderChanged -= Stop;
+
+        // The message again (another copy, or the redelivery): the lease is still held, so it only
+        // comes back later — not lost, and nothing copied twice meanwhile.
+        await host.Function<MailboxImportFunction>().Run(first.Body.ToString(), default);
+        Assert.Empty((await queue.ReceiveMessagesAsync(1)).Value);
+        Assert.Equal(1, (await index.ListFoldersAsync(mailbox.MailboxId)).Single(f => f.Name == "INBOX").Messages);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Azure.Storage.Queues.Models.QueueMessage[] back;
+        while ((back = (await queue.ReceiveMessagesAsync(1)).Value).Length == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250); // until the delayed message becomes visible (lease 5 s + 1 s)
+        }
+        var again = Assert.Single(back);
+        await host.Function<MailboxImportFunction>().Run(again.Body.ToString(), default);
+        await queue.DeleteMessageAsync(again.MessageId, again.PopReceipt);
+        await DrainAsync(host);
+        Assert.Equal((await ReadAsync(src, _sourceBox.MailboxId))["INBOX"], (await ReadAsync(host.Services, mailbox.MailboxId))["INBOX"]);
+    }
+
+    [Fact]
     public async Task A_refused_login_fails_the_import_with_the_reason_and_a_cancel_ends_it_and_forgets_the_password()
     {
         await using var host = await TargetAsync();
@@ -167,5 +205,53 @@ public sealed class ImapImportTests : IAsyncLifetime
             Assert.Equal("host", problem.Body.GetProperty("errors")[0].GetProperty("field").GetString());
         }
         Assert.Empty((await host.Services.GetRequiredService<MailStorage>().Queue(StorageNames.MailboxImportQueue).PeekMessagesAsync(32)).Value);
+    }
+
+    /// <summary>
+    /// Storage requests per imported message, and speed. By default from our own listener (300
+    /// messages in 3 folders); with <c>IMPORT_BENCH_SOURCE=host:port:user:password</c> from that server
+    /// instead (bench/README.md: the local Dovecot), whatever it holds.
+    /// </summary>
+    [Fact]
+    public async Task An_import_costs_about_two_storage_requests_per_message()
+    {
+        object source;
+        var bench = Environment.GetEnvironmentVariable("IMPORT_BENCH_SOURCE");
+        if (string.IsNullOrEmpty(bench))
+        {
+            var src = _source.App.Services;
+            foreach (var folder in new[] { "INBOX", "Archive", "Lists/dev" })
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    await PutAsync(src, _sourceBox.MailboxId, folder, Message($"{folder} {i}", new string('x', 1500)), Day(1 + i % 28), i % 2 == 0 ? ["\\Seen"] : []);
+                }
+            }
+            source = Source();
+        }
+        else
+        {
+            var p = bench.Split(':', 4);
+            source = new { host = p[0], port = int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), security = "none", username = p[2], password = p[3] };
+        }
+        await using var host = await TargetAsync(batchSize: 200);
+        var (key, _) = await TenantAsync(host);
+        var meter = host.Services.GetRequiredService<StorageRequestMeter>();
+        var before = meter.TotalRequests;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var id = Expect(await Send(Request("POST", key, source), r => host.Function<ImportsFunction>().Start(r, "acme", "new@acme.test")), "StartImport", 202).Str("id");
+        var runs = await DrainAsync(host, limit: 10_000);
+        clock.Stop();
+        var requests = meter.TotalRequests - before;
+        var status = Expect(await Send(Request("GET", key), r => host.Function<ImportsFunction>().Get(r, "acme", "new@acme.test", id)), "GetImport", 200);
+        var copied = status.Body.GetProperty("messagesCopied").GetInt64();
+        Assert.Equal("completed", status.Str("status"));
+        Assert.Equal(status.Body.GetProperty("messagesTotal").GetInt64(), copied);
+        Assert.True(copied >= 300, $"{copied} messages copied");
+        var perMessage = requests / (double)copied;
+        output.WriteLine($"FIGURES import from {(bench is null ? "our IMAP listener on loopback" : "IMPORT_BENCH_SOURCE")}: {copied} messages, "
+            + $"{status.Body.GetProperty("bytes").GetInt64() / 1024} KiB, {status.Body.GetProperty("foldersTotal").GetInt32()} folders, {runs} runs, "
+            + $"{clock.Elapsed.TotalSeconds:F1} s ({copied / clock.Elapsed.TotalSeconds:F0} messages/s), {requests} storage requests ({perMessage:F2} per message)");
+        Assert.True(perMessage < 2.5, $"{perMessage:F2} storage requests per message");
     }
 }

@@ -62,6 +62,13 @@ if [ -z "${Mail__Srs__Secret:-}" ]; then
   fi
   export Mail__Srs__Secret="$(cat "$DATA_DIR/srs-secret")"
 fi
+# The key that encrypts IMAP import passwords while an import runs.
+if [ -z "${Mail__Import__SecretKey:-}" ]; then
+  if [ ! -s "$DATA_DIR/import-secret" ]; then
+    (umask 077; node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))" > "$DATA_DIR/import-secret")
+  fi
+  export Mail__Import__SecretKey="$(cat "$DATA_DIR/import-secret")"
+fi
 export Mail__Storage__ConnectionString="${Mail__Storage__ConnectionString:-$AZURITE_CONNECTION_STRING}"
 export Mail__Listeners__AllowPlaintextAuthOnLoopback="${Mail__Listeners__AllowPlaintextAuthOnLoopback:-true}"
 export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificatePath:-$DATA_DIR/dev-cert.pfx}"

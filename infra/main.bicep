@@ -85,6 +85,11 @@ param adminApiKey string
 @metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
 param srsSecret string
 
+@secure()
+@description('Key that encrypts IMAP import source passwords while an import runs (Mail:Import:SecretKey). Generated once by azd and kept in Key Vault as mail-import-secret.')
+@metadata({ azd: { type: 'generate', config: { length: 48, noSpecial: true } } })
+param importSecret string
+
 @description('Listener image pushed by `azd deploy` (SERVICE_LISTENERS_IMAGE_NAME); empty on the first provision.')
 param listenersImageName string = ''
 
@@ -193,6 +198,7 @@ module keyVault 'app/keyvault.bicep' = {
     tlsKeyVaultName: names.tlsKeyVault
     adminApiKey: adminApiKey
     srsSecret: srsSecret
+    importSecret: importSecret
     smartHostHost: smartHostHost
     smartHostUserName: smartHostUserName
     smartHostPassword: smartHostPassword

@@ -119,6 +119,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Mail__AdminApiKey: '${kvRef}mail-admin-api-key)'
     // SRS (forwarding): the same key as the MX's, which checks bounces to SRS addresses.
     Mail__Srs__Secret: '${kvRef}mail-srs-secret)'
+    // Imports from other IMAP servers: the key their source passwords are encrypted with.
+    Mail__Import__SecretKey: '${kvRef}mail-import-secret)'
     Mail__KeyVault__Uri: vault.properties.vaultUri
     Mail__KeyVault__ClientId: identity.properties.clientId
     // What the provisioning API tells tenants to publish, and where it finds the caller's IP

@@ -18,6 +18,10 @@ param adminApiKey string
 @description('HMAC key of SRS addresses (Mail:Srs:Secret).')
 param srsSecret string
 
+@secure()
+@description('Key that encrypts IMAP import source passwords (Mail:Import:SecretKey).')
+param importSecret string
+
 @description('Smart host for outbound mail, e.g. smtp.azurecomm.net. Empty: no smart-host secrets are written.')
 param smartHostHost string = ''
 
@@ -55,6 +59,15 @@ resource srs 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   name: 'mail-srs-secret'
   properties: {
     value: srsSecret
+    contentType: 'text/plain'
+  }
+}
+
+resource importKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'mail-import-secret'
+  properties: {
+    value: importSecret
     contentType: 'text/plain'
   }
 }

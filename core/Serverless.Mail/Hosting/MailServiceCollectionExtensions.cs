@@ -7,6 +7,7 @@ using Serverless.Mail.Delivery;
 using Serverless.Mail.Feed;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Migration;
 using Serverless.Mail.Outbound;
 using Serverless.Mail.Queues;
 using Serverless.Mail.Security;
@@ -75,6 +76,7 @@ public static class MailServiceCollectionExtensions
         services.AddInboundDelivery(configuration);
         services.AddSpamLearning(configuration);
         services.AddSieveScripts(configuration);
+        services.AddMailboxMigration(configuration);
         services.AddHostedService<StorageInitializer>();
         services.AddHostedService<ChangeFeedFlush>();
         return services;

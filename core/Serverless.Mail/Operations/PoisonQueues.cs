@@ -15,7 +15,7 @@ public sealed record PoisonMessage(string Id, DateTimeOffset? InsertedAt, string
 public sealed class PoisonQueues(MailStorage storage)
 {
     /// <summary>Queues with a queue-triggered function (and so a poison queue).</summary>
-    public static readonly IReadOnlyList<string> Queues = [StorageNames.InboundQueue, StorageNames.OutboundQueue, StorageNames.MailboxDeletionQueue, StorageNames.SpamLearningQueue];
+    public static readonly IReadOnlyList<string> Queues = [StorageNames.InboundQueue, StorageNames.OutboundQueue, StorageNames.MailboxDeletionQueue, StorageNames.SpamLearningQueue, StorageNames.MailboxImportQueue];
 
     /// <summary>Queue Storage peeks at most this many messages at once.</summary>
     public const int MaxPeek = 32;

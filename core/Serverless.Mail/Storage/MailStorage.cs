@@ -123,6 +123,9 @@ public sealed class MailStorage
             Table(StorageNames.SpamTokensTable).CreateIfNotExistsAsync(cancellationToken),
             Table(StorageNames.UsageTable).CreateIfNotExistsAsync(cancellationToken),
             Queue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
-            PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            PoisonQueue(StorageNames.SpamLearningQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            Table(StorageNames.ImportsTable).CreateIfNotExistsAsync(cancellationToken),
+            Queue(StorageNames.MailboxImportQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken),
+            PoisonQueue(StorageNames.MailboxImportQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

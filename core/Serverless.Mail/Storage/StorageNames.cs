@@ -27,6 +27,8 @@ public sealed partial class StorageNames
 
     /// <summary>The change feed: one table per UTC day, this name + <c>yyyyMMdd</c>.</summary>
     public const string ChangeFeedTable = "changefeed";
+    public const string ImportsTable = "imports";
+    public const string MailboxImportQueue = "mailbox-import";
     public const string PoisonSuffix = "-poison";
 
     public StorageNames(string prefix)

@@ -53,6 +53,19 @@ public sealed class ApiResult : IActionResult
     /// <summary>A body that is not JSON (client configuration documents, profiles), sent as it is.</summary>
     public static ApiResult Bytes(int status, byte[] body, string contentType) => new(status, body, contentType);
 
+    /// <summary>
+    /// A file written straight to the response as it is produced (an export): nothing is buffered,
+    /// so the status is sent before the first byte; a failure later can only cut the download short.
+    /// </summary>
+    public static ApiResult Stream(string contentType, string fileName, Func<Stream, CancellationToken, Task> write)
+    {
+        var r = new ApiResult(StatusCodes.Status200OK, new StreamedBody(write), contentType);
+        r.Headers["Content-Disposition"] = new System.Net.Mime.ContentDisposition { DispositionType = "attachment", FileName = fileName }.ToString();
+        return r;
+    }
+
+    private sealed record StreamedBody(Func<Stream, CancellationToken, Task> Write);
+
     internal static ApiResult Problem(int status, System.Text.Json.Nodes.JsonObject problem) => new(status, problem, "application/problem+json");
 
     public ApiResult WithHeader(string name, string value)
@@ -66,6 +79,7 @@ public sealed class ApiResult : IActionResult
     {
         null => [],
         byte[] raw => raw,
+        StreamedBody => throw new InvalidOperationException("A streamed body is written by ExecuteResultAsync only."),
         string text when ContentType.StartsWith("text/plain", StringComparison.Ordinal) => System.Text.Encoding.UTF8.GetBytes(text),
         _ => JsonSerializer.SerializeToUtf8Bytes(Body, Body.GetType(), Json),
     };
@@ -82,6 +96,12 @@ public sealed class ApiResult : IActionResult
         response.Headers.CacheControl = "no-store";
         if (Body is null)
         {
+            return;
+        }
+        if (Body is StreamedBody streamed)
+        {
+            response.ContentType = ContentType;
+            await streamed.Write(response.Body, context.HttpContext.RequestAborted).ConfigureAwait(false);
             return;
         }
         var bytes = SerializeBody();

@@ -256,6 +256,38 @@ public static class ProvisioningSchemas
         Str("address", "The address it may send as.") with { Required = true },
     ]);
 
+    public static readonly ApiSchema StartImport = new("StartImportRequest", "Another IMAP server's mailbox to copy here.",
+    [
+        Str("host", "The source server's host name or address.") with { Required = true, MinLength = 1, MaxLength = 253 },
+        new("port", ApiType.Integer, "The source port (default 993).") { Minimum = 1 },
+        Str("security", "ssl (implicit TLS, default), starttls or none.") with { Pattern = "^(ssl|starttls|none)$" },
+        Str("username", "The login at the source.") with { Required = true, MinLength = 1, MaxLength = 256 },
+        Str("password", "The password at the source: kept encrypted only while the import runs, never logged or shown.") with { Required = true, MinLength = 1, MaxLength = 1024 },
+        new("folders", ApiType.Array, "Source folders to copy (names with '/' between levels); absent: all.") { MaxItems = 1000, ItemType = ApiType.String },
+    ]);
+
+    public static readonly ApiSchema Import = new("Import", "An import into a mailbox and how far it is.",
+    [
+        Str("id", "The import's id.") with { Required = true },
+        Str("mailbox", "The mailbox.") with { Required = true },
+        Str("kind", "imap, mbox or maildir.") with { Required = true },
+        Str("status", "queued, running, completed, cancelled, failed or quota (stopped at the mailbox's quota).") with { Required = true },
+        Str("host", "The IMAP source's host (null for files).") with { Required = true, Nullable = true },
+        Str("username", "The IMAP source's login (null for files).") with { Required = true, Nullable = true },
+        new("foldersDone", ApiType.Integer, "Folders copied completely.") { Required = true },
+        new("foldersTotal", ApiType.Integer, "Folders to copy (0 until the first run has looked).") { Required = true },
+        new("messagesCopied", ApiType.Integer, "Messages copied.") { Required = true },
+        new("messagesTotal", ApiType.Integer, "Messages to copy (new ones only, for a source imported before).") { Required = true },
+        new("bytes", ApiType.Integer, "Bytes copied.") { Required = true },
+        new("errors", ApiType.Integer, "Messages that could not be copied (skipped).") { Required = true },
+        Str("lastError", "The last error, or why the import stopped; null if none.") with { Required = true, Nullable = true },
+        Created,
+        Str("startedAt", "When the first run began, or null.") with { Required = true, Nullable = true, Format = "date-time" },
+        Str("updatedAt", "When a run last saved its progress, or null.") with { Required = true, Nullable = true, Format = "date-time" },
+        Str("finishedAt", "When it ended, or null.") with { Required = true, Nullable = true, Format = "date-time" },
+        new("estimatedSecondsLeft", ApiType.Integer, "At the speed so far, while running; else null.") { Required = true, Nullable = true },
+    ]);
+
     public static readonly ApiSchema SpamTrainingQueued = new("SpamTrainingQueued", "Messages queued for learning.",
     [
         Str("mailbox", "The mailbox.") with { Required = true },

@@ -29,6 +29,12 @@ public sealed record ApiOperation(string FunctionName, string Tag, string Summar
     /// <summary>The 200 response is <c>text/plain</c> (a Sieve script), not JSON.</summary>
     public bool PlainTextResponse { get; init; }
 
+    /// <summary>Media types the request body may also have besides JSON (files: <c>application/mbox</c>, <c>application/zip</c>).</summary>
+    public IReadOnlyList<string> FileRequestTypes { get; init; } = [];
+
+    /// <summary>The 200 response is a file of one of these media types (an export), not JSON.</summary>
+    public IReadOnlyList<string> FileResponseTypes { get; init; } = [];
+
     public IReadOnlyList<ApiResponse> Responses { get; init; } = [];
 
     public IReadOnlyList<ApiQueryParameter> Query { get; init; } = [];

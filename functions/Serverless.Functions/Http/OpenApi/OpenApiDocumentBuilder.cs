@@ -122,6 +122,10 @@ public static partial class OpenApiDocumentBuilder
                 ["required"] = true,
                 ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(request) } },
             };
+            foreach (var type in op.FileRequestTypes)
+            {
+                ((JsonObject)o["requestBody"]!["content"]!)[type] = Binary();
+            }
         }
         if (op.PlainTextRequest)
         {
@@ -144,6 +148,15 @@ public static partial class OpenApiDocumentBuilder
                 schemas[schema.Name] = schema;
                 var mediaType = schema == ProvisioningSchemas.Problem ? "application/problem+json" : "application/json";
                 response["content"] = new JsonObject { [mediaType] = new JsonObject { ["schema"] = Ref(schema) } };
+            }
+            else if (op.FileResponseTypes.Count > 0 && r.Status == 200)
+            {
+                var content = new JsonObject();
+                foreach (var type in op.FileResponseTypes)
+                {
+                    content[type] = Binary();
+                }
+                response["content"] = content;
             }
             else if (op.PlainTextResponse && r.Status == 200)
             {
@@ -195,6 +208,8 @@ public static partial class OpenApiDocumentBuilder
         }
         return list;
     }
+
+    private static JsonObject Binary() => new() { ["schema"] = new JsonObject { ["type"] = "string", ["format"] = "binary" } };
 
     private static JsonObject Ref(ApiSchema schema) => new() { ["$ref"] = "#/components/schemas/" + schema.Name };
 

@@ -266,7 +266,38 @@ public static class ProvisioningOperations
             ],
             Responses = [new(200, "The tenants' usage.", S.UsageOverview), new(403, "Not the admin key.", S.Problem)],
         },
-        new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning).")
+        new("StartImport", "mailboxes", "Import mail: from another IMAP server (JSON), or an mbox or Maildir zip file.")
+        {
+            Request = S.StartImport,
+            FileRequestTypes = ["application/mbox", "application/zip"],
+            Query = [new("folder", ApiType.String, "mbox only: the folder to import into (default INBOX); created when missing.")],
+            Description = "JSON: every folder of the source (special-use folders onto ours), every message byte for byte with its flags, keywords and date, "
+                + "in runs of Mail:Import:BatchSize messages; a source imported before gives only what is new. The source must be on the internet "
+                + "(Mail:Outbound:AllowPrivateNetworks). Content-Type application/mbox (parameter format=mboxrd, the default, or mboxo) imports one mbox file; "
+                + "application/zip a Maildir++ tree (cur/new, .Folder directories, flags from the :2, suffix). 202 with the import; Location names it.",
+            Responses = [new(202, "The import is queued.", S.Import)],
+        },
+        new("GetImport", "mailboxes", "How far an import is.")
+        {
+            Responses = [new(200, "The import.", S.Import)],
+        },
+        new("CancelImport", "mailboxes", "Cancel an import.")
+        {
+            Description = "The source password is deleted at once; what was copied stays. An import that already ended is shown unchanged.",
+            Responses = [new(200, "The import, cancelled.", S.Import)],
+        },
+        new("ExportMailbox", "mailboxes", "Download a folder as mbox or the mailbox as a Maildir zip.")
+        {
+            FileResponseTypes = ["application/mbox", "application/zip"],
+            Query =
+            [
+                new("format", ApiType.String, "mbox (default: one folder, mboxrd) or maildir (a zip of a Maildir++ tree with flags and keywords)."),
+                new("folder", ApiType.String, "The folder; mbox default INBOX, maildir default every folder."),
+            ],
+            Description = "Streamed as it is read; Dovecot and Thunderbird read both. mbox keeps each message's bytes and date; Maildir also its flags and keywords.",
+            Responses = [new(200, "The file.")],
+        },
+        new("ListPoisonMessages", "operations", "The oldest messages in a queue's poison queue (inbound, outbound, mailbox-deletion, spam-learning, mailbox-import).")
         {
             Access = ApiAccess.Admin,
             Description = "Messages that failed maxDequeueCount times, peeked (not taken). At most 32, the most Queue Storage peeks at once; approximateCount tells how many there are.",

@@ -32,6 +32,9 @@ public sealed record AuthenticateArguments(string Mechanism, string? InitialResp
 /// <summary>CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.</summary>
 public sealed record MailboxArguments(string Mailbox) : ImapArguments;
 
+/// <summary>CREATE: the name and the special uses asked for (CREATE-SPECIAL-USE, RFC 6154), as sent.</summary>
+public sealed record CreateArguments(string Mailbox, IReadOnlyList<string> Uses) : ImapArguments;
+
 /// <summary>GETQUOTA / SETQUOTA: a quota root name (RFC 2087).</summary>
 public sealed record QuotaRootArguments(string Root) : ImapArguments;
 

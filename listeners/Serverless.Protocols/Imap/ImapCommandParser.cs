@@ -65,7 +65,8 @@ public static class ImapCommandParser
                 "LOGIN" => ParseLogin(r),
                 "AUTHENTICATE" => ParseAuthenticate(r),
                 "SELECT" or "EXAMINE" => ParseSelect(r),
-                "CREATE" or "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE" => new MailboxArguments(r.ReadMailbox()),
+                "CREATE" => ImapCreateParser.Parse(r),
+                "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE" => new MailboxArguments(r.ReadMailbox()),
                 "RENAME" => ParseRename(r),
                 "LIST" => ImapListParser.ParseList(r),
                 "LSUB" => ImapListParser.ParseLsub(r),
@@ -308,7 +309,8 @@ public static class ImapCommandParser
         do
         {
             var item = r.ReadAtom().ToUpperInvariant();
-            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ"))
+            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889.
+            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT"))
             {
                 throw new ImapParseException("Unknown STATUS item " + item);
             }

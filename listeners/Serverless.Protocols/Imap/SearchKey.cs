@@ -31,6 +31,9 @@ public sealed record SearchDate(bool Sent, SearchDateComparison Comparison, Date
 
 public sealed record SearchSize(bool Larger, long Size) : SearchKey;
 
+/// <summary>WITHIN (RFC 5032): the internal date is more (OLDER) or fewer (YOUNGER) than <see cref="Seconds"/> ago.</summary>
+public sealed record SearchAge(bool Older, long Seconds) : SearchKey;
+
 /// <summary>A sequence set (<see cref="Uid"/> false) or UID set.</summary>
 public sealed record SearchSequence(SequenceSet Set, bool Uid) : SearchKey;
 

@@ -192,6 +192,15 @@ public sealed class ImapCommandParserTests
     }
 
     [Fact]
+    public void Search_reads_within_keys_in_seconds()
+    {
+        var keys = Assert.IsType<SearchAnd>(Args<SearchArguments>("t SEARCH OLDER 60 younger 3600\r\n").Key).Keys;
+        Assert.Equal([new SearchAge(true, 60), new SearchAge(false, 3600)], keys);
+        Assert.Throws<ImapParseException>(() => Parse("t SEARCH OLDER 0\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("t SEARCH YOUNGER x\r\n"));
+    }
+
+    [Fact]
     public void Search_nesting_is_bounded()
     {
         var deep = string.Concat(Enumerable.Repeat("NOT ", 100)) + "ALL";

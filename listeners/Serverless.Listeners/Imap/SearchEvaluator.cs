@@ -30,7 +30,7 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         _now = session.Services.Time.GetUtcNow();
         var view = selected.View;
         var results = new List<int>();
-        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchAge or SearchHeader or SearchBody or SearchText);
+        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
         if (!needRow)
         {
             for (var i = 0; i < view.Count; i++)
@@ -95,6 +95,8 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                 return selected.ModSeqAt(c.Index) >= m.ModSeq;
             case SearchSize s:
                 return s.Larger ? c.Row!.Size > s.Size : c.Row!.Size < s.Size;
+            case SearchObjectId o:
+                return !o.Thread && o.Id == ImapObjectIds.EmailId(session.State.User!.MailboxId, c.Row!.BlobName);
             case SearchAge a:
                 // RFC 5032: OLDER n is an internal date more than n seconds ago, YOUNGER n at most n.
                 var age = _now - c.Row!.InternalDate;

@@ -309,8 +309,8 @@ public static class ImapCommandParser
         do
         {
             var item = r.ReadAtom().ToUpperInvariant();
-            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889.
-            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT"))
+            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889; MAILBOXID: RFC 8474.
+            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT" or "MAILBOXID"))
             {
                 throw new ImapParseException("Unknown STATUS item " + item);
             }

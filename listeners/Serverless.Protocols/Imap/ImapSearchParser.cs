@@ -19,6 +19,7 @@ namespace Serverless.Protocols.Imap;
 /// search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer     ; RFC 7162
 /// search-modseq-ext  = SP entry-name SP entry-type-req
 /// search-key         =/ ( "OLDER" / "YOUNGER" ) SP nz-number                 ; RFC 5032 (WITHIN)
+/// search-key         =/ ( "EMAILID" / "THREADID" ) SP objectid                 ; RFC 8474
 /// </code>
 /// </summary>
 public static class ImapSearchParser
@@ -177,6 +178,10 @@ public static class ImapSearchParser
             case "SMALLER":
                 r.ExpectSpace();
                 return new SearchSize(name == "LARGER", r.ReadNumber32());
+            case "EMAILID":
+            case "THREADID":
+                r.ExpectSpace();
+                return new SearchObjectId(name == "THREADID", r.ReadAtom());
             case "OLDER":
             case "YOUNGER":
                 r.ExpectSpace();

@@ -14,7 +14,7 @@ public sealed class ImapExtensionTests(ImapTestHost host) : IClassFixture<ImapTe
         await using var imap = await host.RawAsync();
         await imap.LoginAsync(mailbox.Address, ImapTestHost.Password);
         var capability = (await imap.CommandAsync("CAPABILITY"))[0];
-        foreach (var cap in new[] { " APPENDLIMIT=52428800", " STATUS=SIZE", " CREATE-SPECIAL-USE", " WITHIN" })
+        foreach (var cap in new[] { " APPENDLIMIT=52428800", " STATUS=SIZE", " CREATE-SPECIAL-USE", " WITHIN", " OBJECTID" })
         {
             Assert.Contains(cap, capability, StringComparison.Ordinal);
         }
@@ -29,7 +29,7 @@ public sealed class ImapExtensionTests(ImapTestHost host) : IClassFixture<ImapTe
         var mailbox = await host.CreateMailboxAsync();
         await using var imap = await host.RawAsync();
         await imap.LoginAsync(mailbox.Address, ImapTestHost.Password);
-        Assert.Equal(["A002 OK CREATE completed"], await imap.CommandAsync("CREATE Starred (USE (\\Flagged))"));
+        Assert.EndsWith("CREATE completed", (await imap.CommandAsync("CREATE Starred (USE (\\Flagged))"))[0], StringComparison.Ordinal);
         Assert.Equal(
             ["* LIST (\\HasNoChildren \\Flagged) \"/\" \"Starred\"", "A003 OK LIST completed"],
             await imap.CommandAsync("LIST \"\" Starred RETURN (SPECIAL-USE)"));
@@ -54,5 +54,32 @@ public sealed class ImapExtensionTests(ImapTestHost host) : IClassFixture<ImapTe
         Assert.Equal("* SEARCH 2", (await imap.CommandAsync("SEARCH YOUNGER 86400 OLDER 600"))[0]);
         Assert.Equal("* SEARCH 1 2", (await imap.CommandAsync("UID SEARCH NOT YOUNGER 600"))[0]);
         Assert.StartsWith("A007 BAD", (await imap.CommandAsync("SEARCH OLDER 0"))[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Objectid_gives_stable_mailbox_and_email_ids_that_survive_rename_and_copy()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        await host.DeliverAsync(mailbox, ImapTestHost.Message("one"));
+        await host.DeliverAsync(mailbox, ImapTestHost.Message("two"));
+        await using var imap = await host.RawAsync();
+        await imap.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        var created = (await imap.CommandAsync("CREATE Work"))[^1];
+        var mailboxId = System.Text.RegularExpressions.Regex.Match(created, @"^A002 OK \[MAILBOXID \((F[0-9-]+)\)\] CREATE completed$").Groups[1].Value;
+        Assert.NotEmpty(mailboxId);
+        await imap.CommandAsync("RENAME Work Job");
+        Assert.Equal([$"* STATUS \"Job\" (MAILBOXID ({mailboxId}))", "A004 OK STATUS completed"], await imap.CommandAsync("STATUS Job (MAILBOXID)"));
+        var select = await imap.CommandAsync("SELECT INBOX");
+        Assert.Single(select, l => l.StartsWith("* OK [MAILBOXID (F", StringComparison.Ordinal) && !l.Contains(mailboxId, StringComparison.Ordinal));
+
+        var fetched = await imap.CommandAsync("FETCH 1:2 (EMAILID THREADID)");
+        var ids = fetched.Take(2).Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\* \d FETCH \(EMAILID \((M[0-9a-f]{24})\) THREADID NIL\)$").Groups[1].Value).ToList();
+        Assert.All(ids, id => Assert.NotEmpty(id));
+        Assert.NotEqual(ids[0], ids[1]);
+        Assert.Equal("* SEARCH 2", (await imap.CommandAsync($"SEARCH EMAILID {ids[1]}"))[0]);
+        Assert.Equal("* SEARCH", (await imap.CommandAsync($"SEARCH THREADID {ids[1]}"))[0]);
+        await imap.CommandAsync("COPY 2 Job");
+        await imap.CommandAsync("SELECT Job");
+        Assert.Equal($"* 1 FETCH (EMAILID ({ids[1]}))", (await imap.CommandAsync("FETCH 1 EMAILID"))[0]);
     }
 }

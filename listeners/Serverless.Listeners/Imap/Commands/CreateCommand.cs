@@ -53,7 +53,9 @@ internal sealed class CreateCommand : IImapCommand
             }
         }
         var created = await index.CreateFolderAsync(mailboxId, name, use, cancellationToken: cancellationToken);
-        return created is null ? ImapResult.No("Mailbox already exists", "ALREADYEXISTS") : ImapResult.Ok("CREATE completed");
+        return created is null
+            ? ImapResult.No("Mailbox already exists", "ALREADYEXISTS")
+            : ImapResult.Ok("CREATE completed", $"MAILBOXID ({ImapObjectIds.MailboxId(created.UidValidity, created.FolderId)})"); // RFC 8474
     }
 
     private static readonly string[] Uses =

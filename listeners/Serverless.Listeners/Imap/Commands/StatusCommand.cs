@@ -36,6 +36,11 @@ internal sealed class StatusCommand : IImapCommand
             {
                 sb.Append(' ');
             }
+            if (item == "MAILBOXID")
+            {
+                sb.Append("MAILBOXID (").Append(ImapObjectIds.MailboxId(folder.UidValidity, folder.FolderId)).Append(')');
+                continue;
+            }
             var value = item switch
             {
                 "MESSAGES" => folder.Messages,

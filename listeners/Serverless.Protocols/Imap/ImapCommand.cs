@@ -75,7 +75,14 @@ public sealed record ListArguments(string Reference, IReadOnlyList<string> Patte
 public sealed record StatusArguments(string Mailbox, IReadOnlyList<string> Items) : ImapArguments;
 
 /// <param name="Message">The message literal: usually <see cref="ImapSegmentKind.External"/> (streamed to storage by the session).</param>
-public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message) : ImapArguments;
+/// <summary>APPEND: the first message's flags, date and literal, and with MULTIAPPEND all of them in <see cref="Parts"/>.</summary>
+public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message) : ImapArguments
+{
+    public IReadOnlyList<AppendPart> Parts { get; init; } = [new AppendPart(Flags, InternalDate, Message)];
+}
+
+/// <summary>One message of an APPEND (MULTIAPPEND, RFC 3502).</summary>
+public sealed record AppendPart(IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message);
 
 public sealed record FetchArguments(SequenceSet Set, IReadOnlyList<FetchItem> Items) : ImapArguments
 {

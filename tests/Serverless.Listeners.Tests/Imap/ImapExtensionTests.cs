@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Serverless.Listeners.Tests.Imap;
 
-/// <summary>Small extensions of issue 17: APPENDLIMIT, STATUS=SIZE, CREATE-SPECIAL-USE, WITHIN.</summary>
+/// <summary>Small extensions and details of issue 17: APPENDLIMIT, STATUS=SIZE, CREATE-SPECIAL-USE, WITHIN, OBJECTID, CONDSTORE with ESEARCH.</summary>
 public sealed class ImapExtensionTests(ImapTestHost host) : IClassFixture<ImapTestHost>
 {
     [Fact]
@@ -81,5 +81,26 @@ public sealed class ImapExtensionTests(ImapTestHost host) : IClassFixture<ImapTe
         await imap.CommandAsync("COPY 2 Job");
         await imap.CommandAsync("SELECT Job");
         Assert.Equal($"* 1 FETCH (EMAILID ({ids[1]}))", (await imap.CommandAsync("FETCH 1 EMAILID"))[0]);
+    }
+
+    [Fact]
+    public async Task The_first_condstore_enabling_command_tells_highestmodseq_and_esearch_min_max_give_their_own_modseq()
+    {
+        var (_, raw) = await host.SelectedAsync(3);
+        await using var _raw = raw;
+        var fetch = await raw.CommandAsync("FETCH 1 MODSEQ");
+        Assert.Matches(@"^\* OK \[HIGHESTMODSEQ \d+\] ", fetch[0]);
+        Assert.StartsWith("* 1 FETCH (MODSEQ (", fetch[1], StringComparison.Ordinal);
+        Assert.DoesNotContain((await raw.CommandAsync("FETCH 1 MODSEQ")), l => l.Contains("HIGHESTMODSEQ", StringComparison.Ordinal));
+
+        long Stored(List<string> lines) => long.Parse(System.Text.RegularExpressions.Regex.Match(lines[0], @"MODSEQ \((\d+)\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var m1 = Stored(await raw.CommandAsync("STORE 1 +FLAGS (\\Seen)"));
+        var m3 = Stored(await raw.CommandAsync("STORE 3 +FLAGS (\\Seen)"));
+        var m2 = Stored(await raw.CommandAsync("STORE 2 +FLAGS (\\Seen)"));
+        Assert.True(m1 < m3 && m3 < m2);
+        Assert.EndsWith($"MIN 1 MODSEQ {m1}", (await raw.CommandAsync("SEARCH RETURN (MIN) 1:3 MODSEQ 1"))[0], StringComparison.Ordinal);
+        Assert.EndsWith($"MAX 3 MODSEQ {m3}", (await raw.CommandAsync("SEARCH RETURN (MAX) 1:3 MODSEQ 1"))[0], StringComparison.Ordinal);
+        Assert.EndsWith($"MIN 1 MAX 3 MODSEQ {m3}", (await raw.CommandAsync("SEARCH RETURN (MIN MAX) 1:3 MODSEQ 1"))[0], StringComparison.Ordinal);
+        Assert.EndsWith($"ALL 1:3 MODSEQ {m2}", (await raw.CommandAsync("SEARCH RETURN () 1:3 MODSEQ 1"))[0], StringComparison.Ordinal);
     }
 }

@@ -61,15 +61,27 @@ internal sealed class FolderCatalog(IndexTable index)
     }
 
     /// <summary>All folders of a mailbox with their counters: one range query.</summary>
-    public async Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string mailboxId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string mailboxId, CancellationToken cancellationToken) =>
+        (await ListFoldersAndSubscriptionsAsync(mailboxId, cancellationToken).ConfigureAwait(false)).Folders;
+
+    /// <summary>The folders and the subscriptions kept for names without a folder: one range query.</summary>
+    public async Task<FolderListing> ListFoldersAndSubscriptionsAsync(string mailboxId, CancellationToken cancellationToken)
     {
-        var result = new List<FolderInfo>();
+        var folders = new List<FolderInfo>();
+        var subscriptions = new List<string>();
         var filter = IndexKeys.Range(mailboxId, IndexKeys.FolderPrefix, "f}");
         await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            result.Add(IndexEntities.ToFolder(e));
+            if (e.RowKey.StartsWith(IndexKeys.SubscriptionPrefix, StringComparison.Ordinal))
+            {
+                subscriptions.Add(e.GetString("Name") ?? "");
+            }
+            else
+            {
+                folders.Add(IndexEntities.ToFolder(e));
+            }
         }
-        return result;
+        return new FolderListing(folders, subscriptions);
     }
 
     public async Task<FolderInfo?> GetFolderAsync(string mailboxId, int folderId, CancellationToken cancellationToken)
@@ -165,6 +177,16 @@ internal sealed class FolderCatalog(IndexTable index)
         {
             lane.Gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Drops the subscription kept for a name without a folder (UNSUBSCRIBE). Returns false if there
+    /// was none.
+    /// </summary>
+    public async Task<bool> RemoveKeptSubscriptionAsync(string mailboxId, string name, CancellationToken cancellationToken)
+    {
+        var response = await index.Table.DeleteEntityAsync(mailboxId, IndexKeys.Subscription(FolderNames.Normalize(name)), ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
     }
 
     /// <summary>

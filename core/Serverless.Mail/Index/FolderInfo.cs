@@ -66,3 +66,9 @@ public static class SpecialUse
     public const int InboxId = 1;
     public const int JunkId = 5;
 }
+
+/// <summary>
+/// A mailbox's folders and the names still subscribed whose folder is gone (RFC 3501 6.3.6), as
+/// one LIST reads them.
+/// </summary>
+public sealed record FolderListing(IReadOnlyList<FolderInfo> Folders, IReadOnlyList<string> KeptSubscriptions);

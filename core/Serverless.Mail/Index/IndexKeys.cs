@@ -21,6 +21,14 @@ internal static class IndexKeys
 
     public static string Name(string folderName) => NamePrefix + KeyEscaping.Escape(folderName);
 
+    /// <summary>
+    /// A subscription kept for a name whose folder was deleted (RFC 3501 6.3.6: the server must not
+    /// drop it by itself). Inside the folder range so LIST reads both with its one query.
+    /// </summary>
+    public const string SubscriptionPrefix = FolderPrefix + "s|";
+
+    public static string Subscription(string folderName) => SubscriptionPrefix + KeyEscaping.Escape(folderName);
+
     public static string Message(int folderId, long uid) =>
         $"{MessagePrefix}{folderId.ToString("D6", CultureInfo.InvariantCulture)}|{uid.ToString("D10", CultureInfo.InvariantCulture)}";
 

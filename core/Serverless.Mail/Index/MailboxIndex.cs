@@ -90,6 +90,10 @@ public sealed class MailboxIndex
     public Task<IReadOnlyList<FolderInfo>> ListFoldersAsync(string mailboxId, CancellationToken cancellationToken = default) =>
         _folders.ListFoldersAsync(mailboxId, cancellationToken);
 
+    /// <inheritdoc cref="FolderCatalog.ListFoldersAndSubscriptionsAsync"/>
+    public Task<FolderListing> ListFoldersAndSubscriptionsAsync(string mailboxId, CancellationToken cancellationToken = default) =>
+        _folders.ListFoldersAndSubscriptionsAsync(mailboxId, cancellationToken);
+
     public Task<FolderInfo?> GetFolderAsync(string mailboxId, int folderId, CancellationToken cancellationToken = default) =>
         _folders.GetFolderAsync(mailboxId, folderId, cancellationToken);
 
@@ -112,6 +116,10 @@ public sealed class MailboxIndex
     /// <summary>SUBSCRIBE / UNSUBSCRIBE. Returns false if there is no such folder.</summary>
     public Task<bool> SetSubscribedAsync(string mailboxId, int folderId, bool subscribed, CancellationToken cancellationToken = default) =>
         _folders.SetSubscribedAsync(mailboxId, folderId, subscribed, cancellationToken);
+
+    /// <inheritdoc cref="FolderCatalog.RemoveKeptSubscriptionAsync"/>
+    public Task<bool> RemoveKeptSubscriptionAsync(string mailboxId, string name, CancellationToken cancellationToken = default) =>
+        _folders.RemoveKeptSubscriptionAsync(mailboxId, name, cancellationToken);
 
     /// <inheritdoc cref="FolderCatalog.ClaimRecentAsync"/>
     public Task<(long From, long To)> ClaimRecentAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken = default) =>

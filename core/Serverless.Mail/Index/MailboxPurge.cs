@@ -43,11 +43,18 @@ internal sealed class MailboxPurge(IndexTable index, ChangeLog changeLog, Folder
             try
             {
                 lane.Rows(mailboxId).Forget();
-                await index.Table.SubmitTransactionAsync(
+                var name = folder.GetString("Name") ?? "";
+                List<TableTransactionAction> actions =
                 [
                     new(TableTransactionActionType.Delete, new TableEntity(mailboxId, folder.RowKey), folder.ETag),
-                    new(TableTransactionActionType.Delete, new TableEntity(mailboxId, IndexKeys.Name(folder.GetString("Name") ?? "")), ETag.All),
-                ], cancellationToken).ConfigureAwait(false);
+                    new(TableTransactionActionType.Delete, new TableEntity(mailboxId, IndexKeys.Name(name)), ETag.All),
+                ];
+                if (folder.GetBoolean("Subscribed") == true)
+                {
+                    // RFC 3501 6.3.6: the subscription outlives the folder (LIST shows it \NonExistent).
+                    actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(mailboxId, IndexKeys.Subscription(name)) { ["Name"] = name }));
+                }
+                await index.Table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

@@ -3,16 +3,18 @@ namespace Serverless.Listeners.Imap;
 /// <summary>The CAPABILITY list for the session's situation (TLS, login allowed, logged in).</summary>
 internal static class ImapCapabilities
 {
-    private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA ESEARCH SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT";
+    private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA ESEARCH SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT STATUS=SIZE CREATE-SPECIAL-USE WITHIN OBJECTID MULTIAPPEND";
 
     public static string For(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        // RFC 7889: one limit for every folder, so it is announced with the capabilities.
+        var common = Common + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (session.State.Kind != ImapStates.NotAuthenticated)
         {
-            return Common;
+            return common;
         }
-        var parts = Common;
+        var parts = common;
         if (session.CanStartTls)
         {
             parts += " STARTTLS";

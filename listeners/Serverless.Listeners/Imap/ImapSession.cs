@@ -40,6 +40,20 @@ internal sealed partial class ImapSession
     /// <summary>CONDSTORE is enabled (RFC 7162 3.1): MODSEQ goes into flag updates.</summary>
     public bool CondStore { get; set; }
 
+    /// <summary>
+    /// A CONDSTORE-enabling command (FETCH MODSEQ, SEARCH MODSEQ, STORE UNCHANGEDSINCE) turns
+    /// CONDSTORE on; the first one with a folder selected tells the folder's HIGHESTMODSEQ
+    /// (RFC 7162 3.1), since SELECT did not.
+    /// </summary>
+    public void EnableCondStore()
+    {
+        if (!CondStore && Selected is { } selected)
+        {
+            WriteLine(FormattableString.Invariant($"* OK [HIGHESTMODSEQ {selected.View.HighestModSeq}] Highest mailbox mod-sequence"));
+        }
+        CondStore = true;
+    }
+
     /// <summary>QRESYNC is enabled (RFC 7162 3.2): VANISHED replaces EXPUNGE.</summary>
     public bool QResync { get; set; }
 

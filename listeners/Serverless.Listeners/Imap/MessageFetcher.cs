@@ -251,6 +251,12 @@ internal sealed class MessageFetcher
                     ImapWire.Number(w, _selected.ModSeqAt(index));
                     ImapWire.Raw(w, ")"u8);
                     break;
+                case FetchItemKind.EmailId:
+                    ImapWire.Text(w, "EMAILID (" + ImapObjectIds.EmailId(_session.State.User!.MailboxId, row!.BlobName) + ")");
+                    break;
+                case FetchItemKind.ThreadId:
+                    ImapWire.Raw(w, "THREADID NIL"u8);
+                    break;
                 case FetchItemKind.InternalDate:
                     ImapWire.Raw(w, "INTERNALDATE \""u8);
                     ImapWire.Text(w, ImapDateTime.Format(row!.InternalDate));

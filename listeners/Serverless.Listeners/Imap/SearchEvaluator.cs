@@ -21,12 +21,16 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
 
     private SearchKey? _criteria;
 
+    /// <summary>One "now" for the whole search, so WITHIN's window does not move between messages.</summary>
+    private DateTimeOffset _now;
+
     public async Task<List<int>> EvaluateAsync(SearchKey key, CancellationToken cancellationToken)
     {
         _criteria = key;
+        _now = session.Services.Time.GetUtcNow();
         var view = selected.View;
         var results = new List<int>();
-        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchHeader or SearchBody or SearchText);
+        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
         if (!needRow)
         {
             for (var i = 0; i < view.Count; i++)
@@ -91,6 +95,12 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                 return selected.ModSeqAt(c.Index) >= m.ModSeq;
             case SearchSize s:
                 return s.Larger ? c.Row!.Size > s.Size : c.Row!.Size < s.Size;
+            case SearchObjectId o:
+                return !o.Thread && o.Id == ImapObjectIds.EmailId(session.State.User!.MailboxId, c.Row!.BlobName);
+            case SearchAge a:
+                // RFC 5032: OLDER n is an internal date more than n seconds ago, YOUNGER n at most n.
+                var age = _now - c.Row!.InternalDate;
+                return a.Older ? age > TimeSpan.FromSeconds(a.Seconds) : age <= TimeSpan.FromSeconds(a.Seconds);
             case SearchDate d:
                 var date = d.Sent ? SentDate(c.Row!) : DateOnly.FromDateTime(c.Row!.InternalDate.UtcDateTime);
                 return d.Comparison switch

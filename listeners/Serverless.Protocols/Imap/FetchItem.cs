@@ -17,6 +17,12 @@ public enum FetchItemKind
     Uid,
     BodySection,
     ModSeq,
+
+    /// <summary>OBJECTID (RFC 8474).</summary>
+    EmailId,
+
+    /// <summary>OBJECTID (RFC 8474): NIL, no thread ids are kept.</summary>
+    ThreadId,
 }
 
 public enum SectionText

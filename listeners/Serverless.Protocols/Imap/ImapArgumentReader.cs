@@ -43,6 +43,9 @@ public sealed class ImapArgumentReader
     /// <summary>The next byte of the current line, or -1 at its end.</summary>
     public int Peek() => _pos < Line.Length ? Line[_pos] : -1;
 
+    /// <summary>The byte <paramref name="offset"/> places ahead in the current line, or -1.</summary>
+    public int Peek(int offset) => _pos + offset < Line.Length ? Line[_pos + offset] : -1;
+
     public bool TryConsume(char c)
     {
         if (Peek() == c)

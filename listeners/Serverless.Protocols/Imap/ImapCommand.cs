@@ -32,6 +32,9 @@ public sealed record AuthenticateArguments(string Mechanism, string? InitialResp
 /// <summary>CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.</summary>
 public sealed record MailboxArguments(string Mailbox) : ImapArguments;
 
+/// <summary>CREATE: the name and the special uses asked for (CREATE-SPECIAL-USE, RFC 6154), as sent.</summary>
+public sealed record CreateArguments(string Mailbox, IReadOnlyList<string> Uses) : ImapArguments;
+
 /// <summary>GETQUOTA / SETQUOTA: a quota root name (RFC 2087).</summary>
 public sealed record QuotaRootArguments(string Root) : ImapArguments;
 
@@ -72,7 +75,14 @@ public sealed record ListArguments(string Reference, IReadOnlyList<string> Patte
 public sealed record StatusArguments(string Mailbox, IReadOnlyList<string> Items) : ImapArguments;
 
 /// <param name="Message">The message literal: usually <see cref="ImapSegmentKind.External"/> (streamed to storage by the session).</param>
-public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message) : ImapArguments;
+/// <summary>APPEND: the first message's flags, date and literal, and with MULTIAPPEND all of them in <see cref="Parts"/>.</summary>
+public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message) : ImapArguments
+{
+    public IReadOnlyList<AppendPart> Parts { get; init; } = [new AppendPart(Flags, InternalDate, Message)];
+}
+
+/// <summary>One message of an APPEND (MULTIAPPEND, RFC 3502).</summary>
+public sealed record AppendPart(IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message);
 
 public sealed record FetchArguments(SequenceSet Set, IReadOnlyList<FetchItem> Items) : ImapArguments
 {

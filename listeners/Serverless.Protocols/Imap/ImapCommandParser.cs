@@ -65,12 +65,13 @@ public static class ImapCommandParser
                 "LOGIN" => ParseLogin(r),
                 "AUTHENTICATE" => ParseAuthenticate(r),
                 "SELECT" or "EXAMINE" => ParseSelect(r),
-                "CREATE" or "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE" => new MailboxArguments(r.ReadMailbox()),
+                "CREATE" => ImapCreateParser.Parse(r),
+                "DELETE" or "SUBSCRIBE" or "UNSUBSCRIBE" => new MailboxArguments(r.ReadMailbox()),
                 "RENAME" => ParseRename(r),
                 "LIST" => ImapListParser.ParseList(r),
                 "LSUB" => ImapListParser.ParseLsub(r),
                 "STATUS" => ParseStatus(r),
-                "APPEND" => ParseAppend(r),
+                "APPEND" => ImapAppendParser.Parse(r),
                 "FETCH" => ImapFetchParser.Parse(r),
                 "STORE" => ParseStore(r),
                 "SEARCH" => ImapSearchParser.Parse(r),
@@ -159,17 +160,7 @@ public static class ImapCommandParser
                 return null;
             }
             r.ExpectSpace();
-            if (r.AtLiteral && ReferenceEquals(r.PeekLiteralSegment().External, "probe"))
-            {
-                return null; // the mailbox name itself is this literal
-            }
-            var (mailbox, flags, date) = ReadAppendHead(r);
-            if (!r.AtLiteral)
-            {
-                return null;
-            }
-            var segment = r.ReadLiteralSegment();
-            return ReferenceEquals(segment.External, "probe") ? (tag, mailbox, flags, date) : null;
+            return ImapAppendParser.ReadUpTo(r, "probe") is { } read ? (tag, read.Mailbox, read.Flags, read.Date) : null;
         }
         catch (ImapParseException)
         {
@@ -308,7 +299,8 @@ public static class ImapCommandParser
         do
         {
             var item = r.ReadAtom().ToUpperInvariant();
-            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ"))
+            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889; MAILBOXID: RFC 8474.
+            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT" or "MAILBOXID"))
             {
                 throw new ImapParseException("Unknown STATUS item " + item);
             }
@@ -317,40 +309,6 @@ public static class ImapCommandParser
         while (r.TryConsume(' '));
         r.Expect(')');
         return items;
-    }
-
-    /// <summary>
-    /// append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
-    /// </summary>
-    private static AppendArguments ParseAppend(ImapArgumentReader r)
-    {
-        var (mailbox, flags, date) = ReadAppendHead(r);
-        var message = r.ReadLiteralSegment();
-        return new AppendArguments(mailbox, flags, date, message);
-    }
-
-    private static (string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date) ReadAppendHead(ImapArgumentReader r)
-    {
-        var mailbox = r.ReadMailbox();
-        r.ExpectSpace();
-        IReadOnlyList<string> flags = [];
-        DateTimeOffset? date = null;
-        if (r.Peek() == '(')
-        {
-            var list = r.ReadFlagList();
-            if (list.Contains(ImapFlags.Recent))
-            {
-                throw new ImapParseException("\\Recent cannot be set");
-            }
-            flags = list;
-            r.ExpectSpace();
-        }
-        if (r.Peek() == '"')
-        {
-            date = ImapDateTime.ParseDateTime(r.ReadString());
-            r.ExpectSpace();
-        }
-        return (mailbox, flags, date);
     }
 
     /// <summary>

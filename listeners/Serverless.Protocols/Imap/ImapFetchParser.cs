@@ -7,7 +7,7 @@ namespace Serverless.Protocols.Imap;
 ///                   fetch-att / "(" fetch-att *(SP fetch-att) ")") [fetch-modifiers]
 /// fetch-att       = "ENVELOPE" / "FLAGS" / "INTERNALDATE" /
 ///                   "RFC822" [".HEADER" / ".SIZE" / ".TEXT"] /
-///                   "BODY" ["STRUCTURE"] / "UID" / "MODSEQ" /
+///                   "BODY" ["STRUCTURE"] / "UID" / "MODSEQ" / "EMAILID" / "THREADID" /  ; RFC 8474
 ///                   "BODY" section ["&lt;" number "." nz-number "&gt;"] /
 ///                   "BODY.PEEK" section ["&lt;" number "." nz-number "&gt;"]
 /// section         = "[" [section-spec] "]"
@@ -118,6 +118,8 @@ public static class ImapFetchParser
             "RFC822.TEXT" => FetchItem.Of(FetchItemKind.Rfc822Text),
             "UID" => FetchItem.Of(FetchItemKind.Uid),
             "MODSEQ" => FetchItem.Of(FetchItemKind.ModSeq),
+            "EMAILID" => FetchItem.Of(FetchItemKind.EmailId),
+            "THREADID" => FetchItem.Of(FetchItemKind.ThreadId),
             _ => throw new ImapParseException("Unknown FETCH item " + name),
         };
     }

@@ -18,6 +18,8 @@ namespace Serverless.Protocols.Imap;
 ///                   "(" search-key *(SP search-key) ")" / search-modsequence
 /// search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer     ; RFC 7162
 /// search-modseq-ext  = SP entry-name SP entry-type-req
+/// search-key         =/ ( "OLDER" / "YOUNGER" ) SP nz-number                 ; RFC 5032 (WITHIN)
+/// search-key         =/ ( "EMAILID" / "THREADID" ) SP objectid                 ; RFC 8474
 /// </code>
 /// </summary>
 public static class ImapSearchParser
@@ -176,6 +178,19 @@ public static class ImapSearchParser
             case "SMALLER":
                 r.ExpectSpace();
                 return new SearchSize(name == "LARGER", r.ReadNumber32());
+            case "EMAILID":
+            case "THREADID":
+                r.ExpectSpace();
+                return new SearchObjectId(name == "THREADID", r.ReadAtom());
+            case "OLDER":
+            case "YOUNGER":
+                r.ExpectSpace();
+                var seconds = r.ReadNumber32();
+                if (seconds == 0)
+                {
+                    throw new ImapParseException(name + " needs a positive number of seconds");
+                }
+                return new SearchAge(name == "OLDER", seconds);
             case "UID":
                 r.ExpectSpace();
                 return new SearchSequence(r.ReadSequenceSet(), Uid: true);

@@ -31,6 +31,12 @@ public sealed record SearchDate(bool Sent, SearchDateComparison Comparison, Date
 
 public sealed record SearchSize(bool Larger, long Size) : SearchKey;
 
+/// <summary>OBJECTID (RFC 8474): EMAILID or THREADID equal to <see cref="Id"/>.</summary>
+public sealed record SearchObjectId(bool Thread, string Id) : SearchKey;
+
+/// <summary>WITHIN (RFC 5032): the internal date is more (OLDER) or fewer (YOUNGER) than <see cref="Seconds"/> ago.</summary>
+public sealed record SearchAge(bool Older, long Seconds) : SearchKey;
+
 /// <summary>A sequence set (<see cref="Uid"/> false) or UID set.</summary>
 public sealed record SearchSequence(SequenceSet Set, bool Uid) : SearchKey;
 

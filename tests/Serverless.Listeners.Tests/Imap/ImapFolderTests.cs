@@ -13,7 +13,7 @@ public sealed class ImapFolderTests(ImapTestHost host) : IClassFixture<ImapTestH
         await using var raw = await host.RawAsync();
         await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
 
-        Assert.Equal("A002 OK CREATE completed", (await raw.CommandAsync("CREATE \"Projects/2026/Q1/\""))[^1]);
+        Assert.Matches(@"^A002 OK \[MAILBOXID \(F\d+-\d+\)\] CREATE completed$", (await raw.CommandAsync("CREATE \"Projects/2026/Q1/\""))[^1]);
         var list = await raw.CommandAsync("LIST \"\" \"Projects*\"");
         Assert.Equal(
         [

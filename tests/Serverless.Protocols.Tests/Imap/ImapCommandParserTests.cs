@@ -84,7 +84,7 @@ public sealed class ImapCommandParserTests
     public void Mailbox_names_are_decoded_and_inbox_is_case_insensitive()
     {
         Assert.Equal("INBOX", Args<SelectArguments>("t SELECT inbox\r\n").Mailbox);
-        Assert.Equal("INBOX/Sub", Args<MailboxArguments>("t CREATE Inbox/Sub\r\n").Mailbox);
+        Assert.Equal("INBOX/Sub", Args<CreateArguments>("t CREATE Inbox/Sub\r\n").Mailbox);
         Assert.Equal("Entwürfe", Args<SelectArguments>("t EXAMINE \"Entw&APw-rfe\"\r\n").Mailbox);
         Assert.True(Args<SelectArguments>("t SELECT x (CONDSTORE)\r\n").CondStore);
         Assert.Equal(("a", "b/c"), Fields(Args<RenameArguments>("t RENAME a \"b/c\"\r\n")));
@@ -192,6 +192,15 @@ public sealed class ImapCommandParserTests
     }
 
     [Fact]
+    public void Search_reads_within_keys_in_seconds()
+    {
+        var keys = Assert.IsType<SearchAnd>(Args<SearchArguments>("t SEARCH OLDER 60 younger 3600\r\n").Key).Keys;
+        Assert.Equal([new SearchAge(true, 60), new SearchAge(false, 3600)], keys);
+        Assert.Throws<ImapParseException>(() => Parse("t SEARCH OLDER 0\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("t SEARCH YOUNGER x\r\n"));
+    }
+
+    [Fact]
     public void Search_nesting_is_bounded()
     {
         var deep = string.Concat(Enumerable.Repeat("NOT ", 100)) + "ALL";
@@ -217,7 +226,7 @@ public sealed class ImapCommandParserTests
     {
         var args = Args<StatusArguments>("t STATUS Sent (MESSAGES UIDNEXT uidvalidity UNSEEN RECENT HIGHESTMODSEQ)\r\n");
         Assert.Equal(["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "HIGHESTMODSEQ"], args.Items);
-        Assert.Throws<ImapParseException>(() => Parse("t STATUS Sent (SIZE)\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("t STATUS Sent (DELETED)\r\n"));
     }
 
     [Fact]

@@ -8,7 +8,9 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.3.11 APPEND with LITERAL+ (RFC 7888) and APPENDUID (RFC 4315). When the message
+/// RFC 3501 6.3.11 APPEND with LITERAL+ (RFC 7888), APPENDUID (RFC 4315) and MULTIAPPEND (RFC 3502:
+/// each message streamed as it comes, indexed in order once all arrived; if one cannot be added the
+/// ones already added are expunged again, so the command adds all or none). When the message
 /// literal is announced, the target folder, the size limit and the quota are checked before the
 /// "+" continuation (so a synchronising client never sends a refused message); the message is then
 /// streamed into a new blob, summarised with MimeKit and indexed with one transaction. A folder
@@ -23,38 +25,61 @@ internal sealed class AppendCommand : IImapCommand
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (AppendArguments)command.Arguments;
-        if (args.Message.External is not AppendUpload upload)
+        var uploads = new List<(AppendPart Part, AppendUpload Upload)>();
+        foreach (var part in args.Parts)
         {
-            return ImapResult.Bad("Expected the message as a literal");
+            if (part.Message.External is not AppendUpload upload)
+            {
+                return ImapResult.Bad("Expected the message as a literal");
+            }
+            uploads.Add((part, upload));
         }
-        if (upload.Refusal is { } refusal)
+        // MULTIAPPEND (RFC 3502): all or none — one refused message and none is added.
+        if (uploads.Select(u => u.Upload.Refusal).FirstOrDefault(r => r is not null) is { } refusal)
         {
             return refusal;
         }
         var account = session.State.User!;
-        var (folderId, folderName) = upload.Folder!.Value;
-        var result = await session.Services.Index.AppendAsync(account.MailboxId, folderId, new NewMessage
+        var (folderId, folderName) = uploads[0].Upload.Folder!.Value;
+        var appended = new List<AppendResult>();
+        foreach (var (part, upload) in uploads)
+        {
+            var result = await AppendOneAsync(session, part, upload, folderId, folderName, cancellationToken);
+            if (result.Outcome is not (AppendOutcome.Appended or AppendOutcome.Duplicate))
+            {
+                if (appended.Count > 0)
+                {
+                    // Take back what this command added (their blobs go with them), so none stays.
+                    await session.Services.Index.ExpungeAsync(account.MailboxId, folderId, appended.Select(a => a.Uid).ToList(), CancellationToken.None);
+                }
+                if (result.Outcome == AppendOutcome.OverQuota)
+                {
+                    return ImapResult.No("Quota exceeded", "OVERQUOTA");
+                }
+                session.Services.Watchers.ForgetFolderId(account.MailboxId, folderName);
+                return ImapResult.No("Mailbox does not exist", "TRYCREATE");
+            }
+            upload.Taken = true;
+            appended.Add(result);
+        }
+        // RFC 4315: several messages give a UID set.
+        var uids = string.Join(',', appended.Select(a => a.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return ImapResult.Ok("APPEND completed", $"APPENDUID {appended[0].UidValidity} {uids}");
+    }
+
+    private static Task<AppendResult> AppendOneAsync(ImapSession session, AppendPart part, AppendUpload upload, int folderId, string folderName, CancellationToken cancellationToken)
+    {
+        var account = session.State.User!;
+        return session.Services.Index.AppendAsync(account.MailboxId, folderId, new NewMessage
         {
             FolderName = folderName,
             BlobName = upload.BlobName!,
             Size = upload.Size,
-            InternalDate = args.InternalDate ?? session.Services.Time.GetUtcNow(),
-            Flags = args.Flags,
+            InternalDate = part.InternalDate ?? session.Services.Time.GetUtcNow(),
+            Flags = part.Flags,
             Summary = upload.Summary,
             QuotaBytes = account.QuotaBytes > 0 ? account.QuotaBytes : null,
         }, cancellationToken);
-        switch (result.Outcome)
-        {
-            case AppendOutcome.Appended:
-            case AppendOutcome.Duplicate:
-                upload.Taken = true;
-                return ImapResult.Ok("APPEND completed", $"APPENDUID {result.UidValidity} {result.Uid}");
-            case AppendOutcome.OverQuota:
-                return ImapResult.No("Quota exceeded", "OVERQUOTA");
-            default:
-                session.Services.Watchers.ForgetFolderId(account.MailboxId, folderName);
-                return ImapResult.No("Mailbox does not exist", "TRYCREATE");
-        }
     }
 
     /// <summary>

@@ -1,16 +1,33 @@
+using Serverless.Mail.Index;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
 /// RFC 3501 6.3.3 CREATE. A trailing delimiter is dropped; missing superior names are created
-/// too ("a/b/c" creates "a" and "a/b").
+/// too ("a/b/c" creates "a" and "a/b"). CREATE-SPECIAL-USE (RFC 6154 3): <c>(USE (\Drafts))</c>
+/// gives the new folder one special use; more than one, or one we do not know, is
+/// <c>NO [USEATTR]</c> and nothing is created.
 /// </summary>
 internal sealed class CreateCommand : IImapCommand
 {
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
-        var name = ((MailboxArguments)command.Arguments).Mailbox.TrimEnd(ImapMailboxName.Delimiter);
+        var args = (CreateArguments)command.Arguments;
+        var name = args.Mailbox.TrimEnd(ImapMailboxName.Delimiter);
+        string? use = null;
+        if (args.Uses.Count > 1)
+        {
+            return ImapResult.No("A folder has at most one special use here", "USEATTR");
+        }
+        if (args.Uses.Count == 1)
+        {
+            use = Uses.FirstOrDefault(u => u.Equals(args.Uses[0], StringComparison.OrdinalIgnoreCase));
+            if (use is null)
+            {
+                return ImapResult.No("Unknown special use " + args.Uses[0], "USEATTR");
+            }
+        }
         if (FolderLookup.InvalidNameReason(name) is { } reason)
         {
             return ImapResult.No(reason, "CANNOT");
@@ -35,7 +52,12 @@ internal sealed class CreateCommand : IImapCommand
                 await index.CreateFolderAsync(mailboxId, parent, cancellationToken: cancellationToken);
             }
         }
-        var created = await index.CreateFolderAsync(mailboxId, name, cancellationToken: cancellationToken);
-        return created is null ? ImapResult.No("Mailbox already exists", "ALREADYEXISTS") : ImapResult.Ok("CREATE completed");
+        var created = await index.CreateFolderAsync(mailboxId, name, use, cancellationToken: cancellationToken);
+        return created is null
+            ? ImapResult.No("Mailbox already exists", "ALREADYEXISTS")
+            : ImapResult.Ok("CREATE completed", $"MAILBOXID ({ImapObjectIds.MailboxId(created.UidValidity, created.FolderId)})"); // RFC 8474
     }
+
+    private static readonly string[] Uses =
+        [SpecialUse.All, SpecialUse.Archive, SpecialUse.Drafts, SpecialUse.Flagged, SpecialUse.Junk, SpecialUse.Sent, SpecialUse.Trash];
 }

@@ -24,7 +24,7 @@ internal sealed class FetchCommand : IImapCommand
         }
         if (items.Any(i => i.Kind == FetchItemKind.ModSeq))
         {
-            session.CondStore = true; // RFC 7162 3.1: FETCH MODSEQ enables CONDSTORE
+            session.EnableCondStore(); // RFC 7162 3.1: FETCH MODSEQ enables CONDSTORE
         }
         if (args.Vanished && (!command.Uid || !session.QResync))
         {

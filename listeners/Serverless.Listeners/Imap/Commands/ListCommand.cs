@@ -22,8 +22,8 @@ internal sealed class ListCommand : IImapCommand
             session.WriteLine($"* {verb} (\\Noselect) \"/\" \"\"");
             return ImapResult.Ok(verb + " completed");
         }
-        var folders = await session.Services.Index.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken);
-        var byName = folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var listing = await session.Services.Index.ListFoldersAndSubscriptionsAsync(FolderLookup.MailboxId(session), cancellationToken);
+        var byName = listing.Folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var names = new SortedSet<string>(byName.Keys, NameOrder.Instance);
         foreach (var name in byName.Keys)
         {
@@ -32,13 +32,24 @@ internal sealed class ListCommand : IImapCommand
                 names.Add(name[..i]); // implied parents
             }
         }
+        // Subscribed names whose folder is gone are listed only when subscriptions are asked for.
+        var kept = listing.KeptSubscriptions.ToHashSet(StringComparer.Ordinal);
+        var candidates = names;
+        if ((lsub || args.SelectSubscribed) && kept.Count > 0)
+        {
+            candidates = new SortedSet<string>(names, NameOrder.Instance);
+            candidates.UnionWith(kept);
+        }
         var patterns = args.Patterns.Select(p => new ImapListPattern(args.Reference, p)).ToList();
         bool Matches(string name) => patterns.Any(p => p.Matches(name));
         bool HasChildren(string name) => names.GetViewBetween(name + "/", name + "/\uffff").Count > 0;
-        bool IsSubscribed(string name) => byName.TryGetValue(name, out var f) && f.Subscribed;
-        bool HasSubscribedChild(string name) => names.GetViewBetween(name + "/", name + "/\uffff").Any(IsSubscribed);
+        bool IsSubscribed(string name) => byName.TryGetValue(name, out var f) ? f.Subscribed || kept.Contains(name) : kept.Contains(name);
+        // RFC 5258 3.5 (and RFC 3501 6.3.9 for LSUB): a parent stands in for subscribed children
+        // the patterns do not list themselves; children that are listed need no stand-in.
+        bool HasUnlistedSubscribedChild(string name) =>
+            candidates.GetViewBetween(name + "/", name + "/\uffff").Any(n => IsSubscribed(n) && !Matches(n));
 
-        foreach (var name in names)
+        foreach (var name in candidates)
         {
             byName.TryGetValue(name, out var folder);
             var attributes = new List<string>();
@@ -51,13 +62,11 @@ internal sealed class ListCommand : IImapCommand
                 }
                 if (!IsSubscribed(name))
                 {
-                    // LSUB: a parent of subscribed folders matched by "%" shows as \Noselect;
-                    // RECURSIVEMATCH: a parent with subscribed children gets CHILDINFO.
-                    if (lsub && HasSubscribedChild(name))
+                    if (lsub && HasUnlistedSubscribedChild(name))
                     {
                         attributes.Add("\\Noselect");
                     }
-                    else if (args.SelectRecursiveMatch && HasSubscribedChild(name))
+                    else if (args.SelectRecursiveMatch && HasUnlistedSubscribedChild(name))
                     {
                         childInfo = "SUBSCRIBED";
                     }

@@ -16,14 +16,20 @@ internal sealed class SearchCommand : IImapCommand
         var modSeq = SearchEvaluator.Needs(args.Key, k => k is SearchModSeq);
         if (modSeq)
         {
-            session.CondStore = true;
+            session.EnableCondStore();
         }
         var selected = session.Selected!;
         var matches = await new SearchEvaluator(session, selected).EvaluateAsync(args.Key, cancellationToken);
         if (args.Return is { } options)
         {
             var numbers = matches.Select(i => command.Uid ? selected.View.Uid(i) : i + 1L).ToList();
-            long? highest = modSeq && matches.Count > 0 ? matches.Max(selected.ModSeqAt) : null;
+            // RFC 4731 3.2: with only MIN and/or MAX the MODSEQ is that of the messages returned.
+            var returned = matches;
+            if (matches.Count > 0 && options.Count > 0 && !options.Any(o => o is "ALL" or "COUNT"))
+            {
+                returned = [.. options.Contains("MIN") ? new[] { matches[0] } : [], .. options.Contains("MAX") ? new[] { matches[^1] } : []];
+            }
+            long? highest = modSeq && returned.Count > 0 ? returned.Max(selected.ModSeqAt) : null;
             session.WriteLine(ImapEsearchResponse.Format(command.Tag, command.Uid, options, numbers, highest));
             return ImapResult.Ok(command.Key + " completed");
         }

@@ -85,6 +85,7 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             session.WriteLine(FormattableString.Invariant($"* OK [UNSEEN {firstUnseen + 1}] First unseen message"));
         }
         session.WriteLine(FormattableString.Invariant($"* OK [UIDVALIDITY {view.UidValidity}] UIDs valid"));
+        session.WriteLine($"* OK [MAILBOXID ({ImapObjectIds.MailboxId(view.UidValidity, selected.FolderId)})] Ok"); // RFC 8474
         session.WriteLine(FormattableString.Invariant($"* OK [UIDNEXT {Math.Max(view.UidNext, view.LastUid + 1)}] Predicted next UID"));
         if (session.CondStore)
         {

@@ -36,6 +36,11 @@ internal sealed class StatusCommand : IImapCommand
             {
                 sb.Append(' ');
             }
+            if (item == "MAILBOXID")
+            {
+                sb.Append("MAILBOXID (").Append(ImapObjectIds.MailboxId(folder.UidValidity, folder.FolderId)).Append(')');
+                continue;
+            }
             var value = item switch
             {
                 "MESSAGES" => folder.Messages,
@@ -46,6 +51,8 @@ internal sealed class StatusCommand : IImapCommand
                 "UIDVALIDITY" => folder.UidValidity,
                 "UNSEEN" => folder.Unseen,
                 "HIGHESTMODSEQ" => folder.HighestModSeq,
+                "SIZE" => folder.Bytes, // RFC 8438: the octets of all its messages
+                "APPENDLIMIT" => session.Services.Options.MaxAppendSize, // RFC 7889: the same for every folder
                 _ => 0,
             };
             sb.Append(item).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture));

@@ -20,7 +20,7 @@ internal sealed class StoreCommand : IImapCommand
         }
         if (args.UnchangedSince is not null)
         {
-            session.CondStore = true;
+            session.EnableCondStore();
         }
         var indices = selected.Resolve(args.Set, command.Uid);
         if (indices.Count == 0)

@@ -41,7 +41,7 @@ public sealed record SendAsGrant(string Mailbox, string Address);
 public sealed record OutboundRecipient(string Address, string State, string? Status, string? Diagnostic, string? RemoteMta, int Attempts, DateTimeOffset? UpdatedAt);
 
 public sealed record OutboundMessage(string Id, string From, string? AuthenticatedAs, long Size, DateTimeOffset SubmittedAt, bool Done, int Attempt,
-    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<OutboundRecipient> Recipients);
+    DateTimeOffset? LastAttemptAt, DateTimeOffset? NextAttemptAt, IReadOnlyList<OutboundRecipient> Recipients, bool Held = false, bool Cancelled = false);
 
 public sealed record PoisonMessage(string Id, DateTimeOffset? InsertedAt, string Body);
 

@@ -105,6 +105,18 @@ public sealed class MailApiClient(HttpClient http)
     public Task<ApiReply<Page<OutboundMessage>>> ListOutboundAsync(string tenant, bool all, string? continuationToken, CancellationToken ct) =>
         SendAsync<Page<OutboundMessage>>(HttpMethod.Get, Path(tenant, "outbound") + Query(("all", all ? "true" : null), ("continuationToken", continuationToken)), null, ct);
 
+    public Task<ApiReply<OutboundMessage>> RetryOutboundAsync(string tenant, string id, CancellationToken ct) =>
+        SendAsync<OutboundMessage>(HttpMethod.Post, Path(tenant, "outbound", id, "retry"), null, ct);
+
+    public Task<ApiReply<OutboundMessage>> HoldOutboundAsync(string tenant, string id, CancellationToken ct) =>
+        SendAsync<OutboundMessage>(HttpMethod.Post, Path(tenant, "outbound", id, "hold"), null, ct);
+
+    public Task<ApiReply<OutboundMessage>> ReleaseOutboundAsync(string tenant, string id, CancellationToken ct) =>
+        SendAsync<OutboundMessage>(HttpMethod.Post, Path(tenant, "outbound", id, "release"), null, ct);
+
+    public Task<ApiReply<OutboundMessage>> CancelOutboundAsync(string tenant, string id, CancellationToken ct) =>
+        SendAsync<OutboundMessage>(HttpMethod.Delete, Path(tenant, "outbound", id), null, ct);
+
     // Poison queues (admin key)
     public Task<ApiReply<PoisonList>> ListPoisonAsync(string queue, CancellationToken ct) =>
         SendAsync<PoisonList>(HttpMethod.Get, $"queues/{Uri.EscapeDataString(queue)}/poison", null, ct);

@@ -263,6 +263,9 @@ module api 'app/api.bicep' = {
     keyVaultName: names.keyVault
     mailHostName: outboundHostName
     mxHostName: mxHostName
+    clientHostName: mailHostName
+    // Known once the MX exists (the second provision of `azd up`); dns-check uses it.
+    mxAddress: empty(listenersImageName) ? '' : mx!.outputs.ipAddress
     spfMechanisms: !empty(spfMechanisms) ? spfMechanisms : (directMx ? 'a:${outboundHostName}' : 'mx')
     outboundMode: outboundMode
     subnetId: network.outputs.apiSubnetId

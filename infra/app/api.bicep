@@ -14,6 +14,12 @@ param mailHostName string
 @description('Host name hosted domains\' MX records point at.')
 param mxHostName string
 
+@description('Host name mail clients connect to (the listeners): autoconfiguration and SRV records name it.')
+param clientHostName string
+
+@description('The MX\'s public IP address, which dns-check compares the MX host with; empty before the MX exists.')
+param mxAddress string = ''
+
 @description('SPF mechanisms the provisioning API puts before ~all in each domain\'s record.')
 param spfMechanisms string
 
@@ -136,6 +142,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Mail__Outbound__SmartHost__Port: string(smartHostPort)
     Mail__Outbound__SmartHost__UserName: smartHostUserConfigured ? '${kvRef}smarthost-username)' : ''
     Mail__Outbound__SmartHost__Password: smartHostPasswordConfigured ? '${kvRef}smarthost-password)' : ''
+    // Autoconfiguration, Autodiscover and SRV records send clients to the listeners, not to the
+    // HELO name (which is smtp-out.* in direct-MX mode).
+    Mail__Provisioning__ClientHost: clientHostName
+    // dns-check: whether the MX host resolves to the MX (empty, "unchecked", until the MX exists).
+    Mail__Provisioning__MxAddresses__0: mxAddress
   }
 }
 

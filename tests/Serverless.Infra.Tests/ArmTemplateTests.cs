@@ -289,6 +289,20 @@ public sealed partial class ArmTemplateTests
     }
 
     [Fact]
+    public async Task The_api_sends_mail_clients_to_the_listeners_and_checks_the_MX_host_against_the_MX()
+    {
+        var main = await MainAsync();
+        var settings = (JsonObject)Assert.Single(main.Module("api").OfType("Microsoft.Web/sites/config"))["properties"]!;
+        Assert.Equal("[parameters('clientHostName')]", (string?)settings["Mail__Provisioning__ClientHost"]);
+        Assert.Equal("[variables('mailHostName')]", (string?)main.ModuleParameter("api", "clientHostName"));
+        Assert.Equal("[parameters('mxAddress')]", (string?)settings["Mail__Provisioning__MxAddresses__0"]);
+        // The MX's IP once the MX exists (its module is conditional, so the whole parameter is one expression).
+        var mxAddress = (string)main.ModuleDeployment("api")["properties"]!["parameters"]!["mxAddress"]!;
+        Assert.Contains("'Microsoft.Resources/deployments', 'mx')", mxAddress, StringComparison.Ordinal);
+        Assert.Contains(".outputs.ipAddress.value", mxAddress, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Application_Insights_is_wired_to_both_hosts_with_entra_authentication()
     {
         var main = await MainAsync();

@@ -108,7 +108,7 @@ public sealed class DomainDnsCheck
     private async Task<MxHostCheck> CheckMxHostAsync(CancellationToken cancellationToken)
     {
         var host = _options.MailHost.TrimEnd('.');
-        var expected = _options.MxAddresses.Select(a => IPAddress.TryParse(a.Trim(), out var ip) ? ip.ToString() : a.Trim()).ToList();
+        var expected = _options.MxAddresses.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => IPAddress.TryParse(a.Trim(), out var ip) ? ip.ToString() : a.Trim()).ToList();
         var addresses = new List<string>();
         try
         {

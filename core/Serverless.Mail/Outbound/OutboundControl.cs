@@ -27,7 +27,12 @@ public sealed class OutboundControl(OutboundState state, MailQueues queues, Time
             return refused;
         }
         var now = time.GetUtcNow();
-        if (record!.Held)
+        // Cancelled but not yet carried out by the relay: a retry must not race the cancel.
+        if (record!.Cancelled)
+        {
+            return ProvisioningError.Conflict("The message is cancelled.");
+        }
+        if (record.Held)
         {
             return ProvisioningError.Conflict("The message is on hold; release it to try it again.");
         }

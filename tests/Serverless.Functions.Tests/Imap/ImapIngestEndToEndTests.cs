@@ -137,7 +137,8 @@ public sealed class ImapIngestEndToEndTests : IAsyncLifetime
         return client;
     }
 
-    private static async Task SendAsync(Dictionary<string, string?> settings, string body)
+    /// <summary>One message to the MX of the stack with these settings, as a remote server sends it (also <see cref="SplitStackTests"/>'s).</summary>
+    internal static async Task SendAsync(Dictionary<string, string?> settings, string body)
     {
         await using var wire = await Wire.ConnectAsync(int.Parse(settings["Mail:Listeners:Ports:Smtp"]!, System.Globalization.CultureInfo.InvariantCulture));
         async Task<string> Reply() => (await wire.SmtpReplyAsync() ?? throw new EndOfStreamException()).Last;

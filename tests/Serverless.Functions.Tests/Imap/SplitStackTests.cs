@@ -84,16 +84,7 @@ public sealed class SplitStackTests : IAsyncLifetime
         using var done = new CancellationTokenSource();
         var idle = client.IdleAsync(done.Token);
 
-        await using (var wire = await Wire.ConnectAsync(Port("Smtp")))
-        {
-            async Task<string> Command(string text) => (await wire.SmtpAsync(text) ?? throw new EndOfStreamException()).Last;
-            Assert.StartsWith("220", (await wire.SmtpReplyAsync() ?? throw new EndOfStreamException()).Last, StringComparison.Ordinal);
-            Assert.StartsWith("250", await Command("EHLO client.test"), StringComparison.Ordinal);
-            Assert.StartsWith("250", await Command("MAIL FROM:<sender@remote.example>"), StringComparison.Ordinal);
-            Assert.StartsWith("250", await Command("RCPT TO:<reader@example.com>"), StringComparison.Ordinal);
-            Assert.StartsWith("354", await Command("DATA"), StringComparison.Ordinal);
-            Assert.StartsWith("250", await Command("From: sender@remote.example\r\nTo: reader@example.com\r\nSubject: split\r\n\r\nhello\r\n."), StringComparison.Ordinal);
-        }
+        await ImapIngestEndToEndTests.SendAsync(_settings, "Subject: split\r\n\r\nhello\r\n");
 
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await done.CancelAsync();

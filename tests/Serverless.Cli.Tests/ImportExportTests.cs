@@ -48,8 +48,9 @@ public sealed class ImportExportTests(CliStackFixture fixture)
         var fetched = string.Join("\r\n", await target.CommandAsync("FETCH 1 BODY.PEEK[]"));
         Assert.Contains(message, fetched, StringComparison.Ordinal);
 
-        // Cancelling an import that has ended is refused by the API: exit 3.
-        Assert.Equal(ExitCodes.Refused, (await _cli.AdminAsync("import", "cancel", "new@moveco.test", id, "-t", "moveco")).Code);
+        // Cancelling an import that has ended changes nothing; an unknown one is the API's 404: exit 3.
+        Assert.Contains(": completed,", Ok(await _cli.AdminAsync("import", "cancel", "new@moveco.test", id, "-t", "moveco")).Out, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Refused, (await _cli.AdminAsync("import", "status", "new@moveco.test", "no-such-import", "-t", "moveco")).Code);
         Directory.Delete(_cli.WorkingDirectory, recursive: true);
     }
 

@@ -21,6 +21,9 @@ public sealed class SmailRunner(DevHostStack stack)
     /// <summary>The environment the CLI sees (nothing but what a test puts here).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>What the CLI reads from standard input (not a terminal).</summary>
+    public string Input { get; set; } = "";
+
     public string WorkingDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "smail-tests-" + Guid.NewGuid().ToString("N"));
 
     /// <summary>With the stack's URL and the admin key, unless the arguments give their own.</summary>
@@ -34,6 +37,7 @@ public sealed class SmailRunner(DevHostStack stack)
         {
             Out = output,
             Error = error,
+            In = new StringReader(Input),
             Environment = name => Environment.GetValueOrDefault(name),
             WorkingDirectory = WorkingDirectory,
         };

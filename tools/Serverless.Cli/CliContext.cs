@@ -13,6 +13,12 @@ public sealed class CliContext
     /// <summary>Whether <see cref="Out"/> is a terminal (colours; tables as wide as the window).</summary>
     public bool OutIsTerminal { get; init; }
 
+    /// <summary>Standard input: where <c>--password-stdin</c> reads from.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
+    /// <summary>Whether standard input is a terminal (a password may then be asked for, unechoed).</summary>
+    public bool InIsTerminal { get; init; }
+
     public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>Where <c>.data/admin-key</c> (written by ./run.sh) is looked for.</summary>
@@ -25,6 +31,8 @@ public sealed class CliContext
     {
         Out = Console.Out,
         Error = Console.Error,
+        In = Console.In,
+        InIsTerminal = !Console.IsInputRedirected,
         OutIsTerminal = !Console.IsOutputRedirected,
     };
 }

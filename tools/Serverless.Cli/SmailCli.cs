@@ -25,6 +25,10 @@ public static class SmailCli
             OutboundCommands.Create(run),
             PoisonCommands.Create(run),
         };
+        foreach (var command in ImportCommands.Create(run))
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 

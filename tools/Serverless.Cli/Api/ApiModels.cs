@@ -48,3 +48,13 @@ public sealed record PoisonMessage(string Id, DateTimeOffset? InsertedAt, string
 public sealed record PoisonList(string Queue, int ApproximateCount, IReadOnlyList<PoisonMessage> Items);
 
 public sealed record PoisonReplay(string Queue, string Id, string MessageId);
+
+/// <summary>What <c>POST …/imports</c> takes for an IMAP source (the password goes only in this body).</summary>
+public sealed record ImapSource(string Host, int Port, string Security, string Username, string Password, IReadOnlyList<string>? Folders);
+
+public sealed record MailboxImport(string Id, string Mailbox, string Kind, string Status, int FoldersDone, int FoldersTotal, long MessagesCopied,
+    long MessagesTotal, long Errors, string? LastError, long? EstimatedSecondsLeft)
+{
+    /// <summary>Completed, cancelled, failed or quota: the import will not change any more.</summary>
+    public bool Ended => Status is "completed" or "cancelled" or "failed" or "quota";
+}

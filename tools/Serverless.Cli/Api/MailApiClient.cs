@@ -124,6 +124,41 @@ public sealed class MailApiClient(HttpClient http)
     public Task<ApiReply<PoisonReplay>> ReplayPoisonAsync(string queue, string id, CancellationToken ct) =>
         SendAsync<PoisonReplay>(HttpMethod.Post, $"queues/{Uri.EscapeDataString(queue)}/poison/{Uri.EscapeDataString(id)}/replay", null, ct);
 
+    // Imports and export (README "Moving in and out")
+    public Task<ApiReply<MailboxImport>> StartImapImportAsync(string tenant, string address, ImapSource source, CancellationToken ct) =>
+        SendAsync<MailboxImport>(HttpMethod.Post, Path(tenant, "mailboxes", address, "imports"), source, ct);
+
+    /// <summary>Uploads an mbox (<c>application/mbox</c>, into <paramref name="folder"/>) or a Maildir zip (<c>application/zip</c>) as it is read from <paramref name="file"/>.</summary>
+    public async Task<ApiReply<MailboxImport>> StartFileImportAsync(string tenant, string address, Stream file, string contentType, string? folder, CancellationToken ct)
+    {
+        var content = new StreamContent(file, 256 * 1024);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        var (status, text) = await ExchangeAsync(HttpMethod.Post, Path(tenant, "mailboxes", address, "imports") + Query(("folder", folder)), content, ct);
+        return new ApiReply<MailboxImport>(Read<MailboxImport>(text), text, status);
+    }
+
+    public Task<ApiReply<MailboxImport>> GetImportAsync(string tenant, string address, string id, CancellationToken ct) =>
+        SendAsync<MailboxImport>(HttpMethod.Get, Path(tenant, "mailboxes", address, "imports", id), null, ct);
+
+    public Task<ApiReply<MailboxImport>> CancelImportAsync(string tenant, string address, string id, CancellationToken ct) =>
+        SendAsync<MailboxImport>(HttpMethod.Delete, Path(tenant, "mailboxes", address, "imports", id), null, ct);
+
+    /// <summary>Streams the export into <paramref name="destination"/> as it arrives; answers the bytes written.</summary>
+    public async Task<long> ExportAsync(string tenant, string address, string format, string? folder, Stream destination, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Path(tenant, "mailboxes", address, "export") + Query(("format", format), ("folder", folder)), UriKind.Relative));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw MailApiException.From(response.StatusCode, response.ReasonPhrase, await response.Content.ReadAsStringAsync(ct));
+        }
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var before = destination.CanSeek ? destination.Position : 0;
+        await body.CopyToAsync(destination, 256 * 1024, ct);
+        return destination.CanSeek ? destination.Position - before : -1;
+    }
+
     private static string Path(string tenant, params string[] rest) =>
         string.Join('/', new[] { "tenants", tenant }.Concat(rest).Select(Uri.EscapeDataString));
 
@@ -144,13 +179,12 @@ public sealed class MailApiClient(HttpClient http)
     private async Task SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
         await ExchangeAsync(method, path, body, ct);
 
-    private async Task<(int Status, string Text)> ExchangeAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    private Task<(int Status, string Text)> ExchangeAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        ExchangeAsync(method, path, body is null ? null : new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json"), ct);
+
+    private async Task<(int Status, string Text)> ExchangeAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        if (body is not null)
-        {
-            request.Content = new StringContent(JsonSerializer.Serialize(body, Json), Encoding.UTF8, "application/json");
-        }
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = content };
         using var response = await http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)

@@ -13,6 +13,9 @@ public sealed class Invocation(ParseResult parse, GlobalOptions globals, MailApi
 
     public CancellationToken Cancellation { get; } = cancellation;
 
+    /// <summary>The run's surroundings (standard input for a password).</summary>
+    public CliContext Context { get; } = context;
+
     public T Get<T>(Argument<T> argument) => parse.GetValue(argument)!;
 
     public T? Get<T>(Option<T> option) => parse.GetValue(option);
@@ -23,7 +26,7 @@ public sealed class Invocation(ParseResult parse, GlobalOptions globals, MailApi
         var tenant = parse.GetValue(globals.Tenant);
         if (string.IsNullOrWhiteSpace(tenant))
         {
-            tenant = context.Environment(ApiConnection.TenantVariable);
+            tenant = Context.Environment(ApiConnection.TenantVariable);
         }
         return string.IsNullOrWhiteSpace(tenant)
             ? throw new UsageException($"Which tenant? Pass --tenant or set {ApiConnection.TenantVariable}.")

@@ -76,6 +76,9 @@ public sealed class CliOutput
         }
     }
 
+    /// <summary>A Spectre.Console progress display on this output (redrawn on a terminal, a line per change otherwise).</summary>
+    public Progress Progress() => _console.Progress();
+
     public void Write(IRenderable renderable)
     {
         if (!Json)

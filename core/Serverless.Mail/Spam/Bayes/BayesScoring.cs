@@ -17,9 +17,7 @@ public static class BayesScoring
         // The mailbox's own messages that were learnt into the base too would count twice: the base
         // counts for what the tenant's other users taught, its tokens scaled by that share (in a
         // tenant of one user, the base adds nothing to that user's own model).
-        var (inBaseSpam, inBaseHam) = mailbox?.InBase ?? (0, 0);
-        var baseSpam = Math.Max(0, (tenantBase?.SpamMessages ?? 0) - inBaseSpam);
-        var baseHam = Math.Max(0, (tenantBase?.HamMessages ?? 0) - inBaseHam);
+        var (baseSpam, baseHam) = OthersInBase(tenantBase, mailbox);
         var spamShare = baseSpam == 0 ? 0 : baseSpam / (double)tenantBase!.SpamMessages;
         var hamShare = baseHam == 0 ? 0 : baseHam / (double)tenantBase!.HamMessages;
         var spam = baseSpam + (mailbox?.SpamMessages ?? 0);
@@ -42,6 +40,20 @@ public static class BayesScoring
             }
         }
         return ChiSquareCombiner.Combine(evidence, spam, ham) with { SpamLearnt = spam, HamLearnt = ham };
+    }
+
+    /// <summary>Spam and ham messages the two models learnt together, each counted once.</summary>
+    public static (int Spam, int Ham) Learnt(TokenCounts? tenantBase, TokenCounts? mailbox)
+    {
+        var (spam, ham) = OthersInBase(tenantBase, mailbox);
+        return (spam + (mailbox?.SpamMessages ?? 0), ham + (mailbox?.HamMessages ?? 0));
+    }
+
+    /// <summary>The base's messages not learnt from this mailbox (what the tenant's other users taught).</summary>
+    private static (int Spam, int Ham) OthersInBase(TokenCounts? tenantBase, TokenCounts? mailbox)
+    {
+        var (inBaseSpam, inBaseHam) = mailbox?.InBase ?? (0, 0);
+        return (Math.Max(0, (tenantBase?.SpamMessages ?? 0) - inBaseSpam), Math.Max(0, (tenantBase?.HamMessages ?? 0) - inBaseHam));
     }
 
     /// <summary>The hashes a message contributes when learnt.</summary>

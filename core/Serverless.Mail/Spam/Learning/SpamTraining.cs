@@ -42,11 +42,11 @@ public sealed class SpamTraining(MailDirectory directory, MailboxIndex index, Sp
             return ProvisioningError.NotFound($"Mailbox '{address}' not found.");
         }
         var ownModel = await models.ReadAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken).ConfigureAwait(false);
-        var (own, tenantBase) = (Size(ownModel), Size(await models.ReadAsync(mailbox.TenantId, null, cancellationToken).ConfigureAwait(false)));
+        var baseModel = await models.ReadAsync(mailbox.TenantId, null, cancellationToken).ConfigureAwait(false);
         // As scoring counts them: the mailbox's messages learnt into the base too count once.
-        var (inBaseSpam, inBaseHam) = ownModel?.InBase ?? (0, 0);
-        var trained = Math.Min(own.Spam + Math.Max(0, tenantBase.Spam - inBaseSpam), own.Ham + Math.Max(0, tenantBase.Ham - inBaseHam)) >= options.ContentTrainedMinimum;
-        return new SpamTrainingStatus(mailbox.Address, own, tenantBase, options.ContentTrainedMinimum, trained);
+        var (spam, ham) = BayesScoring.Learnt(baseModel, ownModel);
+        var trained = Math.Min(spam, ham) >= options.ContentTrainedMinimum;
+        return new SpamTrainingStatus(mailbox.Address, Size(ownModel), Size(baseModel), options.ContentTrainedMinimum, trained);
     }
 
     private static SpamModelSize Size(TokenCounts? model) =>

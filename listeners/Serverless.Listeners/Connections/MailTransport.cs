@@ -110,6 +110,7 @@ public sealed partial class MailTransport : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await DisposeCompressionAsync().ConfigureAwait(false);
         if (_ssl is not null)
         {
             await Input.CompleteAsync().ConfigureAwait(false);

@@ -56,6 +56,7 @@ internal static class ImapCommandTable
         ["GETQUOTAROOT"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuotaRoot), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["GETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["SETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.SetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
+        ["COMPRESS"] = new(new CompressCommand(), ImapStates.LoggedIn, ChangeCheck.None), // RFC 4978
 
         // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 5256 SORT / THREAD)
         ["CHECK"] = new(new NoopCommand(), ImapStates.Selected, ChangeCheck.Force),

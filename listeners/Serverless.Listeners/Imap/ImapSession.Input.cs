@@ -186,7 +186,12 @@ internal sealed partial class ImapSession
         _readTimer.CancelAfter(timeout);
         try
         {
-            return await input.ReadAsync(_readTimer.Token);
+            var read = input.ReadAsync(_readTimer.Token);
+            if (!read.IsCompleted)
+            {
+                Transport.ReleaseIdleCompressor(); // waiting for the client: no compressor held meanwhile
+            }
+            return await read;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -131,3 +131,6 @@ public sealed record EnableArguments(IReadOnlyList<string> Capabilities) : ImapA
 
 /// <param name="Fields">Null for "ID NIL".</param>
 public sealed record IdArguments(IReadOnlyList<KeyValuePair<string, string?>>? Fields) : ImapArguments;
+
+/// <summary>COMPRESS (RFC 4978): the algorithm asked for, upper case.</summary>
+public sealed record CompressArguments(string Algorithm) : ImapArguments;

@@ -12,6 +12,7 @@ namespace Serverless.Protocols.Imap;
 /// command-nonauth = login / authenticate / "STARTTLS"
 /// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search /
 ///                   sort / thread                                                 ; RFC 5256
+/// command-auth    =/ notify / compress                                            ; RFC 5465, RFC 4978
 /// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge / sort / thread)
 /// </code>
 /// </summary>
@@ -28,6 +29,7 @@ public static class ImapCommandParser
         "LOGIN", "AUTHENTICATE", "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "RENAME",
         "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
         "GETQUOTA", "GETQUOTAROOT", "SETQUOTA", "SORT", "THREAD",
+        "NOTIFY", "COMPRESS",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -84,6 +86,8 @@ public static class ImapCommandParser
                 "GETQUOTAROOT" => new MailboxArguments(r.ReadMailbox()),
                 "GETQUOTA" => new QuotaRootArguments(r.ReadAstring()),
                 "SETQUOTA" => ParseSetQuota(r),
+                "NOTIFY" => ImapNotifyParser.Parse(r),
+                "COMPRESS" => new CompressArguments(r.ReadAtom().ToUpperInvariant()),
                 _ => throw new ImapParseException("Unknown command"),
             };
         }

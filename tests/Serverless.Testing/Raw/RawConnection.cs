@@ -149,6 +149,16 @@ public sealed class RawConnection : IAsyncDisposable
         _start = _end = 0;
     }
 
+    /// <summary>COMPRESS DEFLATE (RFC 4978) from here on, both ways; nothing the server sent may be buffered unread.</summary>
+    public void StartDeflate()
+    {
+        if (_start != _end)
+        {
+            throw new InvalidOperationException("Bytes received before compression started are still unread.");
+        }
+        _stream = new DeflateDuplexStream(_stream);
+    }
+
     /// <summary>Drops the TCP connection with a reset, as a crashing or disconnected client would.</summary>
     public void Abort()
     {

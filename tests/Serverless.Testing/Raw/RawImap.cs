@@ -25,6 +25,9 @@ public sealed class RawImap : IAsyncDisposable
 
     public Task StartTlsAsync() => _connection.StartTlsAsync("mail.test");
 
+    /// <summary>After the server's OK to COMPRESS DEFLATE: everything from here is deflated both ways.</summary>
+    public void StartDeflate() => _connection.StartDeflate();
+
     public async Task WriteAsync(string text) => await WriteAsync(Encoding.UTF8.GetBytes(text));
 
     public Task WriteAsync(byte[] bytes) => _connection.SendAsync(bytes);

@@ -6,7 +6,7 @@ internal static class ImapCapabilities
     private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA ESEARCH SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT STATUS=SIZE CREATE-SPECIAL-USE WITHIN OBJECTID MULTIAPPEND";
 
     // RFC 4978 and RFC 5465 (issue 17's NOTIFY/COMPRESS part).
-    private const string Notifications = " COMPRESS=DEFLATE";
+    private const string Notifications = " NOTIFY COMPRESS=DEFLATE";
 
     public static string For(ImapSession session)
     {

@@ -57,6 +57,7 @@ internal static class ImapCommandTable
         ["GETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.GetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["SETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.SetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["COMPRESS"] = new(new CompressCommand(), ImapStates.LoggedIn, ChangeCheck.None), // RFC 4978
+        ["NOTIFY"] = new(new NotifyCommand(), ImapStates.LoggedIn, ChangeCheck.Force), // RFC 5465: an implicit NOOP
 
         // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 5256 SORT / THREAD)
         ["CHECK"] = new(new NoopCommand(), ImapStates.Selected, ChangeCheck.Force),

@@ -12,7 +12,7 @@ using Serverless.Mail.Spam.Learning;
 namespace Serverless.Listeners.Imap;
 
 /// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings, the spam-learning queue.</summary>
-internal sealed record ImapServices(
+internal sealed partial record ImapServices(
     MailboxIndex Index,
     MessageStore Messages,
     LoginVerifier Logins,

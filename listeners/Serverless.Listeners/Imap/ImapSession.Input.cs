@@ -22,7 +22,7 @@ internal sealed partial class ImapSession
                 _framer.Limits = _limits; // logged in: the full command limits
             }
             var input = Transport.Input;
-            var result = await ReadInputAsync(input, cancellationToken);
+            var result = _framer.IsIdle ? await ReadOrNotifyAsync(input, cancellationToken) : await ReadInputAsync(input, cancellationToken);
             var buffer = result.Buffer;
             var status = _framer.Process(buffer, out var consumed);
             if (status == ImapFrameStatus.NeedMoreData)

@@ -107,6 +107,7 @@ internal sealed partial class ImapSession
         }
         finally
         {
+            SetNotify(null);
             Deselect();
             await DiscardUploadsAsync();
             _readTimer?.Dispose();
@@ -175,6 +176,7 @@ internal sealed partial class ImapSession
             try
             {
                 await ReportChangesAsync(entry.SyncAfter == ChangeCheck.Force, entry.ExpungeAllowed, cancellationToken);
+                await DeliverNotificationsAsync(entry.ExpungeAllowed, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
             {

@@ -170,6 +170,30 @@ internal sealed class SelectedFolder
     /// <summary>Remembers flags this session stored (and reported) before the shared view shows them.</summary>
     public void RecordStored(long uid, IReadOnlyList<string> flags, long modSeq) => _stored[uid] = (flags, modSeq);
 
+    /// <summary>True when <paramref name="target"/> lacks a message the client knows (moving to it would expunge).</summary>
+    public bool Expunges(FolderView target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.UidValidity != View.UidValidity)
+        {
+            return true;
+        }
+        var j = 0;
+        for (var i = 0; i < View.Count; i++)
+        {
+            var uid = View.Uid(i);
+            while (j < target.Count && target.Uid(j) < uid)
+            {
+                j++;
+            }
+            if (j >= target.Count || target.Uid(j) != uid)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>New messages in <paramref name="target"/> that this client has not been told about.</summary>
     public bool HasNewMessages(FolderView target) => target.LastUid > View.LastUid;
 

@@ -49,10 +49,17 @@ internal sealed class CreateCommand : IImapCommand
             var parent = string.Join(ImapMailboxName.Delimiter, levels[..i]);
             if (!existing.Contains(parent))
             {
-                await index.CreateFolderAsync(mailboxId, parent, cancellationToken: cancellationToken);
+                if (await index.CreateFolderAsync(mailboxId, parent, cancellationToken: cancellationToken) is not null)
+                {
+                    session.Services.Events.MailboxName(mailboxId, session.Notify, parent); // RFC 5465 5.4
+                }
             }
         }
         var created = await index.CreateFolderAsync(mailboxId, name, use, cancellationToken: cancellationToken);
+        if (created is not null)
+        {
+            session.Services.Events.MailboxName(mailboxId, session.Notify, created.Name); // RFC 5465 5.4
+        }
         return created is null
             ? ImapResult.No("Mailbox already exists", "ALREADYEXISTS")
             : ImapResult.Ok("CREATE completed", $"MAILBOXID ({ImapObjectIds.MailboxId(created.UidValidity, created.FolderId)})"); // RFC 8474

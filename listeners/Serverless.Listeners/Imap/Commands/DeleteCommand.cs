@@ -32,6 +32,10 @@ internal sealed class DeleteCommand : IImapCommand
         }
         var deleted = await session.Services.Index.DeleteFolderAsync(mailboxId, folder.FolderId, cancellationToken);
         session.Services.Watchers.ForgetFolderId(mailboxId, folder.Name);
+        if (deleted)
+        {
+            session.Services.Events.MailboxName(mailboxId, session.Notify, folder.Name, deleted: true); // RFC 5465 5.4
+        }
         return deleted ? ImapResult.Ok("DELETE completed") : ImapResult.No("Mailbox does not exist", "NONEXISTENT");
     }
 }

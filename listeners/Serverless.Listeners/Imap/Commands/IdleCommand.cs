@@ -25,7 +25,7 @@ internal sealed class IdleCommand : IImapCommand
             while (true)
             {
                 var changed = session.Selected?.Watcher.Changed ?? never.Task;
-                var first = await Task.WhenAny(read, changed);
+                var first = await Task.WhenAny(read, changed, session.Notify?.Signal ?? never.Task); // RFC 5465 4: NOTIFY's events during IDLE too
                 if (first == read)
                 {
                     var result = await read;
@@ -46,6 +46,7 @@ internal sealed class IdleCommand : IImapCommand
                 try
                 {
                     await session.ReportChangesAsync(force: false, allowExpunge: true, cancellationToken);
+                    await session.DeliverNotificationsAsync(allowExpunge: true, cancellationToken);
                 }
                 catch (Exception e) when (StorageFailures.IsTransient(e))
                 {

@@ -20,6 +20,10 @@ internal sealed class RenameCommand : IImapCommand
         var mailboxId = FolderLookup.MailboxId(session);
         var outcome = await session.Services.Index.RenameFolderAsync(mailboxId, args.From, to, cancellationToken);
         session.Services.Watchers.ForgetFolderId(mailboxId, args.From);
+        if (outcome == FolderRenameOutcome.Renamed)
+        {
+            session.Services.Events.MailboxName(mailboxId, session.Notify, to, oldName: args.From); // RFC 5465 5.4
+        }
         return outcome switch
         {
             FolderRenameOutcome.Renamed => ImapResult.Ok("RENAME completed"),

@@ -21,6 +21,7 @@ internal sealed class SubscribeCommand(bool subscribe) : IImapCommand
             var kept = await index.RemoveKeptSubscriptionAsync(mailboxId, name, cancellationToken);
             if (folder is null && kept)
             {
+                session.Services.Events.SubscriptionChange(mailboxId, session.Notify, name, subscribed: false); // RFC 5465 5.5
                 return ImapResult.Ok(command.Name + " completed");
             }
         }
@@ -28,6 +29,7 @@ internal sealed class SubscribeCommand(bool subscribe) : IImapCommand
         {
             return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
         }
+        session.Services.Events.SubscriptionChange(mailboxId, session.Notify, folder.Name, subscribe); // RFC 5465 5.5
         return ImapResult.Ok(command.Name + " completed");
     }
 }

@@ -38,6 +38,14 @@ public sealed class ImapOptions
     /// <summary>Failed LOGIN/AUTHENTICATE attempts on one connection before the server says BYE.</summary>
     public int MaxLoginFailuresPerConnection { get; set; } = 3;
 
+    /// <summary>
+    /// NOTIFY (RFC 5465): events one session may hold for its client — folders changed and mailbox
+    /// names or subscriptions changed — while it cannot tell them (a command in progress, a client
+    /// not reading). Beyond it the session says <c>* OK [NOTIFICATIONOVERFLOW]</c> and stops
+    /// notifying, so a session's memory stays bounded.
+    /// </summary>
+    public int NotifyMaxPending { get; set; } = 1000;
+
     /// <summary>Largest literal accepted before login (LOGIN arguments need little).</summary>
     public int MaxLiteralBeforeLogin { get; set; } = 8 * 1024;
 }

@@ -23,7 +23,7 @@ public sealed class ImapChangeFeedTests
     private const string Password = "correct horse battery staple";
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
 
-    private static readonly Dictionary<string, string?> SlowPolls = new()
+    internal static readonly Dictionary<string, string?> SlowPolls = new()
     {
         ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
         ["Mail:Imap:IdlePollInterval"] = "00:10:00",
@@ -139,7 +139,7 @@ public sealed class ImapChangeFeedTests
         await WaitForAsync(raw, "* 1 EXISTS");
     }
 
-    private static async Task<MailboxRecord> CreateMailboxAsync(ListenerHost host)
+    internal static async Task<MailboxRecord> CreateMailboxAsync(ListenerHost host)
     {
         var directory = host.Services.GetRequiredService<MailDirectory>();
         var domain = "feed" + Guid.NewGuid().ToString("N")[..8] + ".test";
@@ -159,7 +159,7 @@ public sealed class ImapChangeFeedTests
     }
 
     /// <summary>Reads untagged responses until one starts with <paramref name="prefix"/>, within a generous timeout.</summary>
-    private static async Task<string> WaitForAsync(RawImap raw, string prefix)
+    internal static async Task<string> WaitForAsync(RawImap raw, string prefix)
     {
         using var timeout = new CancellationTokenSource(Generous);
         while (true)
@@ -172,7 +172,7 @@ public sealed class ImapChangeFeedTests
         }
     }
 
-    private static async Task DeliverAsync(IServiceProvider services, MailboxRecord mailbox, string subject)
+    internal static async Task DeliverAsync(IServiceProvider services, MailboxRecord mailbox, string subject, int folderId = SpecialUse.InboxId)
     {
         var bytes = Encoding.UTF8.GetBytes($"From: a@example.org\r\nTo: {mailbox.Address}\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@example.org>\r\n\r\nHello.\r\n");
         var messages = services.GetRequiredService<MessageStore>();
@@ -183,7 +183,7 @@ public sealed class ImapChangeFeedTests
             await writer.CommitAsync();
         }
         var (summary, _) = await MessageSummaryBuilder.BuildAsync(new MemoryStream(bytes));
-        var result = await services.GetRequiredService<MailboxIndex>().AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, new NewMessage
+        var result = await services.GetRequiredService<MailboxIndex>().AppendAsync(mailbox.MailboxId, folderId, new NewMessage
         {
             BlobName = blob,
             Size = bytes.Length,

@@ -33,6 +33,7 @@ public sealed class ImapTestHost : IAsyncLifetime
         {
             ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
             ["Mail:Imap:IdlePollInterval"] = "00:00:00.200",
+            ["Mail:Imap:NotifyMaxPending"] = "20", // NOTIFY's overflow within reach of a test
         });
         var directory = Host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("t1", "Tenant one");

@@ -7,12 +7,11 @@ namespace Serverless.Listeners.Imap.Notify;
 /// One session's NOTIFY SET (RFC 5465): its event groups, and what happened since the session last
 /// told its client — the folders that changed (ids, coalesced) and the LIST lines of mailbox name
 /// and subscription changes. Filled from any thread by <see cref="MailboxEvents"/>, emptied by the
-/// session. Bounded: past <see cref="MaxPending"/> entries the session gives up (RFC 5465 5.8,
-/// NOTIFICATIONOVERFLOW) instead of growing.
+/// session. Bounded: past <paramref name="maxPending"/> entries (<see cref="ImapOptions.NotifyMaxPending"/>)
+/// the session gives up (RFC 5465 5.8, NOTIFICATIONOVERFLOW) instead of growing.
 /// </summary>
-internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyGroup> groups)
+internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyGroup> groups, int maxPending)
 {
-    public const int MaxPending = 1000;
 
     private readonly object _gate = new();
     private readonly HashSet<int> _folders = [];
@@ -60,7 +59,7 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
     {
         lock (_gate)
         {
-            if (_folders.Add(folderId) && _folders.Count > MaxPending)
+            if (_folders.Add(folderId) && _folders.Count > maxPending)
             {
                 Overflow();
             }
@@ -123,7 +122,7 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
         {
             return false;
         }
-        if (_told.Count >= MaxPending)
+        if (_told.Count >= maxPending)
         {
             _told.Clear();
         }
@@ -142,7 +141,7 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
         ImapWire.Crlf(w);
         lock (_gate)
         {
-            if (_lines.Count >= MaxPending)
+            if (_lines.Count >= maxPending)
             {
                 Overflow();
             }

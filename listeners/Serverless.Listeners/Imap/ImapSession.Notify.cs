@@ -83,9 +83,9 @@ internal sealed partial class ImapSession
                 }
                 continue;
             }
-            if (notify.Others.Count == 0)
+            if (!notify.Others.Any(g => g.HasMessageEvents))
             {
-                continue;
+                continue; // name and subscription events only: no folder read
             }
             var folder = await Services.Index.GetFolderAsync(mailboxId, folderId, cancellationToken);
             if (folder is not null && NotifyGroups.For(notify.Others, folder.Name, folder.Subscribed) is { HasMessageEvents: true } other

@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using Serverless.Listeners.Imap.Commands;
 using Serverless.Listeners.Imap.Notify;
-using Serverless.Mail.Index;
+using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap;
@@ -43,8 +43,16 @@ internal sealed partial class ImapSession
             {
                 break;
             }
-            await DeliverNotificationsAsync(allowExpunge: true, cancellationToken);
+            try
+            {
+                await DeliverNotificationsAsync(allowExpunge: true, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
+            {
+                _logger.LogDebug("NOTIFY delivery failed: {Message}", e.Message); // told with the next change or command
+            }
             await FlushAsync(cancellationToken);
+            Transport.ReleaseIdleCompressor(); // still waiting for the client
         }
         return await read;
     }

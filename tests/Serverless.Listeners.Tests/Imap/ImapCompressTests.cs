@@ -47,9 +47,9 @@ public sealed class ImapCompressTests(ImapTestHost host) : IClassFixture<ImapTes
         await client.Inbox.OpenAsync(FolderAccess.ReadWrite);
         var message = await client.Inbox.GetMessageAsync(uid.Value);
         Assert.Equal("deflated", message.Subject);
-        Assert.Equal(body.Replace("\r\n", "\n", StringComparison.Ordinal).Trim(), message.TextBody.Replace("\r\n", "\n", StringComparison.Ordinal).Trim());
+        Assert.Equal(body.Replace("\r\n", "\n", StringComparison.Ordinal).Trim(), message.TextBody!.Replace("\r\n", "\n", StringComparison.Ordinal).Trim());
         await client.Inbox.AddFlagsAsync(uid.Value, MessageFlags.Seen, silent: false);
-        Assert.Equal(1, (await client.Inbox.SearchAsync(MailKit.Search.SearchQuery.Seen)).Count);
+        Assert.Single(await client.Inbox.SearchAsync(MailKit.Search.SearchQuery.Seen));
         await client.DisconnectAsync(quit: true);
     }
 }

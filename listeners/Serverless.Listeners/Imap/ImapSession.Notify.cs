@@ -45,7 +45,8 @@ internal sealed partial class ImapSession
             }
             try
             {
-                await DeliverNotificationsAsync(allowExpunge: true, cancellationToken);
+                // No command in progress: only SELECTED (not -DELAYED) may renumber messages now (RFC 5465 6.1).
+                await DeliverNotificationsAsync(allowExpunge: false, cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
             {

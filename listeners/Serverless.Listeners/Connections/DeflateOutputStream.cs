@@ -10,25 +10,11 @@ namespace Serverless.Listeners.Connections;
 /// sync flush ends on a byte boundary with no final block, and a fresh compressor's blocks simply
 /// follow — it only loses the history the next response could have referred back to.
 /// </summary>
-internal sealed class DeflateOutputStream(Stream inner) : Stream
+internal sealed class DeflateOutputStream(Stream inner) : WriteOnlyStream
 {
     private readonly Sink _sink = new(inner);
     private DeflateStream? _deflate;
     private bool _unflushed;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>True while a compressor is held (tests measure idle memory by it).</summary>
     internal bool Holding => _deflate is not null;
@@ -95,30 +81,10 @@ internal sealed class DeflateOutputStream(Stream inner) : Stream
         base.Dispose(disposing);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     /// <summary>Where the compressor writes: the transport, or nowhere while a released compressor closes.</summary>
-    private sealed class Sink(Stream inner) : Stream
+    private sealed class Sink(Stream inner) : WriteOnlyStream
     {
         public bool Discarding { get; set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -141,11 +107,29 @@ internal sealed class DeflateOutputStream(Stream inner) : Stream
         public override void Flush()
         {
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
+}
+
+/// <summary>What every stream that only writes says about reading and seeking.</summary>
+internal abstract class WriteOnlyStream : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -68,7 +68,7 @@ public sealed class ImapNotifyTests(ImapTestHost host) : IClassFixture<ImapTestH
         Assert.Equal("* 2 RECENT", await raw.ReadResponseAsync()); // the first since SELECT, and the new one
         var fetched = await raw.ReadResponseAsync();
         Assert.StartsWith("* 2 FETCH (UID 2 BODY[HEADER.FIELDS (", fetched, StringComparison.OrdinalIgnoreCase);
-        Assert.EndsWith("{15}\r\nSubject: news\r\n\r\n)", fetched, StringComparison.Ordinal);
+        Assert.EndsWith("{17}\r\nSubject: news\r\n\r\n)", fetched, StringComparison.Ordinal);
 
         await using var other = await host.RawAsync();
         await other.LoginAsync(mailbox.Address, ImapTestHost.Password);

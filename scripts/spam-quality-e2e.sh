@@ -20,10 +20,13 @@ export Mail__Dns__Servers=127.0.0.1:$((base + 53))
 ./run.sh > "$data/run.log" 2>&1 &
 stack=$!
 trap 'kill -TERM $stack 2>/dev/null; wait $stack 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 300); do
-  if node -e "require('http').get('http://127.0.0.1:$Mail__Api__Port/api/health',r=>process.exit(r.statusCode==200?0:1)).on('error',()=>process.exit(1))" 2>/dev/null; then break; fi
+# ./run.sh builds first: on a busy machine that alone can take minutes.
+ready=0
+for _ in $(seq 1 1200); do
+  if node -e "require('http').get('http://127.0.0.1:$Mail__Api__Port/api/health',r=>process.exit(r.statusCode==200?0:1)).on('error',()=>process.exit(1))" 2>/dev/null; then ready=1; break; fi
   if ! kill -0 $stack 2>/dev/null; then cat "$data/run.log" >&2; exit 1; fi
   sleep 1
 done
+if [ $ready = 0 ] || [ ! -s "$data/admin-key" ]; then echo "the stack did not become ready in 20 minutes (log: $data/run.log)" >&2; tail -20 "$data/run.log" >&2; exit 1; fi
 python3 scripts/spam-quality-e2e.py --corpus "$corpus" --api "http://127.0.0.1:$Mail__Api__Port/api" \
   --admin-key "$(cat "$data/admin-key")" --imap-port $((base + 43)) --smtp-port $((base + 25)) --dns-port $((base + 53)) "$@"

@@ -89,4 +89,46 @@ public sealed class SpamTokenizerTests
         var longWord = SpamTokenizer.Tokenize(Parse("From: a@b.example\nSubject: x\n\n" + new string('q', 300)));
         Assert.Contains("skip:q300", longWord);
     }
+
+    [Fact]
+    public void Neighbouring_body_words_are_pairs_and_words_fill_the_budget_first()
+    {
+        var tokens = SpamTokenizer.Tokenize(Parse("""
+            From: a@b.example
+            Subject: Free shipping
+            Content-Type: text/plain
+
+            Click HERE for free shipping, a very-long-word and supercalifragilisticexpialidociousness too.
+            """));
+        Assert.Contains("pair:click here", tokens);
+        Assert.Contains("pair:free shipping", tokens);
+        Assert.Contains("pair:shipping very", tokens); // "a" is too short to be a word; punctuation does not break a pair
+        Assert.Contains("pair:long word", tokens); // joiners split words for pairs
+        Assert.Contains("pair:and too", tokens); // a word too long to keep is stepped over
+        Assert.DoesNotContain(tokens, t => t.StartsWith("pair:", StringComparison.Ordinal) && t.Contains("subject", StringComparison.Ordinal));
+
+        // A text with more distinct words than the budget keeps words, never pairs in their place.
+        var words = string.Join(' ', Enumerable.Range(0, 6000).Select(i => "w" + i.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+        var full = SpamTokenizer.Tokenize(Parse("From: a@b.example\nSubject: big\n\n" + words));
+        Assert.DoesNotContain(full, t => t.StartsWith("pair:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fields_a_mail_store_writes_are_not_evidence()
+    {
+        var tokens = SpamTokenizer.Tokenize(Parse("""
+            From: a@b.example
+            Subject: hello
+            X-Keywords: $Junk
+            X-Status: F
+            Status: RO
+            List-Id: <list.example>
+
+            body
+            """));
+        Assert.Contains("header:list-id", tokens);
+        Assert.DoesNotContain("header:x-keywords", tokens);
+        Assert.DoesNotContain("header:x-status", tokens);
+        Assert.DoesNotContain("header:status", tokens);
+    }
 }

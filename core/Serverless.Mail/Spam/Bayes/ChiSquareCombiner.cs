@@ -19,7 +19,11 @@ public static class ChiSquareCombiner
 
     public const double MinimumStrength = 0.1;
 
-    public const int MaxDiscriminators = 150;
+    /// <summary>
+    /// SpamBayes keeps 150; with word pairs a message offers about twice the clues, and 50 misfiled
+    /// less hard ham on the public corpus at the same spam caught (bench/README.md, issue 18).
+    /// </summary>
+    public const int MaxDiscriminators = 50;
 
     /// <summary>A token the models know: its text (for the verdict's strongest tokens), and its counts in both scopes summed (the base's scaled, so not whole).</summary>
     public readonly record struct TokenEvidence(string Token, double Spam, double Ham);

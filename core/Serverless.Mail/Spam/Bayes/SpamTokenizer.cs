@@ -8,7 +8,8 @@ namespace Serverless.Mail.Spam.Bayes;
 /// <summary>
 /// Turns a parsed message into the set of tokens the Bayesian classifier counts: words of the
 /// decoded Subject and From display name, sender and link domains, recipient counts, words of
-/// the text and HTML parts (tags stripped, entities decoded), URLs, and the MIME structure.
+/// the text and HTML parts (tags stripped, entities decoded) and pairs of neighbouring words, URLs,
+/// and the MIME structure.
 /// Pure and bounded: at most <see cref="MaxTextChars"/> characters of text are read and at most
 /// <see cref="MaxTokens"/> distinct tokens kept, so a huge message costs no more than a large one.
 /// Tokens are lowercased; those from headers carry a prefix ("subject:", "from:", …) because the
@@ -32,6 +33,17 @@ public static class SpamTokenizer
 
     private const int MaxHeaders = 100;
 
+    /// <summary>
+    /// Fields a mail client or mbox file writes to keep its own state (read, flagged, UID); they say
+    /// where a copy was kept, not who sent it, so they are not evidence (the public corpus carries
+    /// X-Keywords/X-Status from its collectors' mailboxes in some spam and hard ham, no easy ham).
+    /// </summary>
+    private static readonly HashSet<string> MailStoreFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Status", "X-Status", "X-Keywords", "X-UID", "X-IMAP", "X-IMAPbase", "Content-Length", "Lines",
+        "X-Mozilla-Status", "X-Mozilla-Status2", "X-Mozilla-Keys", "X-Evolution", "X-Evolution-Source",
+    };
+
 
     public static IReadOnlySet<string> Tokenize(MimeMessage message)
     {
@@ -44,6 +56,7 @@ public static class SpamTokenizer
         }
         var budget = MaxTextChars;
         var parts = 0;
+        var bodies = new List<string>();
         foreach (var entity in message.BodyParts)
         {
             if (++parts > MaxParts || tokens.Full)
@@ -93,8 +106,13 @@ public static class SpamTokenizer
                 body = HtmlText.Strip(body, tokens);
             }
             Words(body, "", tokens);
+            bodies.Add(body);
         }
         tokens.Add("parts:" + Bucket(parts));
+        foreach (var body in bodies)
+        {
+            Pairs(body, tokens);
+        }
         return tokens.Set;
     }
 
@@ -139,6 +157,10 @@ public static class SpamTokenizer
         var received = 0;
         foreach (var header in message.Headers.Take(MaxHeaders))
         {
+            if (MailStoreFields.Contains(header.Field))
+            {
+                continue;
+            }
             // Which fields a message has says much about the software that sent it (List-Id, X-Mailer…).
             tokens.Add("header:" + header.Field.ToLowerInvariant());
             if (header.Id == HeaderId.Received)
@@ -246,25 +268,10 @@ public static class SpamTokenizer
     /// <summary>Words: runs of letters, digits and a few joiners ('-', '\'', '$', '!'), lowercased, Unicode-aware.</summary>
     internal static void Words(string text, string prefix, TokenSet tokens)
     {
-        var span = text.AsSpan();
-        var i = 0;
+        var reader = new WordReader(text);
         Span<char> lower = stackalloc char[MaxWordLength];
-        while (i < span.Length && !tokens.Full)
+        while (!tokens.Full && reader.Next(out var word))
         {
-            while (i < span.Length && !IsWordChar(span[i]))
-            {
-                i++;
-            }
-            var start = i;
-            while (i < span.Length && (IsWordChar(span[i]) || (span[i] is '-' or '\'' or '.' && i + 1 < span.Length && IsWordChar(span[i + 1]))))
-            {
-                i++;
-            }
-            var word = span[start..i];
-            if (word.Length < MinWordLength)
-            {
-                continue;
-            }
             if (word.Length > MaxWordLength)
             {
                 tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}skip:{char.ToLowerInvariant(word[0])}{word.Length / 10 * 10}"));
@@ -272,6 +279,72 @@ public static class SpamTokenizer
             }
             var n = word.ToLowerInvariant(lower);
             tokens.Add(prefix.Length == 0 ? new string(lower[..n]) : string.Concat(prefix, lower[..n]));
+        }
+    }
+
+    /// <summary>
+    /// Pairs of neighbouring words of the body ("pair:click here"), added after every single word
+    /// so that a long text fills the token budget with words first. Pairs tell a phrase from its
+    /// words ("free shipping" against "free" and "shipping" in a colleague's mail); on the public
+    /// corpus they caught 2–4 % more spam with no more ham misfiled (bench/README.md, issue 18).
+    /// </summary>
+    internal static void Pairs(string text, TokenSet tokens)
+    {
+        var reader = new WordReader(text, joiners: false);
+        Span<char> pair = stackalloc char[(2 * MaxWordLength) + 1];
+        var previous = 0;
+        while (!tokens.Full && reader.Next(out var word))
+        {
+            if (word.Length > MaxWordLength)
+            {
+                continue;
+            }
+            if (previous > 0)
+            {
+                pair[previous] = ' ';
+                var n = word.ToLowerInvariant(pair[(previous + 1)..]);
+                tokens.Add(string.Concat(PairPrefix, pair[..(previous + 1 + n)]));
+                // The word just added becomes the first of the next pair.
+                pair[(previous + 1)..(previous + 1 + n)].CopyTo(pair);
+                previous = n;
+            }
+            else
+            {
+                previous = word.ToLowerInvariant(pair);
+            }
+        }
+    }
+
+    private const string PairPrefix = "pair:";
+
+    /// <summary>Steps through the words of a text (at least <see cref="MinWordLength"/> characters; joiners kept inside a word).</summary>
+    private ref struct WordReader(string text, bool joiners = true)
+    {
+        private readonly ReadOnlySpan<char> _span = text.AsSpan();
+        private int _i;
+
+        public bool Next(out ReadOnlySpan<char> word)
+        {
+            var span = _span;
+            while (_i < span.Length)
+            {
+                while (_i < span.Length && !IsWordChar(span[_i]))
+                {
+                    _i++;
+                }
+                var start = _i;
+                while (_i < span.Length && (IsWordChar(span[_i]) || (joiners && span[_i] is '-' or '\'' or '.' && _i + 1 < span.Length && IsWordChar(span[_i + 1]))))
+                {
+                    _i++;
+                }
+                if (_i - start >= MinWordLength)
+                {
+                    word = span[start.._i];
+                    return true;
+                }
+            }
+            word = default;
+            return false;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Imap;
 using Serverless.Listeners.Tests.Infrastructure;
@@ -82,18 +83,27 @@ public sealed class ImapChangeFeedTests
         Assert.DoesNotContain("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
 
         // Set on replica A; the feed notice marks B's watcher stale, so B's next plain command
-        // reads the folder instead of trusting its ten-minute check.
-        var folders = b.Services.GetRequiredService<FolderWatchers>();
-        var noticed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        folders.FolderChanged += (m, f) =>
+        // reads the folder instead of trusting its ten-minute check. Waited for is the notice of
+        // this store (its MODSEQ), not any notice of the folder: B's tail also reads the append's
+        // entry (up to its overlap back, once B watches the folder), maybe only now — that one
+        // was seen already and rightly voids nothing.
+        _ = b.Services.GetRequiredService<FolderWatchers>(); // subscribed to B's tail before us, so it has acted on a notice when we hear of it
+        var notices = Channel.CreateUnbounded<FolderChangeNotice>();
+        b.Services.GetRequiredService<ChangeFeedReader>().Changed += notice =>
         {
-            if (m == mailbox.MailboxId && f == SpecialUse.InboxId)
+            if (notice.MailboxId == mailbox.MailboxId && notice.FolderId == SpecialUse.InboxId)
             {
-                noticed.TrySetResult();
+                notices.Writer.TryWrite(notice);
             }
         };
-        await a.Services.GetRequiredService<MailboxIndex>().StoreFlagsAsync(mailbox.MailboxId, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Seen"]);
-        await noticed.Task.WaitAsync(Generous);
+        var stored = Assert.Single(await a.Services.GetRequiredService<MailboxIndex>().StoreFlagsAsync(mailbox.MailboxId, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Seen"]));
+        using (var timeout = new CancellationTokenSource(Generous))
+        {
+            while ((await notices.Reader.ReadAsync(timeout.Token)).HighestModSeq is var seen && seen != 0 && seen < stored.ModSeq)
+            {
+                // the append's entry (or another earlier one): already in B's view
+            }
+        }
 
         Assert.Contains("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
     }

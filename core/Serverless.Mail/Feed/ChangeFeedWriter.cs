@@ -136,6 +136,14 @@ public sealed partial class ChangeFeedWriter
                         await table.SubmitTransactionAsync(actions).ConfigureAwait(false);
                         Interlocked.Add(ref _written, actions.Count);
                         Interlocked.Increment(ref _transactions);
+                        if (_logger.IsEnabled(LogLevel.Debug))
+                        {
+                            var written = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                            foreach (var n in chunk)
+                            {
+                                LogWritten(n.MailboxId, n.FolderId, n.HighestModSeq, n.UidNext, now.ToUnixTimeMilliseconds(), written);
+                            }
+                        }
                     }
                 }
                 return;
@@ -181,6 +189,10 @@ public sealed partial class ChangeFeedWriter
         }
         return deleted;
     }
+
+    /// <summary>Each entry once written, stamped and committed times in Unix ms (the benchmark's feed phase reads it).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Change feed wrote {MailboxId}/{FolderId} MODSEQ {ModSeq} UIDNEXT {UidNext}: stamped {StampedMs}, written {WrittenMs}")]
+    private partial void LogWritten(string mailboxId, int folderId, long modSeq, long uidNext, long stampedMs, long writtenMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Change feed write failed (attempt {Attempt}): {Reason}")]
     private partial void LogRetry(string reason, int attempt);

@@ -17,7 +17,7 @@ namespace Serverless.Mail.Feed;
 /// </summary>
 public sealed partial class ChangeFeedReader : BackgroundService
 {
-    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext];
+    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext, ChangeFeedTables.Kind];
     private readonly MailStorage _storage;
     private readonly ChangeFeedOptions _options;
     private readonly string _ownWriter;
@@ -135,7 +135,7 @@ public sealed partial class ChangeFeedReader : BackgroundService
                         continue;
                     }
                     var notice = new FolderChangeNotice(e.GetString(ChangeFeedTables.Mailbox) ?? "", e.GetInt32(ChangeFeedTables.Folder) ?? 0,
-                        e.GetInt64(ChangeFeedTables.ModSeq) ?? 0, e.GetInt64(ChangeFeedTables.UidNext) ?? 0);
+                        e.GetInt64(ChangeFeedTables.ModSeq) ?? 0, e.GetInt64(ChangeFeedTables.UidNext) ?? 0, (NoticeKind)(e.GetInt32(ChangeFeedTables.Kind) ?? 0));
                     if (notice.MailboxId.Length > 0)
                     {
                         LogNoticeRead(notice.MailboxId, notice.FolderId, notice.HighestModSeq, notice.UidNext,

@@ -16,6 +16,7 @@ internal static class ChangeFeedTables
     public const string Folder = "F";
     public const string ModSeq = "S";
     public const string UidNext = "U";
+    public const string Kind = "K";
 
     public static DateOnly Day(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime);
 

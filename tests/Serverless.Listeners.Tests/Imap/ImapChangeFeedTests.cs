@@ -109,6 +109,49 @@ public sealed class ImapChangeFeedTests
     }
 
     [Fact]
+    public async Task Folders_created_subscribed_renamed_and_deleted_through_one_listener_reach_another_process_as_folder_list_changes()
+    {
+        await using var a = await ListenerHost.StartAsync(SlowPolls);
+        var prefix = a.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var b = await ListenerHost.StartAsync(SlowPolls, prefix);
+        var mailbox = await CreateMailboxAsync(a);
+        var watchers = b.Services.GetRequiredService<FolderWatchers>();
+        var changes = Channel.CreateUnbounded<(int FolderId, NoticeKind Kind)>();
+        watchers.FolderListChanged += (m, f, k) =>
+        {
+            if (m == mailbox.MailboxId)
+            {
+                changes.Writer.TryWrite((f, k));
+            }
+        };
+        await using (var bSession = await RawImap.ConnectAsync(b.Ports.Imap))
+        {
+            await bSession.LoginAsync(mailbox.Address, Password);
+            await bSession.CommandAsync("CREATE Projects"); // B's own change: in-process, at once
+            Assert.Equal(NoticeKind.Folders, (await NextAsync(changes)).Kind);
+            await bSession.CommandAsync("EXAMINE Projects"); // B remembers the name's folder id
+        }
+        var projects = (await b.Services.GetRequiredService<MailboxIndex>().FindFolderAsync(mailbox.MailboxId, "Projects"))!;
+        Assert.Equal(projects.FolderId, watchers.KnownFolderId(mailbox.MailboxId, "Projects"));
+
+        await using var setter = await RawImap.ConnectAsync(a.Ports.Imap);
+        await setter.LoginAsync(mailbox.Address, Password);
+        await setter.CommandAsync("SUBSCRIBE Projects");
+        Assert.Equal((projects.FolderId, NoticeKind.Subscriptions), await NextAsync(changes));
+        await setter.CommandAsync("RENAME Projects Archive/Projects");
+        Assert.Equal(NoticeKind.Folders, (await NextAsync(changes)).Kind);
+        Assert.Null(watchers.KnownFolderId(mailbox.MailboxId, "Projects")); // B looks the name up again
+        await setter.CommandAsync("DELETE Archive/Projects");
+        Assert.Equal((projects.FolderId, NoticeKind.Folders), await NextAsync(changes));
+    }
+
+    private static async Task<(int FolderId, NoticeKind Kind)> NextAsync(Channel<(int FolderId, NoticeKind Kind)> changes)
+    {
+        using var timeout = new CancellationTokenSource(Generous);
+        return await changes.Reader.ReadAsync(timeout.Token);
+    }
+
+    [Fact]
     public async Task Idle_still_learns_of_a_change_whose_feed_entry_was_lost_through_the_fallback_poll()
     {
         var settings = new Dictionary<string, string?>(SlowPolls) { ["Mail:Imap:IdlePollInterval"] = "00:00:01" };

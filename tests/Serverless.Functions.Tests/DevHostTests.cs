@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.DevHost;
 using Serverless.Functions.Http;
+using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 using Serverless.Testing;
 using Xunit;
@@ -131,6 +132,74 @@ public sealed class DevHostTests
         {
             ProbeFunction.Holding.TrySetResult();
             await poller.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task The_back_off_doubles_up_to_the_maximum_and_a_wake_ends_even_a_long_wait_at_once()
+    {
+        var backoff = new QueueBackoff(TimeSpan.FromMilliseconds(300));
+        backoff.Arm();
+        Assert.False(await backoff.WaitAsync(CancellationToken.None));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), backoff.Delay);
+        Assert.False(await backoff.WaitAsync(CancellationToken.None));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), backoff.Delay); // capped at maxPollingInterval
+
+        var waiting = new QueueBackoff(TimeSpan.FromMinutes(10), start: TimeSpan.FromMinutes(10));
+        waiting.Arm();
+        var wait = waiting.WaitAsync(CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        waiting.Wake();
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(QueueBackoff.Minimum, waiting.Delay); // woken: the back-off starts over
+
+        // Woken while the receive ran (after Arm, before the wait): the wait does not begin at all.
+        waiting = new QueueBackoff(TimeSpan.FromMinutes(10), start: TimeSpan.FromMinutes(10));
+        waiting.Arm();
+        waiting.Wake();
+        Assert.True(await waiting.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_poller_looks_at_once_when_its_own_process_queued_a_message_instead_of_at_the_end_of_its_back_off()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var storage = sp.GetRequiredService<MailStorage>();
+        var queues = sp.GetRequiredService<MailQueues>();
+        var queue = storage.Queue(StorageNames.InboundQueue);
+        await queue.CreateIfNotExistsAsync();
+        await storage.PoisonQueue(StorageNames.InboundQueue).CreateIfNotExistsAsync();
+        ProbeFunction.Seen.Clear();
+        var method = typeof(ProbeFunction).GetMethod(nameof(ProbeFunction.Run))!;
+        var function = new QueueFunction("Probe", typeof(ProbeFunction), method, StorageNames.InboundQueue, method.GetParameters()[0]);
+        // Ten minutes at most between empty receives: without the wake, a message queued once the
+        // back-off has grown (100 ms doubling: 6.3 s of waits, then 6.4 s more) waits seconds.
+        var settings = new HostJsonQueueSettings(TimeSpan.FromMinutes(10), TimeSpan.Zero, 4, 3);
+        using var poller = new QueueTriggerPoller(function, storage, settings, sp, NullLogger<QueueTriggerPoller>.Instance);
+        await queue.SendMessageAsync("first");
+        await poller.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitSeen("first", TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(7.5)); // the back-off is in its 6.4 s wait now, or later ones
+
+            var handoff = new InboundHandoff { Id = "wake-" + Guid.NewGuid().ToString("N"), BlobName = "b", MailFrom = "", Recipients = [] };
+            await queues.SendInboundAsync(handoff);
+            await WaitSeen(handoff.Id, TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await poller.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task WaitSeen(string text, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!ProbeFunction.Seen.Any(s => s.Contains(text, StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{text}' was not processed within {within.TotalSeconds} s");
+            await Task.Delay(50);
         }
     }
 

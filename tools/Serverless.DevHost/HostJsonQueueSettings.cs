@@ -21,6 +21,13 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
     /// </summary>
     public TimeSpan ProcessingVisibility { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Not in host.json: whether a poller looks at once when this process itself queued a message
+    /// (<see cref="Serverless.Mail.Queues.MailQueues.Queued"/>), instead of at the end of its back-off.
+    /// On by default; off, the dev host waits as the Functions host in Azure does (the listeners run elsewhere there).
+    /// </summary>
+    public bool WakeOnQueued { get; init; } = true;
+
     /// <summary>Settings from configuration (<c>Mail:DevHost:Queues:*</c>) win over host.json: tests use them to retry and poison in seconds.</summary>
     public HostJsonQueueSettings WithOverrides(IConfiguration section)
     {
@@ -33,6 +40,7 @@ internal sealed record HostJsonQueueSettings(TimeSpan MaxPollingInterval, TimeSp
             MaxDequeueCount = section.GetValue("MaxDequeueCount", MaxDequeueCount),
             NewBatchThreshold = section.GetValue("NewBatchThreshold", NewBatchThreshold),
             ProcessingVisibility = section.GetValue("ProcessingVisibility", ProcessingVisibility),
+            WakeOnQueued = section.GetValue("WakeOnQueued", WakeOnQueued),
         };
     }
 

@@ -13,17 +13,26 @@ namespace Serverless.DevHost;
 /// fetch the next batch once no more than <c>newBatchThreshold</c> are still running, delete on
 /// success, make it visible again after <c>visibilityTimeout</c> on failure, and move it to
 /// <c>{queue}-poison</c> once it has failed <c>maxDequeueCount</c> times. Polling backs off to
-/// <c>maxPollingInterval</c> while the queue is empty.
+/// <c>maxPollingInterval</c> while the queue is empty — unless this process itself just put a
+/// message on the queue (<see cref="MailQueues.Queued"/>: the dev host's own SMTP listener handing
+/// off, <see cref="HostJsonQueueSettings.WakeOnQueued"/>), which ends the wait at once. The Functions
+/// host in Azure has no such signal (the listeners run elsewhere) and waits out its back-off.
 /// </summary>
 internal sealed partial class QueueTriggerPoller(QueueFunction function, MailStorage storage, HostJsonQueueSettings settings, IServiceProvider services,
     ILogger<QueueTriggerPoller> logger) : BackgroundService
 {
+    private readonly QueueBackoff _backoff = new(settings.MaxPollingInterval);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var queue = storage.Queue(function.QueueName);
         var poison = storage.PoisonQueue(function.QueueName);
-        var delay = TimeSpan.FromMilliseconds(100);
         var inFlight = new List<Task>();
+        var queues = settings.WakeOnQueued ? services.GetService<MailQueues>() : null;
+        if (queues is not null)
+        {
+            queues.Queued += OnQueued;
+        }
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -37,6 +46,7 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
                     inFlight.RemoveAll(t => t.IsCompleted);
                 }
                 QueueMessage[] messages;
+                _backoff.Arm();
                 try
                 {
                     messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.ProcessingVisibility, stoppingToken)).Value;
@@ -55,18 +65,29 @@ internal sealed partial class QueueTriggerPoller(QueueFunction function, MailSto
                 }
                 if (messages.Length == 0)
                 {
-                    await Sleep(delay, stoppingToken);
-                    delay = TimeSpan.FromTicks(Math.Min(settings.MaxPollingInterval.Ticks, delay.Ticks * 2));
+                    await _backoff.WaitAsync(stoppingToken);
                     continue;
                 }
-                delay = TimeSpan.FromMilliseconds(100);
+                _backoff.Reset();
                 // ProcessAsync answers its own failures; only a stop can end one with an exception (awaited below).
                 inFlight.AddRange(messages.Select(m => ProcessAsync(queue, poison, m, stoppingToken)));
             }
         }
         finally
         {
+            if (queues is not null)
+            {
+                queues.Queued -= OnQueued;
+            }
             await Task.WhenAll(inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private void OnQueued(string queueName)
+    {
+        if (queueName == function.QueueName)
+        {
+            _backoff.Wake();
         }
     }
 

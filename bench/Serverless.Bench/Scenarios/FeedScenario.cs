@@ -11,6 +11,7 @@ using Serverless.Bench.Stack;
 using Serverless.Listeners.Hosting;
 using Serverless.Listeners.Imap;
 using Serverless.Mail.Accounts;
+using Serverless.Mail.Index;
 using Serverless.Mail.Storage;
 using Serverless.Testing;
 
@@ -37,60 +38,118 @@ internal static partial class FeedScenario
     private static async Task LatencyAsync(BenchStack stack, BenchOptions o, Report report, int run)
     {
         var mailbox = await stack.CreateMailboxAsync($"feed{run}");
-        await using var listener = await ListenerProcess.StartAsync(stack);
+        var stages = new FeedStages(mailbox.MailboxId);
+        await using var listener = await ListenerProcess.StartAsync(stack, FeedStages.ListenerEnvironment(stack.Settings), stages.OnListenerLine);
         await using var idler = await ImapConnection.ConnectAsync(listener.ImapPort);
         await idler.LoginAsync(mailbox.Address, BenchStack.Password);
         await idler.SelectAsync("INBOX");
         await idler.IdleAsync();
-        var clock = Stopwatch.StartNew();
-        var seen = new ConcurrentQueue<(int Count, double At)>();
+        var index = stack.Get<MailboxIndex>();
+        index.FolderWritten += stages.OnFolderWritten;
+        StageLog.Instance.Take();
+        StageLog.Instance.Recording = true;
+        var seen = new ConcurrentQueue<(int Count, long At)>();
+        var flagged = new ConcurrentQueue<(int Number, long At)>();
         using var stop = new CancellationTokenSource();
         var reading = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 var line = await idler.ReadIdleLineAsync(stop.Token);
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 if (ExistsLine().Match(line) is { Success: true } m)
                 {
-                    seen.Enqueue((int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), clock.Elapsed.TotalMilliseconds));
+                    seen.Enqueue((int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), now));
+                }
+                else if (FlaggedLine().Match(line) is { Success: true } f)
+                {
+                    flagged.Enqueue((int.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture), now));
                 }
             }
         });
-        var sent = new double[o.FeedMessages];
+        var clock = Stopwatch.StartNew();
+        var sent = new long[o.FeedMessages];
         for (var k = 0; k < o.FeedMessages; k++)
         {
             var body = SmtpSender.Message("sender@remote.example", mailbox.Address, $"<feed{run}-{k}@bench.test>", 2048, "feed " + k);
             await SmtpSender.SendAsync(stack.Port("Smtp"), "sender@remote.example", mailbox.Address, body);
-            sent[k] = clock.Elapsed.TotalMilliseconds;
-            var next = (k + 1) * 1000.0 - clock.Elapsed.TotalMilliseconds;
-            if (next > 0)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(next));
-            }
+            sent[k] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await UntilAsync(clock, (k + 1) * 1000.0);
         }
         await StorageWindow.WaitAsync(() => seen.LastOrDefault().Count >= o.FeedMessages, TimeSpan.FromSeconds(60));
-        await stop.CancelAsync();
-        await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+        StageLog.Instance.Recording = false;
+        index.FolderWritten -= stages.OnFolderWritten;
         var arrivals = seen.ToList();
-        var latencies = new List<double>();
-        for (var k = 0; k < o.FeedMessages; k++)
-        {
-            var first = arrivals.FirstOrDefault(a => a.Count >= k + 1);
-            if (first.Count > 0)
-            {
-                latencies.Add(Math.Max(0, first.At - sent[k]));
-            }
-        }
-        latencies.Sort();
+        var each = Enumerable.Range(0, o.FeedMessages)
+            .Select(k => arrivals.FirstOrDefault(a => a.Count >= k + 1) is { Count: > 0 } first ? Math.Max(0, first.At - sent[k]) : (double?)null).ToList();
+        var latencies = each.OfType<double>().Order().ToList();
         var name = $"split: 250 → * n EXISTS on another process, {o.FeedMessages} messages at 1/s";
         if (latencies.Count == 0)
         {
             report.NotMeasured(name + ", p99", "ms", Target.Max(1000), "no EXISTS arrived");
+        }
+        else
+        {
+            report.Add(name + ", p50", FeedStages.Pct(latencies, 0.50), "ms");
+            report.Add(name + ", p99", FeedStages.Pct(latencies, 0.99), "ms", Target.Max(1000));
+            report.Detail($"feed latency: {latencies.Count} of {o.FeedMessages} seen; min {latencies[0]:0} ms, max {latencies[^1]:0} ms; listener pid {listener.Pid}");
+            var later = each.Skip(1).OfType<double>().Order().ToList();
+            report.Detail($"the first message (the feed quiet before it): {each[0]:0} ms; the other {later.Count}: p50 {(later.Count > 0 ? FeedStages.Pct(later, 0.5) : 0):0} ms, p99 {(later.Count > 0 ? FeedStages.Pct(later, 0.99) : 0):0} ms");
+            foreach (var line in stages.Describe(sent, arrivals, StageLog.Instance.Take()))
+            {
+                report.Detail(line);
+            }
+        }
+        await FlagLatencyAsync(stack, o, report, mailbox, Math.Min(arrivals.LastOrDefault().Count, 20), flagged);
+        await stop.CancelAsync();
+        await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Target 3: a flag set through one listener process (the dev host's IMAP) reaches the IDLE
+    /// session on the other (the listener process): one UID STORE a second, from its tagged OK to
+    /// the idler's untagged FETCH with the flag.
+    /// </summary>
+    private static async Task FlagLatencyAsync(BenchStack stack, BenchOptions o, Report report, MailboxRecord mailbox, int messages, ConcurrentQueue<(int Number, long At)> flagged)
+    {
+        var name = $"split: flag set on one listener process → * n FETCH at an IDLE session on another, {messages} stores at 1/s";
+        if (messages == 0)
+        {
+            report.NotMeasured(name + ", p99", "ms", Target.Max(1000), "no messages to flag");
             return;
         }
-        report.Add(name + ", p50", Percentile(latencies, 0.50), "ms");
-        report.Add(name + ", p99", Percentile(latencies, 0.99), "ms", Target.Max(1000));
-        report.Detail($"feed latency: {latencies.Count} of {o.FeedMessages} seen; min {latencies[0]:0} ms, max {latencies[^1]:0} ms; listener pid {listener.Pid}");
+        await using var setter = await ImapConnection.ConnectAsync(stack.Port("Imap"));
+        await setter.LoginAsync(mailbox.Address, BenchStack.Password);
+        await setter.SelectAsync("INBOX");
+        var stored = new long[messages];
+        var clock = Stopwatch.StartNew();
+        for (var k = 0; k < messages; k++)
+        {
+            await setter.RunAsync($"UID STORE {k + 1} +FLAGS.SILENT (\\Flagged)");
+            stored[k] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await UntilAsync(clock, (k + 1) * 1000.0);
+        }
+        await StorageWindow.WaitAsync(() => flagged.Count(f => f.Number <= messages) >= messages, TimeSpan.FromSeconds(30));
+        var latencies = Enumerable.Range(0, messages)
+            .Select(k => flagged.FirstOrDefault(f => f.Number == k + 1) is { Number: > 0 } f ? Math.Max(0, f.At - stored[k]) : (double?)null)
+            .OfType<double>().Order().ToList();
+        if (latencies.Count == 0)
+        {
+            report.NotMeasured(name + ", p99", "ms", Target.Max(1000), "no FETCH arrived");
+            return;
+        }
+        report.Add(name + ", p50", FeedStages.Pct(latencies, 0.50), "ms");
+        report.Add(name + ", p99", FeedStages.Pct(latencies, 0.99), "ms", Target.Max(1000));
+        report.Detail($"flag latency: {latencies.Count} of {messages} seen; min {latencies[0]:0} ms, max {latencies[^1]:0} ms");
+    }
+
+    private static async Task UntilAsync(Stopwatch clock, double elapsedMs)
+    {
+        var wait = elapsedMs - clock.Elapsed.TotalMilliseconds;
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(wait));
+        }
     }
 
     private static async Task IdleCostAsync(BenchStack stack, BenchOptions o, Report report, int run)
@@ -141,8 +200,9 @@ internal static partial class FeedScenario
         await listener.StopAsync();
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
     [GeneratedRegex(@"^\* (\d+) EXISTS")]
     private static partial Regex ExistsLine();
+
+    [GeneratedRegex(@"^\* (\d+) FETCH .*\\Flagged")]
+    private static partial Regex FlaggedLine();
 }

@@ -73,6 +73,7 @@ internal sealed class BenchStack : IAsyncDisposable
             {
                 l.ClearProviders();
                 l.AddSimpleConsole(o => o.SingleLine = true);
+                StageLog.AddTo(l);
             },
             Retrying = () => Console.WriteLine("  a chosen port was taken meanwhile; starting again on others"),
             StopTimeout = TimeSpan.FromSeconds(10),

@@ -42,14 +42,19 @@ internal sealed class ListenerProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
-    public static async Task<ListenerProcess> StartAsync(BenchStack stack)
+    /// <summary>
+    /// Starts the listener. <paramref name="environment"/> adds settings (e.g. a log level);
+    /// <paramref name="onLine"/> sees each line the process prints and returns true for those it
+    /// consumed (not echoed to the console).
+    /// </summary>
+    public static async Task<ListenerProcess> StartAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment = null, Func<string, bool>? onLine = null)
     {
         // A free port may be taken by other work before the child binds it: the child then exits; try others.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(stack);
+                return await StartOnceAsync(stack, environment, onLine);
             }
             catch (InvalidOperationException e) when (e.Message.StartsWith("the listener exited", StringComparison.Ordinal) && attempt < 4)
             {
@@ -58,7 +63,7 @@ internal sealed class ListenerProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<ListenerProcess> StartOnceAsync(BenchStack stack)
+    private static async Task<ListenerProcess> StartOnceAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment, Func<string, bool>? onLine)
     {
         var dll = FindListener();
         var port = AzuriteProcess.FreePort();
@@ -79,9 +84,20 @@ internal sealed class ListenerProcess : IAsyncDisposable
         var imaps = AzuriteProcess.FreePort();
         psi.Environment["Mail__Listeners__Ports__Imap"] = port.ToString(CultureInfo.InvariantCulture);
         psi.Environment["Mail__Listeners__Ports__Imaps"] = imaps.ToString(CultureInfo.InvariantCulture);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the listener");
-        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) { Console.WriteLine("    [listener] " + e.Data); } };
+        void Print(string? line)
+        {
+            if (line is { Length: > 0 } && onLine?.Invoke(line) != true)
+            {
+                Console.WriteLine("    [listener] " + line);
+            }
+        }
+        process.OutputDataReceived += (_, e) => Print(e.Data);
+        process.ErrorDataReceived += (_, e) => Print(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(60);

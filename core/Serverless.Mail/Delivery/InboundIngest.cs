@@ -61,6 +61,7 @@ public sealed partial class InboundIngest(
     public async Task<IngestResult> IngestAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handoff);
+        LogStarted(handoff.Id, (long)(time.GetUtcNow() - handoff.ReceivedAt).TotalMilliseconds);
         using var attribution = StorageRequestMeter.BeginAttribution();
         var failures = new List<(HandoffRecipient Recipient, string Status, string Diagnostic)>();
         var forwarders = new List<string>();
@@ -335,6 +336,10 @@ public sealed partial class InboundIngest(
         var line = new string(reason.Select(c => c is >= ' ' and <= '~' ? c : ' ').ToArray()).Trim();
         return line.Length == 0 ? "Rejected by the recipient's filter" : line.Length > 200 ? line[..200] : line;
     }
+
+    /// <summary>How long a hand-off waited (queue poll included) before its ingest began; the benchmark's feed phase reads it.</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Hand-off {Id}: ingest begins {AgeMs} ms after the message was received")]
+    private partial void LogStarted(string id, long ageMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Hand-off {Id}: {Filed} filed, {Duplicates} already filed, {Failed} failed, {Forwarded} forwarded")]
     private partial void LogIngested(string id, int filed, int duplicates, int failed, int forwarded);

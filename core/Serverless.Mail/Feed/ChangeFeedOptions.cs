@@ -8,8 +8,20 @@ public sealed class ChangeFeedOptions
     /// <summary>Writers publish and listeners follow the feed. Off: idle clients learn of other processes' writes only by <c>Mail:Imap:IdlePollInterval</c>.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often a listener process reads the feed: one query per interval (per shard), whatever the number of connections.</summary>
+    /// <summary>How often a listener process reads the feed while it is quiet: one query per interval (per shard), whatever the number of connections.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often it reads while the feed is busy: for <see cref="ActiveFor"/> after a read that
+    /// brought another process's entry. Mail rarely comes alone (a conversation, a flag set on a
+    /// phone and seen on a laptop), so the next change after one is found sooner, at up to
+    /// 1 / this many queries a second while changes keep coming; a quiet feed costs <see cref="PollInterval"/>'s rate.
+    /// Set it to <see cref="PollInterval"/> to read at one pace.
+    /// </summary>
+    public TimeSpan ActivePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long after the last entry from another process the tail keeps reading at <see cref="ActivePollInterval"/>.</summary>
+    public TimeSpan ActiveFor { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How far back each read reaches behind the last one. Entries carry their writer's clock, and a

@@ -8,7 +8,8 @@ namespace Serverless.Mail.Feed;
 
 /// <summary>
 /// The one tail of the change feed in a listener process: every <see cref="ChangeFeedOptions.PollInterval"/>
-/// one range query per shard ("entries since my last read, minus the overlap"), whatever the
+/// (<see cref="ChangeFeedOptions.ActivePollInterval"/> for <see cref="ChangeFeedOptions.ActiveFor"/>
+/// after a read that found another process's entry) one range query per shard ("entries since my last read, minus the overlap"), whatever the
 /// number of sessions, and each new entry raised as <see cref="Changed"/> for the process's
 /// folder watchers to act on. Entries this process wrote itself are skipped: its sessions were
 /// told in-process when the write committed. A failed read is simply made again from the same
@@ -16,7 +17,7 @@ namespace Serverless.Mail.Feed;
 /// </summary>
 public sealed partial class ChangeFeedReader : BackgroundService
 {
-    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext];
+    private static readonly string[] Columns = ["RowKey", ChangeFeedTables.Mailbox, ChangeFeedTables.Folder, ChangeFeedTables.ModSeq, ChangeFeedTables.UidNext, ChangeFeedTables.Kind];
     private readonly MailStorage _storage;
     private readonly ChangeFeedOptions _options;
     private readonly string _ownWriter;
@@ -25,6 +26,7 @@ public sealed partial class ChangeFeedReader : BackgroundService
     private readonly SortedSet<string> _seen = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _reading = new(1, 1);
     private DateTimeOffset? _lastRead;
+    private long _lastFoundTicks; // UTC ticks of the last read that found another process's entry
     private long _queries;
 
     public ChangeFeedReader(MailStorage storage, ChangeFeedOptions options, ChangeFeedWriter writer, TimeProvider time, ILogger<ChangeFeedReader> logger)
@@ -56,7 +58,7 @@ public sealed partial class ChangeFeedReader : BackgroundService
         {
             try
             {
-                await Task.Delay(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Interval(), _time, stoppingToken).ConfigureAwait(false);
                 if (Wanted is { } wanted && !wanted())
                 {
                     _lastRead = null; // nobody to tell: start afresh when someone is
@@ -94,6 +96,10 @@ public sealed partial class ChangeFeedReader : BackgroundService
                 }
             }
             _lastRead = start;
+            if (raised > 0)
+            {
+                Interlocked.Exchange(ref _lastFoundTicks, start.UtcTicks);
+            }
             var keep = ChangeFeedTables.From(start - _options.Overlap);
             while (_seen.Count > 0 && string.CompareOrdinal(_seen.Min, keep) < 0)
             {
@@ -106,6 +112,12 @@ public sealed partial class ChangeFeedReader : BackgroundService
             _reading.Release();
         }
     }
+
+    /// <summary>The wait before the next read: short while other processes' entries keep coming, the quiet pace otherwise.</summary>
+    internal TimeSpan Interval() =>
+        _options.ActivePollInterval > TimeSpan.Zero && _options.ActivePollInterval < _options.PollInterval && _time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastFoundTicks) < _options.ActiveFor.Ticks
+            ? _options.ActivePollInterval
+            : _options.PollInterval;
 
     private async Task<int> ReadShardAsync(TableClient table, string shard, string from, CancellationToken cancellationToken)
     {
@@ -123,9 +135,11 @@ public sealed partial class ChangeFeedReader : BackgroundService
                         continue;
                     }
                     var notice = new FolderChangeNotice(e.GetString(ChangeFeedTables.Mailbox) ?? "", e.GetInt32(ChangeFeedTables.Folder) ?? 0,
-                        e.GetInt64(ChangeFeedTables.ModSeq) ?? 0, e.GetInt64(ChangeFeedTables.UidNext) ?? 0);
+                        e.GetInt64(ChangeFeedTables.ModSeq) ?? 0, e.GetInt64(ChangeFeedTables.UidNext) ?? 0, (NoticeKind)(e.GetInt32(ChangeFeedTables.Kind) ?? 0));
                     if (notice.MailboxId.Length > 0)
                     {
+                        LogNoticeRead(notice.MailboxId, notice.FolderId, notice.HighestModSeq, notice.UidNext,
+                            ChangeFeedTables.StampOf(e.RowKey).ToUnixTimeMilliseconds(), _time.GetUtcNow().ToUnixTimeMilliseconds());
                         Raise(notice);
                         raised++;
                     }
@@ -162,6 +176,10 @@ public sealed partial class ChangeFeedReader : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Change feed read failed: {Reason}")]
     private partial void LogReadFailed(string reason);
+
+    /// <summary>Each notice as it is read, with the writer's stamp and this read's time (Unix ms): where the feed's share of a delay shows (the benchmark's feed phase reads it).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Change feed read {MailboxId}/{FolderId} MODSEQ {ModSeq} UIDNEXT {UidNext}: stamped {StampedMs}, read {ReadMs}")]
+    private partial void LogNoticeRead(string mailboxId, int folderId, long modSeq, long uidNext, long stampedMs, long readMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Change feed subscriber failed: {Reason}")]
     private partial void LogHandlerFailed(string reason);

@@ -16,6 +16,7 @@ internal static class ChangeFeedTables
     public const string Folder = "F";
     public const string ModSeq = "S";
     public const string UidNext = "U";
+    public const string Kind = "K";
 
     public static DateOnly Day(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime);
 
@@ -42,6 +43,12 @@ internal static class ChangeFeedTables
 
     /// <summary>The lowest RowKey written at or after <paramref name="at"/>.</summary>
     public static string From(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+
+    /// <summary>When the writer stamped an entry (its clock), from the RowKey.</summary>
+    public static DateTimeOffset StampOf(string rowKey) =>
+        rowKey.Length >= 19 && long.TryParse(rowKey.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            ? new DateTimeOffset(ticks, TimeSpan.Zero)
+            : DateTimeOffset.MinValue;
 
     public static string WriterOf(string rowKey)
     {

@@ -23,7 +23,7 @@ public sealed partial class ChangeFeedWriter
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private Dictionary<(string MailboxId, int FolderId), FolderChangeNotice> _pending = [];
+    private Dictionary<(string MailboxId, int FolderId, NoticeKind Kind), FolderChangeNotice> _pending = [];
     private Task _flushing = Task.CompletedTask;
     private long _sequence;
 
@@ -60,7 +60,7 @@ public sealed partial class ChangeFeedWriter
         }
         lock (_gate)
         {
-            var key = (notice.MailboxId, notice.FolderId);
+            var key = (notice.MailboxId, notice.FolderId, notice.Kind);
             if (_pending.TryGetValue(key, out var waiting))
             {
                 notice = waiting.HighestModSeq == 0 || notice.HighestModSeq == 0
@@ -97,7 +97,7 @@ public sealed partial class ChangeFeedWriter
     {
         while (true)
         {
-            Dictionary<(string, int), FolderChangeNotice> batch;
+            Dictionary<(string, int, NoticeKind), FolderChangeNotice> batch;
             lock (_gate)
             {
                 if (_pending.Count == 0)
@@ -125,17 +125,18 @@ public sealed partial class ChangeFeedWriter
                 {
                     foreach (var chunk in shard.Chunk(100))
                     {
-                        var actions = chunk.Select(n => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(shard.Key,
-                            ChangeFeedTables.RowKey(now, WriterId, Interlocked.Increment(ref _sequence)))
-                        {
-                            [ChangeFeedTables.Mailbox] = n.MailboxId,
-                            [ChangeFeedTables.Folder] = n.FolderId,
-                            [ChangeFeedTables.ModSeq] = n.HighestModSeq,
-                            [ChangeFeedTables.UidNext] = n.UidNext,
-                        })).ToList();
+                        var actions = chunk.Select(n => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Entity(n, shard.Key, now))).ToList();
                         await table.SubmitTransactionAsync(actions).ConfigureAwait(false);
                         Interlocked.Add(ref _written, actions.Count);
                         Interlocked.Increment(ref _transactions);
+                        if (_logger.IsEnabled(LogLevel.Debug))
+                        {
+                            var written = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                            foreach (var n in chunk)
+                            {
+                                LogWritten(n.MailboxId, n.FolderId, n.HighestModSeq, n.UidNext, now.ToUnixTimeMilliseconds(), written);
+                            }
+                        }
                     }
                 }
                 return;
@@ -157,6 +158,22 @@ public sealed partial class ChangeFeedWriter
                 return;
             }
         }
+    }
+
+    private TableEntity Entity(FolderChangeNotice n, string shard, DateTimeOffset now)
+    {
+        var entity = new TableEntity(shard, ChangeFeedTables.RowKey(now, WriterId, Interlocked.Increment(ref _sequence)))
+        {
+            [ChangeFeedTables.Mailbox] = n.MailboxId,
+            [ChangeFeedTables.Folder] = n.FolderId,
+            [ChangeFeedTables.ModSeq] = n.HighestModSeq,
+            [ChangeFeedTables.UidNext] = n.UidNext,
+        };
+        if (n.Kind != NoticeKind.Messages)
+        {
+            entity[ChangeFeedTables.Kind] = (int)n.Kind; // absent for messages, the common case
+        }
+        return entity;
     }
 
     /// <summary>Deletes the daily tables older than <see cref="ChangeFeedOptions.RetentionDays"/> (a week back, so a missed run catches up). One request per day.</summary>
@@ -181,6 +198,10 @@ public sealed partial class ChangeFeedWriter
         }
         return deleted;
     }
+
+    /// <summary>Each entry once written, stamped and committed times in Unix ms (the benchmark's feed phase reads it).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Change feed wrote {MailboxId}/{FolderId} MODSEQ {ModSeq} UIDNEXT {UidNext}: stamped {StampedMs}, written {WrittenMs}")]
+    private partial void LogWritten(string mailboxId, int folderId, long modSeq, long uidNext, long stampedMs, long writtenMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Change feed write failed (attempt {Attempt}): {Reason}")]
     private partial void LogRetry(string reason, int attempt);

@@ -19,6 +19,28 @@ internal sealed class FolderSignals
 
     public event Action<string, int, FolderDelta?>? Written;
 
+    public event Action<string, int, NoticeKind>? ListChanged;
+
+    /// <summary>
+    /// The mailbox's folder list or subscriptions changed (<paramref name="folderId"/> the folder
+    /// concerned, 0 for several): on the feed for other processes, and to this process's handlers.
+    /// </summary>
+    public void RaiseList(string mailboxId, int folderId, NoticeKind kind)
+    {
+        Feed?.Publish(new FolderChangeNotice(mailboxId, folderId, 0, 0, kind));
+        foreach (var handler in ListChanged?.GetInvocationList().Cast<Action<string, int, NoticeKind>>() ?? [])
+        {
+            try
+            {
+                handler(mailboxId, folderId, kind);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A listener's bug must not fail a change that already succeeded.
+            }
+        }
+    }
+
     public void Raise(string mailboxId, int folderId, FolderDelta? delta = null)
     {
         Feed?.Publish(new FolderChangeNotice(mailboxId, folderId, delta?.HighestModSeq ?? 0, delta?.UidNext ?? 0));

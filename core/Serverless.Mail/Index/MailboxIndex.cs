@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Serverless.Mail.Feed;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Storage;
 
@@ -70,6 +71,18 @@ public sealed class MailboxIndex
         remove => _index.Signals.Written -= value;
     }
 
+    /// <summary>
+    /// A folder was created, renamed or deleted (<see cref="NoticeKind.Folders"/>) or a
+    /// subscription changed (<see cref="NoticeKind.Subscriptions"/>) through this process; with
+    /// the folder's id, 0 when several changed (a rename of a subtree). Other processes learn of it
+    /// through the change feed. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<string, int, NoticeKind>? FolderListChanged
+    {
+        add => _index.Signals.ListChanged += value;
+        remove => _index.Signals.ListChanged -= value;
+    }
+
     // Mailbox and folders (FolderCatalog, FolderRenamer, MailboxPurge).
 
     /// <summary>Creates the index of a new mailbox with the default folders. Idempotent.</summary>
@@ -102,24 +115,59 @@ public sealed class MailboxIndex
         _folders.FindFolderAsync(mailboxId, name, cancellationToken);
 
     /// <summary>Creates a folder. Returns null if the name exists already.</summary>
-    public Task<FolderInfo?> CreateFolderAsync(string mailboxId, string name, string? specialUse = null, bool subscribed = false, CancellationToken cancellationToken = default) =>
-        _folders.CreateFolderAsync(mailboxId, name, specialUse, subscribed, cancellationToken);
+    public async Task<FolderInfo?> CreateFolderAsync(string mailboxId, string name, string? specialUse = null, bool subscribed = false, CancellationToken cancellationToken = default)
+    {
+        var folder = await _folders.CreateFolderAsync(mailboxId, name, specialUse, subscribed, cancellationToken).ConfigureAwait(false);
+        if (folder is not null)
+        {
+            _index.Signals.RaiseList(mailboxId, folder.FolderId, NoticeKind.Folders);
+        }
+        return folder;
+    }
 
     /// <inheritdoc cref="FolderRenamer.RenameFolderAsync"/>
-    public Task<FolderRenameOutcome> RenameFolderAsync(string mailboxId, string from, string to, CancellationToken cancellationToken = default) =>
-        _renamer.RenameFolderAsync(mailboxId, from, to, cancellationToken);
+    public async Task<FolderRenameOutcome> RenameFolderAsync(string mailboxId, string from, string to, CancellationToken cancellationToken = default)
+    {
+        var outcome = await _renamer.RenameFolderAsync(mailboxId, from, to, cancellationToken).ConfigureAwait(false);
+        if (outcome == FolderRenameOutcome.Renamed)
+        {
+            _index.Signals.RaiseList(mailboxId, 0, NoticeKind.Folders); // the folder and its subtree, maybe new parents
+        }
+        return outcome;
+    }
 
     /// <inheritdoc cref="MailboxPurge.DeleteFolderAsync"/>
-    public Task<bool> DeleteFolderAsync(string mailboxId, int folderId, CancellationToken cancellationToken = default) =>
-        _purge.DeleteFolderAsync(mailboxId, folderId, cancellationToken);
+    public async Task<bool> DeleteFolderAsync(string mailboxId, int folderId, CancellationToken cancellationToken = default)
+    {
+        var deleted = await _purge.DeleteFolderAsync(mailboxId, folderId, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            _index.Signals.RaiseList(mailboxId, folderId, NoticeKind.Folders);
+        }
+        return deleted;
+    }
 
     /// <summary>SUBSCRIBE / UNSUBSCRIBE. Returns false if there is no such folder.</summary>
-    public Task<bool> SetSubscribedAsync(string mailboxId, int folderId, bool subscribed, CancellationToken cancellationToken = default) =>
-        _folders.SetSubscribedAsync(mailboxId, folderId, subscribed, cancellationToken);
+    public async Task<bool> SetSubscribedAsync(string mailboxId, int folderId, bool subscribed, CancellationToken cancellationToken = default)
+    {
+        var found = await _folders.SetSubscribedAsync(mailboxId, folderId, subscribed, cancellationToken).ConfigureAwait(false);
+        if (found)
+        {
+            _index.Signals.RaiseList(mailboxId, folderId, NoticeKind.Subscriptions);
+        }
+        return found;
+    }
 
     /// <inheritdoc cref="FolderCatalog.RemoveKeptSubscriptionAsync"/>
-    public Task<bool> RemoveKeptSubscriptionAsync(string mailboxId, string name, CancellationToken cancellationToken = default) =>
-        _folders.RemoveKeptSubscriptionAsync(mailboxId, name, cancellationToken);
+    public async Task<bool> RemoveKeptSubscriptionAsync(string mailboxId, string name, CancellationToken cancellationToken = default)
+    {
+        var removed = await _folders.RemoveKeptSubscriptionAsync(mailboxId, name, cancellationToken).ConfigureAwait(false);
+        if (removed)
+        {
+            _index.Signals.RaiseList(mailboxId, 0, NoticeKind.Subscriptions);
+        }
+        return removed;
+    }
 
     /// <inheritdoc cref="FolderCatalog.ClaimRecentAsync"/>
     public Task<(long From, long To)> ClaimRecentAsync(string mailboxId, FolderInfo folder, CancellationToken cancellationToken = default) =>

@@ -25,6 +25,14 @@ public sealed partial class MailQueues
         _spills = storage.Messages;
     }
 
+    /// <summary>
+    /// A message was put on a queue by this process and is visible now (the queue's name, e.g.
+    /// <c>inbound</c>). A poller of that queue in the same process (the dev host's) may look at once
+    /// instead of at the end of its back-off; in Azure nobody in the listener's process polls, and
+    /// nothing listens. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<string>? Queued;
+
     /// <summary>Largest JSON a queue message takes: 64 KiB after base64 encoding.</summary>
     public const int MaxMessageJsonBytes = 48 * 1024;
 
@@ -39,7 +47,9 @@ public sealed partial class MailQueues
     internal async Task<SendReceipt> SendInboundAsync(string id, byte[] handoffJson, CancellationToken cancellationToken)
     {
         var json = await SpillIfTooLargeAsync(StorageNames.InboundQueue, id, handoffJson, cancellationToken).ConfigureAwait(false);
-        return await _inbound.SendMessageAsync(json, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        var receipt = await _inbound.SendMessageAsync(json, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        Queued?.Invoke(StorageNames.InboundQueue);
+        return receipt;
     }
 
     /// <summary>Puts a message on the outbound queue, spilled to a blob like <see cref="SendInboundAsync"/> when too large.</summary>
@@ -47,7 +57,12 @@ public sealed partial class MailQueues
     {
         ArgumentNullException.ThrowIfNull(message);
         var json = await SpillIfTooLargeAsync(StorageNames.OutboundQueue, message.Id, JsonSerializer.SerializeToUtf8Bytes(message, Json), cancellationToken).ConfigureAwait(false);
-        return await _outbound.SendMessageAsync(json, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        var receipt = await _outbound.SendMessageAsync(json, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken).ConfigureAwait(false);
+        if (delay is null || delay <= TimeSpan.Zero)
+        {
+            Queued?.Invoke(StorageNames.OutboundQueue);
+        }
+        return receipt;
     }
 
     /// <summary>Takes back a message just sent (a later step of the same acceptance failed). Best effort.</summary>

@@ -19,7 +19,8 @@ namespace Serverless.Listeners.Imap;
 /// session read the folder instead of reusing a recent check — so flags and expunges made on
 /// another replica reach this one's views (and what <see cref="MessageRows"/> serves from the
 /// cache) within the feed's interval. <see cref="FolderChanged"/> is the one place anything else
-/// in the process (NOTIFY) hears of both kinds of change.
+/// in the process (NOTIFY) hears of both kinds of change; <see cref="FolderListChanged"/> the same
+/// for folders created, renamed or deleted and subscriptions changed, here or in another process.
 /// </summary>
 internal sealed class FolderWatchers
 {
@@ -38,10 +39,11 @@ internal sealed class FolderWatchers
         _options = options;
         _cache = cache;
         index.FolderWritten += OnFolderWritten;
+        index.FolderListChanged += OnFolderListChanged;
         if (feed is not null)
         {
             feed.Changed += OnFeedNotice;
-            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null;
+            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null || FolderListChanged is not null;
         }
     }
 
@@ -51,6 +53,14 @@ internal sealed class FolderWatchers
     /// be quick and must not throw.
     /// </summary>
     public event Action<string, int>? FolderChanged;
+
+    /// <summary>
+    /// A mailbox's folder list (<see cref="NoticeKind.Folders"/>: a folder created, renamed or
+    /// deleted) or subscriptions changed — by this process or, through the change feed, another.
+    /// Mailbox id, the folder concerned (0: several, e.g. a renamed subtree) and the kind; handlers
+    /// must be quick and must not throw. NOTIFY's MailboxName and SubscriptionChange events hang here.
+    /// </summary>
+    public event Action<string, int, NoticeKind>? FolderListChanged;
 
     /// <summary>\Recent claims made by sessions of this process while they had a folder selected.</summary>
     public RecentClaims Recent { get; } = new();
@@ -128,6 +138,11 @@ internal sealed class FolderWatchers
     /// <summary>Another process changed a folder: a watcher that has not seen as much reads it again (IDLE at once, others at their next command).</summary>
     internal void OnFeedNotice(FolderChangeNotice notice)
     {
+        if (notice.Kind != NoticeKind.Messages)
+        {
+            OnFolderListChanged(notice.MailboxId, notice.FolderId, notice.Kind);
+            return;
+        }
         if (_watchers.TryGetValue((notice.MailboxId, notice.FolderId), out var watcher))
         {
             var view = watcher.View;
@@ -138,6 +153,19 @@ internal sealed class FolderWatchers
             }
         }
         FolderChanged?.Invoke(notice.MailboxId, notice.FolderId);
+    }
+
+    private void OnFolderListChanged(string mailboxId, int folderId, NoticeKind kind)
+    {
+        if (kind == NoticeKind.Folders)
+        {
+            // Names may point elsewhere now: look them up again (each remembered id is checked against its row anyway).
+            foreach (var key in _folderIds.Keys.Where(k => k.MailboxId == mailboxId))
+            {
+                _folderIds.TryRemove(key, out _);
+            }
+        }
+        FolderListChanged?.Invoke(mailboxId, folderId, kind);
     }
 
     /// <summary>Forgets a watcher no session holds (pushed out of the cache budget, or kept long enough).</summary>

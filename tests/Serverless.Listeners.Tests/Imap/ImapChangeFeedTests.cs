@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Listeners.Imap;
 using Serverless.Listeners.Tests.Infrastructure;
@@ -82,20 +83,72 @@ public sealed class ImapChangeFeedTests
         Assert.DoesNotContain("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
 
         // Set on replica A; the feed notice marks B's watcher stale, so B's next plain command
-        // reads the folder instead of trusting its ten-minute check.
-        var folders = b.Services.GetRequiredService<FolderWatchers>();
-        var noticed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        folders.FolderChanged += (m, f) =>
+        // reads the folder instead of trusting its ten-minute check. Waited for is the notice of
+        // this store (its MODSEQ), not any notice of the folder: B's tail also reads the append's
+        // entry (up to its overlap back, once B watches the folder), maybe only now — that one
+        // was seen already and rightly voids nothing.
+        _ = b.Services.GetRequiredService<FolderWatchers>(); // subscribed to B's tail before us, so it has acted on a notice when we hear of it
+        var notices = Channel.CreateUnbounded<FolderChangeNotice>();
+        b.Services.GetRequiredService<ChangeFeedReader>().Changed += notice =>
         {
-            if (m == mailbox.MailboxId && f == SpecialUse.InboxId)
+            if (notice.MailboxId == mailbox.MailboxId && notice.FolderId == SpecialUse.InboxId)
             {
-                noticed.TrySetResult();
+                notices.Writer.TryWrite(notice);
             }
         };
-        await a.Services.GetRequiredService<MailboxIndex>().StoreFlagsAsync(mailbox.MailboxId, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Seen"]);
-        await noticed.Task.WaitAsync(Generous);
+        var stored = Assert.Single(await a.Services.GetRequiredService<MailboxIndex>().StoreFlagsAsync(mailbox.MailboxId, SpecialUse.InboxId, [1], FlagMode.Add, ["\\Seen"]));
+        using (var timeout = new CancellationTokenSource(Generous))
+        {
+            while ((await notices.Reader.ReadAsync(timeout.Token)).HighestModSeq is var seen && seen != 0 && seen < stored.ModSeq)
+            {
+                // the append's entry (or another earlier one): already in B's view
+            }
+        }
 
         Assert.Contains("\\Seen", string.Join("\n", await reader.CommandAsync("UID FETCH 1 (FLAGS)")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Folders_created_subscribed_renamed_and_deleted_through_one_listener_reach_another_process_as_folder_list_changes()
+    {
+        await using var a = await ListenerHost.StartAsync(SlowPolls);
+        var prefix = a.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var b = await ListenerHost.StartAsync(SlowPolls, prefix);
+        var mailbox = await CreateMailboxAsync(a);
+        var watchers = b.Services.GetRequiredService<FolderWatchers>();
+        var changes = Channel.CreateUnbounded<(int FolderId, NoticeKind Kind)>();
+        watchers.FolderListChanged += (m, f, k) =>
+        {
+            if (m == mailbox.MailboxId)
+            {
+                changes.Writer.TryWrite((f, k));
+            }
+        };
+        await using (var bSession = await RawImap.ConnectAsync(b.Ports.Imap))
+        {
+            await bSession.LoginAsync(mailbox.Address, Password);
+            await bSession.CommandAsync("CREATE Projects"); // B's own change: in-process, at once
+            Assert.Equal(NoticeKind.Folders, (await NextAsync(changes)).Kind);
+            await bSession.CommandAsync("EXAMINE Projects"); // B remembers the name's folder id
+        }
+        var projects = (await b.Services.GetRequiredService<MailboxIndex>().FindFolderAsync(mailbox.MailboxId, "Projects"))!;
+        Assert.Equal(projects.FolderId, watchers.KnownFolderId(mailbox.MailboxId, "Projects"));
+
+        await using var setter = await RawImap.ConnectAsync(a.Ports.Imap);
+        await setter.LoginAsync(mailbox.Address, Password);
+        await setter.CommandAsync("SUBSCRIBE Projects");
+        Assert.Equal((projects.FolderId, NoticeKind.Subscriptions), await NextAsync(changes));
+        await setter.CommandAsync("RENAME Projects Archive/Projects");
+        Assert.Equal(NoticeKind.Folders, (await NextAsync(changes)).Kind);
+        Assert.Null(watchers.KnownFolderId(mailbox.MailboxId, "Projects")); // B looks the name up again
+        await setter.CommandAsync("DELETE Archive/Projects");
+        Assert.Equal((projects.FolderId, NoticeKind.Folders), await NextAsync(changes));
+    }
+
+    private static async Task<(int FolderId, NoticeKind Kind)> NextAsync(Channel<(int FolderId, NoticeKind Kind)> changes)
+    {
+        using var timeout = new CancellationTokenSource(Generous);
+        return await changes.Reader.ReadAsync(timeout.Token);
     }
 
     [Fact]

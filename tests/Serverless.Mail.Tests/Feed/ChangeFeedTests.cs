@@ -78,6 +78,33 @@ public sealed class ChangeFeedTests
     }
 
     [Fact]
+    public async Task The_tail_reads_at_the_active_pace_for_a_while_after_finding_another_process_entry_and_at_the_quiet_pace_otherwise()
+    {
+        var feedOn = TestStorage.FeedOn.ToDictionary();
+        await using var writer = await TestStorage.CreateServicesAsync(extra: feedOn);
+        var prefix = writer.GetRequiredService<StorageOptions>().Prefix;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var listener = await TestStorage.CreateServicesAsync(prefix, feedOn, configure: s => s.AddSingleton<TimeProvider>(clock));
+        var options = listener.GetRequiredService<ChangeFeedOptions>();
+        var reader = Reader(listener);
+        Assert.Equal(options.PollInterval, reader.Interval()); // quiet: nothing found yet
+        await reader.ReadOnceAsync();
+        Assert.Equal(options.PollInterval, reader.Interval()); // a read that found nothing keeps the quiet pace
+
+        var feed = writer.GetRequiredService<ChangeFeedWriter>();
+        feed.Publish(new FolderChangeNotice("m", SpecialUse.InboxId, 5, 4));
+        await feed.FlushAsync();
+        Assert.Equal(1, await reader.ReadOnceAsync());
+        Assert.True(options.ActivePollInterval < options.PollInterval);
+        Assert.Equal(options.ActivePollInterval, reader.Interval());
+
+        clock.Advance(options.ActiveFor - TimeSpan.FromSeconds(1));
+        Assert.Equal(options.ActivePollInterval, reader.Interval());
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(options.PollInterval, reader.Interval()); // quiet for ActiveFor: back to one read a PollInterval
+    }
+
+    [Fact]
     public async Task Daily_tables_older_than_the_retention_are_deleted_and_recent_ones_kept()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));

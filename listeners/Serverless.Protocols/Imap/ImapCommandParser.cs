@@ -28,6 +28,7 @@ public static class ImapCommandParser
         "LOGIN", "AUTHENTICATE", "SELECT", "EXAMINE", "CREATE", "DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "RENAME",
         "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
         "GETQUOTA", "GETQUOTAROOT", "SETQUOTA", "SORT", "THREAD",
+        "CANCELUPDATE",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -84,6 +85,7 @@ public static class ImapCommandParser
                 "GETQUOTAROOT" => new MailboxArguments(r.ReadMailbox()),
                 "GETQUOTA" => new QuotaRootArguments(r.ReadAstring()),
                 "SETQUOTA" => ParseSetQuota(r),
+                "CANCELUPDATE" => ParseCancelUpdate(r),
                 _ => throw new ImapParseException("Unknown command"),
             };
         }
@@ -116,6 +118,26 @@ public static class ImapCommandParser
             r.Expect(')');
         }
         return new QuotaRootArguments(root);
+    }
+
+    /// <summary>
+    /// RFC 5267 4.3 CANCELUPDATE.
+    /// <code>
+    /// cancelupdate = "CANCELUPDATE" 1*(SP quoted)
+    /// </code>
+    /// </summary>
+    private static CancelUpdateArguments ParseCancelUpdate(ImapArgumentReader r)
+    {
+        var tags = new List<string> { r.ReadAstring() };
+        while (r.TryConsume(' '))
+        {
+            if (tags.Count >= 100)
+            {
+                throw new ImapParseException("Too many tags");
+            }
+            tags.Add(r.ReadAstring());
+        }
+        return new CancelUpdateArguments(tags);
     }
 
     /// <summary>The tag, command name and UID prefix of a command in progress (null if not readable yet).</summary>

@@ -33,7 +33,7 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         _criteria = key;
         _now = session.Services.Time.GetUtcNow();
         var results = new List<int>();
-        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
+        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchSavedDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
         if (!needRow)
         {
             foreach (var i in candidates)
@@ -110,6 +110,15 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                     SearchDateComparison.Before => date < d.Date,
                     SearchDateComparison.On => date == d.Date,
                     _ => date >= d.Date,
+                };
+            case SearchSavedDate s:
+                // RFC 8514; a row from before save dates were kept counts its internal date.
+                var saved = DateOnly.FromDateTime((c.Row!.SavedDate ?? c.Row.InternalDate).UtcDateTime);
+                return s.Comparison switch
+                {
+                    SearchDateComparison.Before => saved < s.Date,
+                    SearchDateComparison.On => saved == s.Date,
+                    _ => saved >= s.Date,
                 };
             case SearchHeader h:
                 var values = (await HeadersAsync(c, cancellationToken)).Where(x => x.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)).ToList();

@@ -22,6 +22,8 @@ namespace Serverless.Protocols.Imap;
 /// search-modseq-ext  = SP entry-name SP entry-type-req
 /// search-key         =/ ( "OLDER" / "YOUNGER" ) SP nz-number                 ; RFC 5032 (WITHIN)
 /// search-key         =/ ( "EMAILID" / "THREADID" ) SP objectid                 ; RFC 8474
+/// search-key         =/ ( "SAVEDBEFORE" / "SAVEDON" / "SAVEDSINCE" ) SP date /
+///                       "SAVEDATESUPPORTED"                                  ; RFC 8514
 /// </code>
 /// </summary>
 public static class ImapSearchParser
@@ -191,6 +193,19 @@ public static class ImapSearchParser
                     _ => SearchDateComparison.Since,
                 };
                 return new SearchDate(sent, comparison, ReadDate(r));
+            case "SAVEDBEFORE":
+            case "SAVEDON":
+            case "SAVEDSINCE":
+                r.ExpectSpace();
+                var saved = name[5..] switch
+                {
+                    "BEFORE" => SearchDateComparison.Before,
+                    "ON" => SearchDateComparison.On,
+                    _ => SearchDateComparison.Since,
+                };
+                return new SearchSavedDate(saved, ReadDate(r));
+            case "SAVEDATESUPPORTED":
+                return SearchAll.Instance; // every folder keeps save dates
             case "LARGER":
             case "SMALLER":
                 r.ExpectSpace();

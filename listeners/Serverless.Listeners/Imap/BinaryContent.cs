@@ -34,14 +34,19 @@ internal static class BinaryContent
     /// <summary>Decodes bytes at hand (a part small enough to have been read whole).</summary>
     public static byte[] Decode(byte[] encoded, ContentEncoding encoding)
     {
-        var filter = DecoderFilter.Create(encoding);
-        var decoded = filter.Flush(encoded, 0, encoded.Length, out var start, out var length);
-        return decoded.AsSpan(start, length).ToArray();
+        using var decoding = Decoding(new MemoryStream(encoded, writable: false), encoding);
+        using var decoded = new MemoryStream(encoded.Length);
+        decoding.CopyTo(decoded);
+        return decoded.ToArray();
     }
 
     /// <summary>A stream of the decoded content of <paramref name="encoded"/> (which it disposes).</summary>
     public static Stream Decoding(Stream encoded, ContentEncoding encoding)
     {
+        if (encoding == ContentEncoding.QuotedPrintable)
+        {
+            return new QuotedPrintableDecodingStream(encoded);
+        }
         var filtered = new FilteredStream(encoded);
         filtered.Add(DecoderFilter.Create(encoding));
         return filtered;

@@ -26,6 +26,13 @@ public sealed class ImapContextTests(ImapTestHost host) : IClassFixture<ImapTest
         return (mailbox, raw);
     }
 
+    /// <summary>Runs a command and checks its tagged status (the tag is known only once it was sent).</summary>
+    private static async Task ExpectAsync(RawImap raw, string command, string status)
+    {
+        var lines = await raw.CommandAsync(command);
+        Assert.StartsWith(raw.LastTag + " " + status, lines[^1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sort_answers_esearch_and_partial_windows_slice_search_and_sort_results()
     {
@@ -90,10 +97,10 @@ public sealed class ImapContextTests(ImapTestHost host) : IClassFixture<ImapTest
         Assert.Contains($"* NO [NOUPDATE \"{raw.LastTag}\"] Only ALL results are kept updated", counted);
         Assert.StartsWith(raw.LastTag + " OK", counted[^1], StringComparison.Ordinal);
 
-        Assert.StartsWith(raw.LastTag + " OK", (await raw.CommandAsync($"CANCELUPDATE \"{tag}\""))[^1], StringComparison.Ordinal);
+        await ExpectAsync(raw, $"CANCELUPDATE \"{tag}\"", "OK");
         var after = await raw.CommandAsync("STORE 1 +FLAGS (\\Seen)");
         Assert.DoesNotContain(after, l => l.StartsWith("* ESEARCH", StringComparison.Ordinal));
-        Assert.StartsWith(raw.LastTag + " BAD", (await raw.CommandAsync($"CANCELUPDATE \"{tag}\""))[^1], StringComparison.Ordinal);
+        await ExpectAsync(raw, $"CANCELUPDATE \"{tag}\"", "BAD");
     }
 
     [Fact]
@@ -115,7 +122,7 @@ public sealed class ImapContextTests(ImapTestHost host) : IClassFixture<ImapTest
         await raw.CommandAsync("UNSELECT");
         await raw.CommandAsync("SELECT INBOX");
         Assert.DoesNotContain(await raw.CommandAsync("STORE 1 +FLAGS (\\Flagged)"), l => l.StartsWith("* ESEARCH", StringComparison.Ordinal));
-        Assert.StartsWith(raw.LastTag + " BAD", (await raw.CommandAsync($"CANCELUPDATE \"{tag}\""))[^1], StringComparison.Ordinal);
+        await ExpectAsync(raw, $"CANCELUPDATE \"{tag}\"", "BAD");
     }
 
     [Fact]

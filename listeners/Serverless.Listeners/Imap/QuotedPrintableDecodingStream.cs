@@ -160,29 +160,9 @@ internal sealed class QuotedPrintableDecodingStream(Stream source) : Stream
                 Write((byte)'\r'); // a bare CR is content
                 Step(b);
                 return;
-            case State.Equals:
-                if (Hex(b) >= 0)
-                {
-                    _high = b;
-                    _state = State.EqualsHex;
-                }
-                else if (b is (byte)' ' or (byte)'\t')
-                {
-                    _afterEquals.Add(b);
-                    _state = State.EqualsSpace;
-                }
-                else if (b == '\r')
-                {
-                    _state = State.EqualsCarriageReturn;
-                }
-                else if (b == '\n')
-                {
-                    SoftBreak();
-                }
-                else
-                {
-                    Literal(b);
-                }
+            case State.Equals when Hex(b) >= 0:
+                _high = b;
+                _state = State.EqualsHex;
                 return;
             case State.EqualsHex:
                 FlushWhitespace();
@@ -196,10 +176,11 @@ internal sealed class QuotedPrintableDecodingStream(Stream source) : Stream
                 Write(_high);
                 Step(b);
                 return;
-            case State.EqualsSpace:
+            case State.Equals or State.EqualsSpace:
                 if (b is (byte)' ' or (byte)'\t' && _afterEquals.Count < MaxPendingWhitespace)
                 {
                     _afterEquals.Add(b);
+                    _state = State.EqualsSpace;
                 }
                 else if (b == '\r')
                 {

@@ -6,13 +6,13 @@ internal static class ImapCapabilities
     private const string Common = "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE UIDPLUS MOVE CONDSTORE QRESYNC QUOTA ESEARCH SORT SORT=DISPLAY THREAD=REFERENCES THREAD=ORDEREDSUBJECT STATUS=SIZE CREATE-SPECIAL-USE WITHIN OBJECTID MULTIAPPEND";
 
     /// <summary>RFC 5267 (ESORT, CONTEXT=SEARCH, CONTEXT=SORT), RFC 8514 SAVEDATE, RFC 3516 BINARY.</summary>
-    private const string Contexts = " ESORT CONTEXT=SEARCH CONTEXT=SORT SAVEDATE BINARY";
+    private const string ContextSaveDateBinary = " ESORT CONTEXT=SEARCH CONTEXT=SORT SAVEDATE BINARY";
 
     public static string For(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
         // RFC 7889: one limit for every folder, so it is announced with the capabilities.
-        var common = Common + Contexts + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var common = Common + ContextSaveDateBinary + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (session.State.Kind != ImapStates.NotAuthenticated)
         {
             return common;

@@ -118,6 +118,7 @@ internal sealed class AppendPlan
                 HolderId = m.HolderId,
                 Size = m.Size,
                 InternalDate = m.InternalDate.ToUniversalTime(),
+                SavedDate = entity.GetDateTimeOffset("Saved"),
                 Flags = IndexEntities.SplitFlags(IndexEntities.JoinFlags(m.Flags)),
                 ModSeq = modSeq,
             }, p.FolderId));

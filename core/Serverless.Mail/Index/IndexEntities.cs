@@ -52,6 +52,7 @@ internal static class IndexEntities
         HolderId = e.GetString("Holder"),
         Size = e.GetInt64("Size") ?? 0,
         InternalDate = e.GetDateTimeOffset("InternalDate") ?? DateTimeOffset.UnixEpoch,
+        SavedDate = e.GetDateTimeOffset("Saved"),
         Flags = SplitFlags(e.GetString("Flags")),
         ModSeq = e.GetInt64("ModSeq") ?? 0,
         Summary = ReadSummary(e),
@@ -66,6 +67,7 @@ internal static class IndexEntities
             ["Holder"] = m.HolderId,
             ["Size"] = m.Size,
             ["InternalDate"] = m.InternalDate.ToUniversalTime(),
+            ["Saved"] = DateTimeOffset.UtcNow, // RFC 8514 save date: the filing moment, on the row written anyway
             ["Flags"] = JoinFlags(m.Flags),
             ["ModSeq"] = modSeq,
         };

@@ -19,6 +19,9 @@ public sealed record IndexedMessage
 
     public required DateTimeOffset InternalDate { get; init; }
 
+    /// <summary>When the message was filed into this folder (append, delivery, copy, move; RFC 8514 SAVEDATE); null for rows written before it was kept.</summary>
+    public DateTimeOffset? SavedDate { get; init; }
+
     /// <summary>System flags (<c>\Seen</c>, <c>\Answered</c>, …) and keywords, in the case they were set.</summary>
     public required IReadOnlyList<string> Flags { get; init; }
 

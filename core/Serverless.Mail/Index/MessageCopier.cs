@@ -182,6 +182,7 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
                     box["Bytes"] = (box.GetInt64("Bytes") ?? 0) + size;
                     var copy = IndexTable.CopyOf(m, mailboxId, IndexKeys.Message(toFolderId, uid));
                     copy["ModSeq"] = modSeq;
+                    copy["Saved"] = DateTimeOffset.UtcNow; // saved into the target folder now (RFC 8514)
                     copy["Shared"] = true;
                     copy["Holder"] = copyHolder;
                     actions.Add(new(TableTransactionActionType.Add, copy));

@@ -125,6 +125,7 @@ internal sealed class MessageMover(IndexTable index, FolderCatalog catalog, Chan
                 }
                 var moved = IndexTable.CopyOf(m, mailboxId, IndexKeys.Message(toFolderId, uid));
                 moved["ModSeq"] = modSeq;
+                moved["Saved"] = DateTimeOffset.UtcNow; // saved into the target folder now (RFC 8514)
                 actions.Add(new(TableTransactionActionType.Add, moved));
                 source.Add(sourceUid);
                 target.Add(uid);

@@ -13,6 +13,9 @@ internal readonly record struct MessageKey(string MailboxId, int FolderId, long 
 /// </summary>
 internal sealed record CachedMessage(string BlobName, long Size, DateTimeOffset InternalDate, MessageSummary? Summary, bool WithSummary)
 {
+    /// <summary>When the message was filed into its folder (RFC 8514 SAVEDATE); null for rows older than that column.</summary>
+    public DateTimeOffset? SavedDate { get; init; }
+
     /// <summary>What the entry costs in memory, roughly: the raw header dominates a summary.</summary>
     public long EstimatedBytes => 160 + (2L * BlobName.Length) + (Summary is null ? 0 : 512 + (2L * (Summary.RawHeader?.Length ?? 0)) + PartsBytes(Summary.Body));
 

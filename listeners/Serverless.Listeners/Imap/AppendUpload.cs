@@ -12,7 +12,8 @@ namespace Serverless.Listeners.Imap;
 /// </summary>
 internal sealed class AppendUpload(long size)
 {
-    public long Size { get; } = size;
+    /// <summary>The literal's size; the stored message's once a binary part was re-encoded (<see cref="BinaryAppend"/>).</summary>
+    public long Size { get; set; } = size;
 
     /// <summary>Why the message was not accepted (answered when the command completes); null if it was stored.</summary>
     public ImapResult? Refusal { get; set; }

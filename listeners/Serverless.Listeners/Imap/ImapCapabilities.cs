@@ -8,11 +8,14 @@ internal static class ImapCapabilities
     // RFC 4978 and RFC 5465 (issue 17's NOTIFY/COMPRESS part).
     private const string Notifications = " NOTIFY COMPRESS=DEFLATE";
 
+    /// <summary>RFC 5267 (ESORT, CONTEXT=SEARCH, CONTEXT=SORT), RFC 8514 SAVEDATE, RFC 3516 BINARY.</summary>
+    private const string ContextSaveDateBinary = " ESORT CONTEXT=SEARCH CONTEXT=SORT SAVEDATE BINARY";
+
     public static string For(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
         // RFC 7889: one limit for every folder, so it is announced with the capabilities.
-        var common = Common + Notifications + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var common = Common + Notifications + ContextSaveDateBinary + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (session.State.Kind != ImapStates.NotAuthenticated)
         {
             return common;

@@ -79,6 +79,7 @@ internal static class ImapCommandTable
         ["UID COPY"] = new(new CopyCommand(move: false), ImapStates.Selected, ChangeCheck.Cheap),
         ["MOVE"] = new(new CopyCommand(move: true), ImapStates.Selected, ChangeCheck.None),
         ["UID MOVE"] = new(new CopyCommand(move: true), ImapStates.Selected, ChangeCheck.None),
+        ["CANCELUPDATE"] = new(new CancelUpdateCommand(), ImapStates.Selected, ChangeCheck.Cheap), // RFC 5267
     };
 
     public static bool TryGet(string key, [NotNullWhen(true)] out ImapCommandEntry? entry) => Entries.TryGetValue(key, out entry);

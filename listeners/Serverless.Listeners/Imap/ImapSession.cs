@@ -183,6 +183,17 @@ internal sealed partial class ImapSession
                 _logger.LogDebug("Change check after {Command} failed: {Message}", command.Key, e.Message);
             }
         }
+        if (result.Status != ImapStatus.Bad)
+        {
+            try
+            {
+                await ReportContextChangesAsync(cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && StorageFailures.IsTransient(e))
+            {
+                _logger.LogDebug("Search updates after {Command} failed: {Message}", command.Key, e.Message);
+            }
+        }
         WriteTagged(command.Tag, result);
     }
 
@@ -222,7 +233,9 @@ internal sealed partial class ImapSession
             }
             folder.AddRecent(from, to);
         }
+        ReportContextExpunges(folder, view);
         folder.MoveTo(view, allowExpunge, CondStore, QResync, Output);
+        await ReportContextChangesAsync(cancellationToken);
     }
 
     /// <summary>Leaves the selected state (CLOSE, UNSELECT, a new SELECT, LOGOUT).</summary>
@@ -231,6 +244,7 @@ internal sealed partial class ImapSession
         if (State is ImapSessionState.Selected selected)
         {
             Services.Watchers.Release(selected.Folder.Watcher);
+            SearchUpdates.Clear();
             State = new ImapSessionState.Authenticated(selected.Account);
         }
     }

@@ -38,6 +38,7 @@ internal sealed class MessageFetcher
         _needRow = items.Any(i => i.Kind is not (FetchItemKind.Flags or FetchItemKind.Uid or FetchItemKind.ModSeq));
         _needSummary = items.Any(i => i.Kind is FetchItemKind.Envelope or FetchItemKind.Body or FetchItemKind.BodyStructure
             or FetchItemKind.Rfc822Header or FetchItemKind.Rfc822Text
+            || (i.Kind is FetchItemKind.BodySection or FetchItemKind.Binary or FetchItemKind.BinarySize && i.Section!.Part.Count > 0)
             || (i.Kind == FetchItemKind.BodySection && i.Section != BodySection.Whole));
     }
 
@@ -87,7 +88,9 @@ internal sealed class MessageFetcher
         }
     }
 
-    private sealed record PreparedSection(FetchItem Item, string Name, bool Nil, byte[]? Data, Stream? Stream, long Length);
+    /// <param name="Literal8">Sent as RFC 3516 literal8 (~{n}): BINARY content that may hold NUL.</param>
+    /// <param name="SizeOnly">BINARY.SIZE: <paramref name="Length"/> is the answer.</param>
+    private sealed record PreparedSection(FetchItem Item, string Name, bool Nil, byte[]? Data, Stream? Stream, long Length, bool Literal8 = false, bool SizeOnly = false);
 
     private async Task<List<PreparedSection>> PrepareSectionsAsync(CachedMessage row, MessageSummary? summary, CancellationToken cancellationToken)
     {
@@ -110,6 +113,9 @@ internal sealed class MessageFetcher
                 case FetchItemKind.BodySection:
                     section = item.Section!;
                     break;
+                case FetchItemKind.Binary or FetchItemKind.BinarySize:
+                    prepared.Add(await PrepareBinaryAsync(item, row, summary, source, cancellationToken));
+                    continue;
                 default:
                     continue;
             }
@@ -156,6 +162,61 @@ internal sealed class MessageFetcher
             }
         }
         return prepared;
+    }
+
+    /// <summary>
+    /// BINARY[part] / BINARY.SIZE[part] (RFC 3516): the part's bytes decoded — at hand when small,
+    /// else decoded from the blob as a stream (once to count, once more to send), never held.
+    /// </summary>
+    private async Task<PreparedSection> PrepareBinaryAsync(FetchItem item, CachedMessage row, MessageSummary? summary, MessageBytes source, CancellationToken cancellationToken)
+    {
+        var part = item.Section!.Part.Count == 0 || summary is null ? null : MessageSections.Navigate(summary.Body, item.Section.Part);
+        if (item.Section.Part.Count > 0 && part is null)
+        {
+            return new PreparedSection(item, item.ResponseName, true, null, null, 0);
+        }
+        var encoding = BinaryContent.EncodingOf(part);
+        var bytes = part is null ? SectionBytes.Range(0, row.Size) : SectionBytes.Range(part.BodyOffset, part.BodySize);
+        var sizeOnly = item.Kind == FetchItemKind.BinarySize;
+        var origin = item.PartialOrigin ?? 0;
+        var count = item.PartialCount ?? long.MaxValue;
+        if (bytes.Length <= BufferUpTo || row.Size <= _session.Services.Cache.MaxMessageBytes)
+        {
+            var raw = await source.ReadAsync(bytes.Offset, bytes.Length, cancellationToken);
+            var data = encoding is { } e ? BinaryContent.Decode(raw, e) : raw;
+            if (sizeOnly)
+            {
+                return new PreparedSection(item, item.ResponseName, false, null, null, data.Length, SizeOnly: true);
+            }
+            var start = (int)Math.Min(origin, data.Length);
+            data = data.AsSpan(start, (int)Math.Min(count, data.Length - start)).ToArray();
+            return new PreparedSection(item, item.ResponseName, false, data, null, data.Length, BinaryContent.NeedsLiteral8(data));
+        }
+        var messages = _session.Services.Messages;
+        if (encoding is null)
+        {
+            var size = bytes.Length;
+            if (sizeOnly)
+            {
+                return new PreparedSection(item, item.ResponseName, false, null, null, size, SizeOnly: true);
+            }
+            var skip = Math.Min(origin, size);
+            var take = Math.Min(count, size - skip);
+            var range = await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset + skip, take, cancellationToken);
+            return new PreparedSection(item, item.ResponseName, false, null, range, take, Literal8: true);
+        }
+        long decodedSize;
+        await using (var counting = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset, bytes.Length, cancellationToken), encoding.Value))
+        {
+            decodedSize = await BinaryContent.SkipAsync(counting, long.MaxValue, cancellationToken);
+        }
+        if (sizeOnly)
+        {
+            return new PreparedSection(item, item.ResponseName, false, null, null, decodedSize, SizeOnly: true);
+        }
+        var decoding = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset, bytes.Length, cancellationToken), encoding.Value);
+        var skipped = await BinaryContent.SkipAsync(decoding, Math.Min(origin, decodedSize), cancellationToken);
+        return new PreparedSection(item, item.ResponseName, false, null, decoding, Math.Min(count, decodedSize - skipped), Literal8: true);
     }
 
     /// <summary>
@@ -262,6 +323,19 @@ internal sealed class MessageFetcher
                     ImapWire.Text(w, ImapDateTime.Format(row!.InternalDate));
                     ImapWire.Raw(w, "\""u8);
                     break;
+                case FetchItemKind.SaveDate:
+                    // RFC 8514: NIL for a message filed before save dates were kept.
+                    if (row!.SavedDate is { } saved)
+                    {
+                        ImapWire.Raw(w, "SAVEDATE \""u8);
+                        ImapWire.Text(w, ImapDateTime.Format(saved));
+                        ImapWire.Raw(w, "\""u8);
+                    }
+                    else
+                    {
+                        ImapWire.Raw(w, "SAVEDATE NIL"u8);
+                    }
+                    break;
                 case FetchItemKind.Rfc822Size:
                     ImapWire.Raw(w, "RFC822.SIZE "u8);
                     ImapWire.Number(w, row!.Size);
@@ -299,6 +373,15 @@ internal sealed class MessageFetcher
         {
             ImapWire.Raw(w, "NIL"u8);
             return;
+        }
+        if (section.SizeOnly)
+        {
+            ImapWire.Number(w, section.Length);
+            return;
+        }
+        if (section.Literal8)
+        {
+            ImapWire.Raw(w, "~"u8);
         }
         ImapWire.LiteralHeader(w, section.Length);
         if (section.Data is not null)

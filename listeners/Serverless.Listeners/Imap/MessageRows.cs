@@ -116,7 +116,7 @@ internal sealed class MessageRows(ImapSession session, SelectedFolder selected, 
 
     private CachedMessage Keep(string mailboxId, IndexedMessage row, bool withSummary)
     {
-        var message = new CachedMessage(row.BlobName, row.Size, row.InternalDate, row.Summary, withSummary);
+        var message = new CachedMessage(row.BlobName, row.Size, row.InternalDate, row.Summary, withSummary) { SavedDate = row.SavedDate };
         session.Services.Cache.SetMessage(Key(mailboxId, row.Uid), message);
         return message;
     }

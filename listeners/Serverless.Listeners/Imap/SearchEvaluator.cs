@@ -24,16 +24,19 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
     /// <summary>One "now" for the whole search, so WITHIN's window does not move between messages.</summary>
     private DateTimeOffset _now;
 
-    public async Task<List<int>> EvaluateAsync(SearchKey key, CancellationToken cancellationToken)
+    public Task<List<int>> EvaluateAsync(SearchKey key, CancellationToken cancellationToken) =>
+        EvaluateAsync(key, Enumerable.Range(0, selected.View.Count).ToList(), cancellationToken);
+
+    /// <summary>The view positions among <paramref name="candidates"/> (ascending) that match.</summary>
+    public async Task<List<int>> EvaluateAsync(SearchKey key, IReadOnlyList<int> candidates, CancellationToken cancellationToken)
     {
         _criteria = key;
         _now = session.Services.Time.GetUtcNow();
-        var view = selected.View;
         var results = new List<int>();
-        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
+        var needRow = Needs(key, k => k is SearchSize or SearchDate or SearchSavedDate or SearchAge or SearchObjectId { Thread: false } or SearchHeader or SearchBody or SearchText);
         if (!needRow)
         {
-            for (var i = 0; i < view.Count; i++)
+            foreach (var i in candidates)
             {
                 if (await MatchAsync(key, new Candidate(i, null), cancellationToken))
                 {
@@ -43,8 +46,7 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
             return results;
         }
         var needSummary = Needs(key, k => k is SearchHeader or SearchText || k is SearchDate { Sent: true });
-        var all = Enumerable.Range(0, view.Count).ToList();
-        await foreach (var (index, row) in new MessageRows(session, selected, needSummary).ReadAsync(all, cancellationToken))
+        await foreach (var (index, row) in new MessageRows(session, selected, needSummary).ReadAsync(candidates, cancellationToken))
         {
             if (row is null)
             {
@@ -108,6 +110,15 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                     SearchDateComparison.Before => date < d.Date,
                     SearchDateComparison.On => date == d.Date,
                     _ => date >= d.Date,
+                };
+            case SearchSavedDate s:
+                // RFC 8514; a row from before save dates were kept counts its internal date.
+                var saved = DateOnly.FromDateTime((c.Row!.SavedDate ?? c.Row.InternalDate).UtcDateTime);
+                return s.Comparison switch
+                {
+                    SearchDateComparison.Before => saved < s.Date,
+                    SearchDateComparison.On => saved == s.Date,
+                    _ => saved >= s.Date,
                 };
             case SearchHeader h:
                 var values = (await HeadersAsync(c, cancellationToken)).Where(x => x.Field.Equals(h.Field, StringComparison.OrdinalIgnoreCase)).ToList();

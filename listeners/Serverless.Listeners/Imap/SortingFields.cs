@@ -53,10 +53,13 @@ internal static class SortingFields
     private static DateTimeOffset Sent(CachedMessage row) =>
         row.Summary?.Envelope.Date is { } raw && DateUtils.TryParse(raw, out var sent) ? sent.ToUniversalTime() : row.InternalDate;
 
-    /// <summary>The first real address (group markers skipped).</summary>
-    private static AddressSummary? First(IReadOnlyList<AddressSummary>? list) => list?.FirstOrDefault(a => a.Host is not null);
+    /// <summary>
+    /// The first address as ENVELOPE lists it (RFC 5256: "the first address"): for a group that is
+    /// its start marker, whose mailbox is the group's name — Dovecot sorts a group by it too.
+    /// </summary>
+    private static AddressSummary? First(IReadOnlyList<AddressSummary>? list) => list is [var first, ..] ? first : null;
 
-    /// <summary>RFC 5957: the decoded display name, else the addr-spec.</summary>
+    /// <summary>RFC 5957: the decoded display name, else the addr-spec (a group's name, or a bare local part, alone).</summary>
     private static string Display(AddressSummary? address)
     {
         if (address is null)
@@ -64,6 +67,6 @@ internal static class SortingFields
             return "";
         }
         var name = ImapEncodedWords.Decode(address.Name).Trim();
-        return name.Length > 0 ? name : address.Mailbox + "@" + address.Host;
+        return name.Length > 0 ? name : address.Host is null ? address.Mailbox ?? "" : address.Mailbox + "@" + address.Host;
     }
 }

@@ -23,6 +23,15 @@ public enum FetchItemKind
 
     /// <summary>OBJECTID (RFC 8474): NIL, no thread ids are kept.</summary>
     ThreadId,
+
+    /// <summary>BINARY[part] / BINARY.PEEK[part] (RFC 3516): the part with its transfer encoding undone.</summary>
+    Binary,
+
+    /// <summary>BINARY.SIZE[part] (RFC 3516): the size of that decoded content.</summary>
+    BinarySize,
+
+    /// <summary>SAVEDATE (RFC 8514): when the message was saved into its folder.</summary>
+    SaveDate,
 }
 
 public enum SectionText
@@ -87,7 +96,7 @@ public sealed record FetchItem(FetchItemKind Kind)
     public long? PartialCount { get; init; }
 
     /// <summary>True if fetching this sets \Seen (RFC 3501 6.4.5: BODY[...] and RFC822 / RFC822.TEXT).</summary>
-    public bool SetsSeen => Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text || (Kind == FetchItemKind.BodySection && !Peek);
+    public bool SetsSeen => Kind is FetchItemKind.Rfc822 or FetchItemKind.Rfc822Text || (Kind is FetchItemKind.BodySection or FetchItemKind.Binary && !Peek);
 
     /// <summary>The item name in a response, e.g. <c>BODY[1.MIME]&lt;0&gt;</c>.</summary>
     public string ResponseName => Kind switch
@@ -104,6 +113,9 @@ public sealed record FetchItem(FetchItemKind Kind)
         FetchItemKind.Uid => "UID",
         FetchItemKind.ModSeq => "MODSEQ",
         FetchItemKind.BodySection => "BODY[" + Section!.Spec + "]" + (PartialOrigin is long o ? "<" + o.ToString(CultureInfo.InvariantCulture) + ">" : ""),
+        FetchItemKind.Binary => "BINARY[" + Section!.Spec + "]" + (PartialOrigin is long b ? "<" + b.ToString(CultureInfo.InvariantCulture) + ">" : ""),
+        FetchItemKind.BinarySize => "BINARY.SIZE[" + Section!.Spec + "]",
+        FetchItemKind.SaveDate => "SAVEDATE",
         _ => throw new InvalidOperationException(),
     };
 

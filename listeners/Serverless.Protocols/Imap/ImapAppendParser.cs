@@ -79,6 +79,8 @@ public static class ImapAppendParser
             date = ImapDateTime.ParseDateTime(r.ReadString());
             r.ExpectSpace();
         }
+        // RFC 3516 literal8 ("~{n}"): the same bytes, which may hold NUL; stored as they come.
+        r.TryConsume('~');
         return (flags, date);
     }
 }

@@ -110,16 +110,29 @@ public sealed record SearchArguments(string? Charset, SearchKey Key) : ImapArgum
 {
     /// <summary>RFC 4731 RETURN options (MIN, MAX, ALL, COUNT): answer with ESEARCH; null for a plain SEARCH.</summary>
     public IReadOnlyList<string>? Return { get; init; }
+
+    /// <summary>RFC 5267 PARTIAL's range, when <see cref="Return"/> has PARTIAL.</summary>
+    public PartialRange? Partial { get; init; }
 }
 
 /// <summary>A sort criterion of RFC 5256 (and RFC 5957 DISPLAYFROM / DISPLAYTO), optionally reversed.</summary>
 public sealed record SortCriterion(string Key, bool Reverse);
 
 /// <summary>SORT / UID SORT (RFC 5256).</summary>
-public sealed record SortArguments(IReadOnlyList<SortCriterion> Criteria, string Charset, SearchKey Key) : ImapArguments;
+public sealed record SortArguments(IReadOnlyList<SortCriterion> Criteria, string Charset, SearchKey Key) : ImapArguments
+{
+    /// <summary>RFC 5267 ESORT: RETURN options as for SEARCH; null for a plain SORT.</summary>
+    public IReadOnlyList<string>? Return { get; init; }
+
+    /// <summary>RFC 5267 PARTIAL's range, when <see cref="Return"/> has PARTIAL.</summary>
+    public PartialRange? Partial { get; init; }
+}
 
 /// <summary>THREAD / UID THREAD (RFC 5256); <see cref="Algorithm"/> is REFERENCES or ORDEREDSUBJECT.</summary>
 public sealed record ThreadArguments(string Algorithm, string Charset, SearchKey Key) : ImapArguments;
+
+/// <summary>CANCELUPDATE (RFC 5267): the tags of the searches whose updates should stop.</summary>
+public sealed record CancelUpdateArguments(IReadOnlyList<string> Tags) : ImapArguments;
 
 /// <summary>COPY and MOVE.</summary>
 public sealed record CopyArguments(SequenceSet Set, string Mailbox) : ImapArguments;

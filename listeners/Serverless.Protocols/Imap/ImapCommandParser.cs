@@ -30,6 +30,7 @@ public static class ImapCommandParser
         "LIST", "LSUB", "STATUS", "APPEND", "FETCH", "STORE", "SEARCH", "COPY", "MOVE", "ENABLE", "ID",
         "GETQUOTA", "GETQUOTAROOT", "SETQUOTA", "SORT", "THREAD",
         "NOTIFY", "COMPRESS",
+        "CANCELUPDATE",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -88,6 +89,7 @@ public static class ImapCommandParser
                 "SETQUOTA" => ParseSetQuota(r),
                 "NOTIFY" => ImapNotifyParser.Parse(r),
                 "COMPRESS" => new CompressArguments(r.ReadAtom().ToUpperInvariant()),
+                "CANCELUPDATE" => ParseCancelUpdate(r),
                 _ => throw new ImapParseException("Unknown command"),
             };
         }
@@ -120,6 +122,26 @@ public static class ImapCommandParser
             r.Expect(')');
         }
         return new QuotaRootArguments(root);
+    }
+
+    /// <summary>
+    /// RFC 5267 4.3 CANCELUPDATE.
+    /// <code>
+    /// cancelupdate = "CANCELUPDATE" 1*(SP quoted)
+    /// </code>
+    /// </summary>
+    private static CancelUpdateArguments ParseCancelUpdate(ImapArgumentReader r)
+    {
+        var tags = new List<string> { r.ReadAstring() };
+        while (r.TryConsume(' '))
+        {
+            if (tags.Count >= 100)
+            {
+                throw new ImapParseException("Too many tags");
+            }
+            tags.Add(r.ReadAstring());
+        }
+        return new CancelUpdateArguments(tags);
     }
 
     /// <summary>The tag, command name and UID prefix of a command in progress (null if not readable yet).</summary>

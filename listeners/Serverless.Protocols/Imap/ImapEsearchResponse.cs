@@ -10,13 +10,17 @@ namespace Serverless.Protocols.Imap;
 /// search-correlator = SP "(" "TAG" SP tag-string ")"
 /// search-return-data = "MIN" SP nz-number / "MAX" SP nz-number / "ALL" SP sequence-set /
 ///                      "COUNT" SP number / "MODSEQ" SP mod-sequence-value    ; RFC 7162
+/// search-return-data =/ "PARTIAL" SP "(" partial-range SP partial-results ")"   ; RFC 5267
+/// partial-results    = sequence-set / "NIL"
 /// </code>
 /// MIN, MAX and ALL are left out when nothing matched (RFC 4731 3.1); COUNT is always given when asked.
+/// For a SORT (RFC 5267 ESORT) the numbers come in sort order: MIN and MAX are the first and last,
+/// and ALL keeps the order (only ascending runs are written as ranges).
 /// </summary>
 public static class ImapEsearchResponse
 {
-    /// <param name="numbers">Matching sequence numbers or UIDs, ascending.</param>
-    public static string Format(string tag, bool uid, IReadOnlyList<string> options, IReadOnlyList<long> numbers, long? modSeq)
+    /// <param name="numbers">Matching sequence numbers or UIDs, ascending (a SORT's: in sort order).</param>
+    public static string Format(string tag, bool uid, IReadOnlyList<string> options, IReadOnlyList<long> numbers, long? modSeq, PartialRange? partial = null)
     {
         ArgumentNullException.ThrowIfNull(tag);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,6 +41,11 @@ public static class ImapEsearchResponse
         if (options.Contains("COUNT"))
         {
             sb.Append(" COUNT ").Append(numbers.Count.ToString(CultureInfo.InvariantCulture));
+        }
+        if (partial is not null && options.Contains("PARTIAL"))
+        {
+            var slice = partial.Slice(numbers);
+            sb.Append(" PARTIAL (").Append(partial).Append(' ').Append(slice.Count == 0 ? "NIL" : SequenceSet.Format(slice)).Append(')');
         }
         if (numbers.Count > 0 && options.Contains("ALL"))
         {

@@ -17,6 +17,10 @@ namespace Serverless.Protocols.Imap;
 /// section-text    = section-msgtext / "MIME"
 /// header-list     = "(" header-fld-name *(SP header-fld-name) ")"
 /// header-fld-name = astring
+/// fetch-att       =/ "BINARY" [".PEEK"] section-binary ["&lt;" number "." nz-number "&gt;"] /
+///                    "BINARY.SIZE" section-binary                           ; RFC 3516
+/// section-binary  = "[" [section-part] "]"
+/// fetch-att       =/ "SAVEDATE"                                             ; RFC 8514
 /// fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"          ; RFC 7162
 /// fetch-modifier  = "CHANGEDSINCE" SP mod-sequence-value / "VANISHED"         ; RFC 7162
 /// </code>
@@ -98,6 +102,18 @@ public static class ImapFetchParser
         {
             return ReadSection(r, peek: true);
         }
+        if (r.TryConsumeKeyword("BINARY.PEEK"))
+        {
+            return ReadBinary(r, FetchItemKind.Binary, peek: true);
+        }
+        if (r.TryConsumeKeyword("BINARY.SIZE"))
+        {
+            return ReadBinary(r, FetchItemKind.BinarySize, peek: true);
+        }
+        if (r.TryConsumeKeyword("BINARY"))
+        {
+            return ReadBinary(r, FetchItemKind.Binary, peek: false);
+        }
         if (r.TryConsumeKeyword("BODYSTRUCTURE"))
         {
             return FetchItem.Of(FetchItemKind.BodyStructure);
@@ -120,6 +136,7 @@ public static class ImapFetchParser
             "MODSEQ" => FetchItem.Of(FetchItemKind.ModSeq),
             "EMAILID" => FetchItem.Of(FetchItemKind.EmailId),
             "THREADID" => FetchItem.Of(FetchItemKind.ThreadId),
+            "SAVEDATE" => FetchItem.Of(FetchItemKind.SaveDate),
             _ => throw new ImapParseException("Unknown FETCH item " + name),
         };
     }
@@ -138,6 +155,35 @@ public static class ImapFetchParser
             r.Expect('>');
         }
         return new FetchItem(FetchItemKind.BodySection) { Section = section, Peek = peek, PartialOrigin = origin, PartialCount = count };
+    }
+
+    private static FetchItem ReadBinary(ImapArgumentReader r, FetchItemKind kind, bool peek)
+    {
+        r.Expect('[');
+        var part = new List<int>();
+        while (r.Peek() != ']')
+        {
+            if (part.Count > 0)
+            {
+                r.Expect('.');
+            }
+            if (part.Count >= MaxPartDepth)
+            {
+                throw new ImapParseException("Section part too deep");
+            }
+            var n = r.ReadNzNumber();
+            part.Add(n > int.MaxValue ? throw new ImapParseException("Invalid section part") : (int)n);
+        }
+        r.Expect(']');
+        long? origin = null, count = null;
+        if (kind == FetchItemKind.Binary && r.TryConsume('<'))
+        {
+            origin = r.ReadNumber32();
+            r.Expect('.');
+            count = r.ReadNzNumber();
+            r.Expect('>');
+        }
+        return new FetchItem(kind) { Section = new BodySection(part, SectionText.None), Peek = peek, PartialOrigin = origin, PartialCount = count };
     }
 
     private static BodySection ReadSectionSpec(ImapArgumentReader r)

@@ -5,7 +5,9 @@ namespace Serverless.Protocols.Imap;
 /// <code>
 /// search          = "SEARCH" [search-return-opts] [SP "CHARSET" SP astring] 1*(SP search-key)
 /// search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"   ; RFC 4731
-/// search-return-opt  = "MIN" / "MAX" / "ALL" / "COUNT"
+/// search-return-opt  = "MIN" / "MAX" / "ALL" / "COUNT" /
+///                      "PARTIAL" SP partial-range / "UPDATE" / "CONTEXT"                 ; RFC 5267
+/// partial-range      = nz-number ":" nz-number                                        ; RFC 5267
 /// search-key      = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /
 ///                   "CC" SP astring / "DELETED" / "FLAGGED" / "FROM" SP astring /
 ///                   "KEYWORD" SP flag-keyword / "NEW" / "OLD" / "ON" SP date / "RECENT" / "SEEN" /
@@ -20,6 +22,8 @@ namespace Serverless.Protocols.Imap;
 /// search-modseq-ext  = SP entry-name SP entry-type-req
 /// search-key         =/ ( "OLDER" / "YOUNGER" ) SP nz-number                 ; RFC 5032 (WITHIN)
 /// search-key         =/ ( "EMAILID" / "THREADID" ) SP objectid                 ; RFC 8474
+/// search-key         =/ ( "SAVEDBEFORE" / "SAVEDON" / "SAVEDSINCE" ) SP date /
+///                       "SAVEDATESUPPORTED"                                  ; RFC 8514
 /// </code>
 /// </summary>
 public static class ImapSearchParser
@@ -31,10 +35,11 @@ public static class ImapSearchParser
     {
         ArgumentNullException.ThrowIfNull(r);
         IReadOnlyList<string>? returns = null;
+        PartialRange? partial = null;
         if (r.TryConsumeKeyword("RETURN"))
         {
             r.ExpectSpace();
-            returns = ReadReturnOptions(r);
+            (returns, partial) = ReadReturnOptions(r);
             r.ExpectSpace();
         }
         string? charset = null;
@@ -44,7 +49,7 @@ public static class ImapSearchParser
             charset = r.ReadAstring();
             r.ExpectSpace();
         }
-        return new SearchArguments(charset, ReadCriteria(r)) { Return = returns };
+        return new SearchArguments(charset, ReadCriteria(r)) { Return = returns, Partial = partial };
     }
 
     /// <summary>1*(search-key) separated by SP, as one key (SEARCH, SORT and THREAD share it).</summary>
@@ -60,22 +65,32 @@ public static class ImapSearchParser
         return keys.Count == 1 ? keys[0] : new SearchAnd(keys);
     }
 
-    /// <summary>"(" [search-return-opt *(SP search-return-opt)] ")"; an empty list means ALL (RFC 4731 3.1).</summary>
-    public static IReadOnlyList<string> ReadReturnOptions(ImapArgumentReader r)
+    /// <summary>
+    /// "(" [search-return-opt *(SP search-return-opt)] ")"; an empty list (or CONTEXT alone, a mere
+    /// hint) means ALL (RFC 4731 3.1). UPDATE alone returns nothing now, only later updates (RFC 5267 4.3).
+    /// PARTIAL is in the options with its range beside them; it excludes ALL (RFC 5267 4.4).
+    /// </summary>
+    public static (IReadOnlyList<string> Options, PartialRange? Partial) ReadReturnOptions(ImapArgumentReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
         r.Expect('(');
         var options = new List<string>();
+        PartialRange? partial = null;
         if (!r.TryConsume(')'))
         {
             do
             {
                 var option = r.ReadAtom().ToUpperInvariant();
-                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT"))
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT" or "PARTIAL" or "UPDATE" or "CONTEXT"))
                 {
                     throw new ImapParseException("Unknown RETURN option " + option);
                 }
-                if (!options.Contains(option))
+                if (option == "PARTIAL")
+                {
+                    r.ExpectSpace();
+                    partial = PartialRange.Parse(r.ReadAtom());
+                }
+                if (option != "CONTEXT" && !options.Contains(option))
                 {
                     options.Add(option);
                 }
@@ -83,7 +98,11 @@ public static class ImapSearchParser
             while (r.TryConsume(' '));
             r.Expect(')');
         }
-        return options.Count == 0 ? ["ALL"] : options;
+        if (options.Contains("ALL") && options.Contains("PARTIAL"))
+        {
+            throw new ImapParseException("ALL and PARTIAL exclude each other");
+        }
+        return (options.Count == 0 ? ["ALL"] : options, partial);
     }
 
     private static SearchKey ReadKey(ImapArgumentReader r, int depth, ref int count)
@@ -174,6 +193,19 @@ public static class ImapSearchParser
                     _ => SearchDateComparison.Since,
                 };
                 return new SearchDate(sent, comparison, ReadDate(r));
+            case "SAVEDBEFORE":
+            case "SAVEDON":
+            case "SAVEDSINCE":
+                r.ExpectSpace();
+                var saved = name[5..] switch
+                {
+                    "BEFORE" => SearchDateComparison.Before,
+                    "ON" => SearchDateComparison.On,
+                    _ => SearchDateComparison.Since,
+                };
+                return new SearchSavedDate(saved, ReadDate(r));
+            case "SAVEDATESUPPORTED":
+                return SearchAll.Instance; // every folder keeps save dates
             case "LARGER":
             case "SMALLER":
                 r.ExpectSpace();

@@ -3,7 +3,7 @@ namespace Serverless.Protocols.Imap;
 /// <summary>
 /// SORT arguments (RFC 5256 5, RFC 5957 DISPLAYFROM / DISPLAYTO).
 /// <code>
-/// sort            = ["UID" SP] "SORT" SP sort-criteria SP search-criteria
+/// sort            = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP search-criteria  ; RFC 5267
 /// sort-criteria   = "(" sort-criterion *(SP sort-criterion) ")"
 /// sort-criterion  = ["REVERSE" SP] sort-key
 /// sort-key        = "ARRIVAL" / "CC" / "DATE" / "FROM" / "SIZE" / "SUBJECT" / "TO" /
@@ -22,6 +22,14 @@ public static class ImapSortParser
     public static SortArguments Parse(ImapArgumentReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        IReadOnlyList<string>? returns = null;
+        PartialRange? partial = null;
+        if (r.TryConsumeKeyword("RETURN"))
+        {
+            r.ExpectSpace();
+            (returns, partial) = ImapSearchParser.ReadReturnOptions(r);
+            r.ExpectSpace();
+        }
         r.Expect('(');
         var criteria = new List<SortCriterion>();
         do
@@ -48,6 +56,6 @@ public static class ImapSortParser
         r.ExpectSpace();
         var charset = r.ReadAstring();
         r.ExpectSpace();
-        return new SortArguments(criteria, charset, ImapSearchParser.ReadCriteria(r));
+        return new SortArguments(criteria, charset, ImapSearchParser.ReadCriteria(r)) { Return = returns, Partial = partial };
     }
 }

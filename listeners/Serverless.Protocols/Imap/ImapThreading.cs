@@ -106,11 +106,17 @@ public static class ImapThreading
             }
             else
             {
+                // The message's own references name its parent: an older link (made from another
+                // message's references) is broken even when the new one would make a loop and is
+                // not made (RFC 5256 1.B; as Dovecot does).
                 var parent = Get(refs[^1]);
-                if (parent != container && parent != container.Parent && !IsAncestor(container, parent))
+                if (parent != container.Parent)
                 {
                     Unlink(container);
-                    Link(parent, container);
+                    if (parent != container && !IsAncestor(container, parent))
+                    {
+                        Link(parent, container);
+                    }
                 }
             }
         }

@@ -31,6 +31,9 @@ public sealed record SearchDate(bool Sent, SearchDateComparison Comparison, Date
 
 public sealed record SearchSize(bool Larger, long Size) : SearchKey;
 
+/// <summary>SAVEDBEFORE / SAVEDON / SAVEDSINCE (RFC 8514): the date the message was saved into its folder.</summary>
+public sealed record SearchSavedDate(SearchDateComparison Comparison, DateOnly Date) : SearchKey;
+
 /// <summary>OBJECTID (RFC 8474): EMAILID or THREADID equal to <see cref="Id"/>.</summary>
 public sealed record SearchObjectId(bool Thread, string Id) : SearchKey;
 

@@ -145,6 +145,29 @@ public sealed class ImapSortThreadTests(ImapTestHost host) : IClassFixture<ImapT
         Assert.Equal("* SEARCH 1 2 3 4", await Untagged("SEARCH UNSEEN")); // plain SEARCH unchanged
     }
 
+    [Fact]
+    public async Task Sort_by_an_address_takes_a_groups_name_as_dovecot_does()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        string[] heads =
+        [
+            "To: \"foo bar\" <user2@domain2.org>\r\nCc: user2@domain2.org (foo bar)",
+            "To: a: xx@xx.org, yy@yy.org;\r\nCc: user2: blah@domain1.org;",
+            "To: d\r\nCc: user1@domain1.org",
+            "To: empty:;\r\nCc: zed@x.org",
+        ];
+        foreach (var head in heads)
+        {
+            await host.DeliverAsync(mailbox, "From: x@y.org\r\n" + head + "\r\nSubject: s\r\n\r\nbody\r\n");
+        }
+        await using var raw = await host.RawAsync();
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await raw.CommandAsync("SELECT INBOX");
+        Assert.Equal("* SORT 3 1 2 4", (await raw.CommandAsync("SORT (CC) UTF-8 ALL"))[0]); // group "user2" ties with user2@
+        Assert.Equal("* SORT 4 1 2 3", (await raw.CommandAsync("SORT (REVERSE CC) UTF-8 ALL"))[0]);
+        Assert.Equal("* SORT 2 3 4 1", (await raw.CommandAsync("SORT (DISPLAYTO) UTF-8 ALL"))[0]); // a, d, empty, foo bar
+    }
+
     /// <summary>A MailKit thread list written as the THREAD response writes it.</summary>
     private static string Format(IList<MessageThread> threads)
     {

@@ -264,4 +264,28 @@ public sealed class ImapCommandParserTests
         framer.Process(new System.Buffers.ReadOnlySequence<byte>("x7 uid fetch 1 {2}\r\n"u8.ToArray()), out _);
         Assert.Equal(("x7", "FETCH", true), ImapCommandParser.PeekHead(framer.Partial));
     }
+
+    [Fact]
+    public void Binary_and_savedate_fetch_items_and_save_date_search_keys()
+    {
+        var items = Args<FetchArguments>("t FETCH 1 (BINARY[1.2]<5.10> BINARY.PEEK[] BINARY.SIZE[3] SAVEDATE)\r\n").Items;
+        Assert.Equal([FetchItemKind.Binary, FetchItemKind.Binary, FetchItemKind.BinarySize, FetchItemKind.SaveDate], items.Select(i => i.Kind));
+        Assert.Equal(["BINARY[1.2]<5>", "BINARY[]", "BINARY.SIZE[3]", "SAVEDATE"], items.Select(i => i.ResponseName));
+        Assert.True(items[0].SetsSeen);
+        Assert.False(items[1].SetsSeen);
+        Assert.Throws<ImapParseException>(() => Parse("t FETCH 1 BINARY[1.MIME]\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("t FETCH 1 BINARY.SIZE[1]<0.5>\r\n"));
+
+        var key = Args<SearchArguments>("t SEARCH SAVEDSINCE 1-Feb-2026 SAVEDATESUPPORTED\r\n").Key;
+        Assert.Equal(new SearchAnd([new SearchSavedDate(SearchDateComparison.Since, new DateOnly(2026, 2, 1)), SearchAll.Instance]), key,
+            EqualityComparer<SearchKey>.Create((a, b) => a is SearchAnd x && b is SearchAnd y ? x.Keys.SequenceEqual(y.Keys) : Equals(a, b)));
+    }
+
+    [Fact]
+    public void Append_takes_a_literal8_message()
+    {
+        var frame = Frame("t APPEND INBOX (\\Seen) ~{3}\r\nabc\r\n");
+        var args = (AppendArguments)ImapCommandParser.Parse(frame).Arguments;
+        Assert.Equal("abc", System.Text.Encoding.ASCII.GetString(args.Message.Data.Span));
+    }
 }

@@ -29,4 +29,30 @@ public sealed class ImapEsearchResponseTests
         Assert.Equal("* ESEARCH (TAG \"a\") UID COUNT 0", ImapEsearchResponse.Format("a", true, ["MIN", "MAX", "COUNT", "ALL"], [], 3));
         Assert.Equal("* ESEARCH (TAG \"a\")", ImapEsearchResponse.Format("a", false, ["ALL"], [], null));
     }
+
+    [Fact]
+    public void Context_return_options_partial_update_and_cancelupdate_are_parsed()
+    {
+        var search = Args<SearchArguments>("a SEARCH RETURN (UPDATE PARTIAL 9:3 CONTEXT) SEEN\r\n");
+        Assert.Equal(["UPDATE", "PARTIAL"], search.Return);
+        Assert.Equal(new PartialRange(3, 9), search.Partial);
+        Assert.Equal(["ALL"], Args<SearchArguments>("a SEARCH RETURN (CONTEXT) SEEN\r\n").Return);
+        var sort = Args<SortArguments>("a SORT RETURN (MIN ALL) (REVERSE DATE) UTF-8 ALL\r\n");
+        Assert.Equal(["MIN", "ALL"], sort.Return);
+        Assert.Null(Args<SortArguments>("a SORT (DATE) UTF-8 ALL\r\n").Return);
+        foreach (var bad in new[] { "(PARTIAL 1)", "(PARTIAL 1:*)", "(PARTIAL 0:4)", "(PARTIAL -1:4)", "(ALL PARTIAL 1:2)" })
+        {
+            Assert.Throws<ImapParseException>(() => Parse($"a SEARCH RETURN {bad} ALL\r\n"));
+        }
+        Assert.Equal(["a1", "b 2"], Args<CancelUpdateArguments>("x CANCELUPDATE \"a1\" \"b 2\"\r\n").Tags);
+    }
+
+    [Fact]
+    public void Partial_results_and_sort_order_are_formatted()
+    {
+        Assert.Equal("* ESEARCH (TAG \"a\") PARTIAL (2:4 3:4,2)", ImapEsearchResponse.Format("a", false, ["PARTIAL"], [5, 3, 4, 2, 1], null, new PartialRange(2, 4)));
+        Assert.Equal("* ESEARCH (TAG \"a\") UID PARTIAL (6:9 NIL)", ImapEsearchResponse.Format("a", true, ["PARTIAL"], [5, 3], null, new PartialRange(6, 9)));
+        Assert.Equal("* ESEARCH (TAG \"a\") MIN 5 MAX 1 ALL 5,3:4,2,1", ImapEsearchResponse.Format("a", false, ["MIN", "MAX", "ALL"], [5, 3, 4, 2, 1], null));
+        Assert.Equal("* ESEARCH (TAG \"a\")", ImapEsearchResponse.Format("a", false, ["UPDATE"], [1, 2], null));
+    }
 }

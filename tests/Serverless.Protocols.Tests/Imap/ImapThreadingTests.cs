@@ -64,6 +64,15 @@ public sealed class ImapThreadingTests
     }
 
     [Fact]
+    public void A_messages_own_references_break_an_older_link_even_when_the_new_one_would_loop()
+    {
+        // imaptest's "thread": b's references make c (not yet seen) a's child and b's parent; c's own
+        // references name b as its parent, which would loop — c leaves a and stays b's parent (Dovecot).
+        ThreadMessage[] folder = [M(1, "a@b", "", "", 17), M(2, "b@b", "<a@b> <c@b>", "", 15), M(3, "c@b", "<b@b>", "", 16)];
+        Assert.Equal("(3 2)(1)", ImapThreading.Format(ImapThreading.References(folder)));
+    }
+
+    [Fact]
     public void In_reply_to_alone_links_and_truncated_references_are_repaired_by_the_last_reference()
     {
         ThreadMessage[] folder = [M(1, "a@x", "", "A", 1), M(2, "b@x", "<a@x>", "Re: A", 2), M(3, "c@x", "<b@x>", "Re: A", 3)];

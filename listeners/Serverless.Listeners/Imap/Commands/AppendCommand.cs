@@ -196,8 +196,39 @@ internal sealed class AppendCommand : IImapCommand
         if (upload.BlobName is not null)
         {
             upload.Summary = await SummariseAsync(store, upload.BlobName, copy, cancellationToken);
+            if (upload.Summary is { } summary && BinaryAppend.HasBinaryPart(summary.Body))
+            {
+                await ReencodeBinaryAsync(session, upload, copy, cancellationToken);
+            }
         }
         return true;
+    }
+
+    /// <summary>RFC 3516: binary parts are stored in base64 (see <see cref="BinaryAppend"/>); the literal's blob is replaced.</summary>
+    private static async Task ReencodeBinaryAsync(ImapSession session, AppendUpload upload, MemoryStream? copy, CancellationToken cancellationToken)
+    {
+        var store = session.Services.Messages;
+        var original = upload.BlobName!;
+        try
+        {
+            var (name, size) = await BinaryAppend.ToBase64Async(store, original, copy, session.Services.Time.GetUtcNow(), cancellationToken);
+            upload.BlobName = name;
+            upload.Size = size;
+            upload.Summary = await SummariseAsync(store, name, null, cancellationToken);
+        }
+        catch (Exception e) when (StorageFailures.IsTransient(e))
+        {
+            upload.Refusal = ImapResult.No("Storage is temporarily unavailable, please try again", "UNAVAILABLE");
+            return;
+        }
+        try
+        {
+            await store.DeleteAsync(original, CancellationToken.None);
+        }
+        catch (Exception e) when (StorageFailures.IsTransient(e))
+        {
+            // Unreferenced: only wasted space.
+        }
     }
 
     private static async Task<MessageSummary?> SummariseAsync(MessageStore store, string blobName, MemoryStream? copy, CancellationToken cancellationToken)

@@ -30,7 +30,13 @@ internal sealed class SearchCommand : IImapCommand
                 returned = [.. options.Contains("MIN") ? new[] { matches[0] } : [], .. options.Contains("MAX") ? new[] { matches[^1] } : []];
             }
             long? highest = modSeq && returned.Count > 0 ? returned.Max(selected.ModSeqAt) : null;
-            session.WriteLine(ImapEsearchResponse.Format(command.Tag, command.Uid, options, numbers, highest));
+            session.WriteLine(ImapEsearchResponse.Format(command.Tag, command.Uid, options, numbers, highest, args.Partial));
+            if (options.Contains("UPDATE"))
+            {
+                var context = new SearchContext(command.Tag, command.Uid, args.Key, sort: null);
+                context.Results.AddRange(matches.Select(selected.View.Uid));
+                KeepContext(session, selected, context, options);
+            }
             return ImapResult.Ok(command.Key + " completed");
         }
         var line = new StringBuilder("* SEARCH");
@@ -44,5 +50,24 @@ internal sealed class SearchCommand : IImapCommand
         }
         session.WriteLine(line.ToString());
         return ImapResult.Ok(command.Key + " completed");
+    }
+
+    /// <summary>
+    /// RFC 5267 4.3: keeps the result updated from now on. Only a result that is the whole set (ALL,
+    /// or nothing now) is kept; MIN, MAX, COUNT and PARTIAL windows, and contexts beyond the
+    /// session's limit, are answered NOUPDATE and not followed.
+    /// </summary>
+    public static void KeepContext(ImapSession session, SelectedFolder selected, SearchContext context, IReadOnlyList<string> options)
+    {
+        if (options.Any(o => o is "MIN" or "MAX" or "COUNT" or "PARTIAL"))
+        {
+            session.WriteLine($"* NO [NOUPDATE \"{context.Tag}\"] Only ALL results are kept updated");
+            return;
+        }
+        context.Checked(selected);
+        if (!session.SearchUpdates.TryAdd(context))
+        {
+            session.WriteLine($"* NO [NOUPDATE \"{context.Tag}\"] Too many searches kept updated");
+        }
     }
 }

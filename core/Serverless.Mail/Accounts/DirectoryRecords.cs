@@ -1,6 +1,22 @@
 namespace Serverless.Mail.Accounts;
 
-public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt);
+public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt)
+{
+    /// <summary>The tenant's limits (each 0 = unlimited), set by the admin (<c>PUT /api/tenants/{t}/quotas</c>).</summary>
+    public TenantQuotas Quotas { get; init; } = TenantQuotas.None;
+}
+
+/// <summary>
+/// Tenant-level limits, each 0 for unlimited: bytes stored in all its mailboxes, how many mailboxes,
+/// and messages a UTC day — received (filed by the ingest) plus sent (relayed to the internet), the
+/// same two counts the usage report shows.
+/// </summary>
+public sealed record TenantQuotas(long StoredBytes, long Mailboxes, long MessagesPerDay)
+{
+    public static readonly TenantQuotas None = new(0, 0, 0);
+
+    public bool Any => StoredBytes > 0 || Mailboxes > 0 || MessagesPerDay > 0;
+}
 
 /// <summary>Where a tenant's claim of a domain stands (see docs/storage.md, "Domains").</summary>
 public enum DomainStatus

@@ -94,7 +94,35 @@ public static class ProvisioningSchemas
         SpamList("block", "Addresses and domains (envelope sender or From:) refused at the MX, or filed into Junk when another recipient's tenant accepts the message."),
     ]);
 
+    public static readonly ApiSchema SetTenantQuotas = new("SetTenantQuotasRequest", "A tenant's quotas, replaced whole; 0, null or absent: unlimited.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in all the tenant's mailboxes together.") { Nullable = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "How many mailboxes the tenant may have.") { Nullable = true, Minimum = 0 },
+        new("messagesPerDay", ApiType.Integer, "Messages a UTC day, received (filed) plus sent to the internet (relayed).") { Nullable = true, Minimum = 0 },
+    ]);
+
     // ---- responses ----
+
+    public static readonly ApiSchema TenantQuotaLimits = new("TenantQuotaLimits", "A tenant's limits; 0 is unlimited.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in all its mailboxes together.") { Required = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "Mailboxes.") { Required = true, Minimum = 0 },
+        new("messagesPerDay", ApiType.Integer, "Messages received plus sent a UTC day.") { Required = true, Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema TenantQuotaUsage = new("TenantQuotaUsage", "What the tenant uses now.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in its mailboxes (their counters added up).") { Required = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "Mailboxes.") { Required = true, Minimum = 0 },
+        new("messagesToday", ApiType.Integer, "Messages received plus sent this UTC day, as the usage rows hold them (written every Mail:Usage:FlushInterval).") { Required = true, Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema TenantQuotas = new("TenantQuotas", "A tenant's quotas and its usage against them.",
+    [
+        Str("tenant", "The tenant.") with { Required = true },
+        new("limits", ApiType.Object, "The limits.") { Required = true, Schema = TenantQuotaLimits },
+        new("usage", ApiType.Object, "The usage.") { Required = true, Schema = TenantQuotaUsage },
+    ]);
 
     public static readonly ApiSchema Tenant = new("Tenant", "A tenant.",
     [

@@ -102,7 +102,7 @@ public static class ProvisioningOperations
         new("CreateMailbox", "mailboxes", "Create a mailbox with its default folders.")
         {
             Request = S.CreateMailbox,
-            Responses = [new(201, "Created.", S.Mailbox), new(409, "The address is taken by a mailbox or alias.", S.Problem)],
+            Responses = [new(201, "Created.", S.Mailbox), new(409, "The address is taken by a mailbox or alias, or the tenant's mailbox quota is reached.", S.Problem)],
         },
         new("ListMailboxes", "mailboxes", "List the tenant's mailboxes, a page at a time.")
         {
@@ -254,6 +254,18 @@ public static class ProvisioningOperations
                 new("granularity", ApiType.String, "hour (default) or day."),
             ],
             Responses = [new(200, "The usage.", S.TenantUsage)],
+        },
+        new("GetTenantQuotas", "usage", "A tenant's quotas (bytes stored, mailboxes, messages a day) and its usage against them.")
+        {
+            Responses = [new(200, "The quotas and the usage now.", S.TenantQuotas)],
+        },
+        new("SetTenantQuotas", "usage", "Set a tenant's quotas (admin).")
+        {
+            Access = ApiAccess.Admin, Request = S.SetTenantQuotas,
+            Description = "Over a limit the MX answers 452 4.2.2 at RCPT (552 5.2.2 for a message larger than the whole byte quota), submission 452 4.2.2 "
+                + "(messages a day), IMAP APPEND and COPY NO [OVERQUOTA] (bytes), and creating a mailbox past the mailbox limit 409. Listeners see a change "
+                + "within Mail:Usage:QuotaRefreshInterval (1 minute); lowering a limit deletes nothing.",
+            Responses = [new(200, "Stored.", S.TenantQuotas), new(403, "Not the admin key.", S.Problem)],
         },
         new("GetUsage", "usage", "Every tenant's usage and estimated cost over a range (admin).")
         {

@@ -55,6 +55,9 @@ public sealed record DomainRecord(string Name, string TenantId, string? DkimSele
 
     /// <summary>When the switch happened (the old key retires <c>Mail:Provisioning:DkimRetireAfter</c> later).</summary>
     public DateTimeOffset? DkimRetiringSince { get; init; }
+
+    /// <summary>The selector of the domain's Ed25519 key (RFC 8463), when the tenant asked for a second signature; null: RSA only.</summary>
+    public string? DkimEd25519Selector { get; init; }
 }
 
 /// <summary>A mailbox account. <see cref="MailboxId"/> keys its index partition; it never changes.</summary>

@@ -147,7 +147,7 @@ public sealed class TenantQuotaTests
         Assert.Equal(new TenantQuotas(5_000_000, 0, 1000), (await directory.GetTenantAsync("acme"))!.Quotas);
     }
 
-    private static Task PutQuotasAsync(HttpClient http, long storedBytes, long mailboxes, long messagesPerDay) =>
+    private static Task<JsonElement> PutQuotasAsync(HttpClient http, long storedBytes, long mailboxes, long messagesPerDay) =>
         CallAsync(http, HttpMethod.Put, "tenants/acme/quotas", AdminKey, new { storedBytes, mailboxes, messagesPerDay }, HttpStatusCode.OK);
 
     private static MimeMessage Message(string from, string to, string subject)

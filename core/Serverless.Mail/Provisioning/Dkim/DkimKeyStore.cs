@@ -34,10 +34,10 @@ public sealed class DkimKeyStore
     public string NewSelector() =>
         "sm" + _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 
-    /// <summary>Generates and stores a key for <paramref name="domain"/> under a new selector.</summary>
-    public async Task<DkimKey> CreateAsync(string domain, CancellationToken cancellationToken = default)
+    /// <summary>Generates and stores a key for <paramref name="domain"/> under a new selector (RSA-2048, or Ed25519 for the second signature).</summary>
+    public async Task<DkimKey> CreateAsync(string domain, CancellationToken cancellationToken = default, bool ed25519 = false)
     {
-        var key = DkimKey.Generate(domain, NewSelector());
+        var key = ed25519 ? DkimKey.GenerateEd25519(domain, NewSelector()) : DkimKey.Generate(domain, NewSelector());
         await _keys.SaveAsync(key.Domain, key.Selector, key.PrivateKeyPem, cancellationToken).ConfigureAwait(false);
         _cache[(key.Domain, key.Selector)] = (key, _time.GetUtcNow() + CacheLifetime);
         return key;

@@ -94,6 +94,14 @@ public static class ProvisioningSchemas
         SpamList("block", "Addresses and domains (envelope sender or From:) refused at the MX, or filed into Junk when another recipient's tenant accepts the message."),
     ]);
 
+    public static readonly ApiSchema UpdateDomain = new("UpdateDomainRequest", "A domain's settings.",
+    [
+        new("dkimEd25519", ApiType.Boolean, "true: sign mail a second time with an Ed25519 key (RFC 8463; its k=ed25519 record is listed in dnsRecords); false: RSA only.")
+        {
+            Required = true,
+        },
+    ]);
+
     public static readonly ApiSchema SetTenantQuotas = new("SetTenantQuotasRequest", "A tenant's quotas, replaced whole; 0, null or absent: unlimited.",
     [
         new("storedBytes", ApiType.Integer, "Bytes in all the tenant's mailboxes together.") { Nullable = true, Minimum = 0 },
@@ -193,6 +201,7 @@ public static class ProvisioningSchemas
         Str("dkimNextSelector", "During a DKIM rotation: the new key's selector, published beside the current one; signing switches to it once DNS serves it.")
             with { Required = true, Nullable = true },
         Str("dkimRetiringSelector", "After a rotation's switch: the old key's selector, still published until it retires.") with { Required = true, Nullable = true },
+        Str("dkimEd25519Selector", "The Ed25519 key's selector when mail is signed a second time with it (RFC 8463); null: RSA only.") with { Nullable = true },
         Created,
         new("dnsRecords", ApiType.Array,
             "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records; the autoconfig., autodiscover. and mta-sts. CNAMEs; the RFC 6186/8314 SRV records of the client services.")

@@ -79,6 +79,14 @@ public static class ProvisioningOperations
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("UpdateDomain", "domains", "Change a domain's settings: a second DKIM signature with Ed25519 (RFC 8463).")
+        {
+            Request = S.UpdateDomain,
+            Description = "dkimEd25519 true makes an Ed25519 key under a selector of its own and lists its TXT record (k=ed25519) in dnsRecords: publish it. "
+                + "The relay then signs each message twice, rsa-sha256 and ed25519-sha256, so verifiers without Ed25519 still find the RSA signature. "
+                + "false deletes the key. Rotation (dkim/rotate) changes only the RSA key.",
+            Responses = [new(200, "The domain.", S.Domain), new(404, "No such domain.", S.Problem), new(409, "The domain changed meanwhile; try again.", S.Problem)],
+        },
         new("RotateDkim", "domains", "Start a DKIM key rotation: a new key and selector, published beside the current one.")
         {
             Description = "dnsRecords lists both DKIM records; publish the new one. Signing switches to it once the hourly check finds it in DNS "

@@ -4,6 +4,7 @@ using MimeKit;
 using MimeKit.Cryptography;
 using Serverless.Functions.Http;
 using Serverless.Functions.Queues;
+using Serverless.Functions.Tests.Provisioning;
 using Serverless.Testing.Outbound;
 using Xunit;
 using static Serverless.Functions.Tests.Outbound.OutboundFunctionTests;
@@ -61,7 +62,7 @@ public sealed class DkimEd25519Tests
     }
 
     /// <summary>Relays one message; every DKIM signature on it must verify. Returns algorithm → selector.</summary>
-    private static async Task<Dictionary<string, string>> RelayAsync(Provisioning.ApiTestHost host, TestDnsServer dns, TestSmtpServer receiver)
+    private static async Task<Dictionary<string, string>> RelayAsync(ApiTestHost host, TestDnsServer dns, TestSmtpServer receiver)
     {
         var before = receiver.Messages.Count;
         var message = await QueueAsync(host, "acme", "sales@acme.test", "buyer@remote.test", "Offer");

@@ -97,7 +97,7 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         {
             return await ViewAsync(record, cancellationToken);
         }
-        var key = enabled ? await dkim.CreateAsync(record.Name, cancellationToken, ed25519: true) : null;
+        var key = enabled ? await dkim.CreateAsync(record.Name, ed25519: true, cancellationToken) : null;
         var changed = record with { DkimEd25519Selector = key?.Selector };
         ProvisioningError? refused = null;
         try

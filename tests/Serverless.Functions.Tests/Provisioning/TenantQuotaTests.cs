@@ -65,8 +65,24 @@ public sealed class TenantQuotaTests
             Assert.Equal((552, "5.2.2"), (rcpt.Code, rcpt.Enhanced));
         }
 
-        // Over the byte quota (alice holds more than 10 bytes): 452 4.2.2 at RCPT, raw and through MailKit.
-        await PutQuotasAsync(http, storedBytes: 10, mailboxes: 0, messagesPerDay: 0);
+        // At the byte quota (set to what alice holds): 452 4.2.2 at RCPT, raw and through MailKit (whose SIZE= fits the quota).
+        var stored = (await CallAsync(http, HttpMethod.Get, "tenants/acme/quotas", AdminKey, null, HttpStatusCode.OK)).GetProperty("usage").GetProperty("storedBytes").GetInt64();
+        Assert.True(stored > 600, $"alice holds {stored} bytes");
+
+        // 50 bytes of room: RCPT passes, but the message's real size at the end of DATA does not fit (452); one larger than the quota never does (552).
+        await PutQuotasAsync(http, storedBytes: stored + 50, mailboxes: 0, messagesPerDay: 0);
+        foreach (var (bodyBytes, code, enhanced) in new[] { (100, 452, "4.2.2"), ((int)stored + 100, 552, "5.2.2") })
+        {
+            await using var wire = await SmtpWire.ConnectAsync(stack.Port("Smtp"));
+            Assert.Equal(250, (await wire.CommandAsync("EHLO mx.outside.test")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<someone@outside.test>")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("RCPT TO:<alice@acme.test>")).Code);
+            Assert.Equal(354, (await wire.CommandAsync("DATA")).Code);
+            await wire.SendAsync("Subject: big\r\n\r\n" + new string('x', bodyBytes) + "\r\n.\r\n");
+            var end = await wire.ReadReplyAsync();
+            Assert.Equal((code, enhanced), (end.Code, end.Enhanced));
+        }
+        await PutQuotasAsync(http, storedBytes: stored, mailboxes: 0, messagesPerDay: 0);
         await using (var wire = await SmtpWire.ConnectAsync(stack.Port("Smtp")))
         {
             Assert.Equal(250, (await wire.CommandAsync("EHLO mx.outside.test")).Code);
@@ -91,8 +107,8 @@ public sealed class TenantQuotaTests
 
         // The quotas and the usage against them.
         var status = await CallAsync(http, HttpMethod.Get, "tenants/acme/quotas", AdminKey, null, HttpStatusCode.OK);
-        Assert.Equal(10, status.GetProperty("limits").GetProperty("storedBytes").GetInt64());
-        Assert.True(status.GetProperty("usage").GetProperty("storedBytes").GetInt64() > 10);
+        Assert.Equal(stored, status.GetProperty("limits").GetProperty("storedBytes").GetInt64());
+        Assert.Equal(stored, status.GetProperty("usage").GetProperty("storedBytes").GetInt64());
         Assert.Equal(2, status.GetProperty("usage").GetProperty("mailboxes").GetInt64());
 
         // Messages a day: the one message today (written to the usage rows) reaches a limit of 1, for the MX and for submission.

@@ -168,22 +168,21 @@ public sealed class TokenModelStore(MailStorage storage, SpamLearningOptions opt
         var pk = Partition(tenantId);
         var from = LearntRowKey(mailboxId, "");
         var to = from[..^1] + "}"; // the prefix's last '|' + 1: every row key under the prefix sorts before it
-        var learnt = new List<TableEntity>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {from} and RowKey lt {to}");
+        var model = MailboxRowKey(mailboxId);
+        var rows = new List<TableEntity>();
+        // One query finds the model row and the learnt rows (a mailbox that learnt nothing costs just this).
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and ((RowKey ge {from} and RowKey lt {to}) or RowKey eq {model})");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            learnt.Add(e);
+            rows.Add(e);
         }
-        // The model row may be absent (nothing learnt), which would fail a whole batch: it goes alone.
-        var deleted = (await _table.DeleteEntityAsync(pk, MailboxRowKey(mailboxId), ETag.All, cancellationToken).ConfigureAwait(false)).Status == 404 ? 0 : 1;
-        foreach (var chunk in learnt.Chunk(100))
+        foreach (var chunk in rows.Chunk(100))
         {
             await _table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken)
                 .ConfigureAwait(false);
-            deleted += chunk.Length;
         }
-        _cache.TryRemove((tenantId, MailboxRowKey(mailboxId)), out _);
-        return deleted;
+        _cache.TryRemove((tenantId, model), out _);
+        return rows.Count;
     }
 
     private static TableTransactionAction Write(TableEntity entity, TableEntity? existing) => existing is null

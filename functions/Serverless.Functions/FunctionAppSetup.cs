@@ -46,6 +46,7 @@ public static class FunctionAppSetup
         services.TryAddSingleton<OutboundRequests>();
         services.TryAddSingleton<PoisonQueueRequests>();
         services.TryAddSingleton<UsageRequests>();
+        services.TryAddSingleton<TenantQuotaRequests>();
         services.TryAddSingleton<ImportRequests>();
         return services;
     }

@@ -1,6 +1,22 @@
 namespace Serverless.Mail.Accounts;
 
-public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt);
+public sealed record TenantRecord(string Id, string DisplayName, DateTimeOffset CreatedAt)
+{
+    /// <summary>The tenant's limits (each 0 = unlimited), set by the admin (<c>PUT /api/tenants/{t}/quotas</c>).</summary>
+    public TenantQuotas Quotas { get; init; } = TenantQuotas.None;
+}
+
+/// <summary>
+/// Tenant-level limits, each 0 for unlimited: bytes stored in all its mailboxes, how many mailboxes,
+/// and messages a UTC day — received (filed by the ingest) plus sent (relayed to the internet), the
+/// same two counts the usage report shows.
+/// </summary>
+public sealed record TenantQuotas(long StoredBytes, long Mailboxes, long MessagesPerDay)
+{
+    public static readonly TenantQuotas None = new(0, 0, 0);
+
+    public bool Any => StoredBytes > 0 || Mailboxes > 0 || MessagesPerDay > 0;
+}
 
 /// <summary>Where a tenant's claim of a domain stands (see docs/storage.md, "Domains").</summary>
 public enum DomainStatus
@@ -39,6 +55,9 @@ public sealed record DomainRecord(string Name, string TenantId, string? DkimSele
 
     /// <summary>When the switch happened (the old key retires <c>Mail:Provisioning:DkimRetireAfter</c> later).</summary>
     public DateTimeOffset? DkimRetiringSince { get; init; }
+
+    /// <summary>The selector of the domain's Ed25519 key (RFC 8463), when the tenant asked for a second signature; null: RSA only.</summary>
+    public string? DkimEd25519Selector { get; init; }
 }
 
 /// <summary>A mailbox account. <see cref="MailboxId"/> keys its index partition; it never changes.</summary>

@@ -9,9 +9,10 @@ public sealed partial class MailDirectory
     private const string DkimNextSinceKey = "DkimNextSince";
     private const string DkimRetiringKey = "DkimRetiring";
     private const string DkimRetiringSinceKey = "DkimRetiringSince";
+    private const string DkimEd25519Key = "DkimEd25519";
 
     /// <summary>
-    /// Writes <paramref name="domain"/>'s selectors (signing, next, retiring) to its rows in one
+    /// Writes <paramref name="domain"/>'s selectors (signing, next, retiring, Ed25519) to its rows in one
     /// entity-group transaction, each row under the ETag it was read with: a concurrent rotation
     /// or switch makes this throw 412 and changes nothing. False when the tenant has no claim.
     /// </summary>
@@ -35,6 +36,7 @@ public sealed partial class MailDirectory
             Set(row, DkimNextSinceKey, domain.DkimNextSince);
             Set(row, DkimRetiringKey, domain.DkimRetiringSelector);
             Set(row, DkimRetiringSinceKey, domain.DkimRetiringSince);
+            Set(row, DkimEd25519Key, domain.DkimEd25519Selector);
         }
         await _table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateReplace, r, r.ETag)), cancellationToken)
             .ConfigureAwait(false);

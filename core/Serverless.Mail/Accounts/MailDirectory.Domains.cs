@@ -217,6 +217,7 @@ public sealed partial class MailDirectory
         [DkimNextSinceKey] = d.DkimNextSince,
         [DkimRetiringKey] = d.DkimRetiringSelector,
         [DkimRetiringSinceKey] = d.DkimRetiringSince,
+        [DkimEd25519Key] = d.DkimEd25519Selector,
     };
 
     private static DomainRecord ToDomain(string domain, TableEntity e, DomainStatus status) =>
@@ -230,5 +231,6 @@ public sealed partial class MailDirectory
             DkimNextSince = e.GetDateTimeOffset(DkimNextSinceKey),
             DkimRetiringSelector = e.GetString(DkimRetiringKey),
             DkimRetiringSince = e.GetDateTimeOffset(DkimRetiringSinceKey),
+            DkimEd25519Selector = e.GetString(DkimEd25519Key),
         };
 }

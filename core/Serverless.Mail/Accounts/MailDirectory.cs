@@ -43,15 +43,41 @@ public sealed partial class MailDirectory
     public async Task<TenantRecord?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         var e = await GetAsync(DirectoryKeys.TenantPartition, tenantId, cancellationToken).ConfigureAwait(false);
-        return e is null ? null : new TenantRecord(e.RowKey, e.GetString("DisplayName") ?? "", e.GetDateTimeOffset("CreatedAt") ?? default);
+        return e is null ? null : ToTenant(e);
     }
+
+    /// <summary>Replaces the tenant's quotas (a merge of the three properties onto its row). False when there is no such tenant.</summary>
+    public async Task<bool> SetTenantQuotasAsync(string tenantId, TenantQuotas quotas, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(quotas);
+        var row = new TableEntity(DirectoryKeys.TenantPartition, tenantId)
+        {
+            ["QuotaStoredBytes"] = quotas.StoredBytes,
+            ["QuotaMailboxes"] = quotas.Mailboxes,
+            ["QuotaMessagesPerDay"] = quotas.MessagesPerDay,
+        };
+        try
+        {
+            await _table.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    private static TenantRecord ToTenant(TableEntity e) => new(e.RowKey, e.GetString("DisplayName") ?? "", e.GetDateTimeOffset("CreatedAt") ?? default)
+    {
+        Quotas = new TenantQuotas(e.GetInt64("QuotaStoredBytes") ?? 0, e.GetInt64("QuotaMailboxes") ?? 0, e.GetInt64("QuotaMessagesPerDay") ?? 0),
+    };
 
     public async Task<IReadOnlyList<TenantRecord>> ListTenantsAsync(CancellationToken cancellationToken = default)
     {
         var list = new List<TenantRecord>();
         await foreach (var e in _table.QueryAsync<TableEntity>($"PartitionKey eq '{DirectoryKeys.TenantPartition}'", cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new TenantRecord(e.RowKey, e.GetString("DisplayName") ?? "", e.GetDateTimeOffset("CreatedAt") ?? default));
+            list.Add(ToTenant(e));
         }
         return list;
     }

@@ -23,6 +23,23 @@ public sealed class ImportJobs(MailStorage storage)
 
     private static string ProgressPrefix(string sourceKey) => "src|" + sourceKey + "|";
 
+    /// <summary>Deletes a deleted mailbox's whole partition (jobs and progress rows): one query and one transaction per 100 rows. Returns the rows deleted.</summary>
+    public async Task<int> DeleteMailboxAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var e in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {mailboxId}"), select: ["PartitionKey", "RowKey"],
+            cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(e);
+        }
+        foreach (var chunk in rows.Chunk(100))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        return rows.Count;
+    }
+
     public async Task CreateAsync(ImportJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);

@@ -24,7 +24,8 @@ public sealed class NoDkimSigningKeys : IDkimSigningKeys
 /// <summary>
 /// DKIM-signs outgoing mail (RFC 6376) with the key of the author's domain — the From header's,
 /// which is what DMARC aligns with — when that domain is hosted by the sending tenant and has a
-/// key; rsa-sha256, relaxed/relaxed, the headers RFC 6376 5.4.1 recommends. The body hash is
+/// key; rsa-sha256, relaxed/relaxed, the headers RFC 6376 5.4.1 recommends; and a second
+/// ed25519-sha256 signature (RFC 8463) when the domain asked for one. The body hash is
 /// computed by streaming the message from its temporary file.
 /// </summary>
 public sealed class OutboundDkim(RecipientResolver resolver, IDkimSigningKeys keys)
@@ -61,6 +62,12 @@ public sealed class OutboundDkim(RecipientResolver resolver, IDkimSigningKeys ke
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         signer.Sign(format, message, present);
+        // RFC 8463 section 6: an Ed25519 signature goes beside the RSA one (verifiers without Ed25519 use that).
+        if (domain.DkimEd25519Selector is { Length: > 0 } ed25519
+            && await keys.GetSignerAsync(domain.Name, ed25519, cancellationToken).ConfigureAwait(false) is { } second)
+        {
+            second.Sign(format, message, present);
+        }
         return domain.Name;
     }
 }

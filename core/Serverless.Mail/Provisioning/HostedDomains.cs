@@ -88,7 +88,7 @@ public sealed partial class HostedDomains
         }
         while (continuation is not null);
         await _directory.DeleteDomainAsync(domain.TenantId, domain.Name, cancellationToken).ConfigureAwait(false);
-        foreach (var selector in new[] { domain.DkimSelector, domain.DkimNextSelector, domain.DkimRetiringSelector }.OfType<string>())
+        foreach (var selector in new[] { domain.DkimSelector, domain.DkimNextSelector, domain.DkimRetiringSelector, domain.DkimEd25519Selector }.OfType<string>())
         {
             try
             {

@@ -5,6 +5,8 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
+using Serverless.Mail.Migration;
+using Serverless.Mail.Spam.Bayes;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Provisioning;
@@ -51,9 +53,14 @@ public sealed partial class MailboxRemoval
     private readonly QueueClient _queue;
     private readonly ProvisioningOptions _options;
     private readonly ILogger<MailboxRemoval> _logger;
+    private readonly ImportJobs _imports;
+    private readonly TokenModelStore _spamTokens;
 
-    public MailboxRemoval(MailDirectory directory, MailboxIndex index, MailStorage storage, ProvisioningOptions options, ILogger<MailboxRemoval> logger)
+    public MailboxRemoval(MailDirectory directory, MailboxIndex index, MailStorage storage, ProvisioningOptions options, ILogger<MailboxRemoval> logger,
+        ImportJobs imports, TokenModelStore spamTokens)
     {
+        _imports = imports;
+        _spamTokens = spamTokens;
         ArgumentNullException.ThrowIfNull(storage);
         _directory = directory;
         _index = index;
@@ -83,6 +90,7 @@ public sealed partial class MailboxRemoval
         try
         {
             await _index.DeleteMailboxAsync(mailbox.MailboxId, cancellationToken).ConfigureAwait(false);
+            await DeleteRowsAboutAsync(mailbox.TenantId, mailbox.MailboxId, cancellationToken).ConfigureAwait(false);
             return MailboxRemovalOutcome.Removed;
         }
         catch (Exception e) when (e is RequestFailedException or HttpRequestException)
@@ -106,6 +114,14 @@ public sealed partial class MailboxRemoval
             throw new InvalidOperationException($"Mailbox {message.MailboxId} is still live at {message.Address}; not deleting it.");
         }
         await _index.DeleteMailboxAsync(message.MailboxId, cancellationToken).ConfigureAwait(false);
+        await DeleteRowsAboutAsync(message.Tenant, message.MailboxId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What other tables keep about the mailbox: its <c>imports</c> partition, its spam model and <c>learnt|</c> rows (idempotent).</summary>
+    private async Task DeleteRowsAboutAsync(string tenant, string mailboxId, CancellationToken cancellationToken)
+    {
+        await _imports.DeleteMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        await _spamTokens.DeleteMailboxAsync(tenant, mailboxId, cancellationToken).ConfigureAwait(false);
     }
 
     public static MailboxDeletionMessage Parse(string json)

@@ -72,6 +72,7 @@ public static class ProvisioningServiceCollectionExtensions
         services.TryAddSingleton<DkimRotation>();
         services.TryAddSingleton<Clients.ClientSetup>();
         services.TryAddSingleton<TenantProvisioning>();
+        services.TryAddSingleton<TenantQuotaProvisioning>();
         services.TryAddSingleton<ApiKeyProvisioning>();
         services.TryAddSingleton<DomainProvisioning>();
         services.TryAddSingleton<MailboxProvisioning>();

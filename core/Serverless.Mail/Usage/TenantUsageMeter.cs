@@ -25,6 +25,9 @@ public sealed class TenantUsageMeter
 
     public void MessageOut(string? tenant, long bytes) => Add(tenant, new MessageTotals(0, 0, 1, bytes));
 
+    /// <summary>One tenant's totals so far in this process.</summary>
+    public MessageTotals For(string tenant) => _totals.GetValueOrDefault(tenant);
+
     public IReadOnlyDictionary<string, MessageTotals> Snapshot() => new Dictionary<string, MessageTotals>(_totals, StringComparer.Ordinal);
 
     private void Add(string? tenant, MessageTotals add)

@@ -12,6 +12,15 @@ public sealed class UsageOptions
     public int MaxHours { get; set; } = 31 * 24;
 
     public UsagePrices Prices { get; set; } = new();
+
+    /// <summary>How long hour rows are kept: the daily upkeep deletes older ones (400 days: a year of day-granularity reports and some).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>How long a process uses a tenant's quotas and its messages today before reading them again (<see cref="TenantQuotaGate"/>).</summary>
+    public TimeSpan QuotaRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a process uses a tenant's stored bytes (the sum of its mailboxes' counters) before adding them up again.</summary>
+    public TimeSpan StoredRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>

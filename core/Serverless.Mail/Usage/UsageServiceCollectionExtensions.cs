@@ -21,6 +21,7 @@ public static class UsageServiceCollectionExtensions
         services.TryAddSingleton<UsageRecorder>();
         services.TryAddSingleton<UsageSampler>();
         services.TryAddSingleton<UsageReport>();
+        services.TryAddSingleton<TenantQuotaGate>();
         return services;
     }
 

@@ -109,6 +109,32 @@ public sealed class UsageStore(MailStorage storage)
         return byTenant;
     }
 
+    /// <summary>
+    /// Deletes every tenant's hour rows before <paramref name="before"/> (the daily upkeep, with
+    /// <see cref="UsageOptions.Retention"/>): one query across partitions selecting only the keys,
+    /// one entity-group transaction per tenant and 100 rows. Returns the rows deleted.
+    /// </summary>
+    public async Task<int> PurgeAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        var old = new Dictionary<string, List<TableEntity>>(StringComparer.Ordinal);
+        await foreach (var e in _table.QueryAsync<TableEntity>($"RowKey lt '{HourKey(before)}'", select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken)
+            .ConfigureAwait(false))
+        {
+            (old.TryGetValue(e.PartitionKey, out var rows) ? rows : old[e.PartitionKey] = []).Add(e);
+        }
+        var deleted = 0;
+        foreach (var rows in old.Values)
+        {
+            foreach (var chunk in rows.Chunk(100))
+            {
+                await _table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken)
+                    .ConfigureAwait(false);
+                deleted += chunk.Length;
+            }
+        }
+        return deleted;
+    }
+
     private async Task UpdateAsync(string tenant, DateTimeOffset hour, Action<TableEntity> change, CancellationToken cancellationToken)
     {
         var pk = KeyEscaping.Escape(tenant);

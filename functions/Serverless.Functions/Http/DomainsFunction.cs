@@ -31,6 +31,11 @@ public sealed class DomainsFunction(DomainRequests domains)
         string tenant, string name) =>
         domains.RotateDkimAsync(request, tenant, name);
 
+    [Function("UpdateDomain")]
+    public Task<IActionResult> Update([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "api/tenants/{tenant}/domains/{name}")] HttpRequest request,
+        string tenant, string name) =>
+        domains.UpdateAsync(request, tenant, name);
+
     [Function("CheckDomainDns")]
     public Task<IActionResult> CheckDns([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tenants/{tenant}/domains/{name}/dns-check")] HttpRequest request,
         string tenant, string name) =>

@@ -8,10 +8,11 @@ using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Security;
 using Serverless.Mail.Spam.Learning;
+using Serverless.Mail.Usage;
 
 namespace Serverless.Listeners.Imap;
 
-/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings, the spam-learning queue.</summary>
+/// <summary>What an IMAP session needs from the process: storage, logins, shared folder watchers and message cache, settings, the spam-learning queue, tenant quotas.</summary>
 internal sealed partial record ImapServices(
     MailboxIndex Index,
     MessageStore Messages,
@@ -21,7 +22,8 @@ internal sealed partial record ImapServices(
     ImapOptions Options,
     ListenerOptions Listener,
     TimeProvider Time,
-    SpamLearningQueue SpamLearning);
+    SpamLearningQueue SpamLearning,
+    TenantQuotaGate Quotas);
 
 public static class ImapServiceCollectionExtensions
 {
@@ -44,7 +46,8 @@ public static class ImapServiceCollectionExtensions
             sp.GetRequiredService<ImapOptions>(),
             sp.GetRequiredService<ListenerOptions>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<SpamLearningQueue>()));
+            sp.GetRequiredService<SpamLearningQueue>(),
+            sp.GetRequiredService<TenantQuotaGate>()));
         return services;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.Listeners.Hosting;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Security;
+using Serverless.Mail.Usage;
 
 namespace Serverless.Listeners.Smtp;
 
@@ -12,6 +13,7 @@ public sealed class SmtpServices(
     RecipientLookup recipients,
     LoginVerifier logins,
     MessageIntake intake,
+    TenantQuotaGate quotas,
     ILogger<SmtpSession> logger)
 {
     public SmtpOptions Options { get; } = options;
@@ -23,6 +25,9 @@ public sealed class SmtpServices(
     public LoginVerifier Logins { get; } = logins;
 
     public MessageIntake Intake { get; } = intake;
+
+    /// <summary>Tenant quotas, checked at RCPT and at the end of the message.</summary>
+    public TenantQuotaGate Quotas { get; } = quotas;
 
     public ILogger Logger { get; } = logger;
 }

@@ -95,7 +95,7 @@ public sealed class PendingDomainEndToEndTests
         Assert.Equal(2, internet.Messages.Count);
     }
 
-    private static MimeMessage Message(string from, string to, string subject)
+    internal static MimeMessage Message(string from, string to, string subject)
     {
         var m = new MimeMessage();
         m.From.Add(MailboxAddress.Parse(from));
@@ -105,7 +105,7 @@ public sealed class PendingDomainEndToEndTests
         return m;
     }
 
-    private static async Task SendMxAsync(DevHostStack stack, string to, string subject = "to the MX")
+    internal static async Task SendMxAsync(DevHostStack stack, string to, string subject = "to the MX")
     {
         using var client = new SmtpClient { Timeout = 30_000 };
         await client.ConnectAsync("127.0.0.1", stack.Port("Smtp"), SecureSocketOptions.None);
@@ -119,7 +119,7 @@ public sealed class PendingDomainEndToEndTests
         }
     }
 
-    private static async Task<List<IndexedMessage>> InboxAsync(DevHostStack stack, string mailboxId)
+    internal static async Task<List<IndexedMessage>> InboxAsync(DevHostStack stack, string mailboxId)
     {
         var list = new List<IndexedMessage>();
         await foreach (var m in stack.Get<MailboxIndex>().ListMessagesAsync(mailboxId, SpecialUse.InboxId))
@@ -129,7 +129,7 @@ public sealed class PendingDomainEndToEndTests
         return list;
     }
 
-    private static async Task<JsonElement> CallAsync(HttpClient http, HttpMethod method, string path, string key, object? body, HttpStatusCode expected)
+    internal static async Task<JsonElement> CallAsync(HttpClient http, HttpMethod method, string path, string key, object? body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);

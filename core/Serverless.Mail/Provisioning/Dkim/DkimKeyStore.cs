@@ -34,10 +34,13 @@ public sealed class DkimKeyStore
     public string NewSelector() =>
         "sm" + _time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 
-    /// <summary>Generates and stores a key for <paramref name="domain"/> under a new selector.</summary>
-    public async Task<DkimKey> CreateAsync(string domain, CancellationToken cancellationToken = default)
+    /// <summary>Generates and stores a key for <paramref name="domain"/> under a new selector (RSA-2048, or Ed25519 for the second signature).</summary>
+    public Task<DkimKey> CreateAsync(string domain, CancellationToken cancellationToken = default) => CreateAsync(domain, ed25519: false, cancellationToken);
+
+    /// <summary>Generates and stores a key for <paramref name="domain"/> under a new selector: Ed25519 when <paramref name="ed25519"/>, else RSA-2048.</summary>
+    public async Task<DkimKey> CreateAsync(string domain, bool ed25519, CancellationToken cancellationToken = default)
     {
-        var key = DkimKey.Generate(domain, NewSelector());
+        var key = ed25519 ? DkimKey.GenerateEd25519(domain, NewSelector()) : DkimKey.Generate(domain, NewSelector());
         await _keys.SaveAsync(key.Domain, key.Selector, key.PrivateKeyPem, cancellationToken).ConfigureAwait(false);
         _cache[(key.Domain, key.Selector)] = (key, _time.GetUtcNow() + CacheLifetime);
         return key;

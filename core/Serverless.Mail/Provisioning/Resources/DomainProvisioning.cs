@@ -12,7 +12,7 @@ namespace Serverless.Mail.Provisioning.Resources;
 /// verified — the TXT record that proves the tenant controls it.
 /// </summary>
 public sealed class DomainProvisioning(MailDirectory directory, HostedDomains domains, DkimKeyStore dkim, DomainDnsRecords dns, DomainOwnership ownership,
-    DkimRotation rotation, ProvisioningOptions options)
+    DkimRotation rotation, ProvisioningOptions options, RecipientResolver resolver)
 {
     private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
 
@@ -81,6 +81,52 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
         return rotated.Error is { } error ? error : await ViewAsync(rotated.Value!, cancellationToken);
     }
 
+    /// <summary>
+    /// Turns the second, Ed25519 signature (RFC 8463) on — a new key under its own selector, listed in
+    /// <c>dnsRecords</c> with <c>k=ed25519</c> — or off (the key is deleted). The relay signs with it
+    /// from the next message (other processes within the resolver's 30-second domain cache); the
+    /// RSA signature stays, for verifiers without Ed25519. Asking for what is already so changes nothing.
+    /// </summary>
+    public async Task<ProvisioningOutcome<DomainView>> SetEd25519Async(string tenant, string name, bool enabled, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(tenant, name, cancellationToken) is not { } record)
+        {
+            return NotFound(name);
+        }
+        if (enabled == record.DkimEd25519Selector is not null)
+        {
+            return await ViewAsync(record, cancellationToken);
+        }
+        var key = enabled ? await dkim.CreateAsync(record.Name, ed25519: true, cancellationToken) : null;
+        var changed = record with { DkimEd25519Selector = key?.Selector };
+        ProvisioningError? refused = null;
+        try
+        {
+            if (!await directory.SetDkimSelectorsAsync(changed, cancellationToken))
+            {
+                refused = NotFound(name);
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 412)
+        {
+            refused = ProvisioningError.Conflict($"Domain '{record.Name}' changed meanwhile (a DKIM rotation?); try again.");
+        }
+        if (refused is not null)
+        {
+            if (key is not null)
+            {
+                await dkim.DeleteAsync(record.Name, key.Selector, CancellationToken.None); // not written: no key left behind
+            }
+            return refused;
+        }
+        if (!enabled)
+        {
+            await dkim.DeleteAsync(record.Name, record.DkimEd25519Selector!, cancellationToken);
+        }
+        resolver.Forget(record.Name);
+        return await ViewAsync(changed, cancellationToken);
+    }
+
     /// <summary>Conflict while the domain has mailboxes, unless <paramref name="force"/> (then they are deleted too).</summary>
     public async Task<ProvisioningOutcome<Done>> DeleteAsync(string tenant, string name, bool force, CancellationToken cancellationToken)
     {
@@ -101,7 +147,7 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
     private async Task<DomainView> ViewAsync(DomainRecord d, CancellationToken cancellationToken)
     {
         var keys = new List<DkimKey>();
-        foreach (var selector in new[] { d.DkimSelector, d.DkimNextSelector, d.DkimRetiringSelector })
+        foreach (var selector in new[] { d.DkimSelector, d.DkimNextSelector, d.DkimRetiringSelector, d.DkimEd25519Selector })
         {
             if (selector is not null && await dkim.GetAsync(d.Name, selector, cancellationToken) is { } key)
             {
@@ -117,7 +163,7 @@ public sealed class DomainProvisioning(MailDirectory directory, HostedDomains do
             records.InsertRange(at > 0 ? at : records.Count, others);
             view = view with { DnsRecords = records };
         }
-        return view with { DkimNextSelector = d.DkimNextSelector, DkimRetiringSelector = d.DkimRetiringSelector };
+        return view with { DkimNextSelector = d.DkimNextSelector, DkimRetiringSelector = d.DkimRetiringSelector, DkimEd25519Selector = d.DkimEd25519Selector };
     }
 
     private DomainView View(DomainRecord d, DkimKey? key)

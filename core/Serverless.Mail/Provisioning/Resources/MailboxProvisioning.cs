@@ -6,7 +6,7 @@ using Serverless.Mail.Provisioning.Validation;
 namespace Serverless.Mail.Provisioning.Resources;
 
 /// <summary>Mailboxes in a tenant's domains, with usage, quota and password.</summary>
-public sealed class MailboxProvisioning(MailDirectory directory, MailboxIndex index, MailboxRemoval removal, ProvisioningOptions options)
+public sealed class MailboxProvisioning(MailDirectory directory, MailboxIndex index, MailboxRemoval removal, ProvisioningOptions options, TenantQuotaProvisioning quotas)
 {
     public async Task<ProvisioningOutcome<MailboxView>> CreateAsync(string tenant, CreateMailbox request, CancellationToken cancellationToken)
     {
@@ -17,7 +17,8 @@ public sealed class MailboxProvisioning(MailDirectory directory, MailboxIndex in
         }
         var refused = await OwnDomainAsync(directory, tenant, address.Domain, "address", cancellationToken)
             ?? CheckPassword(request.Password)
-            ?? TextRules.ControlCharacters("displayName", request.DisplayName);
+            ?? TextRules.ControlCharacters("displayName", request.DisplayName)
+            ?? await quotas.CheckNewMailboxAsync(tenant, cancellationToken);
         if (refused is not null)
         {
             return refused;

@@ -32,6 +32,9 @@ public sealed record DomainView(string Name, string UnicodeName, string? DkimSel
 
     /// <summary>The selector signing left at the switch: still published until it retires.</summary>
     public string? DkimRetiringSelector { get; init; }
+
+    /// <summary>The Ed25519 key's selector when the domain signs a second time with it (RFC 8463); null: RSA only.</summary>
+    public string? DkimEd25519Selector { get; init; }
 }
 
 public sealed record MailboxView(string Address, string? DisplayName, long QuotaBytes, bool Enabled, DateTimeOffset CreatedAt)

@@ -158,6 +158,33 @@ public sealed class TokenModelStore(MailStorage storage, SpamLearningOptions opt
     /// <summary>Forgets what this process remembers, so the next read goes to storage (tests, and after an outside change).</summary>
     public void ForgetCached() => _cache.Clear();
 
+    /// <summary>
+    /// A deleted mailbox's rows: its model and its <c>learnt|</c> rows (one range query, one
+    /// transaction per 100 rows). What it taught the tenant's base stays there: that is the
+    /// tenant's knowledge, not the mailbox's. Returns the rows deleted.
+    /// </summary>
+    public async Task<int> DeleteMailboxAsync(string tenantId, string mailboxId, CancellationToken cancellationToken)
+    {
+        var pk = Partition(tenantId);
+        var from = LearntRowKey(mailboxId, "");
+        var to = from[..^1] + "}"; // the prefix's last '|' + 1: every row key under the prefix sorts before it
+        var model = MailboxRowKey(mailboxId);
+        var rows = new List<TableEntity>();
+        // One query finds the model row and the learnt rows (a mailbox that learnt nothing costs just this).
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and ((RowKey ge {from} and RowKey lt {to}) or RowKey eq {model})");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(e);
+        }
+        foreach (var chunk in rows.Chunk(100))
+        {
+            await _table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        _cache.TryRemove((tenantId, model), out _);
+        return rows.Count;
+    }
+
     private static TableTransactionAction Write(TableEntity entity, TableEntity? existing) => existing is null
         ? new TableTransactionAction(TableTransactionActionType.Add, entity)
         : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, existing.ETag);

@@ -94,7 +94,43 @@ public static class ProvisioningSchemas
         SpamList("block", "Addresses and domains (envelope sender or From:) refused at the MX, or filed into Junk when another recipient's tenant accepts the message."),
     ]);
 
+    public static readonly ApiSchema UpdateDomain = new("UpdateDomainRequest", "A domain's settings.",
+    [
+        new("dkimEd25519", ApiType.Boolean, "true: sign mail a second time with an Ed25519 key (RFC 8463; its k=ed25519 record is listed in dnsRecords); false: RSA only.")
+        {
+            Required = true,
+        },
+    ]);
+
+    public static readonly ApiSchema SetTenantQuotas = new("SetTenantQuotasRequest", "A tenant's quotas, replaced whole; 0, null or absent: unlimited.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in all the tenant's mailboxes together.") { Nullable = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "How many mailboxes the tenant may have.") { Nullable = true, Minimum = 0 },
+        new("messagesPerDay", ApiType.Integer, "Messages a UTC day, received (filed) plus sent to the internet (relayed).") { Nullable = true, Minimum = 0 },
+    ]);
+
     // ---- responses ----
+
+    public static readonly ApiSchema TenantQuotaLimits = new("TenantQuotaLimits", "A tenant's limits; 0 is unlimited.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in all its mailboxes together.") { Required = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "Mailboxes.") { Required = true, Minimum = 0 },
+        new("messagesPerDay", ApiType.Integer, "Messages received plus sent a UTC day.") { Required = true, Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema TenantQuotaUsage = new("TenantQuotaUsage", "What the tenant uses now.",
+    [
+        new("storedBytes", ApiType.Integer, "Bytes in its mailboxes (their counters added up).") { Required = true, Minimum = 0 },
+        new("mailboxes", ApiType.Integer, "Mailboxes.") { Required = true, Minimum = 0 },
+        new("messagesToday", ApiType.Integer, "Messages received plus sent this UTC day, as the usage rows hold them (written every Mail:Usage:FlushInterval).") { Required = true, Minimum = 0 },
+    ]);
+
+    public static readonly ApiSchema TenantQuotas = new("TenantQuotas", "A tenant's quotas and its usage against them.",
+    [
+        Str("tenant", "The tenant.") with { Required = true },
+        new("limits", ApiType.Object, "The limits.") { Required = true, Schema = TenantQuotaLimits },
+        new("usage", ApiType.Object, "The usage.") { Required = true, Schema = TenantQuotaUsage },
+    ]);
 
     public static readonly ApiSchema Tenant = new("Tenant", "A tenant.",
     [
@@ -165,6 +201,7 @@ public static class ProvisioningSchemas
         Str("dkimNextSelector", "During a DKIM rotation: the new key's selector, published beside the current one; signing switches to it once DNS serves it.")
             with { Required = true, Nullable = true },
         Str("dkimRetiringSelector", "After a rotation's switch: the old key's selector, still published until it retires.") with { Required = true, Nullable = true },
+        Str("dkimEd25519Selector", "The Ed25519 key's selector when mail is signed a second time with it (RFC 8463); null: RSA only.") with { Nullable = true },
         Created,
         new("dnsRecords", ApiType.Array,
             "MX, SPF, DKIM, DMARC, MTA-STS and TLS-RPT records; the autoconfig., autodiscover. and mta-sts. CNAMEs; the RFC 6186/8314 SRV records of the client services.")

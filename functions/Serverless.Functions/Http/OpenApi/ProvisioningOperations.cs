@@ -79,6 +79,14 @@ public static class ProvisioningOperations
         },
         new("ListDomains", "domains", "List the tenant's domains.") { Responses = [new(200, "The domains.", S.ListOf(S.DomainSummary, false))] },
         new("GetDomain", "domains", "Read a domain with its DNS records.") { Responses = [new(200, "The domain.", S.Domain)] },
+        new("UpdateDomain", "domains", "Change a domain's settings: a second DKIM signature with Ed25519 (RFC 8463).")
+        {
+            Request = S.UpdateDomain,
+            Description = "dkimEd25519 true makes an Ed25519 key under a selector of its own and lists its TXT record (k=ed25519) in dnsRecords: publish it. "
+                + "The relay then signs each message twice, rsa-sha256 and ed25519-sha256, so verifiers without Ed25519 still find the RSA signature. "
+                + "false deletes the key. Rotation (dkim/rotate) changes only the RSA key.",
+            Responses = [new(200, "The domain.", S.Domain), new(404, "No such domain.", S.Problem), new(409, "The domain changed meanwhile; try again.", S.Problem)],
+        },
         new("RotateDkim", "domains", "Start a DKIM key rotation: a new key and selector, published beside the current one.")
         {
             Description = "dnsRecords lists both DKIM records; publish the new one. Signing switches to it once the hourly check finds it in DNS "
@@ -102,7 +110,7 @@ public static class ProvisioningOperations
         new("CreateMailbox", "mailboxes", "Create a mailbox with its default folders.")
         {
             Request = S.CreateMailbox,
-            Responses = [new(201, "Created.", S.Mailbox), new(409, "The address is taken by a mailbox or alias.", S.Problem)],
+            Responses = [new(201, "Created.", S.Mailbox), new(409, "The address is taken by a mailbox or alias, or the tenant's mailbox quota is reached.", S.Problem)],
         },
         new("ListMailboxes", "mailboxes", "List the tenant's mailboxes, a page at a time.")
         {
@@ -254,6 +262,18 @@ public static class ProvisioningOperations
                 new("granularity", ApiType.String, "hour (default) or day."),
             ],
             Responses = [new(200, "The usage.", S.TenantUsage)],
+        },
+        new("GetTenantQuotas", "usage", "A tenant's quotas (bytes stored, mailboxes, messages a day) and its usage against them.")
+        {
+            Responses = [new(200, "The quotas and the usage now.", S.TenantQuotas)],
+        },
+        new("SetTenantQuotas", "usage", "Set a tenant's quotas (admin).")
+        {
+            Access = ApiAccess.Admin, Request = S.SetTenantQuotas,
+            Description = "Over a limit the MX answers 452 4.2.2 at RCPT (552 5.2.2 for a message larger than the whole byte quota), submission 452 4.2.2 "
+                + "(messages a day), IMAP APPEND and COPY NO [OVERQUOTA] (bytes), and creating a mailbox past the mailbox limit 409. Listeners see a change "
+                + "within Mail:Usage:QuotaRefreshInterval (1 minute); lowering a limit deletes nothing.",
+            Responses = [new(200, "Stored.", S.TenantQuotas), new(403, "Not the admin key.", S.Problem)],
         },
         new("GetUsage", "usage", "Every tenant's usage and estimated cost over a range (admin).")
         {

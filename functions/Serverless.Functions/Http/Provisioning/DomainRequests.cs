@@ -38,6 +38,13 @@ public sealed class DomainRequests(ApiGate gate, DomainProvisioning domains, Dom
     public Task<IActionResult> RotateDkimAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
         (await domains.RotateDkimAsync(call.Tenant, name, call.Cancellation)).Ok());
 
+    /// <summary>The domain's settings: for now whether mail is signed a second time with an Ed25519 key (RFC 8463).</summary>
+    public Task<IActionResult> UpdateAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
+    {
+        var body = await RequestBody.ReadAsync(request, ProvisioningSchemas.UpdateDomain, call.Cancellation);
+        return (await domains.SetEd25519Async(call.Tenant, name, body.GetBoolean("dkimEd25519")!.Value, call.Cancellation)).Ok();
+    });
+
     /// <summary>Each record looked up on the configured DNS servers: ok, missing, different (or error), and where the MX host points.</summary>
     public Task<IActionResult> CheckDnsAsync(HttpRequest request, string tenant, string name) => gate.RunAsync(request, ApiAccess.TenantOrAdmin, tenant, async call =>
         (await dnsCheck.CheckAsync(call.Tenant, name, call.Cancellation)).Ok());

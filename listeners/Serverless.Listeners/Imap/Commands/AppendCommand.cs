@@ -3,6 +3,7 @@ using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 using Serverless.Mail.Storage;
+using Serverless.Mail.Usage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
@@ -133,6 +134,11 @@ internal sealed class AppendCommand : IImapCommand
                 {
                     return ImapResult.No("Quota exceeded", "OVERQUOTA");
                 }
+            }
+            // The tenant's byte quota: from the process's cached figure, no storage request of its own.
+            if (await session.Services.Quotas.CheckStoreAsync(session.State.User!.TenantId, upload.Size, cancellationToken) != QuotaVerdict.Within)
+            {
+                return ImapResult.No("Your organisation's storage quota is exceeded", "OVERQUOTA");
             }
             return null;
         }

@@ -1,11 +1,12 @@
 using Serverless.Mail.Index;
+using Serverless.Mail.Usage;
 using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
 /// RFC 3501 6.4.7 COPY and RFC 6851 MOVE, with RFC 4315 COPYUID. COPY shares the message blobs
-/// (reference-counted), checks quota and is undone if it fails part-way; MOVE stays inside the
+/// (reference-counted), checks the mailbox's and the tenant's quota and is undone if it fails part-way; MOVE stays inside the
 /// mailbox's index partition (one transaction per chunk) and reports the moved messages as
 /// EXPUNGEd after an untagged OK [COPYUID].
 /// </summary>
@@ -31,6 +32,11 @@ internal sealed class CopyCommand(bool move) : IImapCommand
         }
         var uids = indices.Select(selected.View.Uid).ToList();
         var account = session.State.User!;
+        // COPY adds bytes, MOVE does not (it never raises usage, so moving mail out of the way stays possible).
+        if (!move && await session.Services.Quotas.CheckStoreAsync(account.TenantId, 0, cancellationToken) != QuotaVerdict.Within)
+        {
+            return ImapResult.No("Your organisation's storage quota is exceeded", "OVERQUOTA");
+        }
         var result = move
             ? await session.Services.Index.MoveMessagesAsync(account.MailboxId, selected.FolderId, uids, target.FolderId, cancellationToken)
             : await session.Services.Index.CopyMessagesAsync(account.MailboxId, selected.FolderId, uids, target.FolderId,

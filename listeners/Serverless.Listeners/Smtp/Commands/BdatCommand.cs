@@ -76,7 +76,8 @@ public sealed class BdatCommand : ISmtpCommand
         }
         try
         {
-            return IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
+            return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
+                ?? IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
         }
         finally
         {

@@ -46,7 +46,8 @@ public sealed class DataCommand : ISmtpCommand
             {
                 return SmtpReply.Of(554, "5.6.0", "Message line too long");
             }
-            return IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
+            return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
+                ?? IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
         }
         finally
         {

@@ -60,6 +60,11 @@ public sealed class RcptCommand : ISmtpCommand
             // Not a relay attempt: the operator has not pointed <Postmaster> at a hosted address.
             return SmtpReply.Of(550, "5.1.1", "<Postmaster>: no postmaster mailbox configured here (Mail:Smtp:PostmasterAddress)");
         }
+        if ((resolved.Hosted ? resolved.Deliverable : session.IsSubmission && session.User is not null)
+            && await QuotaReplies.AtRecipientAsync(session, resolved.Hosted ? resolved : null, tx.MailFrom.Size ?? 0, cancellationToken) is { } overQuota)
+        {
+            return overQuota;
+        }
         if (!resolved.Hosted)
         {
             if (!session.IsSubmission || session.User is null)

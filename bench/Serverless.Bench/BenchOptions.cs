@@ -5,10 +5,10 @@ namespace Serverless.Bench;
 /// <summary>What to run and how big. Every figure's load is configurable; defaults fit the 5-minute budget on 2 cores.</summary>
 internal sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare", "feed"];
+    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare", "feed", "imaptest"];
 
-    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running, and "feed", which takes minutes at one message a second.</summary>
-    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p is not ("compare" or "feed"))];
+    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running, "feed", which takes minutes at one message a second, and "imaptest", which needs Dovecot's imaptest.</summary>
+    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p is not ("compare" or "feed" or "imaptest"))];
 
     /// <summary>SMTP phase: messages sent, their size, concurrent sessions (one message per connection).</summary>
     public int Messages { get; set; } = 2000;
@@ -52,6 +52,20 @@ internal sealed class BenchOptions
     public int FeedIdle { get; set; } = 1000;
 
     public int FeedSeconds { get; set; } = 60;
+
+    /// <summary>imaptest: the binary (else $IMAPTEST, /usr/local/bin/imaptest, /tmp/imaptest-old/src/imaptest), clients, seconds, the mbox it appends from (else one written with <see cref="MessageSize"/>), more arguments.</summary>
+    public string? ImaptestPath { get; set; }
+
+    public int ImaptestClients { get; set; } = 10;
+
+    public int ImaptestSeconds { get; set; } = 30;
+
+    public string? ImaptestMbox { get; set; }
+
+    public string ImaptestArgs { get; set; } = "";
+
+    /// <summary>--compare-peers was given: the imaptest phase runs against the peer too.</summary>
+    public bool ComparePeers { get; set; }
 
     /// <summary>Times each figure is taken; the report shows every run and the median.</summary>
     public int Runs { get; set; } = 1;
@@ -129,13 +143,18 @@ internal sealed class BenchOptions
           --feed-messages N       feed: messages at one a second, timed 250 → EXISTS on a separate listener process [60]
           --feed-idle N           feed: idle IMAP connections on as many mailboxes whose storage requests are counted [1000]
           --feed-seconds N        feed: seconds the idle connections are counted [60]
+          --imaptest PATH         imaptest: Dovecot's imaptest binary [$IMAPTEST, /usr/local/bin/imaptest, /tmp/imaptest-old/src/imaptest]
+          --imaptest-clients N    imaptest: clients, all on one account (a shared INBOX) [10]
+          --imaptest-seconds S    imaptest: secs= [30]
+          --imaptest-mbox FILE    imaptest: the mbox APPENDs come from [100 messages of --size, written to /tmp]
+          --imaptest-args "A B"   imaptest: more arguments, e.g. "msgs=100 seed=1"
           --runs N                take each figure N times [1]
           --slowdns-messages N    smtp-slowdns: messages with an instant resolver, then with a slow one [400]
           --slowdns-delay-ms MS   smtp-slowdns: the slow resolver's delay per answer [100]
-          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare,feed
-                                  (all but compare when not given)
+          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare,feed,imaptest
+                                  (all but compare, feed and imaptest when not given)
           --skip a,b              phases to leave out
-          --compare-peers         side by side with the peers: phases compare,smtp-slowdns (unless --only says otherwise)
+          --compare-peers         side by side with the peers: phases compare,smtp-slowdns,imaptest (unless --only says otherwise)
           --peer-host IP          the peer's address [127.0.0.1]
           --peer-smtp/--peer-imap/--peer-imaps/--peer-pop3/--peer-pop3s PORT   [3525/3143/3993/3110/3995]
           --peer-users PATTERN    the peer's accounts, {n} = 1..count [user{n}@x.test]
@@ -182,11 +201,16 @@ internal sealed class BenchOptions
                 case "--feed-messages": o.FeedMessages = Math.Max(1, Int()); break;
                 case "--feed-idle": o.FeedIdle = Math.Max(1, Int()); break;
                 case "--feed-seconds": o.FeedSeconds = Math.Max(1, Int()); break;
+                case "--imaptest": o.ImaptestPath = Next(); break;
+                case "--imaptest-clients": o.ImaptestClients = Math.Max(1, Int()); break;
+                case "--imaptest-seconds": o.ImaptestSeconds = Math.Max(1, Int()); break;
+                case "--imaptest-mbox": o.ImaptestMbox = Next(); break;
+                case "--imaptest-args": o.ImaptestArgs = Next(); break;
                 case "--runs": o.Runs = Math.Max(1, Int()); break;
                 case "--only": o.Phases = [.. PhaseList(Next())]; onlyGiven = true; break;
                 case "--slowdns-messages": o.SlowDnsMessages = Int(); break;
                 case "--slowdns-delay-ms": o.SlowDnsDelay = TimeSpan.FromMilliseconds(Int()); break;
-                case "--compare-peers": comparePeers = true; break;
+                case "--compare-peers": comparePeers = true; o.ComparePeers = true; break;
                 case "--peer-host": o.PeerHost = Next(); break;
                 case "--peer-self": o.PeerSelf = true; o.PeerName = "ours again"; break;
                 case "--peer-smtp": o.PeerSmtpPort = Int(); break;
@@ -211,7 +235,7 @@ internal sealed class BenchOptions
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
                     o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10; o.SlowDnsMessages = 12;
-                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3;
+                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3; o.ImaptestSeconds = 3;
                     break;
                 case "--help" or "-h": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {name}");
@@ -219,7 +243,7 @@ internal sealed class BenchOptions
         }
         if (comparePeers && !onlyGiven)
         {
-            o.Phases = ["compare", "smtp-slowdns"];
+            o.Phases = ["compare", "smtp-slowdns", "imaptest"];
         }
         o.Phases.ExceptWith(skipped);
         return o;

@@ -83,6 +83,10 @@ internal static class BenchRun
                 {
                     await Phase($"Side by side with {options.PeerName}", () => PeerComparison.RunAsync(stack, options, report, run));
                 }
+                if (options.Has("imaptest"))
+                {
+                    await Phase("Dovecot's imaptest, stress mode", () => ImaptestScenario.RunAsync(stack, options, report, run));
+                }
                 if (options.Has("outbound"))
                 {
                     await Phase("Outbound delivery", () => OutboundScenario.RunAsync(stack, options, report, run));

@@ -29,7 +29,7 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
                 var known = new Dictionary<(int, long), (IndexedMessage Message, ETag ETag)>();
                 foreach (var item in items)
                 {
-                    var missing = item.Uids.Where(u => !Recall(rows, known, item.FolderId, u)).ToArray();
+                    var missing = item.Uids.Where(u => !Recall(rows, known, item.FolderId, u) && !rows.IsGone(item.FolderId, u)).ToArray();
                     await ReadAsync(mailboxId, rows, item.FolderId, missing, known, fresh, cancellationToken).ConfigureAwait(false);
                 }
                 plan = ChangePlan.Make(mailboxId, rows, items, known, fresh);
@@ -69,7 +69,7 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
                 {
                     if (after is null)
                     {
-                        rows.Drop(folderId, uid);
+                        rows.Gone(folderId, uid);
                     }
                     else
                     {
@@ -180,7 +180,7 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
         }
         foreach (var uid in wanted.Where(u => !fresh.Contains((folderId, u))))
         {
-            rows.Drop(folderId, uid); // gone
+            rows.Gone(folderId, uid);
         }
     }
 }

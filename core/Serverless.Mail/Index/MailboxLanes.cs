@@ -116,6 +116,28 @@ internal sealed class MailboxLanes
                 lane.CachedMessages--;
             }
         }
+
+        /// <summary>
+        /// Messages known to be expunged: deleted by a transaction of this process, or missing from
+        /// a read. A UID is never used again in its folder (folder ids and UIDs only grow), so a
+        /// STORE or EXPUNGE racing another session's expunge of the same message needs no read to
+        /// learn it is gone. Bounded: forgotten wholesale, which only costs reads.
+        /// </summary>
+        private readonly HashSet<(int FolderId, long Uid)> _gone = [];
+
+        private const int MaxGone = 1024;
+
+        public void Gone(int folderId, long uid)
+        {
+            Drop(folderId, uid);
+            if (_gone.Count >= MaxGone)
+            {
+                _gone.Clear();
+            }
+            _gone.Add((folderId, uid));
+        }
+
+        public bool IsGone(int folderId, long uid) => _gone.Contains((folderId, uid));
     }
 
     internal sealed class PendingAppend(string mailboxId, int folderId, NewMessage message, IGroupWriter writer)

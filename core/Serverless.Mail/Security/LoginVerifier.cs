@@ -25,6 +25,10 @@ public sealed record LoginResult(MailboxRecord? Mailbox, LoginFailure Failure)
 /// success is remembered for a few minutes under a keyed hash of (address, password, stored hash):
 /// the password itself is never kept, and a password change makes old entries unreachable.
 /// A wrong user costs a full PBKDF2 run too, so timing does not reveal which addresses exist.
+/// Logins with the same name and password at the same moment (a client opening several
+/// connections, imaptest's clients) share one check: otherwise each would hold a place in the
+/// account's failure budget while its hash runs, and the sixth of them would be refused as
+/// throttled although none had failed.
 /// </summary>
 public sealed class LoginVerifier
 {
@@ -34,6 +38,7 @@ public sealed class LoginVerifier
     private readonly byte[] _cacheKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (MailboxRecord? Record, DateTimeOffset Expires)> _accounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<LoginResult>> _inFlight = new(StringComparer.Ordinal);
     private long _hashChecks;
 
     public LoginVerifier(MailDirectory directory, LoginThrottle throttle, SecurityOptions options)
@@ -52,6 +57,55 @@ public sealed class LoginVerifier
     {
         ArgumentNullException.ThrowIfNull(login);
         ArgumentNullException.ThrowIfNull(password);
+        // The same guess at once is one guess: it is answered (and counted) once, by the check that runs.
+        var flight = CacheKey(LoginThrottle.AccountKey(login), password, "");
+        var mine = new TaskCompletionSource<LoginResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (!_inFlight.TryAdd(flight, mine.Task))
+        {
+            if (_inFlight.TryGetValue(flight, out var running))
+            {
+                try
+                {
+                    var shared = await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    MailMetrics.Login(shared.Succeeded ? "success" : shared.Failure switch
+                    {
+                        LoginFailure.Disabled => "disabled",
+                        LoginFailure.Throttled => "throttled",
+                        _ => "bad_credentials",
+                    });
+                    if (shared.Succeeded)
+                    {
+                        StorageRequestMeter.SetTenant(shared.Mailbox!.TenantId);
+                    }
+                    return shared;
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // that check failed (storage) or its caller gave up: check on our own once it is gone
+                    await Task.Yield();
+                }
+            }
+        }
+        try
+        {
+            var result = await CheckAsync(login, password, clientIp, cancellationToken).ConfigureAwait(false);
+            mine.SetResult(result);
+            return result;
+        }
+        catch (Exception e)
+        {
+            mine.SetException(e);
+            _ = mine.Task.Exception; // observed: a waiter may not be there to see it
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Task<LoginResult>>(flight, mine.Task));
+        }
+    }
+
+    private async Task<LoginResult> CheckAsync(string login, string password, string? clientIp, CancellationToken cancellationToken)
+    {
         // The place in the failure budget is taken before the (slow) hash, so parallel guesses
         // beyond the limit are answered without computing one.
         var reservation = _throttle.TryReserve(clientIp, login);

@@ -25,6 +25,9 @@ internal sealed class AppendUpload(long size)
 
     public MessageSummary? Summary { get; set; }
 
+    /// <summary>INTERNALDATE as filed.</summary>
+    public DateTimeOffset InternalDate { get; set; }
+
     /// <summary>Set once the index references the blob.</summary>
     public bool Taken { get; set; }
 

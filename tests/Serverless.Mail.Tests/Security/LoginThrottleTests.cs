@@ -47,6 +47,37 @@ public sealed class LoginThrottleTests(ITestOutputHelper output)
         output.WriteLine($"FIGURES throttle: 20 parallel wrong passwords for one account -> {hashed} real PBKDF2 guesses (limit {limit}), {20 - hashed} throttled without hashing");
     }
 
+    /// <summary>
+    /// Ten connections of one client logging in at once with the right password (imaptest's clients
+    /// did, and Thunderbird opens several per account): before, each held a place in the account's
+    /// budget of 5 while its hash ran, and the sixth on was refused as throttled.
+    /// </summary>
+    [Fact]
+    public async Task Parallel_logins_with_the_right_password_all_succeed_and_hash_once()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var dir = sp.GetRequiredService<MailDirectory>();
+        var logins = sp.GetRequiredService<LoginVerifier>();
+        await dir.CreateTenantAsync("t", "T");
+        await dir.AddDomainAsync("t", "t.test", null);
+        await dir.CreateMailboxAsync("t", MailAddress.Parse("busy@t.test"), "the password", null, 0);
+
+        var before = logins.PasswordHashChecks;
+        using var go = new ManualResetEventSlim();
+        var attempts = Enumerable.Range(0, 10).Select(_ => Task.Run(async () =>
+        {
+            go.Wait();
+            return await logins.VerifyAsync("busy@t.test", "the password", "192.0.2.7");
+        })).ToArray();
+        go.Set();
+        var outcomes = await Task.WhenAll(attempts);
+
+        Assert.All(outcomes, o => Assert.True(o.Succeeded, o.Failure.ToString()));
+        Assert.Equal(1, logins.PasswordHashChecks - before);
+        // A wrong guess still counts: the budget is untouched by the shared check.
+        Assert.Equal(LoginFailure.BadCredentials, (await logins.VerifyAsync("busy@t.test", "wrong", "192.0.2.7")).Failure);
+    }
+
     [Fact]
     public async Task A_successful_login_gives_its_reservation_back()
     {

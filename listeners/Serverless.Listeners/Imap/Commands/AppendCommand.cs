@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Listeners.Caching;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
@@ -62,21 +63,35 @@ internal sealed class AppendCommand : IImapCommand
             }
             upload.Taken = true;
             appended.Add(result);
+            if (result.Outcome == AppendOutcome.Appended)
+            {
+                Remember(session, result, upload);
+            }
         }
         // RFC 4315: several messages give a UID set.
         var uids = string.Join(',', appended.Select(a => a.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return ImapResult.Ok("APPEND completed", $"APPENDUID {appended[0].UidValidity} {uids}");
     }
 
+    /// <summary>
+    /// Keeps what the new row holds in the process's cache (its bytes, when small, went there as
+    /// they were stored): a client that appends often fetches the message next (imaptest's clients
+    /// do), and a UID's message never changes, so that FETCH needs no range query and no blob read.
+    /// </summary>
+    private static void Remember(ImapSession session, AppendResult result, AppendUpload upload) =>
+        session.Services.Cache.SetMessage(new MessageKey(session.State.User!.MailboxId, result.FolderId, result.UidValidity, result.Uid),
+            new CachedMessage(upload.BlobName!, upload.Size, upload.InternalDate.ToUniversalTime(), upload.Summary, WithSummary: true)); // as the row stores it
+
     private static Task<AppendResult> AppendOneAsync(ImapSession session, AppendPart part, AppendUpload upload, int folderId, string folderName, CancellationToken cancellationToken)
     {
         var account = session.State.User!;
+        upload.InternalDate = part.InternalDate ?? session.Services.Time.GetUtcNow();
         return session.Services.Index.AppendAsync(account.MailboxId, folderId, new NewMessage
         {
             FolderName = folderName,
             BlobName = upload.BlobName!,
             Size = upload.Size,
-            InternalDate = part.InternalDate ?? session.Services.Time.GetUtcNow(),
+            InternalDate = upload.InternalDate,
             Flags = part.Flags,
             Summary = upload.Summary,
             QuotaBytes = account.QuotaBytes > 0 ? account.QuotaBytes : null,
@@ -204,7 +219,13 @@ internal sealed class AppendCommand : IImapCommand
             upload.Summary = await SummariseAsync(store, upload.BlobName, copy, cancellationToken);
             if (upload.Summary is { } summary && BinaryAppend.HasBinaryPart(summary.Body))
             {
+                // Stored re-encoded under another blob name: its bytes are not the copy's, so nothing is cached.
                 await ReencodeBinaryAsync(session, upload, copy, cancellationToken);
+            }
+            else if (copy is not null && copy.Length == upload.Size && upload.Size <= session.Services.Cache.MaxMessageBytes)
+            {
+                // Keyed by the blob, whose bytes never change; if the append is refused the entry just ages out.
+                session.Services.Cache.SetBytes(upload.BlobName, copy.ToArray());
             }
         }
         return true;

@@ -133,7 +133,7 @@ internal sealed class AppendPlan
                     ["At"] = DateTimeOffset.UtcNow,
                 }), p, null, p.FolderId));
             }
-            plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq)));
+            plan.Outcomes.Add((p, new AppendResult(AppendOutcome.Appended, p.FolderId, uidValidity, uid, modSeq) { SavedDate = entity.GetDateTimeOffset("Saved") }));
         }
         // Whatever did not fit waits for the next round.
         batch.RemoveAll(refused.Contains);

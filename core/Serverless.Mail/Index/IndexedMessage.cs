@@ -77,7 +77,11 @@ public enum AppendOutcome
     NoSuchFolder,
 }
 
-public sealed record AppendResult(AppendOutcome Outcome, int FolderId, long UidValidity, long Uid, long ModSeq);
+public sealed record AppendResult(AppendOutcome Outcome, int FolderId, long UidValidity, long Uid, long ModSeq)
+{
+    /// <summary>The new row's save date (RFC 8514), for a caller that keeps the row in memory.</summary>
+    public DateTimeOffset? SavedDate { get; init; }
+}
 
 public sealed record FolderChange(long ModSeq, long Uid, FolderChangeKind Kind, IReadOnlyList<string>? Flags);
 

@@ -259,8 +259,10 @@ public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper outp
         var append = await raw.CommandAsync($"APPEND INBOX {{{Encoding.UTF8.GetByteCount(message)}+}}\r\n{message}");
         Assert.StartsWith($"{raw.LastTag} OK [APPENDUID ", append[^1], StringComparison.Ordinal);
 
-        var (fetch, requests) = await Measure(raw, "UID FETCH 3 (UID RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[])");
+        var (fetch, requests) = await Measure(raw, "UID FETCH 3 (UID RFC822.SIZE INTERNALDATE SAVEDATE ENVELOPE BODY.PEEK[])");
         Assert.Contains("\"appended here\"", fetch[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("SAVEDATE NIL", fetch[0], StringComparison.Ordinal); // the remembered row has its save date (RFC 8514)
+        Assert.Contains("SAVEDATE \"", fetch[0], StringComparison.Ordinal);
         Assert.Contains($"RFC822.SIZE {Encoding.UTF8.GetByteCount(message)}", fetch[0], StringComparison.Ordinal);
         Assert.Contains("The body.", string.Join("\n", fetch), StringComparison.Ordinal);
         Assert.Equal(0, requests);

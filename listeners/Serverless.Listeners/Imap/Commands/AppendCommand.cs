@@ -80,7 +80,7 @@ internal sealed class AppendCommand : IImapCommand
     /// </summary>
     private static void Remember(ImapSession session, AppendResult result, AppendUpload upload) =>
         session.Services.Cache.SetMessage(new MessageKey(session.State.User!.MailboxId, result.FolderId, result.UidValidity, result.Uid),
-            new CachedMessage(upload.BlobName!, upload.Size, upload.InternalDate.ToUniversalTime(), upload.Summary, WithSummary: true)); // as the row stores it
+            new CachedMessage(upload.BlobName!, upload.Size, upload.InternalDate.ToUniversalTime(), upload.Summary, WithSummary: true) { SavedDate = result.SavedDate }); // as the row stores it
 
     private static Task<AppendResult> AppendOneAsync(ImapSession session, AppendPart part, AppendUpload upload, int folderId, string folderName, CancellationToken cancellationToken)
     {

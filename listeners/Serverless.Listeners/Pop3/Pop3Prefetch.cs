@@ -35,9 +35,14 @@ internal sealed class Pop3Prefetch
     /// <summary>The message as a stream once downloaded; disposing it releases the reservation.</summary>
     public async Task<Stream> OpenAsync() => new PrefetchedMessageStream(await Bytes, Release);
 
-    /// <summary>Stops the download if still running, waits for it and releases the reservation.</summary>
+    /// <summary>
+    /// Releases the reservation at once — so a serial client's window moves on at the RETR that
+    /// dropped this entry, not when a download still in flight notices its cancellation — then
+    /// stops the download and waits for it (its buffer is garbage as soon as its read returns).
+    /// </summary>
     public async Task DropAsync()
     {
+        var mine = ReleaseReservation();
         await _cancel.CancelAsync();
         try
         {
@@ -47,16 +52,28 @@ internal sealed class Pop3Prefetch
         {
             // Unused: whatever went wrong does not matter to anyone.
         }
-        Release();
+        if (mine)
+        {
+            _cancel.Dispose();
+        }
     }
 
     public void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
+        if (ReleaseReservation())
         {
-            _release(Size);
             _cancel.Dispose();
         }
+    }
+
+    private bool ReleaseReservation()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return false;
+        }
+        _release(Size);
+        return true;
     }
 
     private static async Task<ReadOnlyMemory<byte>> DownloadAsync(Func<CancellationToken, Task<Stream>> open, long size, CancellationToken ct)

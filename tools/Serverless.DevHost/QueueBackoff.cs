@@ -3,7 +3,7 @@ namespace Serverless.DevHost;
 /// <summary>
 /// A queue poller's wait between empty receives, as the Functions host's: from 100 ms, doubling up
 /// to <c>maxPollingInterval</c>, back to 100 ms once a receive brings messages. <see cref="Wake"/>
-/// (a message this process itself just queued) ends the wait at once and starts the back-off over.
+/// (a message this process itself just queued) ends a longer wait at once and starts the back-off over.
 /// </summary>
 internal sealed class QueueBackoff(TimeSpan maximum, TimeSpan? start = null)
 {
@@ -17,7 +17,18 @@ internal sealed class QueueBackoff(TimeSpan maximum, TimeSpan? start = null)
     /// <summary>Called before each receive: a wake from now on (even while the receive runs) ends the next wait.</summary>
     public void Arm() => Volatile.Write(ref _woken, New());
 
-    public void Wake() => Volatile.Read(ref _woken).TrySetResult();
+    /// <summary>
+    /// Ends a wait that has grown past <see cref="Minimum"/> (the queue had been quiet). While mail
+    /// flows the wait is at its minimum and is left to run: the messages queued meanwhile are then
+    /// received together, as one batch, instead of one receive (and one index transaction) each.
+    /// </summary>
+    public void Wake()
+    {
+        if (Delay > Minimum)
+        {
+            Volatile.Read(ref _woken).TrySetResult();
+        }
+    }
 
     /// <summary>A receive brought messages.</summary>
     public void Reset() => Delay = Minimum;

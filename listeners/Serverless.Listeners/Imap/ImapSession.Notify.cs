@@ -139,7 +139,8 @@ internal sealed partial class ImapSession
     /// <summary>The selected folder's changes, as a NOOP would tell them, and MessageNew's FETCH items for the new messages.</summary>
     private async Task TellSelectedAsync(SelectedFolder selected, NotifyGroup group, bool allowExpunge, CancellationToken cancellationToken)
     {
-        var view = await selected.Watcher.GetCurrentAsync(false, Services.Options.CommandCheckInterval, cancellationToken: cancellationToken);
+        // A notice can arrive before this process's watcher has taken in the change it announces: read the folder (one read per told change, as documented) rather than trust a view checked moments ago.
+        var view = await selected.Watcher.GetCurrentAsync(true, Services.Options.CommandCheckInterval, cancellationToken: cancellationToken);
         if (view is null)
         {
             await ReportChangesAsync(force: false, allowExpunge: true, cancellationToken); // says BYE: the folder is gone

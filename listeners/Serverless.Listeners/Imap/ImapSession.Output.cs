@@ -13,6 +13,9 @@ internal sealed partial class ImapSession
         ImapWire.Crlf(Output);
     }
 
+    /// <summary>A mailbox name: modified UTF-7, or UTF-8 once IMAP4rev2 is enabled.</summary>
+    public void WriteMailbox(string name) => ImapWire.Mailbox(Output, name, Rev2);
+
     public void WriteTagged(string tag, ImapResult result)
     {
         ArgumentNullException.ThrowIfNull(result);

@@ -54,6 +54,12 @@ internal sealed partial class ImapSession
         CondStore = true;
     }
 
+    /// <summary>
+    /// IMAP4rev2 is enabled (RFC 9051 Appendix A): UTF-8 mailbox names, ESEARCH for SEARCH, no
+    /// \Recent, RECENT or UNSEEN, and a LIST response at SELECT (README, "IMAP4rev2").
+    /// </summary>
+    public bool Rev2 { get; set; }
+
     /// <summary>QRESYNC is enabled (RFC 7162 3.2): VANISHED replaces EXPUNGE.</summary>
     public bool QResync { get; set; }
 
@@ -119,7 +125,7 @@ internal sealed partial class ImapSession
         ImapCommand command;
         try
         {
-            command = ImapCommandParser.Parse(frame);
+            command = ImapCommandParser.Parse(frame, Rev2);
         }
         catch (ImapMailboxNameException e) when (frame.Tag is not null)
         {

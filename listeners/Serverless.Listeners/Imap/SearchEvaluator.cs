@@ -92,6 +92,10 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
                 var has = f.Flag == ImapFlags.Recent ? selected.IsRecent(view.Uid(c.Index)) : selected.HasFlagAt(c.Index, f.Flag);
                 return has == f.Set;
             case SearchSequence s:
+                if (s.Set.IsSaved)
+                {
+                    return selected.Saved.Contains(view.Uid(c.Index));
+                }
                 return s.Uid ? s.Set.Contains(view.Uid(c.Index), view.LastUid) : s.Set.Contains(c.Index + 1, view.Count);
             case SearchModSeq m:
                 return selected.ModSeqAt(c.Index) >= m.ModSeq;

@@ -17,6 +17,7 @@ internal sealed class SelectedFolder
     private readonly Dictionary<long, (IReadOnlyList<string> Flags, long ModSeq)> _stored = [];
     private readonly List<string> _keywords = [];
     private readonly HashSet<string> _announced = new(StringComparer.OrdinalIgnoreCase);
+    private bool _rev2;
 
     public SelectedFolder(FolderWatcher watcher, FolderInfo folder, FolderView view, bool readOnly)
     {
@@ -82,6 +83,26 @@ internal sealed class SelectedFolder
 
     public bool ReadOnly { get; }
 
+    /// <summary>
+    /// IMAP4rev2 is enabled (RFC 9051 Appendix E 12): \Recent is neither shown nor counted, and no
+    /// RECENT response is written. Setting it forgets what was \Recent for this session.
+    /// </summary>
+    public bool Rev2
+    {
+        get => _rev2;
+        set
+        {
+            _rev2 = value;
+            if (value)
+            {
+                _recent.Clear();
+            }
+        }
+    }
+
+    /// <summary>RFC 5182: the result "$" stands for.</summary>
+    public SavedResult Saved { get; } = new();
+
     /// <summary>The view the client's sequence numbers refer to.</summary>
     public FolderView View { get; private set; }
 
@@ -94,7 +115,7 @@ internal sealed class SelectedFolder
     /// </summary>
     public void AddRecent(long fromUid, long toUid)
     {
-        if (toUid <= fromUid)
+        if (toUid <= fromUid || Rev2)
         {
             return;
         }
@@ -251,7 +272,7 @@ internal sealed class SelectedFolder
             ImapWire.Raw(w, " EXISTS\r\n"u8);
         }
         View = target;
-        if (hasNew)
+        if (hasNew && !Rev2)
         {
             ImapWire.Raw(w, "* "u8);
             ImapWire.Number(w, RecentCount());
@@ -316,6 +337,10 @@ internal sealed class SelectedFolder
     public List<int> Resolve(SequenceSet set, bool uid)
     {
         ArgumentNullException.ThrowIfNull(set);
+        if (set.IsSaved)
+        {
+            return Saved.IndicesIn(View); // "$" means the same messages with or without UID (RFC 5182 2.1)
+        }
         var result = new List<int>();
         if (uid)
         {

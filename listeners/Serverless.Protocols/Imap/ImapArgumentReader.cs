@@ -331,17 +331,25 @@ public sealed class ImapArgumentReader
             var name = ReadAtom();
             return ImapFlags.Canonical("\\" + name) ?? throw new ImapParseException("Unknown system flag \\" + name);
         }
-        var keyword = ReadAtom();
-        // NIL is the nil token, not a keyword a client can store (imaptest holds servers to it).
-        return keyword.Equals("NIL", StringComparison.OrdinalIgnoreCase) ? throw new ImapParseException("NIL is not a keyword") : keyword;
+        // flag-keyword = atom, and "NIL is never used for any data item that takes the form of an
+        // atom" (RFC 9051 4.5, RFC 3501 4.5): NIL here is the keyword NIL, as Dovecot and imaptest's nil test have it.
+        return ReadAtom();
     }
 
-    /// <summary>Reads a mailbox name: astring, with INBOX in any case meaning INBOX, decoded from modified UTF-7.</summary>
+    /// <summary>
+    /// Mailbox names are UTF-8 (IMAP4rev2 enabled, RFC 9051 5.1) rather than modified UTF-7 (RFC 3501 5.1.3).
+    /// </summary>
+    public bool Utf8MailboxNames { get; init; }
+
+    /// <summary>Reads a mailbox name: astring, with INBOX in any case meaning INBOX, decoded from modified UTF-7 (or UTF-8, see <see cref="Utf8MailboxNames"/>).</summary>
     public string ReadMailbox()
     {
         var raw = ReadAstring();
-        return ImapMailboxName.FromWire(raw);
+        return Utf8MailboxNames ? ImapMailboxName.FromUtf8Wire(raw) : ImapMailboxName.FromWire(raw);
     }
+
+    /// <summary>A reference or LIST pattern as the client wrote it, decoded; null when it is not valid modified UTF-7.</summary>
+    public string? DecodeListName(string wire) => Utf8MailboxNames ? wire.Normalize(NormalizationForm.FormC) : ImapMailboxName.DecodeModifiedUtf7(wire);
 
     /// <summary>list-mailbox = 1*list-char / string</summary>
     public string ReadListMailbox()

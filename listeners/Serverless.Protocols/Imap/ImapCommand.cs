@@ -51,6 +51,7 @@ public sealed record QResyncParameters(long UidValidity, long ModSeq, SequenceSe
 public sealed record RenameArguments(string From, string To) : ImapArguments;
 
 /// <summary>LIST (with RFC 5258 / 5819 / 6154 options) and LSUB.</summary>
+/// <param name="Patterns">Empty when no pattern can match (none was valid modified UTF-7).</param>
 public sealed record ListArguments(string Reference, IReadOnlyList<string> Patterns) : ImapArguments
 {
     /// <summary>True when any LIST-EXTENDED syntax was used (selection options, several patterns, RETURN).</summary>

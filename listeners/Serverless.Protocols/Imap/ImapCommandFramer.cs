@@ -107,7 +107,7 @@ public sealed class ImapCommandFramer(ImapLimits limits)
                 {
                     case Phase.Line:
                         var unread = reader.UnreadSequence;
-                        var found = LineFramer.TryReadLine(unread, _limits.MaxLineLength - _line.WrittenCount, out _, out var next);
+                        var found = LineFramer.TryReadLine(unread, LineLimit(unread) - _line.WrittenCount, out _, out var next);
                         if (found == LineStatus.TooLong)
                         {
                             return Fail("Command line too long", fatal: true);
@@ -178,7 +178,7 @@ public sealed class ImapCommandFramer(ImapLimits limits)
     }
 
     /// <summary>True if a literal of this size may be buffered in this command.</summary>
-    public bool CanBuffer(long size) => size <= _limits.MaxBufferedLiteral && _commandBytes + size <= _limits.MaxCommandBytes;
+    public bool CanBuffer(long size) => size <= _limits.MaxBufferedLiteral && _commandBytes + size <= CommandLimit(_segments.Count > 0 ? _segments[0].Data.Span : default);
 
     /// <summary>The caller consumed the announced literal itself (e.g. streamed it to a blob); <paramref name="handle"/> stands for it.</summary>
     public void ProvideLiteral(object handle)
@@ -243,7 +243,7 @@ public sealed class ImapCommandFramer(ImapLimits limits)
             return null; // a stray empty line between commands: ignore it
         }
         _commandBytes += length;
-        if (_commandBytes > _limits.MaxCommandBytes)
+        if (_commandBytes > CommandLimit(_segments.Count > 0 ? _segments[0].Data.Span : text))
         {
             return Fail("Command too long", fatal: true);
         }
@@ -266,6 +266,43 @@ public sealed class ImapCommandFramer(ImapLimits limits)
         Announcement = new ImapLiteralAnnouncement(size, synchronizing);
         _phase = Phase.Announced;
         return ImapFrameStatus.LiteralAnnounced;
+    }
+
+    /// <summary>
+    /// The longest the current command line may be: <see cref="ImapLimits.MaxIdCommandLength"/> for
+    /// the first line of an ID command, else <see cref="ImapLimits.MaxLineLength"/>. Whether it is ID
+    /// is decided from its first bytes, which are there long before either limit is reached.
+    /// </summary>
+    private int LineLimit(ReadOnlySequence<byte> unread)
+    {
+        if (_limits.MaxIdCommandLength <= _limits.MaxLineLength || _segments.Count > 0)
+        {
+            return _limits.MaxLineLength;
+        }
+        Span<byte> start = stackalloc byte[IdPrefixProbe];
+        var have = Math.Min(_line.WrittenCount, start.Length);
+        _line.WrittenSpan[..have].CopyTo(start);
+        var more = (int)Math.Min(unread.Length, start.Length - have);
+        unread.Slice(0, more).CopyTo(start[have..]);
+        return IsId(start[..(have + more)]) ? _limits.MaxIdCommandLength : _limits.MaxLineLength;
+    }
+
+    private const int IdPrefixProbe = 80;
+
+    /// <summary>All of a command whose first line is <paramref name="firstLine"/>: more for ID (see <see cref="ImapLimits.MaxIdCommandLength"/>).</summary>
+    private int CommandLimit(ReadOnlySpan<byte> firstLine) =>
+        IsId(firstLine) ? Math.Max(_limits.MaxCommandBytes, _limits.MaxIdCommandLength) : _limits.MaxCommandBytes;
+
+    /// <summary>tag SP "ID" SP — the start of an RFC 2971 ID command.</summary>
+    private static bool IsId(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        if (space <= 0 || TagOf(line[..space]) is null)
+        {
+            return false;
+        }
+        var rest = line[(space + 1)..];
+        return rest.Length >= 3 && (rest[0] | 0x20) == 'i' && (rest[1] | 0x20) == 'd' && rest[2] == ' ';
     }
 
     private enum AnnouncementParse

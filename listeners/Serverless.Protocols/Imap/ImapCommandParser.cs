@@ -34,9 +34,12 @@ public static class ImapCommandParser
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
-    public static ImapCommand Parse(ImapFrame frame)
+    public static ImapCommand Parse(ImapFrame frame) => Parse(frame, utf8MailboxNames: false);
+
+    /// <summary>As <see cref="Parse(ImapFrame)"/>; <paramref name="utf8MailboxNames"/> once IMAP4rev2 is enabled (RFC 9051 5.1).</summary>
+    public static ImapCommand Parse(ImapFrame frame, bool utf8MailboxNames)
     {
-        var r = new ImapArgumentReader(frame);
+        var r = new ImapArgumentReader(frame) { Utf8MailboxNames = utf8MailboxNames };
         var tag = ReadTag(r);
         r.ExpectSpace();
         var name = r.ReadAtom().ToUpperInvariant();
@@ -325,8 +328,8 @@ public static class ImapCommandParser
         do
         {
             var item = r.ReadAtom().ToUpperInvariant();
-            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889; MAILBOXID: RFC 8474.
-            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT" or "MAILBOXID"))
+            // SIZE: RFC 8438 (STATUS=SIZE); APPENDLIMIT: RFC 7889; MAILBOXID: RFC 8474; DELETED: RFC 9051.
+            if (item is not ("MESSAGES" or "RECENT" or "UIDNEXT" or "UIDVALIDITY" or "UNSEEN" or "HIGHESTMODSEQ" or "SIZE" or "APPENDLIMIT" or "MAILBOXID" or "DELETED"))
             {
                 throw new ImapParseException("Unknown STATUS item " + item);
             }
@@ -418,6 +421,7 @@ public static class ImapCommandParser
     /// <summary>
     /// id             = "ID" SP id-params-list                                    ; RFC 2971
     /// id-params-list = "(" *(string SP nstring) ")" / nil
+    ///     ; at most 30 pairs, fields of at most 30 octets, values of at most 1024 (RFC 2971 3.3)
     /// </summary>
     private static IdArguments ParseId(ImapArgumentReader r)
     {
@@ -439,7 +443,14 @@ public static class ImapCommandParser
             }
             var key = r.ReadString();
             r.ExpectSpace();
-            fields.Add(new(key, r.ReadNString()));
+            var value = r.ReadNString();
+            // RFC 2971 3.3: fields of at most 30 octets, values of at most 1024; what lets the framer
+            // allow ID a longer line than other commands before login (ImapLimits.MaxIdCommandLength).
+            if (System.Text.Encoding.UTF8.GetByteCount(key) > 30 || (value is not null && System.Text.Encoding.UTF8.GetByteCount(value) > 1024))
+            {
+                throw new ImapParseException("ID field or value too long (RFC 2971)");
+            }
+            fields.Add(new(key, value));
         }
         return new IdArguments(fields);
     }

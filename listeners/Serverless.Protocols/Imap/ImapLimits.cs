@@ -17,6 +17,13 @@ public sealed record ImapLimits
     /// <summary>All lines and buffered literals of one command together.</summary>
     public int MaxCommandBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// An ID command's line and whole command (RFC 2971), when larger than <see cref="MaxLineLength"/>:
+    /// RFC 2971 3.3 allows 30 fields of 30 octets with values of 1024 octets, about 31.8 KB written
+    /// as quoted strings. Only ID gets it, and its parser holds it to those bounds.
+    /// </summary>
+    public int MaxIdCommandLength { get; init; } = 32 * 1024;
+
     /// <summary>Literals in one command.</summary>
     public int MaxLiterals { get; init; } = 64;
 
@@ -28,7 +35,8 @@ public sealed record ImapLimits
     /// <summary>
     /// Before login: a command line of 8 KiB and 16 KiB for a whole command (LOGIN with an 8 KiB
     /// literal password fits; AUTHENTICATE responses are read as lines of their own), at most 4
-    /// literals. An unauthenticated connection so holds a few KiB of command, never a megabyte.
+    /// literals; an ID command up to <see cref="MaxIdCommandLength"/> (32 KiB), which RFC 2971's own
+    /// bounds need. An unauthenticated connection so holds a few tens of KiB of command, never a megabyte.
     /// </summary>
     public static ImapLimits BeforeLogin { get; } = new()
     {

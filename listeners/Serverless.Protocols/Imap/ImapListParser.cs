@@ -49,7 +49,7 @@ public static class ImapListParser
             }
             r.ExpectSpace();
         }
-        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapMailboxNameException("Reference is not valid modified UTF-7");
+        var reference = r.DecodeListName(r.ReadAstring());
         r.ExpectSpace();
         var patterns = new List<string>();
         if (r.TryConsume('('))
@@ -57,14 +57,14 @@ public static class ImapListParser
             extended = true;
             do
             {
-                patterns.Add(DecodePattern(r.ReadListMailbox()));
+                AddPattern(r, patterns);
             }
             while (r.TryConsume(' '));
             r.Expect(')');
         }
         else
         {
-            patterns.Add(DecodePattern(r.ReadListMailbox()));
+            AddPattern(r, patterns);
         }
         bool returnSubscribed = false, returnChildren = false, returnSpecialUse = false;
         List<string>? status = null;
@@ -101,7 +101,8 @@ public static class ImapListParser
                 }
             }
         }
-        return new ListArguments(reference, patterns)
+        // A reference that is not valid modified UTF-7 makes every pattern unmatchable.
+        return new ListArguments(reference ?? "", reference is null ? [] : patterns)
         {
             Extended = extended,
             SelectSubscribed = subscribed,
@@ -117,11 +118,23 @@ public static class ImapListParser
     public static ListArguments ParseLsub(ImapArgumentReader r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var reference = ImapMailboxName.DecodeModifiedUtf7(r.ReadAstring()) ?? throw new ImapMailboxNameException("Reference is not valid modified UTF-7");
+        var reference = r.DecodeListName(r.ReadAstring());
         r.ExpectSpace();
-        return new ListArguments(reference, [DecodePattern(r.ReadListMailbox())]) { SelectSubscribed = true };
+        var patterns = new List<string>();
+        AddPattern(r, patterns);
+        return new ListArguments(reference ?? "", reference is null ? [] : patterns) { SelectSubscribed = true };
     }
 
-    private static string DecodePattern(string pattern) =>
-        ImapMailboxName.DecodeModifiedUtf7(pattern) ?? throw new ImapMailboxNameException("Pattern is not valid modified UTF-7");
+    /// <summary>
+    /// A pattern that is not valid modified UTF-7 can match no name (every stored name is), so it is
+    /// left out and LIST answers OK with what the others match, as Dovecot does and imaptest's atoms
+    /// test expects; the connection goes on. No pattern left: LIST answers OK and nothing else.
+    /// </summary>
+    private static void AddPattern(ImapArgumentReader r, List<string> patterns)
+    {
+        if (r.DecodeListName(r.ReadListMailbox()) is { } pattern)
+        {
+            patterns.Add(pattern);
+        }
+    }
 }

@@ -27,6 +27,13 @@ public static class ImapMailboxName
         return FolderNames.Normalize(decoded);
     }
 
+    /// <summary>A name as an IMAP4rev2 client sent it (UTF-8, RFC 9051 5.1): NFC, with INBOX normalised; "&amp;" is itself.</summary>
+    public static string FromUtf8Wire(string wire)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        return FolderNames.Normalize(wire.Normalize(NormalizationForm.FormC));
+    }
+
     public static string ToWire(string name) => EncodeModifiedUtf7(name);
 
     public static string EncodeModifiedUtf7(string text)

@@ -7,6 +7,7 @@ namespace Serverless.Protocols.Imap;
 /// search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"   ; RFC 4731
 /// search-return-opt  = "MIN" / "MAX" / "ALL" / "COUNT" /
 ///                      "PARTIAL" SP partial-range / "UPDATE" / "CONTEXT"                 ; RFC 5267
+///                      / "SAVE"                                                           ; RFC 5182
 /// partial-range      = nz-number ":" nz-number                                        ; RFC 5267
 /// search-key      = "ALL" / "ANSWERED" / "BCC" SP astring / "BEFORE" SP date / "BODY" SP astring /
 ///                   "CC" SP astring / "DELETED" / "FLAGGED" / "FROM" SP astring /
@@ -68,7 +69,8 @@ public static class ImapSearchParser
     /// <summary>
     /// "(" [search-return-opt *(SP search-return-opt)] ")"; an empty list (or CONTEXT alone, a mere
     /// hint) means ALL (RFC 4731 3.1). UPDATE alone returns nothing now, only later updates (RFC 5267 4.3).
-    /// PARTIAL is in the options with its range beside them; it excludes ALL (RFC 5267 4.4).
+    /// PARTIAL is in the options with its range beside them; it excludes ALL (RFC 5267 4.4). SAVE
+    /// alone returns nothing, only keeps the result for "$" (RFC 5182 2.1).
     /// </summary>
     public static (IReadOnlyList<string> Options, PartialRange? Partial) ReadReturnOptions(ImapArgumentReader r)
     {
@@ -81,7 +83,7 @@ public static class ImapSearchParser
             do
             {
                 var option = r.ReadAtom().ToUpperInvariant();
-                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT" or "PARTIAL" or "UPDATE" or "CONTEXT"))
+                if (option is not ("MIN" or "MAX" or "ALL" or "COUNT" or "PARTIAL" or "UPDATE" or "CONTEXT" or "SAVE"))
                 {
                     throw new ImapParseException("Unknown RETURN option " + option);
                 }

@@ -100,6 +100,13 @@ public static class ImapWire
     /// <summary>A mailbox name in modified UTF-7, quoted.</summary>
     public static void Mailbox(IBufferWriter<byte> w, string name) => String(w, ImapMailboxName.ToWire(name));
 
+    /// <summary>
+    /// A mailbox name as it is (IMAP4rev2, RFC 9051 5.1): quoted when ASCII, else a literal of its
+    /// UTF-8, so no UTF-8 quoted string is ever written (RFC 9051 Appendix A allows them only after ENABLE).
+    /// </summary>
+    public static void Mailbox(IBufferWriter<byte> w, string name, bool utf8) =>
+        String(w, utf8 ? name : ImapMailboxName.ToWire(name));
+
     public static void Literal(IBufferWriter<byte> w, ReadOnlySpan<byte> bytes)
     {
         LiteralHeader(w, bytes.Length);

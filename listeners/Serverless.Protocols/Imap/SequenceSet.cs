@@ -11,6 +11,8 @@ namespace Serverless.Protocols.Imap;
 ///                     ; two seq-number values and all values between these two regardless of order.
 /// seq-number      = nz-number / "*"
 ///                     ; "*" is the largest number in use.
+/// sequence-set    =/ seq-last-command                     ; RFC 5182 SEARCHRES
+/// seq-last-command = "$"                                  ; the saved result of the last SEARCH ... RETURN (SAVE)
 /// </code>
 /// </summary>
 public sealed class SequenceSet
@@ -22,15 +24,24 @@ public sealed class SequenceSet
 
     private SequenceSet(IReadOnlyList<(long Start, long End)> ranges) => Ranges = ranges;
 
-    /// <summary>The ranges as written (<see cref="Star"/> for "*"; Start may exceed End).</summary>
+    /// <summary>The ranges as written (<see cref="Star"/> for "*"; Start may exceed End). Empty for <see cref="Saved"/>.</summary>
     public IReadOnlyList<(long Start, long End)> Ranges { get; }
+
+    /// <summary>"$" (RFC 5182): the session's saved search result, whose messages the session knows; no ranges of its own.</summary>
+    public static SequenceSet Saved { get; } = new([]);
+
+    public bool IsSaved => ReferenceEquals(this, Saved);
 
     public static SequenceSet Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text == "$")
+        {
+            return Saved;
+        }
         if (text.Contains('$', StringComparison.Ordinal))
         {
-            throw new ImapParseException("SEARCHRES ($) is not supported");
+            throw new ImapParseException("\"$\" stands alone (RFC 5182)");
         }
         var parts = text.Split(',');
         if (parts.Length > MaxRanges)

@@ -2,7 +2,7 @@ using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
-/// <summary>RFC 5161 ENABLE: CONDSTORE and QRESYNC are the extensions that need enabling here.</summary>
+/// <summary>RFC 5161 ENABLE: CONDSTORE, QRESYNC and IMAP4rev2 (RFC 9051 Appendix A) are what needs enabling here.</summary>
 internal sealed class EnableCommand : IImapCommand
 {
     public Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -20,6 +20,15 @@ internal sealed class EnableCommand : IImapCommand
             session.CondStore = true; // QRESYNC implies CONDSTORE (RFC 7162 3.2.3)
             session.QResync = true;
             enabled.Add("QRESYNC");
+        }
+        if (args.Capabilities.Contains("IMAP4REV2"))
+        {
+            session.Rev2 = true;
+            if (session.Selected is { } selected)
+            {
+                selected.Rev2 = true;
+            }
+            enabled.Add("IMAP4rev2");
         }
         session.WriteLine(enabled.Count == 0 ? "* ENABLED" : "* ENABLED " + string.Join(' ', enabled));
         return Task.FromResult(ImapResult.Ok("ENABLE completed"));

@@ -16,6 +16,10 @@ internal sealed class ListCommand : IImapCommand
         var args = (ListArguments)command.Arguments;
         var lsub = command.Name == "LSUB";
         var verb = lsub ? "LSUB" : "LIST";
+        if (args.Patterns.Count == 0)
+        {
+            return ImapResult.Ok(verb + " completed"); // no valid pattern: nothing can match
+        }
         if (args.Patterns is [""] && !args.Extended)
         {
             // The hierarchy delimiter and root (RFC 3501 6.3.8).
@@ -104,7 +108,7 @@ internal sealed class ListCommand : IImapCommand
                 }
             }
             ImapWire.Text(session.Output, $"* {verb} ({string.Join(' ', attributes)}) \"/\" ");
-            ImapWire.Mailbox(session.Output, name);
+            session.WriteMailbox(name);
             if (childInfo is not null)
             {
                 ImapWire.Text(session.Output, $" (\"CHILDINFO\" (\"{childInfo}\"))");
@@ -112,7 +116,7 @@ internal sealed class ListCommand : IImapCommand
             ImapWire.Crlf(session.Output);
             if (args.ReturnStatus is { } items && folder is not null)
             {
-                StatusCommand.WriteStatus(session, folder, items);
+                StatusCommand.WriteStatus(session, folder, items, await StatusCommand.CountDeletedAsync(session, folder, items, cancellationToken));
             }
             await session.FlushIfLargeAsync(cancellationToken);
         }

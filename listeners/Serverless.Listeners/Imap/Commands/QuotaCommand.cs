@@ -47,7 +47,7 @@ internal sealed class QuotaCommand(QuotaCommand.Kind kind) : IImapCommand
                     return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
                 }
                 ImapWire.Raw(session.Output, "* QUOTAROOT "u8);
-                ImapWire.Mailbox(session.Output, folder.Name);
+                session.WriteMailbox(folder.Name);
                 if (account.QuotaBytes > 0)
                 {
                     ImapWire.Raw(session.Output, " \"\""u8);

@@ -3,9 +3,15 @@ using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
-/// <summary>RFC 3501 6.4.4 SEARCH / UID SEARCH, with CHARSET UTF-8, RFC 7162 MODSEQ and RFC 4731 RETURN (ESEARCH).</summary>
+/// <summary>
+/// RFC 3501 6.4.4 SEARCH / UID SEARCH, with CHARSET UTF-8, RFC 7162 MODSEQ, RFC 4731 RETURN (ESEARCH)
+/// and RFC 5182 RETURN (SAVE). With IMAP4rev2 enabled a SEARCH without RETURN is answered with
+/// ESEARCH ALL (RFC 9051 6.4.4), never with the SEARCH response.
+/// </summary>
 internal sealed class SearchCommand : IImapCommand
 {
+    private static readonly string[] Rev2Default = ["ALL"];
+
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (SearchArguments)command.Arguments;
@@ -19,9 +25,23 @@ internal sealed class SearchCommand : IImapCommand
             session.EnableCondStore();
         }
         var selected = session.Selected!;
-        var matches = await new SearchEvaluator(session, selected).EvaluateAsync(args.Key, cancellationToken);
-        if (args.Return is { } options)
+        List<int> matches;
+        try
         {
+            matches = await new SearchEvaluator(session, selected).EvaluateAsync(args.Key, cancellationToken);
+        }
+        catch
+        {
+            selected.Saved.Clear(); // RFC 5182 2.1: a failed SEARCH empties "$"
+            throw;
+        }
+        if ((args.Return ?? (session.Rev2 ? Rev2Default : null)) is { } options)
+        {
+            selected.Saved.SaveIfAsked(options, [.. matches.Select(selected.View.Uid)]);
+            if (options is ["SAVE"])
+            {
+                return ImapResult.Ok(command.Key + " completed"); // SAVE alone answers nothing (RFC 5182 2.1)
+            }
             var numbers = matches.Select(i => command.Uid ? selected.View.Uid(i) : i + 1L).ToList();
             // RFC 4731 3.2: with only MIN and/or MAX the MODSEQ is that of the messages returned.
             var returned = matches;

@@ -42,7 +42,7 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
                 session.Services.Watchers.Release(watcher);
                 return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
             }
-            var selected = new SelectedFolder(watcher, folder, view, readOnly);
+            var selected = new SelectedFolder(watcher, folder, view, readOnly) { Rev2 = session.Rev2 };
             var (recentFrom, recentTo) = readOnly
                 ? (folder.RecentFromUid, folder.UidNext) // EXAMINE shows \Recent without claiming it
                 : await session.Services.Index.ClaimRecentAsync(account.MailboxId, folder, cancellationToken);
@@ -57,6 +57,10 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             }
             selected.AddRecent(recentFrom, recentTo);
             WriteSelectResponses(session, selected, view);
+            if (session.Rev2)
+            {
+                await WriteListResponseAsync(session, folder, cancellationToken);
+            }
             if (args.QResync is { } known && known.UidValidity == view.UidValidity)
             {
                 await QuickResync.WriteAsync(session, account.MailboxId, selected, known, cancellationToken);
@@ -78,11 +82,15 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             ? "* OK [PERMANENTFLAGS ()] No permanent flags in a read-only mailbox"
             : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted");
         session.WriteLine(FormattableString.Invariant($"* {view.Count} EXISTS"));
-        session.WriteLine(FormattableString.Invariant($"* {selected.RecentCount()} RECENT"));
-        var firstUnseen = view.FirstWithout(ImapFlags.Seen);
-        if (firstUnseen >= 0)
+        if (!session.Rev2)
         {
-            session.WriteLine(FormattableString.Invariant($"* OK [UNSEEN {firstUnseen + 1}] First unseen message"));
+            // Deprecated by IMAP4rev2 (RFC 9051 Appendix E 11, 12): RECENT and the UNSEEN response code.
+            session.WriteLine(FormattableString.Invariant($"* {selected.RecentCount()} RECENT"));
+            var firstUnseen = view.FirstWithout(ImapFlags.Seen);
+            if (firstUnseen >= 0)
+            {
+                session.WriteLine(FormattableString.Invariant($"* OK [UNSEEN {firstUnseen + 1}] First unseen message"));
+            }
         }
         session.WriteLine(FormattableString.Invariant($"* OK [UIDVALIDITY {view.UidValidity}] UIDs valid"));
         session.WriteLine($"* OK [MAILBOXID ({ImapObjectIds.MailboxId(view.UidValidity, selected.FolderId)})] Ok"); // RFC 8474
@@ -91,5 +99,23 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
         {
             session.WriteLine(FormattableString.Invariant($"* OK [HIGHESTMODSEQ {view.HighestModSeq}] Highest mailbox mod-sequence"));
         }
+    }
+
+    /// <summary>
+    /// IMAP4rev2 (RFC 9051 6.3.2): SELECT and EXAMINE tell the mailbox's name and accurate attributes in
+    /// a LIST response, as LIST would (children and special use). One query of the folder list.
+    /// </summary>
+    private static async Task WriteListResponseAsync(ImapSession session, FolderInfo folder, CancellationToken cancellationToken)
+    {
+        var folders = await session.Services.Index.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken);
+        var prefix = folder.Name + "/";
+        var attributes = folders.Any(f => f.Name.StartsWith(prefix, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren";
+        if (folder.SpecialUse is { } use)
+        {
+            attributes += " " + use;
+        }
+        ImapWire.Text(session.Output, $"* LIST ({attributes}) \"/\" ");
+        session.WriteMailbox(folder.Name);
+        ImapWire.Crlf(session.Output);
     }
 }

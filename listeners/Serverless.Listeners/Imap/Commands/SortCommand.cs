@@ -25,6 +25,11 @@ internal sealed class SortCommand : IImapCommand
         var numbers = fields.Select(f => command.Uid ? selected.View.Uid(f.Number - 1) : f.Number).ToList();
         if (args.Return is { } options)
         {
+            selected.Saved.SaveIfAsked(options, [.. fields.Select(f => selected.View.Uid(f.Number - 1))]); // RFC 5182 via ESORT's RETURN
+            if (options is ["SAVE"])
+            {
+                return ImapResult.Ok(command.Key + " completed");
+            }
             // RFC 5267 ESORT: the result in sort order as an ESEARCH response.
             session.WriteLine(ImapEsearchResponse.Format(command.Tag, command.Uid, options, numbers, null, args.Partial));
             if (options.Contains("UPDATE"))

@@ -5,7 +5,11 @@ using Serverless.Protocols.Imap;
 
 namespace Serverless.Listeners.Imap.Commands;
 
-/// <summary>RFC 3501 6.3.10 STATUS, from the folder row's counters (one or two point reads).</summary>
+/// <summary>
+/// RFC 3501 6.3.10 STATUS, from the folder row's counters (one or two point reads). DELETED (RFC 9051
+/// 6.3.11) is not a counter: it is counted on the folder's view, shared with the process's sessions
+/// that have the folder selected, else read as SELECT reads it.
+/// </summary>
 internal sealed class StatusCommand : IImapCommand
 {
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
@@ -20,15 +24,35 @@ internal sealed class StatusCommand : IImapCommand
         {
             session.CondStore = true; // RFC 7162 3.1: a CONDSTORE-enabling command
         }
-        WriteStatus(session, folder, args.Items);
+        WriteStatus(session, folder, args.Items, await CountDeletedAsync(session, folder, args.Items, cancellationToken));
         return ImapResult.Ok("STATUS completed");
     }
 
+    /// <summary>Messages with \Deleted when <paramref name="items"/> asks for DELETED, else 0 (and no read).</summary>
+    public static async Task<long> CountDeletedAsync(ImapSession session, FolderInfo folder, IReadOnlyList<string> items, CancellationToken cancellationToken)
+    {
+        if (!items.Contains("DELETED"))
+        {
+            return 0;
+        }
+        var watchers = session.Services.Watchers;
+        var watcher = watchers.Acquire(FolderLookup.MailboxId(session), folder.FolderId);
+        try
+        {
+            var view = await watcher.GetCurrentAsync(force: false, session.Services.Options.CommandCheckInterval, folder, cancellationToken);
+            return view is null ? 0 : view.Count - view.CountWithout(ImapFlags.Deleted);
+        }
+        finally
+        {
+            watchers.Release(watcher);
+        }
+    }
+
     /// <summary>* STATUS name (item value ...)</summary>
-    public static void WriteStatus(ImapSession session, FolderInfo folder, IReadOnlyList<string> items)
+    public static void WriteStatus(ImapSession session, FolderInfo folder, IReadOnlyList<string> items, long deleted = 0)
     {
         ImapWire.Raw(session.Output, "* STATUS "u8);
-        ImapWire.Mailbox(session.Output, folder.Name);
+        session.WriteMailbox(folder.Name);
         var sb = new StringBuilder(" (");
         foreach (var item in items)
         {
@@ -52,6 +76,7 @@ internal sealed class StatusCommand : IImapCommand
                 "UNSEEN" => folder.Unseen,
                 "HIGHESTMODSEQ" => folder.HighestModSeq,
                 "SIZE" => folder.Bytes, // RFC 8438: the octets of all its messages
+                "DELETED" => deleted,
                 "APPENDLIMIT" => session.Services.Options.MaxAppendSize, // RFC 7889: the same for every folder
                 _ => 0,
             };

@@ -30,6 +30,22 @@ public sealed class ImapBeforeLoginTests(ImapTestHost host) : IClassFixture<Imap
     }
 
     [Fact]
+    public async Task An_id_command_with_rfc_2971s_largest_parameter_list_is_answered_before_login_and_a_longer_one_is_not()
+    {
+        // 30 fields of 30 octets with values of 1024, as imaptest's id test sends them: ~31.8 KB on one line.
+        var pairs = Enumerable.Range(0, 30).Select(i => $"\"{i:D2}{new string('f', 28)}\" \"{new string('v', 1024)}\"");
+        await using var raw = await host.RawAsync();
+        var reply = await raw.CommandAsync("ID (" + string.Join(' ', pairs) + ")");
+        Assert.StartsWith("* ID (", reply[0], StringComparison.Ordinal);
+        Assert.Equal("A001 OK ID completed", reply[^1]);
+        Assert.StartsWith("A002 BAD ", (await raw.CommandAsync("ID (\"f\" \"" + new string('v', 1025) + "\")"))[^1], StringComparison.Ordinal);
+
+        await raw.WriteAsync("a1 ID (\"f\" \"" + new string('v', 33 * 1024) + "\")\r\n");
+        Assert.Equal("* BYE Command line too long", await raw.ReadLineAsync());
+        Assert.True(await raw.ClosedAsync());
+    }
+
+    [Fact]
     public async Task After_login_the_full_command_limits_apply()
     {
         var mailbox = await host.CreateMailboxAsync();

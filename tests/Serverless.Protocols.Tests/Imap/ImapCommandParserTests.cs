@@ -226,7 +226,7 @@ public sealed class ImapCommandParserTests
     {
         var args = Args<StatusArguments>("t STATUS Sent (MESSAGES UIDNEXT uidvalidity UNSEEN RECENT HIGHESTMODSEQ)\r\n");
         Assert.Equal(["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "RECENT", "HIGHESTMODSEQ"], args.Items);
-        Assert.Throws<ImapParseException>(() => Parse("t STATUS Sent (DELETED)\r\n"));
+        Assert.Throws<ImapParseException>(() => Parse("t STATUS Sent (DELETED-STORAGE)\r\n")); // DELETED is RFC 9051's now
     }
 
     [Fact]

@@ -46,7 +46,8 @@ public sealed class ImapPrimitivesTests
     [InlineData("1:")]
     [InlineData("4294967296")]
     [InlineData("1,,2")]
-    [InlineData("$")]
+    [InlineData("1,$")] // "$" (RFC 5182) stands only alone
+    [InlineData("$:3")]
     public void Bad_sequence_sets_are_refused(string text) => Assert.Throws<ImapParseException>(() => SequenceSet.Parse(text));
 
     [Theory]

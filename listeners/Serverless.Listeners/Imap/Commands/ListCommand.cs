@@ -92,7 +92,8 @@ internal sealed class ListCommand : IImapCommand
             {
                 if (!attributes.Contains("\\Noselect"))
                 {
-                    attributes.Add(args.Extended ? "\\NonExistent" : "\\Noselect");
+                    // LIST-EXTENDED is part of IMAP4rev2 (RFC 9051 6.3.9.6): \NonExistent there even for the basic form.
+                    attributes.Add(args.Extended || session.Rev2 ? "\\NonExistent" : "\\Noselect");
                 }
             }
             if (!lsub)

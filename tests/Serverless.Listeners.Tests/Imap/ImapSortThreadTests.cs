@@ -141,7 +141,7 @@ public sealed class ImapSortThreadTests(ImapTestHost host) : IClassFixture<ImapT
         Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") UID ALL {u[0]}:{u[4]}", esearch);
         esearch = await Untagged("SEARCH RETURN (MIN MAX COUNT) SUBJECT nothing-like-this");
         Assert.Equal($"* ESEARCH (TAG \"{raw.LastTag}\") COUNT 0", esearch);
-        Assert.StartsWith("BAD", await Tagged("SEARCH RETURN (SAVE) ALL"), StringComparison.Ordinal);
+        Assert.StartsWith("BAD", await Tagged("SEARCH RETURN (NEWEST) ALL"), StringComparison.Ordinal); // SAVE is RFC 5182 SEARCHRES now
         Assert.Equal("* SEARCH 1 2 3 4", await Untagged("SEARCH UNSEEN")); // plain SEARCH unchanged
     }
 

@@ -100,6 +100,10 @@ param listenersMinReplicas int = 1
 @description('Upper bound for connection-based scaling of the client listeners.')
 param listenersMaxReplicas int = 10
 
+@minValue(0)
+@description('Always-ready Flex Consumption instances for the InboundIngest function: 0 lets the app scale to zero when no mail comes (the first message after a quiet spell then waits for an instance to start); 1 keeps new mail within a second at a baseline charge.')
+param inboundAlwaysReady int = 0
+
 @description('Object id of the operator running azd (AZURE_PRINCIPAL_ID): may import the TLS certificate and manage secrets.')
 param principalId string = ''
 
@@ -273,6 +277,7 @@ module api 'app/api.bicep' = {
     smartHostUserConfigured: !empty(smartHostUserName)
     smartHostPasswordConfigured: !empty(smartHostPassword)
     smartHostPort: smartHostPort
+    inboundAlwaysReady: inboundAlwaysReady
   }
   // rbac first: the app's identity must hold its roles before the host starts.
   dependsOn: [ rbac ]

@@ -53,6 +53,13 @@ internal sealed class BenchOptions
 
     public int FeedSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// feed: whose MX the messages go to. False (the default): the listener process's, true split as
+    /// in Azure and <c>MAIL_SPLIT=1 ./run.sh</c> (the MX cannot wake the ingest's queue poller).
+    /// True: the dev host's, whose poller its own MX wakes (the path before issue 23's split runs).
+    /// </summary>
+    public bool FeedViaDevHostMx { get; set; }
+
     /// <summary>imaptest: the binary (else $IMAPTEST, /usr/local/bin/imaptest, /tmp/imaptest-old/src/imaptest), clients, seconds, the mbox it appends from (else one written with <see cref="MessageSize"/>), more arguments.</summary>
     public string? ImaptestPath { get; set; }
 
@@ -143,6 +150,7 @@ internal sealed class BenchOptions
           --feed-messages N       feed: messages at one a second, timed 250 → EXISTS on a separate listener process [60]
           --feed-idle N           feed: idle IMAP connections on as many mailboxes whose storage requests are counted [1000]
           --feed-seconds N        feed: seconds the idle connections are counted [60]
+          --feed-mx WHERE         feed: listener (the listener process's MX, split as in Azure) or devhost (the ingest's own process) [listener]
           --imaptest PATH         imaptest: Dovecot's imaptest binary [$IMAPTEST, /usr/local/bin/imaptest, /tmp/imaptest-old/src/imaptest]
           --imaptest-clients N    imaptest: clients, all on one account (a shared INBOX) [10]
           --imaptest-seconds S    imaptest: secs= [30]
@@ -201,6 +209,14 @@ internal sealed class BenchOptions
                 case "--feed-messages": o.FeedMessages = Math.Max(1, Int()); break;
                 case "--feed-idle": o.FeedIdle = Math.Max(1, Int()); break;
                 case "--feed-seconds": o.FeedSeconds = Math.Max(1, Int()); break;
+                case "--feed-mx":
+                    o.FeedViaDevHostMx = Next() switch
+                    {
+                        "listener" => false,
+                        "devhost" => true,
+                        var other => throw new ArgumentException($"--feed-mx: listener or devhost, not {other}"),
+                    };
+                    break;
                 case "--imaptest": o.ImaptestPath = Next(); break;
                 case "--imaptest-clients": o.ImaptestClients = Math.Max(1, Int()); break;
                 case "--imaptest-seconds": o.ImaptestSeconds = Math.Max(1, Int()); break;

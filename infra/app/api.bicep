@@ -37,6 +37,9 @@ param smartHostPort int
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances for the InboundIngest function (per-function scaling): 0 scales to zero when idle.')
+param inboundAlwaysReady int = 0
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
 }
@@ -97,6 +100,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // The ingest polls its queue every maxPollingInterval (host.json) only while an instance runs.
+        alwaysReady: inboundAlwaysReady > 0 ? [ { name: 'function:InboundIngest', instanceCount: inboundAlwaysReady } ] : []
       }
       runtime: {
         name: 'dotnet-isolated'

@@ -24,6 +24,7 @@ public static class DevHostApp
         });
         configure?.Invoke(builder);
         TellClientsTheListenerPorts(builder.Configuration);
+        FileHereWithoutExpectingTheFeed(builder.Configuration);
         if (!builder.Configuration.GetValue("Mail:DevHost:Listeners", true))
         {
             ServeNoMailPorts(builder.Configuration);
@@ -81,6 +82,19 @@ public static class DevHostApp
             }
         }
         configuration.AddInMemoryCollection(defaults);
+    }
+
+    /// <summary>
+    /// The ingest runs in this process: what its own MX queues is filed here and told to this
+    /// process's sessions in-process, so a queued hand-off is no reason for the change feed's tail
+    /// to read faster (<c>Mail:ChangeFeed:ExpectAfterHandoff</c>, on in the listener program).
+    /// </summary>
+    private static void FileHereWithoutExpectingTheFeed(ConfigurationManager configuration)
+    {
+        if (configuration["Mail:ChangeFeed:ExpectAfterHandoff"] is null)
+        {
+            configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mail:ChangeFeed:ExpectAfterHandoff"] = "false" });
+        }
     }
 
     /// <summary>

@@ -20,8 +20,9 @@ namespace Serverless.Bench.Scenarios;
 /// <summary>
 /// Issue 23, split like Azure: the ingest in one process, IMAP in another, so new mail reaches an
 /// idling client through the change feed. (1) Latency: the listener program as its own OS process
-/// (<see cref="ListenerProcess"/>), one message a second to the dev host's MX for
-/// <c>--feed-messages</c> seconds; each message's time from its <c>250</c> to the first
+/// (<see cref="ListenerProcess"/>), one message a second to that process's MX (true split: the
+/// ingest's queue poll is on the path, as in Azure; <c>--feed-mx devhost</c>: the dev host's MX,
+/// whose own poller it wakes) for <c>--feed-messages</c> seconds; each message's time from its <c>250</c> to the first
 /// <c>* n EXISTS</c> that includes it. (2) Cost of idling: <c>--feed-idle</c> IMAP connections on as
 /// many mailboxes, each LOGIN + SELECT + IDLE, on listener services with their own storage meter
 /// (a second DI container in this process: its own index, feed reader and meter, as a second
@@ -39,7 +40,9 @@ internal static partial class FeedScenario
     {
         var mailbox = await stack.CreateMailboxAsync($"feed{run}");
         var stages = new FeedStages(mailbox.MailboxId);
-        await using var listener = await ListenerProcess.StartAsync(stack, FeedStages.ListenerEnvironment(stack.Settings), stages.OnListenerLine);
+        var splitMx = !o.FeedViaDevHostMx;
+        await using var listener = await ListenerProcess.StartAsync(stack, FeedStages.ListenerEnvironment(stack.Settings, splitMx), stages.OnListenerLine, splitMx);
+        var mx = splitMx ? listener.SmtpPort : stack.Port("Smtp");
         await using var idler = await ImapConnection.ConnectAsync(listener.ImapPort);
         await idler.LoginAsync(mailbox.Address, BenchStack.Password);
         await idler.SelectAsync("INBOX");
@@ -72,7 +75,7 @@ internal static partial class FeedScenario
         for (var k = 0; k < o.FeedMessages; k++)
         {
             var body = SmtpSender.Message("sender@remote.example", mailbox.Address, $"<feed{run}-{k}@bench.test>", 2048, "feed " + k);
-            await SmtpSender.SendAsync(stack.Port("Smtp"), "sender@remote.example", mailbox.Address, body);
+            await SmtpSender.SendAsync(mx, "sender@remote.example", mailbox.Address, body);
             sent[k] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             await UntilAsync(clock, (k + 1) * 1000.0);
         }
@@ -83,7 +86,7 @@ internal static partial class FeedScenario
         var each = Enumerable.Range(0, o.FeedMessages)
             .Select(k => arrivals.FirstOrDefault(a => a.Count >= k + 1) is { Count: > 0 } first ? Math.Max(0, first.At - sent[k]) : (double?)null).ToList();
         var latencies = each.OfType<double>().Order().ToList();
-        var name = $"split: 250 → * n EXISTS on another process, {o.FeedMessages} messages at 1/s";
+        var name = $"split: 250 → * n EXISTS on another process, {o.FeedMessages} messages at 1/s, via the {(splitMx ? "listener process's MX (as in Azure)" : "dev host's MX (its poller woken)")}";
         if (latencies.Count == 0)
         {
             report.NotMeasured(name + ", p99", "ms", Target.Max(1000), "no EXISTS arrived");

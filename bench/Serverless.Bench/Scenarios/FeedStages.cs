@@ -21,23 +21,30 @@ internal sealed partial class FeedStages
 
     public FeedStages(string mailboxId) => _mailboxId = mailboxId;
 
-    /// <summary>Environment for the listener process: its tail logs each notice it reads, and it follows the feed as set with <c>--set Mail:ChangeFeed:…</c>.</summary>
-    public static Dictionary<string, string> ListenerEnvironment(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Environment for the listener process: its tail logs each notice it reads, and it follows the
+    /// feed as set with <c>--set Mail:ChangeFeed:…</c>. With <paramref name="mx"/> it is the MX as
+    /// well, so it takes the dev host's other settings too (the loopback DNS server, <c>--set</c>
+    /// limits), all but the dev host's own ports and logging.
+    /// </summary>
+    public static Dictionary<string, string> ListenerEnvironment(IReadOnlyDictionary<string, string?> settings, bool mx = false)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["Logging__LogLevel__Serverless.Mail.Feed.ChangeFeedReader"] = "Debug",
-            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
-        };
+        var environment = new Dictionary<string, string>();
         foreach (var (key, value) in settings)
         {
-            if (key.StartsWith("Mail:ChangeFeed:", StringComparison.Ordinal) && value is not null)
+            var passed = key.StartsWith("Mail:ChangeFeed:", StringComparison.Ordinal)
+                || (mx && key.StartsWith("Mail:", StringComparison.Ordinal) && !OwnedByTheDevHost.Any(p => key.StartsWith(p, StringComparison.Ordinal)));
+            if (passed && value is not null)
             {
                 environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
             }
         }
+        environment["Logging__LogLevel__Serverless.Mail.Feed.ChangeFeedReader"] = "Debug";
+        environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         return environment;
     }
+
+    private static readonly string[] OwnedByTheDevHost = ["Mail:Listeners:Ports:", "Mail:Api:", "Mail:DevHost:"];
 
     /// <summary>For <see cref="MailboxIndex.FolderWritten"/> in the dev host: the index commit of each new message.</summary>
     public void OnFolderWritten(string mailboxId, int folderId, FolderDelta? delta)

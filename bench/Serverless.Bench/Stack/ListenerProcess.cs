@@ -27,6 +27,9 @@ internal sealed class ListenerProcess : IAsyncDisposable
     /// <summary>IMAPS (implicit TLS with the development certificate).</summary>
     public int ImapsPort { get; private init; }
 
+    /// <summary>The MX (SMTP), when started with one; 0 otherwise.</summary>
+    public int SmtpPort { get; private init; }
+
     public int Pid => _process.Id;
 
     /// <summary>Resident set size (VmRSS) in bytes.</summary>
@@ -45,16 +48,17 @@ internal sealed class ListenerProcess : IAsyncDisposable
     /// <summary>
     /// Starts the listener. <paramref name="environment"/> adds settings (e.g. a log level);
     /// <paramref name="onLine"/> sees each line the process prints and returns true for those it
-    /// consumed (not echoed to the console).
+    /// consumed (not echoed to the console). <paramref name="mx"/>: the SMTP port (MX) too, as the
+    /// listener container serves it in Azure.
     /// </summary>
-    public static async Task<ListenerProcess> StartAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment = null, Func<string, bool>? onLine = null)
+    public static async Task<ListenerProcess> StartAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment = null, Func<string, bool>? onLine = null, bool mx = false)
     {
         // A free port may be taken by other work before the child binds it: the child then exits; try others.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(stack, environment, onLine);
+                return await StartOnceAsync(stack, environment, onLine, mx);
             }
             catch (InvalidOperationException e) when (e.Message.StartsWith("the listener exited", StringComparison.Ordinal) && attempt < 4)
             {
@@ -63,7 +67,7 @@ internal sealed class ListenerProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<ListenerProcess> StartOnceAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment, Func<string, bool>? onLine)
+    private static async Task<ListenerProcess> StartOnceAsync(BenchStack stack, IReadOnlyDictionary<string, string>? environment, Func<string, bool>? onLine, bool mx)
     {
         var dll = FindListener();
         var port = AzuriteProcess.FreePort();
@@ -77,17 +81,19 @@ internal sealed class ListenerProcess : IAsyncDisposable
         psi.Environment["Mail__Tls__DevelopmentCertificatePath"] = stack.Settings["Mail:Tls:DevelopmentCertificatePath"];
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s", "ManageSieve", "Health" })
-        {
-            psi.Environment[$"Mail__Listeners__Ports__{name}"] = "0";
-        }
-        var imaps = AzuriteProcess.FreePort();
-        psi.Environment["Mail__Listeners__Ports__Imap"] = port.ToString(CultureInfo.InvariantCulture);
-        psi.Environment["Mail__Listeners__Ports__Imaps"] = imaps.ToString(CultureInfo.InvariantCulture);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
         }
+        foreach (var name in new[] { "Smtp", "Submission", "Submissions", "Pop3", "Pop3s", "ManageSieve", "Health" })
+        {
+            psi.Environment[$"Mail__Listeners__Ports__{name}"] = "0";
+        }
+        var smtp = mx ? AzuriteProcess.FreePort() : 0;
+        psi.Environment["Mail__Listeners__Ports__Smtp"] = smtp.ToString(CultureInfo.InvariantCulture);
+        var imaps = AzuriteProcess.FreePort();
+        psi.Environment["Mail__Listeners__Ports__Imap"] = port.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["Mail__Listeners__Ports__Imaps"] = imaps.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the listener");
         void Print(string? line)
         {
@@ -107,7 +113,7 @@ internal sealed class ListenerProcess : IAsyncDisposable
             {
                 using var c = new TcpClient();
                 await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return new ListenerProcess(process, port) { ImapsPort = imaps };
+                return new ListenerProcess(process, port) { ImapsPort = imaps, SmtpPort = smtp };
             }
             catch (SocketException)
             {

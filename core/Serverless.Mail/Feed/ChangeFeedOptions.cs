@@ -24,6 +24,14 @@ public sealed class ChangeFeedOptions
     public TimeSpan ActiveFor { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// A listener process whose MX (or submission) has just queued an inbound hand-off reads at
+    /// <see cref="ActivePollInterval"/> from then on (<see cref="ChangeFeedReader.Expect"/>): the
+    /// message will be filed by the ingest in another process and come back on the feed within
+    /// the queue poll. The dev host turns it off where it runs the ingest itself (its sessions are told in-process).
+    /// </summary>
+    public bool ExpectAfterHandoff { get; set; } = true;
+
+    /// <summary>
     /// How far back each read reaches behind the last one. Entries carry their writer's clock, and a
     /// write in flight may commit after a read that started later; the overlap covers both (clock
     /// skew between hosts plus the longest write), at the price of re-reading that many seconds of entries.

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Feed;
@@ -9,7 +10,7 @@ namespace Serverless.Mail.Feed;
 /// <summary>
 /// The one tail of the change feed in a listener process: every <see cref="ChangeFeedOptions.PollInterval"/>
 /// (<see cref="ChangeFeedOptions.ActivePollInterval"/> for <see cref="ChangeFeedOptions.ActiveFor"/>
-/// after a read that found another process's entry) one range query per shard ("entries since my last read, minus the overlap"), whatever the
+/// after a read that found another process's entry, or after <see cref="Expect"/>) one range query per shard ("entries since my last read, minus the overlap"), whatever the
 /// number of sessions, and each new entry raised as <see cref="Changed"/> for the process's
 /// folder watchers to act on. Entries this process wrote itself are skipped: its sessions were
 /// told in-process when the write committed. A failed read is simply made again from the same
@@ -26,12 +27,16 @@ public sealed partial class ChangeFeedReader : BackgroundService
     private readonly SortedSet<string> _seen = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _reading = new(1, 1);
     private DateTimeOffset? _lastRead;
-    private long _lastFoundTicks; // UTC ticks of the last read that found another process's entry
+    private long _lastFoundTicks; // UTC ticks of the last read that found another process's entry, or of the last Expect
+    private TaskCompletionSource _expected = NewSignal();
     private long _queries;
+    private readonly MailQueues? _queues;
 
-    public ChangeFeedReader(MailStorage storage, ChangeFeedOptions options, ChangeFeedWriter writer, TimeProvider time, ILogger<ChangeFeedReader> logger)
+    /// <param name="queues">This process's queue writer: with <see cref="ChangeFeedOptions.ExpectAfterHandoff"/>, an inbound hand-off it queued makes the tail <see cref="Expect"/>.</param>
+    public ChangeFeedReader(MailStorage storage, ChangeFeedOptions options, ChangeFeedWriter writer, TimeProvider time, ILogger<ChangeFeedReader> logger, MailQueues? queues = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        _queues = options.ExpectAfterHandoff ? queues : null;
         _storage = storage;
         _options = options;
         _ownWriter = writer.WriterId;
@@ -54,11 +59,41 @@ public sealed partial class ChangeFeedReader : BackgroundService
         {
             return;
         }
+        if (_queues is not null)
+        {
+            _queues.Queued += OnQueued;
+        }
+        try
+        {
+            await TailAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_queues is not null)
+            {
+                _queues.Queued -= OnQueued;
+            }
+        }
+    }
+
+    private void OnQueued(string queue)
+    {
+        if (queue == StorageNames.InboundQueue)
+        {
+            Expect();
+        }
+    }
+
+    private async Task TailAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(Interval(), _time, stoppingToken).ConfigureAwait(false);
+                if (await WaitAsync(Interval(), stoppingToken).ConfigureAwait(false))
+                {
+                    continue; // expecting an entry: wait again, now at the active pace
+                }
                 if (Wanted is { } wanted && !wanted())
                 {
                     _lastRead = null; // nobody to tell: start afresh when someone is
@@ -112,6 +147,47 @@ public sealed partial class ChangeFeedReader : BackgroundService
             _reading.Release();
         }
     }
+
+    /// <summary>
+    /// Another process is about to write an entry this one wants soon: this process's MX has just
+    /// queued a hand-off, which the ingest in the Function App files and publishes within its queue
+    /// poll. The tail goes to the active pace at once (cutting short a quiet wait) for
+    /// <see cref="ChangeFeedOptions.ActiveFor"/>, so the first message after a quiet spell is not
+    /// read up to a whole <see cref="ChangeFeedOptions.PollInterval"/> late. Costs reads only while
+    /// mail comes in; an idle process stays at the quiet pace.
+    /// </summary>
+    public void Expect()
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow().UtcTicks;
+        var before = Interlocked.Exchange(ref _lastFoundTicks, now);
+        if (now - before >= _options.ActiveFor.Ticks)
+        {
+            Volatile.Read(ref _expected).TrySetResult(); // was at the quiet pace: end that wait
+        }
+    }
+
+    /// <summary>Waits <paramref name="delay"/>; true if <see cref="Expect"/> ended it early.</summary>
+    private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var expected = Volatile.Read(ref _expected).Task;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(delay, _time, stop.Token);
+        await Task.WhenAny(expected, timer).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false); // no timer left behind
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!expected.IsCompleted)
+        {
+            return false;
+        }
+        Volatile.Write(ref _expected, NewSignal());
+        return true;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The wait before the next read: short while other processes' entries keep coming, the quiet pace otherwise.</summary>
     internal TimeSpan Interval() =>

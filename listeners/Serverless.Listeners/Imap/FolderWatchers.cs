@@ -43,7 +43,7 @@ internal sealed class FolderWatchers
         if (feed is not null)
         {
             feed.Changed += OnFeedNotice;
-            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null || FolderListChanged is not null;
+            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null || FolderListChanged is not null || FolderListChangedElsewhere is not null;
         }
     }
 
@@ -61,6 +61,13 @@ internal sealed class FolderWatchers
     /// must be quick and must not throw. NOTIFY's MailboxName and SubscriptionChange events hang here.
     /// </summary>
     public event Action<string, int, NoticeKind>? FolderListChanged;
+
+    /// <summary>
+    /// <see cref="FolderListChanged"/> for changes made by another process only (read from the change
+    /// feed): NOTIFY tells this process's own changes from the commands that make them, and learns
+    /// the names behind another's by reading the list (<see cref="Notify.FolderListTracker"/>).
+    /// </summary>
+    public event Action<string, int, NoticeKind>? FolderListChangedElsewhere;
 
     /// <summary>\Recent claims made by sessions of this process while they had a folder selected.</summary>
     public RecentClaims Recent { get; } = new();
@@ -141,6 +148,7 @@ internal sealed class FolderWatchers
         if (notice.Kind != NoticeKind.Messages)
         {
             OnFolderListChanged(notice.MailboxId, notice.FolderId, notice.Kind);
+            FolderListChangedElsewhere?.Invoke(notice.MailboxId, notice.FolderId, notice.Kind);
             return;
         }
         if (_watchers.TryGetValue((notice.MailboxId, notice.FolderId), out var watcher))

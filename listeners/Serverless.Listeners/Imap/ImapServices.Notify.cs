@@ -7,5 +7,5 @@ internal sealed partial record ImapServices
     private MailboxEvents? _events;
 
     /// <summary>The process's NOTIFY switchboard (one per process, as the services are).</summary>
-    public MailboxEvents Events => LazyInitializer.EnsureInitialized(ref _events, () => new MailboxEvents(Watchers));
+    public MailboxEvents Events => LazyInitializer.EnsureInitialized(ref _events, () => new MailboxEvents(Watchers, new FolderListTracker(Index)));
 }

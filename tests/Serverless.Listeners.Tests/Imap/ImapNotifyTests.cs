@@ -198,4 +198,39 @@ public sealed class ImapNotifyTests(ImapTestHost host) : IClassFixture<ImapTestH
         await ImapChangeFeedTests.DeliverAsync(ingest, mailbox, "from afar", folder!.FolderId);
         Assert.Equal($"* STATUS \"Remote\" (MESSAGES 1 UIDNEXT 2 UIDVALIDITY {folder.UidValidity})", await ImapChangeFeedTests.WaitForAsync(raw, "* STATUS"));
     }
+
+    [Fact]
+    public async Task Mailbox_names_and_subscriptions_changed_through_another_process_arrive_through_the_change_feed_each_told_once()
+    {
+        await using var a = await ListenerHost.StartAsync(ImapChangeFeedTests.SlowPolls);
+        var prefix = a.Services.GetRequiredService<StorageOptions>().Prefix;
+        await using var b = await ListenerHost.StartAsync(ImapChangeFeedTests.SlowPolls, prefix);
+        var mailbox = await ImapChangeFeedTests.CreateMailboxAsync(a);
+        const string password = "correct horse battery staple";
+        await using var watcher = await RawImap.ConnectAsync(b.Ports.Imap);
+        await watcher.LoginAsync(mailbox.Address, password);
+        Assert.Equal(["A002 OK NOTIFY completed"], await watcher.CommandAsync("NOTIFY SET (personal (MailboxName SubscriptionChange))"));
+        Assert.StartsWith("A003 OK", Assert.Single(await watcher.CommandAsync("CREATE Mine")), StringComparison.Ordinal); // its own: no LIST
+        await using (var neighbour = await RawImap.ConnectAsync(b.Ports.Imap))
+        {
+            // Another session of the same process: told at once by its command, and not again when A's changes make B read the list.
+            await neighbour.LoginAsync(mailbox.Address, password);
+            await neighbour.CommandAsync("CREATE Local");
+        }
+        Assert.Equal("* LIST () \"/\" \"Local\"", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+
+        await using var actor = await RawImap.ConnectAsync(a.Ports.Imap);
+        await actor.LoginAsync(mailbox.Address, password);
+        await actor.CommandAsync("CREATE Projects");
+        Assert.Equal("* LIST () \"/\" \"Projects\"", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+        await actor.CommandAsync("RENAME Projects Archive2026");
+        Assert.Equal("* LIST () \"/\" \"Archive2026\" (\"OLDNAME\" (\"Projects\"))", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+        await actor.CommandAsync("SUBSCRIBE Archive2026");
+        Assert.Equal("* LIST (\\Subscribed) \"/\" \"Archive2026\"", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+        await actor.CommandAsync("UNSUBSCRIBE Archive2026");
+        Assert.Equal("* LIST () \"/\" \"Archive2026\"", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+        await actor.CommandAsync("DELETE Archive2026");
+        Assert.Equal("* LIST (\\NonExistent) \"/\" \"Archive2026\"", await ImapChangeFeedTests.WaitForAsync(watcher, "* LIST"));
+        Assert.Equal(["A004 OK NOOP completed"], await watcher.CommandAsync("NOOP"));
+    }
 }

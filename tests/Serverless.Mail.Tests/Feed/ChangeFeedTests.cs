@@ -104,6 +104,58 @@ public sealed class ChangeFeedTests
         Assert.Equal(options.PollInterval, reader.Interval()); // quiet for ActiveFor: back to one read a PollInterval
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_process_that_queued_an_inbound_handoff_reads_the_feed_at_the_active_pace_at_once_unless_told_not_to(bool expect)
+    {
+        // Quiet pace ten minutes: only the expectation can bring a read within the test's time.
+        var settings = new Dictionary<string, string?>(TestStorage.FeedOn)
+        {
+            ["Mail:ChangeFeed:PollInterval"] = "00:10:00",
+            ["Mail:ChangeFeed:ActivePollInterval"] = "00:00:00.100",
+            ["Mail:ChangeFeed:ExpectAfterHandoff"] = expect ? "true" : "false",
+        };
+        await using var listener = await TestStorage.CreateServicesAsync(extra: settings);
+        var options = listener.GetRequiredService<ChangeFeedOptions>();
+        var reader = Reader(listener);
+        reader.Wanted = () => true;
+        await reader.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.Equal(options.PollInterval, reader.Interval());
+            await listener.GetRequiredService<Serverless.Mail.Queues.MailQueues>().SendInboundAsync(new Serverless.Mail.Queues.InboundHandoff
+            {
+                Id = "h1",
+                BlobName = "2026/12/04/h1.eml",
+                Size = 10,
+                MailFrom = "",
+                Recipients = [],
+                ReceivedAt = DateTimeOffset.UtcNow,
+                ClientIp = "192.0.2.1",
+                Helo = "mx.example",
+            });
+
+            if (!expect)
+            {
+                Assert.Equal(options.PollInterval, reader.Interval());
+                Assert.Equal(0, reader.Queries);
+                return;
+            }
+            Assert.Equal(options.ActivePollInterval, reader.Interval());
+            // The quiet wait is cut short: the tail reads within the active interval, not ten minutes later.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (reader.Queries == 0)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        finally
+        {
+            await reader.StopAsync(CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task Daily_tables_older_than_the_retention_are_deleted_and_recent_ones_kept()
     {

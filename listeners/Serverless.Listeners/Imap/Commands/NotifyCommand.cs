@@ -54,6 +54,8 @@ internal sealed class NotifyCommand : IImapCommand
             }
         }
         session.SetNotify(subscription);
+        // Another process's folder changes are told as the difference from the list known now: know it before the OK.
+        await session.Services.Events.ReadyAsync(subscription).WaitAsync(cancellationToken);
         return ImapResult.Ok("NOTIFY completed");
     }
 }

@@ -8,9 +8,11 @@ namespace Serverless.Listeners.Imap.Notify;
 /// feed's notices from other processes — only while some session has NOTIFY set, and hands each
 /// change to that mailbox's sessions alone, so a change costs nothing for the others and a session
 /// watching many folders polls none of them. Mailbox name and subscription changes come from this
-/// process's CREATE / DELETE / RENAME / (UN)SUBSCRIBE (other processes do not publish them yet).
+/// process's CREATE / DELETE / RENAME / (UN)SUBSCRIBE, told by the commands, and from other
+/// processes through <see cref="FolderWatchers.FolderListChangedElsewhere"/> (the change feed),
+/// turned into names by <see cref="FolderListTracker"/> for the mailboxes whose sessions asked for them.
 /// </summary>
-internal sealed class MailboxEvents(FolderWatchers watchers)
+internal sealed class MailboxEvents(FolderWatchers watchers, FolderListTracker lists)
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, NotifySubscription[]> _byMailbox = new(StringComparer.Ordinal);
@@ -23,9 +25,21 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
             if (_byMailbox.Count == 0)
             {
                 watchers.FolderChanged += OnFolderChanged;
+                watchers.FolderListChangedElsewhere += OnFolderListChangedElsewhere;
             }
             _byMailbox[subscription.MailboxId] = _byMailbox.TryGetValue(subscription.MailboxId, out var list) ? [.. list, subscription] : [subscription];
+            if (subscription.WantsFolderList)
+            {
+                lists.Track(subscription.MailboxId);
+            }
         }
+    }
+
+    /// <summary>Completes when the folder list another process's changes are compared against is known (at once if the subscription needs none).</summary>
+    public Task ReadyAsync(NotifySubscription subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        return subscription.WantsFolderList ? lists.ReadyAsync(subscription.MailboxId) : Task.CompletedTask;
     }
 
     public void Remove(NotifySubscription subscription)
@@ -38,6 +52,10 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
                 return;
             }
             var rest = list.Where(s => !ReferenceEquals(s, subscription)).ToArray();
+            if (!rest.Any(s => s.WantsFolderList))
+            {
+                lists.Untrack(subscription.MailboxId);
+            }
             if (rest.Length == 0)
             {
                 _byMailbox.Remove(subscription.MailboxId);
@@ -49,6 +67,7 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
             if (_byMailbox.Count == 0)
             {
                 watchers.FolderChanged -= OnFolderChanged;
+                watchers.FolderListChangedElsewhere -= OnFolderListChangedElsewhere;
             }
         }
     }
@@ -56,6 +75,7 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
     /// <summary>A folder was created (<paramref name="oldName"/> null, <paramref name="deleted"/> false), deleted or renamed by <paramref name="origin"/>'s session.</summary>
     public void MailboxName(string mailboxId, NotifySubscription? origin, string name, string? oldName = null, bool deleted = false)
     {
+        lists.Apply(mailboxId, new FolderListEvent(name, oldName, deleted));
         foreach (var subscription in For(mailboxId, origin))
         {
             subscription.OnMailboxName(name, oldName, deleted);
@@ -65,6 +85,7 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
     /// <summary>A folder was subscribed or unsubscribed by <paramref name="origin"/>'s session.</summary>
     public void SubscriptionChange(string mailboxId, NotifySubscription? origin, string name, bool subscribed)
     {
+        lists.Apply(mailboxId, new FolderListEvent(name, Subscribed: subscribed));
         foreach (var subscription in For(mailboxId, origin))
         {
             subscription.OnSubscriptionChange(name, subscribed);
@@ -78,6 +99,23 @@ internal sealed class MailboxEvents(FolderWatchers watchers)
             subscription.OnFolderChanged(folderId);
         }
     }
+
+    /// <summary>Another process changed the mailbox's folders or subscriptions: told to every session of it here that asked (RFC 5465 5.4, 5.5).</summary>
+    private void OnFolderListChangedElsewhere(string mailboxId, int folderId, Serverless.Mail.Feed.NoticeKind kind) =>
+        _ = lists.ChangedElsewhereAsync(mailboxId, change =>
+        {
+            foreach (var subscription in For(mailboxId, null))
+            {
+                if (change.Subscribed is { } subscribed)
+                {
+                    subscription.OnSubscriptionChange(change.Name, subscribed);
+                }
+                else
+                {
+                    subscription.OnMailboxName(change.Name, change.OldName, change.Deleted);
+                }
+            }
+        });
 
     // RFC 5465 5: the server SHOULD NOT tell a client of what it did itself.
     private NotifySubscription[] For(string mailboxId, NotifySubscription? origin)

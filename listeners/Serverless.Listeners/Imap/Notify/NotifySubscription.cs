@@ -29,6 +29,9 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
     /// <summary>The groups about folders other than the selected one.</summary>
     public IReadOnlyList<NotifyGroup> Others { get; } = groups.Where(g => g.Filter is not (NotifyFilter.Selected or NotifyFilter.SelectedDelayed)).ToList();
 
+    /// <summary>Whether any group asks for MailboxName or SubscriptionChange events.</summary>
+    public bool WantsFolderList { get; } = groups.Any(g => g.Has(NotifyEvents.MailboxName) || g.Has(NotifyEvents.SubscriptionChange));
+
     /// <summary>More happened than the session may hold.</summary>
     public bool Overflowed { get; private set; }
 

@@ -129,6 +129,23 @@ public sealed class ImapNotifyTests(ImapTestHost host) : IClassFixture<ImapTestH
     }
 
     [Fact]
+    public async Task After_enable_imap4rev2_mailbox_name_events_name_folders_in_utf8_not_modified_utf7()
+    {
+        var mailbox = await host.CreateMailboxAsync();
+        await using var watcher = await host.RawAsync();
+        await watcher.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await watcher.CommandAsync("ENABLE IMAP4rev2");
+        Assert.Equal(["A003 OK NOTIFY completed"], await watcher.CommandAsync("NOTIFY SET (personal (MailboxName))"));
+
+        await using var actor = await host.RawAsync();
+        await actor.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await actor.CommandAsync("CREATE \"R&AOk-sum&AOk-\""); // modified UTF-7 for "Résumé" from an IMAP4rev1 session
+        var length = System.Text.Encoding.UTF8.GetByteCount("R\u00e9sum\u00e9");
+        var latin1 = System.Text.Encoding.Latin1.GetString(System.Text.Encoding.UTF8.GetBytes("R\u00e9sum\u00e9"));
+        Assert.Equal($"* LIST () \"/\" {{{length}}}\r\n{latin1}", await watcher.ReadResponseAsync());
+    }
+
+    [Fact]
     public async Task A_session_that_cannot_tell_its_events_says_notificationoverflow_and_stops_notifying()
     {
         var mailbox = await host.CreateMailboxAsync();

@@ -37,7 +37,7 @@ internal sealed class NotifyCommand : IImapCommand
             return ImapResult.No("Too many mailboxes to watch", "NOTIFICATIONOVERFLOW");
         }
         var mailboxId = FolderLookup.MailboxId(session);
-        var subscription = new NotifySubscription(mailboxId, args.Groups, session.Services.Options.NotifyMaxPending);
+        var subscription = new NotifySubscription(mailboxId, args.Groups, session.Services.Options.NotifyMaxPending, session.Rev2);
         if (args.Status && subscription.Others.Any(g => g.HasMessageEvents))
         {
             // RFC 5465 3.1: a STATUS for each folder with message events other than the selected one, before the OK.

@@ -8,9 +8,10 @@ namespace Serverless.Listeners.Imap.Notify;
 /// told its client — the folders that changed (ids, coalesced) and the LIST lines of mailbox name
 /// and subscription changes. Filled from any thread by <see cref="MailboxEvents"/>, emptied by the
 /// session. Bounded: past <paramref name="maxPending"/> entries (<see cref="ImapOptions.NotifyMaxPending"/>)
-/// the session gives up (RFC 5465 5.8, NOTIFICATIONOVERFLOW) instead of growing.
+/// the session gives up (RFC 5465 5.8, NOTIFICATIONOVERFLOW) instead of growing. Names in LIST lines are
+/// UTF-8 when the session enabled IMAP4rev2 (<paramref name="utf8Names"/>), modified UTF-7 otherwise.
 /// </summary>
-internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyGroup> groups, int maxPending)
+internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyGroup> groups, int maxPending, bool utf8Names = false)
 {
 
     private readonly object _gate = new();
@@ -79,11 +80,11 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
         Add(w =>
         {
             ImapWire.Raw(w, deleted ? "* LIST (\\NonExistent) \"/\" "u8 : "* LIST () \"/\" "u8);
-            ImapWire.Mailbox(w, name);
+            ImapWire.Mailbox(w, name, utf8Names);
             if (oldName is not null)
             {
                 ImapWire.Raw(w, " (\"OLDNAME\" ("u8);
-                ImapWire.Mailbox(w, oldName);
+                ImapWire.Mailbox(w, oldName, utf8Names);
                 ImapWire.Raw(w, "))"u8);
             }
         });
@@ -98,7 +99,7 @@ internal sealed class NotifySubscription(string mailboxId, IReadOnlyList<NotifyG
         Add(w =>
         {
             ImapWire.Raw(w, subscribed ? "* LIST (\\Subscribed) \"/\" "u8 : "* LIST () \"/\" "u8);
-            ImapWire.Mailbox(w, name);
+            ImapWire.Mailbox(w, name, utf8Names);
         });
     }
 

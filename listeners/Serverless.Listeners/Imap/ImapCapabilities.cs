@@ -11,11 +11,14 @@ internal static class ImapCapabilities
     /// <summary>RFC 5267 (ESORT, CONTEXT=SEARCH, CONTEXT=SORT), RFC 8514 SAVEDATE, RFC 3516 BINARY.</summary>
     private const string ContextSaveDateBinary = " ESORT CONTEXT=SEARCH CONTEXT=SORT SAVEDATE BINARY";
 
+    /// <summary>RFC 4469 CATENATE, RFC 4467 URLAUTH, RFC 5524 URLAUTH=BINARY.</summary>
+    private const string CatenateUrlAuth = " CATENATE URLAUTH URLAUTH=BINARY";
+
     public static string For(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
         // RFC 7889: one limit for every folder, so it is announced with the capabilities.
-        var common = Common + Notifications + ContextSaveDateBinary + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var common = Common + Notifications + ContextSaveDateBinary + CatenateUrlAuth + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (session.State.Kind != ImapStates.NotAuthenticated)
         {
             return common;

@@ -52,12 +52,15 @@ internal static class ImapUrlResolver
     public static bool IsSessionUser(ImapSession session, string? login) =>
         login is not null && MailAddress.TryParse(login, out var a) && string.Equals(a.Address, session.State.User!.Address, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Whether the access identifier lets the session's user fetch the URL (RFC 4467 3.).</summary>
-    public static bool Admits(ImapSession session, string access)
+    /// <summary>
+    /// Whether the access identifier lets the session's user fetch the owner's URL (RFC 4467 3.).
+    /// "authuser" is any user logged in here — of the owner's tenant: tenants share a server, not their mail.
+    /// </summary>
+    public static bool Admits(ImapSession session, string access, MailboxRecord owner)
     {
         if (access.Equals("authuser", StringComparison.OrdinalIgnoreCase))
         {
-            return true; // any user logged in here
+            return session.State.User!.TenantId == owner.TenantId;
         }
         if (access.StartsWith("user+", StringComparison.OrdinalIgnoreCase))
         {
@@ -146,7 +149,7 @@ internal static class ImapUrlResolver
     {
         if (url.Mechanism is null || !url.Mechanism.Equals("INTERNAL", StringComparison.OrdinalIgnoreCase)
             || (url.Expire is { } expire && expire <= session.Services.Time.GetUtcNow())
-            || !Admits(session, url.Access!))
+            || !Admits(session, url.Access!, owner))
         {
             return false;
         }

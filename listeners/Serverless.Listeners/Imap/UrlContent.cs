@@ -14,7 +14,7 @@ namespace Serverless.Listeners.Imap;
 /// </summary>
 internal static class UrlContent
 {
-    private const int DecodeInMemoryUpTo = 1024 * 1024;
+    public const int DecodeInMemoryUpTo = 1024 * 1024;
 
     public static async Task WriteRawAsync(ImapSession session, UrlBytes bytes, CancellationToken cancellationToken)
     {
@@ -65,7 +65,7 @@ internal static class UrlContent
     }
 
     /// <summary>The container's bytes with every encoded leaf decoded and its header saying so.</summary>
-    private static byte[] DecodeLeaves(byte[] raw, long origin, MimePartSummary container)
+    private static byte[] DecodeLeaves(byte[] raw, long origin, MimePartSummary container, Dictionary<MimePartSummary, Decoded>? decoded = null)
     {
         using var output = new MemoryStream(raw.Length);
         var cursor = 0;
@@ -88,12 +88,70 @@ internal static class UrlContent
                 continue;
             }
             output.Write(raw, cursor, header - cursor);
-            output.Write(Encoding.Latin1.GetBytes(LabelBinary(Encoding.Latin1.GetString(raw, header, body - header))));
-            output.Write(BinaryContent.Decode(raw[body..end], e));
+            var labelled = Encoding.Latin1.GetBytes(LabelBinary(Encoding.Latin1.GetString(raw, header, body - header)));
+            output.Write(labelled);
+            var content = BinaryContent.Decode(raw[body..end], e);
+            output.Write(content);
+            decoded?.Add(leaf, new Decoded(content.Length, content.AsSpan().Count((byte)'\n'), body - header - labelled.Length));
             cursor = end;
         }
         output.Write(raw, cursor, raw.Length - cursor);
         return output.ToArray();
+    }
+
+    /// <summary>A leaf as decoded: its content's size and lines, and how much shorter its relabelled header is.</summary>
+    private readonly record struct Decoded(long Size, long Lines, long HeaderShrink);
+
+    /// <summary>
+    /// URLFETCH with both BINARY and BODYPARTSTRUCTURE (RFC 5524): the decoded bytes and the
+    /// structure of what was sent — sizes and line counts of the decoded content, the encodings
+    /// as stored —, which is what Dovecot answers. Null data: an encoding that cannot be undone.
+    /// </summary>
+    public static async Task<(byte[]? Data, MimePartSummary? Structure)> DecodeWithStructureAsync(ImapSession session, UrlBytes bytes, CancellationToken cancellationToken)
+    {
+        var raw = await bytes.ReadAllAsync(ImapUrlResolver.Reader(session), cancellationToken);
+        if (!bytes.IsPart || bytes.Part is not { } part)
+        {
+            return (raw, bytes.Part);
+        }
+        if (part.IsMultipart || ImapStructureWriter.IsEncapsulatedMessage(part))
+        {
+            var decoded = new Dictionary<MimePartSummary, Decoded>(ReferenceEqualityComparer.Instance);
+            var data = DecodeLeaves(raw, bytes.Offset, part, decoded);
+            return (data, Adjust(part, decoded).Part);
+        }
+        ContentEncoding? encoding;
+        try
+        {
+            encoding = BinaryContent.EncodingOf(part);
+        }
+        catch (ImapCommandException)
+        {
+            return (null, part);
+        }
+        var content = encoding is { } e ? BinaryContent.Decode(raw, e) : raw;
+        return (content, part with { EndOffset = part.BodyOffset + content.Length, Lines = content.AsSpan().Count((byte)'\n') });
+    }
+
+    /// <summary>The part with its decoded leaves' sizes and lines, and its own shrunk by as much.</summary>
+    private static (MimePartSummary Part, long Shrink, long LinesShrink) Adjust(MimePartSummary part, Dictionary<MimePartSummary, Decoded> decoded)
+    {
+        if (decoded.TryGetValue(part, out var d))
+        {
+            return (part with { EndOffset = part.BodyOffset + d.Size, Lines = d.Lines }, part.BodySize - d.Size + d.HeaderShrink, part.Lines - d.Lines);
+        }
+        if (part.IsMultipart && part.Parts is { } children)
+        {
+            var adjusted = children.Select(c => Adjust(c, decoded)).ToList();
+            var (shrink, lines) = (adjusted.Sum(a => a.Shrink), adjusted.Sum(a => a.LinesShrink));
+            return (part with { Parts = adjusted.Select(a => a.Part).ToList(), EndOffset = part.EndOffset - shrink, Lines = part.Lines - lines }, shrink, lines);
+        }
+        if (ImapStructureWriter.IsEncapsulatedMessage(part))
+        {
+            var (inner, shrink, lines) = Adjust(part.MessageBody!, decoded);
+            return (part with { MessageBody = inner, EndOffset = part.EndOffset - shrink, Lines = part.Lines - lines }, shrink, lines);
+        }
+        return (part, 0, 0);
     }
 
     private static IEnumerable<MimePartSummary> Leaves(MimePartSummary part)
@@ -123,7 +181,7 @@ internal static class UrlContent
         return string.Join("\r\n", result);
     }
 
-    private static async Task WriteBytesAsync(ImapSession session, byte[] data, CancellationToken cancellationToken)
+    public static async Task WriteBytesAsync(ImapSession session, byte[] data, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(data, writable: false);
         await WriteLiteralAsync(session, stream, data.Length, BinaryContent.NeedsLiteral8(data), cancellationToken);

@@ -43,6 +43,28 @@ internal sealed class UrlFetchCommand : IImapCommand
     {
         var w = session.Output;
         ImapWire.Raw(w, "("u8);
+        if (request.Binary && request.BodyPartStructure && bytes.Length <= UrlContent.DecodeInMemoryUpTo)
+        {
+            // The structure of the decoded bytes sent with it (see UrlContent.DecodeWithStructureAsync).
+            var (data, structure) = await UrlContent.DecodeWithStructureAsync(session, bytes, cancellationToken);
+            if (structure is not null)
+            {
+                ImapWire.Raw(w, "BODYPARTSTRUCTURE "u8);
+                ImapStructureWriter.Body(w, structure, extensible: true);
+                ImapWire.Space(w);
+            }
+            ImapWire.Raw(w, "BINARY "u8);
+            if (data is null)
+            {
+                ImapWire.Raw(w, "NIL"u8);
+            }
+            else
+            {
+                await UrlContent.WriteBytesAsync(session, data, cancellationToken);
+            }
+            ImapWire.Raw(w, ")"u8);
+            return;
+        }
         var first = true;
         if (request.BodyPartStructure && bytes.Part is { } part)
         {

@@ -42,7 +42,7 @@ public sealed class ImapCatenateTests(ImapCatenateTests.SmallLimitHost host) : I
         Assert.Matches(@"^A101 OK \[APPENDUID \d+ 2\] APPEND completed$", (await raw.ReadUntilTaggedAsync("A101"))[^1]);
 
         await raw.CommandAsync("SELECT Drafts");
-        Assert.Equal("* 1 FETCH (FLAGS (\\Seen) BODY[] {34}\r\nFrom: foo@example.com\r\n\r\n\r\nbody1\r\n)", (await raw.CommandAsync("FETCH 1 (FLAGS BODY.PEEK[])"))[0]);
+        Assert.Equal("* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[] {34}\r\nFrom: foo@example.com\r\n\r\n\r\nbody1\r\n)", (await raw.CommandAsync("FETCH 1 (FLAGS BODY.PEEK[])"))[0]);
         Assert.Equal("* 2 FETCH (BODY[] {39}\r\nSubject: x\r\n\r\nHello world body\r\nsuffix\n)", (await raw.CommandAsync("FETCH 2 BODY.PEEK[]"))[0]);
         // Stored like any APPEND: summarised, so the envelope comes from the index.
         Assert.Contains("\"x\"", (await raw.CommandAsync("FETCH 2 ENVELOPE"))[0], StringComparison.Ordinal);

@@ -5,19 +5,20 @@ namespace Serverless.Listeners.Imap.Commands;
 /// <summary>
 /// RFC 4467 7.3 URLFETCH with RFC 5524's BODY / BINARY / BODYPARTSTRUCTURE: the bytes of each
 /// URLAUTH-authorized URL (see <see cref="ImapUrlResolver"/>), NIL for one that is not valid
-/// (the command itself succeeds). One untagged URLFETCH response per URL, written as it is read:
-/// a large part is streamed from its blob, never held whole.
+/// (the command itself succeeds). One untagged URLFETCH response with every URL and its data
+/// (RFC 4467 9.), written as it is read: a large part is streamed from its blob, never held whole.
 /// </summary>
 internal sealed class UrlFetchCommand : IImapCommand
 {
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (UrlFetchArguments)command.Arguments;
+        var w = session.Output;
+        ImapWire.Raw(w, "* URLFETCH"u8);
         foreach (var request in args.Urls)
         {
             var bytes = await ImapUrlResolver.ResolveAsync(session, request.Url, requireUrlAuth: true, cancellationToken);
-            var w = session.Output;
-            ImapWire.Raw(w, "* URLFETCH "u8);
+            ImapWire.Space(w);
             ImapWire.String(w, request.Url);
             ImapWire.Space(w);
             if (bytes is null)
@@ -32,9 +33,9 @@ internal sealed class UrlFetchCommand : IImapCommand
             {
                 await WriteExtendedAsync(session, request, bytes, cancellationToken);
             }
-            ImapWire.Crlf(w);
             await session.FlushIfLargeAsync(cancellationToken);
         }
+        ImapWire.Crlf(w);
         return ImapResult.Ok("URLFETCH completed");
     }
 

@@ -1,3 +1,4 @@
+using MailKit.Net.Imap;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Storage;
 using Xunit;
@@ -29,6 +30,10 @@ public sealed class ImapCatenateTests(ImapCatenateTests.SmallLimitHost host) : I
         await using var raw = await host.RawAsync();
         await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
         Assert.Contains(" CATENATE ", (await raw.CommandAsync("CAPABILITY"))[0] + " ", StringComparison.Ordinal);
+        using (var client = await host.ConnectAsync(mailbox))
+        {
+            Assert.True(client.Capabilities.HasFlag(ImapCapabilities.Catenate)); // MailKit reads it (it has no command that uses it)
+        }
 
         const string body = "\r\nbody1\r\n";
         await raw.WriteAsync($"A100 APPEND Drafts (\\Seen) CATENATE (URL \"/INBOX;UIDVALIDITY={first.UidValidity}/;UID={first.Uid}/;SECTION=HEADER.FIELDS%20(FROM)\" TEXT {{{body.Length}+}}\r\n{body})\r\n");

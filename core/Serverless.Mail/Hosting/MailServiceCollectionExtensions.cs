@@ -70,6 +70,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<RecipientResolver>();
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<LoginVerifier>();
+        services.TryAddSingleton<MailboxAccessKeys>();
         services.TryAddSingleton<MailQueues>();
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);

@@ -23,6 +23,9 @@ internal sealed class AppendUpload(long size)
 
     public string? BlobName { get; set; }
 
+    /// <summary>A small CATENATE text part, kept in memory instead of a blob.</summary>
+    public byte[]? Bytes { get; set; }
+
     public MessageSummary? Summary { get; set; }
 
     /// <summary>INTERNALDATE as filed.</summary>
@@ -30,6 +33,12 @@ internal sealed class AppendUpload(long size)
 
     /// <summary>Set once the index references the blob.</summary>
     public bool Taken { get; set; }
+
+    /// <summary>The bytes as received (a CATENATE text part).</summary>
+    public async Task<Stream> OpenAsync(MessageStore store, CancellationToken cancellationToken) =>
+        Bytes is not null ? new MemoryStream(Bytes, writable: false)
+        : BlobName is not null ? await store.OpenReadAsync(BlobName, cancellationToken)
+        : new MemoryStream([], writable: false);
 
     public async Task DiscardAsync(MessageStore store)
     {

@@ -14,11 +14,14 @@ internal static class ImapCapabilities
     /// <summary>RFC 9051 next to IMAP4rev1 (a client opts in with ENABLE IMAP4rev2), and RFC 5182, which IMAP4rev2 folds in.</summary>
     private const string Rev2 = " IMAP4rev2 SEARCHRES";
 
+    /// <summary>RFC 4469 CATENATE, RFC 4467 URLAUTH, RFC 5524 URLAUTH=BINARY.</summary>
+    private const string CatenateUrlAuth = " CATENATE URLAUTH URLAUTH=BINARY";
+
     public static string For(ImapSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
         // RFC 7889: one limit for every folder, so it is announced with the capabilities.
-        var common = Common + Rev2 + Notifications + ContextSaveDateBinary + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var common = Common + Rev2 + Notifications + ContextSaveDateBinary + CatenateUrlAuth + " APPENDLIMIT=" + session.Services.Options.MaxAppendSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (session.State.Kind != ImapStates.NotAuthenticated)
         {
             return common;

@@ -58,6 +58,9 @@ internal static class ImapCommandTable
         ["SETQUOTA"] = new(new QuotaCommand(QuotaCommand.Kind.SetQuota), ImapStates.LoggedIn, ChangeCheck.Cheap),
         ["COMPRESS"] = new(new CompressCommand(), ImapStates.LoggedIn, ChangeCheck.None), // RFC 4978
         ["NOTIFY"] = new(new NotifyCommand(), ImapStates.LoggedIn, ChangeCheck.Force), // RFC 5465: an implicit NOOP
+        ["GENURLAUTH"] = new(new GenUrlAuthCommand(), ImapStates.LoggedIn, ChangeCheck.Cheap), // RFC 4467
+        ["RESETKEY"] = new(new ResetKeyCommand(), ImapStates.LoggedIn, ChangeCheck.Cheap), // RFC 4467
+        ["URLFETCH"] = new(new UrlFetchCommand(), ImapStates.LoggedIn, ChangeCheck.Cheap), // RFC 4467, RFC 5524
 
         // Selected (6.4; RFC 3691 UNSELECT, RFC 4315 UID EXPUNGE, RFC 6851 MOVE, RFC 5256 SORT / THREAD)
         ["CHECK"] = new(new NoopCommand(), ImapStates.Selected, ChangeCheck.Force),

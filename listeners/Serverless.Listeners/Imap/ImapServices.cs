@@ -47,7 +47,11 @@ public static class ImapServiceCollectionExtensions
             sp.GetRequiredService<ListenerOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<SpamLearningQueue>(),
-            sp.GetRequiredService<TenantQuotaGate>()));
+            sp.GetRequiredService<TenantQuotaGate>())
+        {
+            AccessKeys = sp.GetRequiredService<MailboxAccessKeys>(),
+            Directory = sp.GetRequiredService<Serverless.Mail.Accounts.MailDirectory>(),
+        });
         return services;
     }
 }

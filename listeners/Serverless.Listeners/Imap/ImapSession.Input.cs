@@ -116,6 +116,9 @@ internal sealed partial class ImapSession
         _framer.ProvideLiteral(upload);
     }
 
+    /// <summary>A message blob the command in progress wrote itself (CATENATE): deleted when the command ends unless indexed.</summary>
+    public void TrackUpload(AppendUpload upload) => _uploads.Add(upload);
+
     /// <summary>
     /// Feeds the next <paramref name="length"/> bytes of input to <paramref name="sink"/> without
     /// buffering them. Returns false if the connection ended first.

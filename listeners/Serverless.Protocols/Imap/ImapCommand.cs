@@ -83,7 +83,14 @@ public sealed record AppendArguments(string Mailbox, IReadOnlyList<string> Flags
 }
 
 /// <summary>One message of an APPEND (MULTIAPPEND, RFC 3502).</summary>
-public sealed record AppendPart(IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message);
+public sealed record AppendPart(IReadOnlyList<string> Flags, DateTimeOffset? InternalDate, ImapFrameSegment Message)
+{
+    /// <summary>CATENATE (RFC 4469): the message is these parts in order, and <see cref="Message"/> is empty.</summary>
+    public IReadOnlyList<CatenatePart>? Catenate { get; init; }
+}
+
+/// <summary>A CATENATE part: a text literal, or an IMAP URL whose bytes are copied.</summary>
+public sealed record CatenatePart(ImapFrameSegment? Text, string? Url);
 
 public sealed record FetchArguments(SequenceSet Set, IReadOnlyList<FetchItem> Items) : ImapArguments
 {

@@ -13,6 +13,7 @@ namespace Serverless.Protocols.Imap;
 /// command-select  = "CHECK" / "CLOSE" / "UNSELECT" / "EXPUNGE" / copy / move / fetch / store / uid / search /
 ///                   sort / thread                                                 ; RFC 5256
 /// command-auth    =/ notify / compress                                            ; RFC 5465, RFC 4978
+/// command-auth    =/ genurlauth / resetkey / urlfetch                             ; RFC 4467, RFC 5524
 /// uid             = "UID" SP (copy / move / fetch / search / store / uid-expunge / sort / thread)
 /// </code>
 /// </summary>
@@ -31,6 +32,7 @@ public static class ImapCommandParser
         "GETQUOTA", "GETQUOTAROOT", "SETQUOTA", "SORT", "THREAD",
         "NOTIFY", "COMPRESS",
         "CANCELUPDATE",
+        "GENURLAUTH", "RESETKEY", "URLFETCH",
     };
 
     /// <summary>Parses a whole command. Throws <see cref="ImapParseException"/> for anything not in the grammar.</summary>
@@ -63,6 +65,10 @@ public static class ImapCommandParser
         {
             args = name == "EXPUNGE" ? new ExpungeArguments(null) : NoArguments.Instance;
         }
+        else if (name == "RESETKEY")
+        {
+            args = ImapUrlAuthParser.ParseResetKey(r); // RFC 4467: the mailbox is optional
+        }
         else
         {
             r.ExpectSpace();
@@ -93,6 +99,8 @@ public static class ImapCommandParser
                 "NOTIFY" => ImapNotifyParser.Parse(r),
                 "COMPRESS" => new CompressArguments(r.ReadAtom().ToUpperInvariant()),
                 "CANCELUPDATE" => ParseCancelUpdate(r),
+                "GENURLAUTH" => ImapUrlAuthParser.ParseGenUrlAuth(r),
+                "URLFETCH" => ImapUrlAuthParser.ParseUrlFetch(r),
                 _ => throw new ImapParseException("Unknown command"),
             };
         }
@@ -174,7 +182,7 @@ public static class ImapCommandParser
     /// <c>tag APPEND mailbox [flags] [date-time] {n}</c>), returns the parts before it; null otherwise.
     /// Lets the session check the mailbox and size before it sends "+" and streams the message.
     /// </summary>
-    public static (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date)? TryParseAppendPrefix(IReadOnlyList<ImapFrameSegment> partial)
+    public static (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date, bool Catenate)? TryParseAppendPrefix(IReadOnlyList<ImapFrameSegment> partial)
     {
         ArgumentNullException.ThrowIfNull(partial);
         // The frame so far ends with the announcing line; pretend the literal is there to read up to it.
@@ -189,7 +197,7 @@ public static class ImapCommandParser
                 return null;
             }
             r.ExpectSpace();
-            return ImapAppendParser.ReadUpTo(r, "probe") is { } read ? (tag, read.Mailbox, read.Flags, read.Date) : null;
+            return ImapAppendParser.ReadUpTo(r, "probe") is { } read ? (tag, read.Mailbox, read.Flags, read.Date, read.Catenate) : null;
         }
         catch (ImapParseException)
         {

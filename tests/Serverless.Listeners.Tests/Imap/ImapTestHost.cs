@@ -14,7 +14,7 @@ namespace Serverless.Listeners.Tests.Imap;
 /// A real listener (every port, plaintext login allowed from loopback) shared by the tests of a
 /// class; each test makes its own mailbox, so tests never see each other's mail.
 /// </summary>
-public sealed class ImapTestHost : IAsyncLifetime
+public class ImapTestHost : IAsyncLifetime
 {
     public const string Password = "correct horse battery staple";
     private int _mailboxes;
@@ -29,18 +29,25 @@ public sealed class ImapTestHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await ListenerHost.StartAsync(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
             ["Mail:Imap:IdlePollInterval"] = "00:00:00.200",
             ["Mail:Imap:NotifyMaxPending"] = "20", // NOTIFY's overflow within reach of a test
-        });
+        };
+        Configure(settings);
+        Host = await ListenerHost.StartAsync(settings);
         var directory = Host.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("t1", "Tenant one");
         await directory.AddDomainAsync("t1", Domain, null);
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>A fixture for a test class that needs other settings (e.g. a small APPEND limit) overrides this.</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
 
     /// <summary>A fresh mailbox with the default folders.</summary>
     public async Task<MailboxRecord> CreateMailboxAsync(long quotaBytes = 0)

@@ -27,19 +27,39 @@ internal sealed class AppendCommand : IImapCommand
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (AppendArguments)command.Arguments;
+        var literals = new List<AppendUpload>();
+        foreach (var part in args.Parts)
+        {
+            foreach (var segment in part.Catenate is { } cat ? cat.Where(c => c.Text is not null).Select(c => c.Text!) : [part.Message])
+            {
+                if (segment.External is not AppendUpload literal)
+                {
+                    return ImapResult.Bad("Expected the message as a literal");
+                }
+                literals.Add(literal);
+            }
+        }
+        // MULTIAPPEND (RFC 3502): all or none — one refused message and none is added.
+        if (literals.Select(u => u.Refusal).FirstOrDefault(r => r is not null) is { } refusal)
+        {
+            return refusal;
+        }
+        // CATENATE (RFC 4469): each such message is put together and stored before any is indexed,
+        // so a bad URL or a size over the limit refuses the whole command with nothing added.
         var uploads = new List<(AppendPart Part, AppendUpload Upload)>();
         foreach (var part in args.Parts)
         {
-            if (part.Message.External is not AppendUpload upload)
+            if (part.Catenate is null)
             {
-                return ImapResult.Bad("Expected the message as a literal");
+                uploads.Add((part, (AppendUpload)part.Message.External!));
+                continue;
             }
-            uploads.Add((part, upload));
-        }
-        // MULTIAPPEND (RFC 3502): all or none — one refused message and none is added.
-        if (uploads.Select(u => u.Upload.Refusal).FirstOrDefault(r => r is not null) is { } refusal)
-        {
-            return refusal;
+            var (composed, refused) = await CatenateMessage.ComposeAsync(session, args.Mailbox, part, cancellationToken);
+            if (refused is not null)
+            {
+                return refused;
+            }
+            uploads.Add((part, composed!));
         }
         var account = session.State.User!;
         var (folderId, folderName) = uploads[0].Upload.Folder!.Value;
@@ -101,13 +121,15 @@ internal sealed class AppendCommand : IImapCommand
     /// <summary>
     /// Called when APPEND's message literal is announced. Returns false if the connection must close.
     /// </summary>
-    public static async Task<bool> ReceiveMessageAsync(ImapSession session, (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date) prefix,
+    /// A CATENATE text part (<paramref name="prefix"/>'s Catenate) is checked the same way and kept
+    /// for <see cref="CatenateMessage"/>: in memory when small, else in a blob of its own.
+    public static async Task<bool> ReceiveMessageAsync(ImapSession session, (string Tag, string Mailbox, IReadOnlyList<string> Flags, DateTimeOffset? Date, bool Catenate) prefix,
         ImapLiteralAnnouncement announcement, CancellationToken cancellationToken)
     {
         var upload = new AppendUpload(announcement.Size);
         var maxSize = session.Services.Options.MaxAppendSize;
         upload.Refusal = announcement.Size > maxSize ? ImapResult.No($"Message too large (at most {maxSize} bytes)", "TOOBIG")
-            : announcement.Size == 0 ? ImapResult.No("Empty message")
+            : announcement.Size == 0 && !prefix.Catenate ? ImapResult.No("Empty message")
             : KeywordLimits.Check(prefix.Flags.Distinct(StringComparer.Ordinal), session.Services.Options) is { } tooMany ? tooMany
             : await CheckTargetAsync(session, prefix.Mailbox, upload, cancellationToken);
         if (upload.Refusal is not null)
@@ -129,10 +151,31 @@ internal sealed class AppendCommand : IImapCommand
             session.WriteLine("+ Ready for literal data");
             await session.FlushAsync(cancellationToken);
         }
-        return await StoreAsync(session, upload, cancellationToken);
+        return prefix.Catenate && upload.Size <= SummariseInMemoryUpTo
+            ? await KeepInMemoryAsync(session, upload, cancellationToken)
+            : await StoreAsync(session, upload, prefix.Catenate, cancellationToken);
     }
 
-    private static async Task<ImapResult?> CheckTargetAsync(ImapSession session, string mailbox, AppendUpload upload, CancellationToken cancellationToken)
+    private static async Task<bool> KeepInMemoryAsync(ImapSession session, AppendUpload upload, CancellationToken cancellationToken)
+    {
+        var data = new byte[upload.Size];
+        var filled = 0;
+        if (!await session.ReadLiteralAsync(upload.Size, bytes =>
+            {
+                bytes.CopyTo(data.AsSpan(filled));
+                filled += (int)bytes.Length;
+                return ValueTask.CompletedTask;
+            }, cancellationToken))
+        {
+            return false;
+        }
+        upload.Bytes = data;
+        session.ProvideLiteral(upload);
+        return true;
+    }
+
+    /// <summary>The target folder (set on <paramref name="upload"/>), the size against the mailbox's and the tenant's quota.</summary>
+    internal static async Task<ImapResult?> CheckTargetAsync(ImapSession session, string mailbox, AppendUpload upload, CancellationToken cancellationToken)
     {
         try
         {
@@ -164,7 +207,7 @@ internal sealed class AppendCommand : IImapCommand
     }
 
     /// <summary>Streams the literal into a new blob (never holding more than one buffer of it), then summarises it.</summary>
-    private static async Task<bool> StoreAsync(ImapSession session, AppendUpload upload, CancellationToken cancellationToken)
+    private static async Task<bool> StoreAsync(ImapSession session, AppendUpload upload, bool catenatePart, CancellationToken cancellationToken)
     {
         var store = session.Services.Messages;
         var blobName = MessageStore.NewBlobName(session.Services.Time.GetUtcNow());
@@ -214,6 +257,17 @@ internal sealed class AppendCommand : IImapCommand
             }
         }
         session.ProvideLiteral(upload);
+        if (!catenatePart)
+        {
+            await FinishAsync(session, upload, copy, cancellationToken);
+        }
+        return true;
+    }
+
+    /// <summary>Summarises a stored message; one with a binary part is stored again in base64; a small one's bytes go into the cache.</summary>
+    internal static async Task FinishAsync(ImapSession session, AppendUpload upload, MemoryStream? copy, CancellationToken cancellationToken)
+    {
+        var store = session.Services.Messages;
         if (upload.BlobName is not null)
         {
             upload.Summary = await SummariseAsync(store, upload.BlobName, copy, cancellationToken);
@@ -228,7 +282,6 @@ internal sealed class AppendCommand : IImapCommand
                 session.Services.Cache.SetBytes(upload.BlobName, copy.ToArray());
             }
         }
-        return true;
     }
 
     /// <summary>RFC 3516: binary parts are stored in base64 (see <see cref="BinaryAppend"/>); the literal's blob is replaced.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Mail.Security;
@@ -38,24 +38,40 @@ public static class AcmeHosting
         }
         services.AddSingleton<AcmeRenewal>();
         services.AddHostedService<AcmeRenewalService>();
+        services.AddSingleton<IStartupFilter, ChallengeStartupFilter>();
     }
 
     /// <summary>
     /// GET /.well-known/acme-challenge/{token} (RFC 8555 §8.3): the key authorization from storage,
-    /// so any replica answers the CA, whichever one ordered. Served on every HTTP port of the
-    /// process (port 80 for the CA, the health port too: it tells nothing that is secret).
+    /// so any replica answers the CA, whichever one ordered. A startup filter, so every host that adds
+    /// the listeners answers it (the container, the dev host, tests) on each of its HTTP ports —
+    /// port 80 for the CA, the health port too: a key authorization is no secret.
     /// </summary>
-    public static IEndpointRouteBuilder MapAcmeChallenges(this IEndpointRouteBuilder app)
+    private sealed class ChallengeStartupFilter(AcmeChallengeStore challenges) : IStartupFilter
     {
-        ArgumentNullException.ThrowIfNull(app);
-        if (app.ServiceProvider.GetService<AcmeChallengeStore>() is not { } challenges)
+        private const string Prefix = "/.well-known/acme-challenge/";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            return app;
-        }
-        app.MapGet("/.well-known/acme-challenge/{token}", async (string token, CancellationToken ct) =>
-            await challenges.FindAsync(token, ct) is { } keyAuthorization
-                ? Results.Text(keyAuthorization, "application/octet-stream")
-                : Results.NotFound());
-        return app;
+            app.Use(async (context, nextMiddleware) =>
+            {
+                var path = context.Request.Path.Value ?? "";
+                if (!HttpMethods.IsGet(context.Request.Method) || !path.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    await nextMiddleware(context);
+                    return;
+                }
+                if (await challenges.FindAsync(path[Prefix.Length..], context.RequestAborted) is { } keyAuthorization)
+                {
+                    context.Response.ContentType = "application/octet-stream";
+                    await context.Response.WriteAsync(keyAuthorization, context.RequestAborted);
+                }
+                else
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                }
+            });
+            next(app);
+        };
     }
 }

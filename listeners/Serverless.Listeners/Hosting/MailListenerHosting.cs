@@ -160,7 +160,6 @@ public static class MailListenerHosting
                 return context.Response.WriteAsync(report.Status + string.Concat(reasons));
             },
         });
-        app.MapAcmeChallenges();
         return app;
     }
 

@@ -10,7 +10,8 @@ azurite_install || exit 1
 pebble_install || exit 1
 read -r BLOB QUEUE TABLE < <(free_ports 3)
 AZURITE_LOG=${AZURITE_LOG:-/dev/null} azurite_start "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence || exit 1
-trap 'azurite_stop; pebble_stop' EXIT INT TERM
+trap 'azurite_stop; pebble_stop' EXIT
+trap 'exit 1' INT TERM
 export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 echo "Azurite for tests on 127.0.0.1:$BLOB/$QUEUE/$TABLE (pid $AZURITE_PID)"
 read -r ACME ACME_MGMT ACME_HTTP ACME_TLS ACME_DNS < <(free_ports 5)

@@ -67,13 +67,13 @@ public sealed class KeyVaultCertificateSource(SecretClient client, string name) 
 {
     public string Description => $"Key Vault {client.VaultUri.Host}/{name}";
 
-    public static KeyVaultCertificateSource Create(string vaultUri, string name, string? clientId)
-    {
-        TokenCredential credential = string.IsNullOrWhiteSpace(clientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-        return new KeyVaultCertificateSource(new SecretClient(new Uri(vaultUri), credential), name);
-    }
+    public static KeyVaultCertificateSource Create(string vaultUri, string name, string? clientId) =>
+        new(new SecretClient(new Uri(vaultUri), Credential(clientId)), name);
+
+    /// <summary>The listeners' identity for the TLS vault: the user-assigned one when its client id is given.</summary>
+    internal static TokenCredential Credential(string? clientId) => string.IsNullOrWhiteSpace(clientId)
+        ? new DefaultAzureCredential()
+        : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 
     public async Task<X509Certificate2> LoadAsync(CancellationToken cancellationToken)
     {

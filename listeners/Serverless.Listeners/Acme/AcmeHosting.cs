@@ -44,10 +44,10 @@ public static class AcmeHosting
     /// <summary>
     /// GET /.well-known/acme-challenge/{token} (RFC 8555 §8.3): the key authorization from storage,
     /// so any replica answers the CA, whichever one ordered. A startup filter, so every host that adds
-    /// the listeners answers it (the container, the dev host, tests) on each of its HTTP ports —
-    /// port 80 for the CA, the health port too: a key authorization is no secret.
+    /// the listeners answers it (the container, the dev host, tests) on each of its HTTP ports.
+    /// The public port 80 answers nothing else (404): /healthz stays on the private health port.
     /// </summary>
-    private sealed class ChallengeStartupFilter(AcmeChallengeStore challenges) : IStartupFilter
+    private sealed class ChallengeStartupFilter(AcmeChallengeStore challenges, Hosting.ListenerOptions listener) : IStartupFilter
     {
         private const string Prefix = "/.well-known/acme-challenge/";
 
@@ -58,6 +58,11 @@ public static class AcmeHosting
                 var path = context.Request.Path.Value ?? "";
                 if (!HttpMethods.IsGet(context.Request.Method) || !path.StartsWith(Prefix, StringComparison.Ordinal))
                 {
+                    if (context.Connection.LocalPort == listener.Ports.Http)
+                    {
+                        context.Response.StatusCode = StatusCodes.Status404NotFound;
+                        return;
+                    }
                     await nextMiddleware(context);
                     return;
                 }

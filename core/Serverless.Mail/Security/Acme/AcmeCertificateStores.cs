@@ -1,7 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Azure;
-using Azure.Core;
-using Azure.Identity;
 using Azure.Security.KeyVault.Certificates;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -75,13 +73,8 @@ public sealed class KeyVaultAcmeCertificateStore(CertificateClient client, strin
 {
     public string Description => $"Key Vault {client.VaultUri.Host}/{name}";
 
-    public static KeyVaultAcmeCertificateStore Create(string vaultUri, string name, string? clientId)
-    {
-        TokenCredential credential = string.IsNullOrWhiteSpace(clientId)
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-        return new KeyVaultAcmeCertificateStore(new CertificateClient(new Uri(vaultUri), credential), name);
-    }
+    public static KeyVaultAcmeCertificateStore Create(string vaultUri, string name, string? clientId) =>
+        new(new CertificateClient(new Uri(vaultUri), KeyVaultCertificateSource.Credential(clientId)), name);
 
     public async Task<DateTimeOffset?> NotAfterAsync(CancellationToken cancellationToken)
     {

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Restores, builds and runs every test. Starts Azurite on free loopback ports for the tests and
-# stops it by PID afterwards; exits non-zero on any failure.
+# Restores, builds and runs every test. Starts Azurite and pebble (the ACME test server) on free
+# loopback ports for the tests and stops them by PID afterwards; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
 source scripts/azurite.sh
+source scripts/pebble.sh
 
 azurite_install || exit 1
+pebble_install || exit 1
 read -r BLOB QUEUE TABLE < <(free_ports 3)
 AZURITE_LOG=${AZURITE_LOG:-/dev/null} azurite_start "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence || exit 1
-trap azurite_stop EXIT INT TERM
+trap 'azurite_stop; pebble_stop' EXIT
+trap 'exit 1' INT TERM
 export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 echo "Azurite for tests on 127.0.0.1:$BLOB/$QUEUE/$TABLE (pid $AZURITE_PID)"
+read -r ACME ACME_MGMT ACME_HTTP ACME_TLS ACME_DNS < <(free_ports 5)
+PEBBLE_LOG=${PEBBLE_LOG:-/dev/null} pebble_start "$PWD/.test-data/pebble" "$ACME" "$ACME_MGMT" "$ACME_HTTP" "$ACME_TLS" "$ACME_DNS" || exit 1
+echo "pebble for tests on 127.0.0.1:$ACME (HTTP-01 on $ACME_HTTP, DNS from 127.0.0.1:$ACME_DNS; pid $PEBBLE_PID)"
 
 dotnet build Serverless.sln -c Release --nologo -v quiet -clp:ErrorsOnly || exit 1
 # What the listener Dockerfile runs (no Docker engine needed); the infrastructure tests start the result.

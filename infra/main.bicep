@@ -55,6 +55,12 @@ param location string
 @description('Domain under which the service\'s own host names live: mail.<domain> (clients), mx.<domain> (MX), smtp-out.<domain> (direct-MX sender). Set with `azd env set MAIL_SERVICE_DOMAIN example.com`.')
 param serviceDomain string
 
+@description('ACME directory the listeners order and renew their certificate from (HTTP-01 on port 80; README, "Certificates"). Empty: no ACME, import `listener-tls` into the TLS vault by hand.')
+param acmeDirectoryUrl string = 'https://acme-v02.api.letsencrypt.org/directory'
+
+@description('Contact address of the ACME account (the CA writes to it about expiry); optional.')
+param acmeContactEmail string = ''
+
 @allowed([ 'SmartHost', 'DirectMx' ])
 @description('Outbound delivery: through a smart host (default; Azure blocks outbound port 25 for most subscriptions) or straight to MX hosts from a static IP behind a NAT gateway.')
 param outboundMode string = 'SmartHost'
@@ -248,6 +254,7 @@ module rbac 'app/rbac.bicep' = {
     listenersIdentityName: names.listenersIdentity
     operatorPrincipalId: principalId
     operatorPrincipalType: principalType
+    acmeEnabled: !empty(acmeDirectoryUrl)
   }
   dependsOn: [ storage, keyVault, registry, monitoring, identities ]
 }
@@ -299,6 +306,9 @@ module listeners 'app/listeners.bicep' = {
     applicationInsightsName: names.applicationInsights
     logAnalyticsName: names.logAnalytics
     mailHostName: mailHostName
+    certificateHostNames: [ mailHostName, mxHostName ]
+    acmeDirectoryUrl: acmeDirectoryUrl
+    acmeContactEmail: acmeContactEmail
     imageName: listenersImageName
     minReplicas: listenersMinReplicas
     maxReplicas: listenersMaxReplicas
@@ -324,6 +334,9 @@ module mx 'app/mx.bicep' = if (!empty(listenersImageName)) {
     applicationInsightsName: names.applicationInsights
     logAnalyticsName: names.logAnalytics
     mailHostName: mxHostName
+    certificateHostNames: [ mailHostName, mxHostName ]
+    acmeDirectoryUrl: acmeDirectoryUrl
+    acmeContactEmail: acmeContactEmail
     srsSecret: srsSecret
     imageName: listenersImageName
   }

@@ -15,6 +15,14 @@ param applicationInsightsName string
 param logAnalyticsName string
 param mailHostName string
 
+@description('The names on the listeners\' certificate (both placements answer HTTP-01 for them on port 80).')
+param certificateHostNames array
+
+@description('ACME directory; empty: no ACME (the certificate is imported by hand).')
+param acmeDirectoryUrl string
+
+param acmeContactEmail string
+
 @description('Image built by `azd deploy`; empty on the first provision (a placeholder runs until then).')
 param imageName string
 
@@ -146,6 +154,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           { external: true, targetPort: 110, exposedPort: 110 }
           { external: true, targetPort: 995, exposedPort: 995 }
           { external: true, targetPort: 4190, exposedPort: 4190 }
+          { external: true, targetPort: 80, exposedPort: 80 }
         ]
       }
       registries: [ { server: registry.properties.loginServer, identity: identity.id } ]
@@ -179,6 +188,12 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
             { name: 'Mail__Tls__KeyVaultUri', value: tlsVault.properties.vaultUri }
             { name: 'Mail__Tls__KeyVaultCertificateName', value: 'listener-tls' }
+            // ACME (README, "Certificates"): port 80 answers HTTP-01 only; the certificate goes to the TLS vault.
+            { name: 'Mail__Listeners__Ports__Http', value: '80' }
+            { name: 'Mail__Acme__DirectoryUrl', value: acmeDirectoryUrl }
+            { name: 'Mail__Acme__ContactEmail', value: acmeContactEmail }
+            { name: 'Mail__Acme__HostNames__0', value: certificateHostNames[0] }
+            { name: 'Mail__Acme__HostNames__1', value: certificateHostNames[1] }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsights.properties.ConnectionString }
             { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
           ]

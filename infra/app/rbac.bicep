@@ -7,7 +7,9 @@
 // listeners (both placements): Blob/Queue/Table Data Contributor (spool blobs, hand-offs,
 //                       mailboxes), Key Vault Secrets User on the TLS vault only (reads the
 //                       certificate's secret; the admin key, smart-host password and DKIM keys
-//                       live in the main vault, which the listeners cannot read),
+//                       live in the main vault, which the listeners cannot read), and with ACME
+//                       Key Vault Certificates Officer there too (reads the certificate's expiry,
+//                       imports the renewed one),
 //                       AcrPull (image pulls without registry passwords), Monitoring Metrics Publisher.
 // operator (optional principalId): Key Vault Certificates Officer on the TLS vault (imports the
 //                       certificate), Secrets Officer on the main vault (reads or rotates secrets).
@@ -24,6 +26,9 @@ param operatorPrincipalId string = ''
 
 @allowed([ 'User', 'ServicePrincipal', 'Group' ])
 param operatorPrincipalType string = 'User'
+
+@description('The listeners order their certificate by ACME and import it into the TLS vault.')
+param acmeEnabled bool = false
 
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -143,6 +148,16 @@ resource listenersSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   scope: tlsVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6') // Key Vault Secrets User
+    principalId: listeners.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource listenersCertificates 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (acmeEnabled) {
+  name: guid(tlsVault.id, listeners.id, 'a4417e6f-fecd-4de8-b567-7b0420556985')
+  scope: tlsVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'a4417e6f-fecd-4de8-b567-7b0420556985') // Key Vault Certificates Officer
     principalId: listeners.properties.principalId
     principalType: 'ServicePrincipal'
   }

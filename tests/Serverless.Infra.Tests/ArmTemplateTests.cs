@@ -19,6 +19,7 @@ public sealed partial class ArmTemplateTests
         ["Pop3"] = 110,
         ["Pop3s"] = 995,
         ["ManageSieve"] = 4190,
+        ["Http"] = 80, // ACME HTTP-01, on both placements
     };
 
     private static async Task<ArmTemplate> MainAsync() => (await BicepCompilation.MainAsync()).Template();
@@ -57,9 +58,10 @@ public sealed partial class ArmTemplateTests
         Assert.Equal("Public", (string?)ip["type"]);
         var mxPorts = ((JsonArray)ip["ports"]!).Select(p => (int)p!["port"]!).ToHashSet();
         Assert.Equal(mxPorts, ServedPorts(MxEnv(main)));
-        Assert.Equal([25], mxPorts);
+        Assert.Equal([25, 80], mxPorts.Order());
 
-        Assert.Empty(appPorts.Intersect(mxPorts));
+        // Only port 80 is on both: each answers HTTP-01 for its own host name.
+        Assert.Equal([80], appPorts.Intersect(mxPorts));
         Assert.Equal(StandardPorts.Values.ToHashSet(), appPorts.Union(mxPorts).ToHashSet());
         Assert.Equal("0.0.0.0", ContainerAppEnv(main)["Mail__Listeners__BindAddress"]);
         Assert.Equal("0.0.0.0", MxEnv(main)["Mail__Listeners__BindAddress"]);
@@ -146,8 +148,10 @@ public sealed partial class ArmTemplateTests
             .Select(a => (Who: ArmTemplate.ReferencedNameParameter((string)a["properties"]!["principalId"]!) ?? (string)a["properties"]!["principalId"]!,
                 Scope: (string)a["scope"]!))
             .ToList();
-        var listeners = Assert.Single(vaultRoles, r => r.Who == "listenersIdentityName");
-        Assert.Contains("tlsKeyVaultName", listeners.Scope, StringComparison.Ordinal);
+        // Secrets User (read the certificate) and, with ACME, Certificates Officer (import it): both on the TLS vault.
+        var listeners = vaultRoles.Where(r => r.Who == "listenersIdentityName").ToList();
+        Assert.Equal(2, listeners.Count);
+        Assert.All(listeners, r => Assert.Contains("tlsKeyVaultName", r.Scope, StringComparison.Ordinal));
         Assert.Equal("[variables('names').tlsKeyVault]", (string?)main.ModuleParameter("rbac", "tlsKeyVaultName"));
         Assert.NotEqual((string?)main.Variables["names"]!["keyVault"], (string?)main.Variables["names"]!["tlsKeyVault"]);
 
@@ -210,6 +214,7 @@ public sealed partial class ArmTemplateTests
             "listenersIdentityName: Storage Queue Data Contributor on Microsoft.Storage/storageAccounts",
             "listenersIdentityName: Storage Table Data Contributor on Microsoft.Storage/storageAccounts",
             "listenersIdentityName: Key Vault Secrets User on Microsoft.KeyVault/vaults",
+            "listenersIdentityName: Key Vault Certificates Officer on Microsoft.KeyVault/vaults",
             "listenersIdentityName: AcrPull on Microsoft.ContainerRegistry/registries",
             "listenersIdentityName: Monitoring Metrics Publisher on Microsoft.Insights/components",
             "operatorPrincipalId: Key Vault Certificates Officer on Microsoft.KeyVault/vaults",
@@ -227,6 +232,11 @@ public sealed partial class ArmTemplateTests
         var operatorGrants = main.Module("rbac").OfType("Microsoft.Authorization/roleAssignments")
             .Where(a => ((string)a["properties"]!["principalId"]!).Contains("operatorPrincipalId", StringComparison.Ordinal));
         Assert.All(operatorGrants, a => Assert.Equal("[not(empty(parameters('operatorPrincipalId')))]", (string?)a["condition"]));
+        // The listeners may import certificates only when they order them.
+        var certificates = main.Module("rbac").OfType("Microsoft.Authorization/roleAssignments")
+            .Single(a => ((string)a["properties"]!["roleDefinitionId"]!).Contains("a4417e6f", StringComparison.Ordinal) && ((string)a["properties"]!["principalId"]!).Contains("listenersIdentityName", StringComparison.Ordinal));
+        Assert.Equal("[parameters('acmeEnabled')]", (string?)certificates["condition"]);
+        Assert.Equal("[not(empty(parameters('acmeDirectoryUrl')))]", (string?)main.ModuleParameter("rbac", "acmeEnabled"));
     }
 
     [Fact]

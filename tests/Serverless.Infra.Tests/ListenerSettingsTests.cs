@@ -54,6 +54,11 @@ public sealed class ListenerSettingsTests
         Assert.Equal([smtp, submission, submissions, imap, imaps, pop3, pop3s, manageSieve],
             new[] { listener.Ports.Smtp, listener.Ports.Submission, listener.Ports.Submissions, listener.Ports.Imap, listener.Ports.Imaps, listener.Ports.Pop3, listener.Ports.Pop3s, listener.Ports.ManageSieve });
         Assert.Equal(8080, listener.Ports.Health);
+        Assert.Equal(80, listener.Ports.Http);
+        // ACME: the same two names on both placements (each answers HTTP-01 for the one that resolves to it).
+        var acme = BindStrictly<Serverless.Mail.Security.Acme.AcmeOptions>(configuration, Serverless.Mail.Security.Acme.AcmeOptions.Section);
+        Assert.Equal(["resolved-in-azure", "resolved-in-azure"], acme.HostNames);
+        Assert.Equal("resolved-in-azure", acme.DirectoryUrl);
         Assert.Equal("0.0.0.0", listener.BindAddress);
         Assert.Equal("resolved-in-azure", listener.HostName);
 

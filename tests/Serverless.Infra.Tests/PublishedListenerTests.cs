@@ -11,7 +11,8 @@ namespace Serverless.Infra.Tests;
 /// <summary>
 /// What the Dockerfile runs: the output of <c>dotnet publish</c> of the listeners, started as its
 /// own process through the same apphost the container's ENTRYPOINT names. ./test.sh publishes it
-/// first (MAIL_LISTENERS_PUBLISH_DIR); run alone, the test publishes the build it was given.
+/// first (MAIL_LISTENERS_PUBLISH_DIR); run alone, the test publishes the build it was given. ACME is
+/// on (nothing to order from), so its public HTTP port is there too.
 /// </summary>
 public sealed class PublishedListenerTests
 {
@@ -25,6 +26,7 @@ public sealed class PublishedListenerTests
 
         var health = AzuriteProcess.FreePort();
         var smtp = AzuriteProcess.FreePort();
+        var acmeHttp = AzuriteProcess.FreePort();
         var start = new ProcessStartInfo(apphost)
         {
             WorkingDirectory = publishDir,
@@ -43,6 +45,9 @@ public sealed class PublishedListenerTests
             start.Environment[$"Mail__Listeners__Ports__{other}"] = "0";
         }
         start.Environment["Mail__Listeners__HostName"] = "mx.published.test";
+        // ACME on, with no server to order from: its public HTTP-01 port is open, and answers only challenges.
+        start.Environment["Mail__Acme__DirectoryUrl"] = "https://127.0.0.1:9/dir";
+        start.Environment["Mail__Listeners__Ports__Http"] = acmeHttp.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Mail__Tls__DevelopmentCertificatePath"] = Path.Combine(Path.GetTempPath(), "serverless-mail-test-cert.pfx");
         start.Environment.Remove("APPLICATIONINSIGHTS_CONNECTION_STRING");
 
@@ -81,6 +86,10 @@ public sealed class PublishedListenerTests
             {
                 Assert.Contains("TLS: serving a self-signed certificate", output.ToString(), StringComparison.Ordinal);
             }
+
+            // /healthz stays on the private health port; the public HTTP-01 port tells nothing but challenges.
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"http://127.0.0.1:{acmeHttp}/healthz"))).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri($"http://127.0.0.1:{acmeHttp}/.well-known/acme-challenge/none"))).StatusCode);
 
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, smtp);

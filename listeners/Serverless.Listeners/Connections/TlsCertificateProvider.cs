@@ -23,6 +23,7 @@ public sealed class TlsCertificateProvider
     private readonly object _gate = new();
     private X509Certificate2? _current;
     private X509Certificate2? _fromSource;
+    private X509Certificate2Collection? _intermediates;
     private DateTime _loadedWriteTime;
     private SslStreamCertificateContext? _context;
 
@@ -43,7 +44,7 @@ public sealed class TlsCertificateProvider
             var certificate = Current;
             lock (_gate)
             {
-                var origin = ReferenceEquals(certificate, _fromSource) ? TlsCertificateOrigin.KeyVault
+                var origin = ReferenceEquals(certificate, _fromSource) ? (_source is KeyVaultCertificateSource ? TlsCertificateOrigin.KeyVault : TlsCertificateOrigin.Storage)
                     : !string.IsNullOrEmpty(_options.CertificatePath) ? TlsCertificateOrigin.File
                     : TlsCertificateOrigin.SelfSigned;
                 return new TlsCertificateStatus(origin, certificate.Subject, new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero));
@@ -90,7 +91,6 @@ public sealed class TlsCertificateProvider
         }
     }
 
-    /// <summary>Fetches the certificate from its source again (no-op without one). Throws if the fetch fails; the old certificate stays.</summary>
     /// <summary>
     /// The current certificate as one shared context for every handshake. Handing SslStream a bare
     /// certificate makes it build a context — chain, a copy of the certificate and, on Linux, an
@@ -106,20 +106,23 @@ public sealed class TlsCertificateProvider
             {
                 if (_context is null || !ReferenceEquals(_context.TargetCertificate, certificate))
                 {
-                    _context = SslStreamCertificateContext.Create(certificate, additionalCertificates: null);
+                    // The intermediates go with the certificate: clients hold the roots, rarely an ACME CA's intermediate.
+                    var intermediates = ReferenceEquals(certificate, _fromSource) ? _intermediates : null;
+                    _context = SslStreamCertificateContext.Create(certificate, intermediates, offline: intermediates is { Count: > 0 });
                 }
                 return _context;
             }
         }
     }
 
+    /// <summary>Fetches the certificate from its source again (no-op without one). Throws if the fetch fails; the old certificate stays.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         if (_source is null)
         {
             return;
         }
-        var certificate = await _source.LoadAsync(cancellationToken);
+        var (certificate, intermediates) = await _source.LoadChainAsync(cancellationToken);
         lock (_gate)
         {
             if (_fromSource?.Thumbprint == certificate.Thumbprint)
@@ -128,6 +131,7 @@ public sealed class TlsCertificateProvider
                 return;
             }
             _fromSource = certificate;
+            _intermediates = intermediates;
         }
         _logger.LogInformation("Serving TLS certificate {Subject} from {Source} (expires {NotAfter:u})", certificate.Subject, _source.Description, certificate.NotAfter);
     }

@@ -7,6 +7,9 @@ public enum TlsCertificateOrigin
     /// <summary>Fetched from Key Vault (imported by the operator, or issued there by ACME).</summary>
     KeyVault,
 
+    /// <summary>Issued by ACME and kept in the storage account (no Key Vault configured).</summary>
+    Storage,
+
     /// <summary>A PFX file (<c>Mail:Tls:CertificatePath</c>).</summary>
     File,
 

@@ -66,6 +66,12 @@ public sealed class PortOptions
 
     /// <summary>HTTP port for /healthz in the listener container (0 = not served separately).</summary>
     public int Health { get; set; }
+
+    /// <summary>
+    /// Plain HTTP for ACME's HTTP-01 challenges (<c>/.well-known/acme-challenge/{token}</c>; the CA
+    /// always asks on port 80, so 80 in the container). 0 = off.
+    /// </summary>
+    public int Http { get; set; }
 }
 
 /// <summary>TLS certificate settings (section <c>Mail:Tls</c>).</summary>

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
+using Serverless.Listeners.Acme;
 using Serverless.Listeners.Connections;
 using Serverless.Listeners.Imap;
 using Serverless.Listeners.ManageSieve;
@@ -46,11 +47,12 @@ public static class MailListenerHosting
         builder.Services.AddSingleton(listener);
         builder.Services.AddSingleton(tls);
         var vault = tls.KeyVaultUri is { Length: > 0 } tlsVault ? tlsVault : builder.Configuration["Mail:KeyVault:Uri"];
+        var clientId = builder.Configuration["Mail:KeyVault:ClientId"] ?? builder.Configuration["Mail:Storage:ClientId"];
         if (!string.IsNullOrWhiteSpace(vault) && !string.IsNullOrWhiteSpace(tls.KeyVaultCertificateName))
         {
-            var clientId = builder.Configuration["Mail:KeyVault:ClientId"] ?? builder.Configuration["Mail:Storage:ClientId"];
             builder.Services.AddSingleton<ITlsCertificateSource>(KeyVaultCertificateSource.Create(vault, tls.KeyVaultCertificateName, clientId));
         }
+        builder.Services.AddAcme(builder.Configuration, vault, tls.KeyVaultCertificateName, clientId);
         builder.Services.AddSingleton(sp => new TlsCertificateProvider(tls, listener, sp.GetRequiredService<ILogger<TlsCertificateProvider>>(), sp.GetService<ITlsCertificateSource>()));
         builder.Services.AddHostedService<TlsCertificateRefresher>();
         builder.Services.AddPop3Listener(builder.Configuration);
@@ -131,6 +133,10 @@ public static class MailListenerHosting
             if (listener.Ports.Health > 0)
             {
                 kestrel.Listen(address, listener.Ports.Health, o => o.Protocols = HttpProtocols.Http1);
+            }
+            if (listener.Ports.Http > 0)
+            {
+                kestrel.Listen(address, listener.Ports.Http, o => o.Protocols = HttpProtocols.Http1);
             }
         });
         return builder;

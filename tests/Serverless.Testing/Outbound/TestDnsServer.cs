@@ -21,8 +21,13 @@ public sealed class TestDnsServer : IDisposable
     private int _queries;
 
     public TestDnsServer()
+        : this(AzuriteProcess.FreePort())
     {
-        var port = AzuriteProcess.FreePort();
+    }
+
+    /// <summary>On a given port: for a client started before the test that must be told where to ask (pebble's <c>-dnsserver</c>).</summary>
+    public TestDnsServer(int port)
+    {
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
         _server = new DnsServer(new UdpServerTransport(EndPoint), new TcpServerTransport(EndPoint));
         _server.QueryReceived += OnQueryAsync;

@@ -9,6 +9,12 @@ public sealed record Tenant(string Id, string DisplayName, DateTimeOffset Create
 
 public sealed record CreatedTenant(string Id, string DisplayName, DateTimeOffset CreatedAt, string KeyId, string ApiKey);
 
+public sealed record TenantQuotaLimits(long StoredBytes, long Mailboxes, long MessagesPerDay);
+
+public sealed record TenantQuotaUsage(long StoredBytes, long Mailboxes, long MessagesToday);
+
+public sealed record TenantQuotas(string Tenant, TenantQuotaLimits Limits, TenantQuotaUsage Usage);
+
 public sealed record ApiKey(string KeyId, DateTimeOffset CreatedAt);
 
 public sealed record CreatedApiKey(string KeyId, string ApiKey, DateTimeOffset CreatedAt);

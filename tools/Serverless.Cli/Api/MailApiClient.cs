@@ -29,6 +29,12 @@ public sealed class MailApiClient(HttpClient http)
 
     public Task DeleteTenantAsync(string tenant, bool force, CancellationToken ct) => SendAsync(HttpMethod.Delete, Path(tenant) + Force(force), null, ct);
 
+    public Task<ApiReply<TenantQuotas>> GetTenantQuotasAsync(string tenant, CancellationToken ct) => SendAsync<TenantQuotas>(HttpMethod.Get, Path(tenant, "quotas"), null, ct);
+
+    /// <summary>PUT replaces all three limits (0 = unlimited).</summary>
+    public Task<ApiReply<TenantQuotas>> SetTenantQuotasAsync(string tenant, TenantQuotaLimits limits, CancellationToken ct) =>
+        SendAsync<TenantQuotas>(HttpMethod.Put, Path(tenant, "quotas"), limits, ct);
+
     // API keys
     public Task<ApiReply<CreatedApiKey>> CreateKeyAsync(string tenant, CancellationToken ct) => SendAsync<CreatedApiKey>(HttpMethod.Post, Path(tenant, "keys"), null, ct);
 

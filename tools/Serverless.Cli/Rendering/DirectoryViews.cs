@@ -22,6 +22,17 @@ public static class DirectoryViews
         output.Line($"Created: {Tables.Time(tenant.CreatedAt)}");
     }
 
+    public static void Quotas(CliOutput output, TenantQuotas quotas)
+    {
+        static string Count(long value) => value == 0 ? "unlimited" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var table = Tables.Of("Quota", "Limit", "Used");
+        table.Row("Stored", Tables.Size(quotas.Limits.StoredBytes, zeroIsUnlimited: true), Tables.Size(quotas.Usage.StoredBytes));
+        table.Row("Mailboxes", Count(quotas.Limits.Mailboxes), quotas.Usage.Mailboxes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        table.Row("Messages per day", Count(quotas.Limits.MessagesPerDay), quotas.Usage.MessagesToday.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        output.Line($"Tenant {quotas.Tenant}:");
+        output.Write(table);
+    }
+
     public static void Keys(CliOutput output, Page<ApiKey> page)
     {
         var table = Tables.Of("Key id", "Created");

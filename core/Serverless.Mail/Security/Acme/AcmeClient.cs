@@ -15,7 +15,24 @@ public interface IAcmeChallengeResponder
 }
 
 /// <summary>What an order produced: the chain and its key as PEM (what Key Vault takes), and the certificate.</summary>
-public sealed record AcmeIssuedCertificate(string CertificateChainPem, string PrivateKeyPem, DateTimeOffset NotAfter);
+public sealed record AcmeIssuedCertificate(string CertificateChainPem, string PrivateKeyPem, DateTimeOffset NotAfter)
+{
+    /// <summary>The certificate with its key and the intermediates after it, as one PKCS#12 (what Key Vault imports).</summary>
+    public byte[] ToPkcs12()
+    {
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPem(CertificateChainPem);
+        using var leaf = X509Certificate2.CreateFromPem(CertificateChainPem, PrivateKeyPem);
+        var bundle = new X509Certificate2Collection { leaf };
+        bundle.AddRange(chain.Skip(1).ToArray());
+        var pfx = bundle.Export(X509ContentType.Pkcs12)!;
+        foreach (var c in chain)
+        {
+            c.Dispose();
+        }
+        return pfx;
+    }
+}
 
 /// <summary>An ACME server's refusal (RFC 8555 §6.7 problem document), or an order that ended invalid.</summary>
 public sealed class AcmeException(string message) : Exception(message);

@@ -105,8 +105,12 @@ internal sealed class ListenerProcess : IAsyncDisposable
         {
             try
             {
-                using var c = new TcpClient();
-                await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                // Kestrel binds the endpoints one after another: IMAP answering does not mean IMAPS does yet.
+                foreach (var p in new[] { port, imaps })
+                {
+                    using var c = new TcpClient();
+                    await c.ConnectAsync(System.Net.IPAddress.Loopback, p);
+                }
                 return new ListenerProcess(process, port) { ImapsPort = imaps };
             }
             catch (SocketException)

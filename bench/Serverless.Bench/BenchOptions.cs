@@ -5,10 +5,10 @@ namespace Serverless.Bench;
 /// <summary>What to run and how big. Every figure's load is configurable; defaults fit the 5-minute budget on 2 cores.</summary>
 internal sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare", "feed", "imaptest"];
+    public static readonly string[] AllPhases = ["azurite", "smtp", "smtp-slowdns", "inbound-cost", "imap-cost", "imap-mixed", "pop3", "select", "memory", "outbound", "compare", "feed", "imaptest", "tls-floor"];
 
-    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running, "feed", which takes minutes at one message a second, and "imaptest", which needs Dovecot's imaptest.</summary>
-    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p is not ("compare" or "feed" or "imaptest"))];
+    /// <summary>Phases run when none are chosen: all but "compare", which needs the peers running, "feed", which takes minutes at one message a second, "imaptest", which needs Dovecot's imaptest, and "tls-floor", an experiment without our code.</summary>
+    public static readonly string[] DefaultPhases = [.. AllPhases.Where(p => p is not ("compare" or "feed" or "imaptest" or "tls-floor"))];
 
     /// <summary>SMTP phase: messages sent, their size, concurrent sessions (one message per connection).</summary>
     public int Messages { get; set; } = 2000;
@@ -41,6 +41,9 @@ internal sealed class BenchOptions
 
     /// <summary>Idle connections on the plaintext IMAP port upgraded with STARTTLS.</summary>
     public bool IdleStartTls { get; set; }
+
+    /// <summary>Seconds the idle connections stay open after they are measured (time to attach dotnet-gcdump, read smaps).</summary>
+    public int IdleHoldSeconds { get; set; }
 
     public IReadOnlyList<int> SelectSizes { get; set; } = [10_000, 100_000];
 
@@ -145,6 +148,7 @@ internal sealed class BenchOptions
           --idle N                idle IMAP connections for the memory figure [10000]
           --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
           --idle-starttls         make them over IMAP upgraded with STARTTLS
+          --idle-hold S           keep them open S seconds after measuring (to inspect the listener's pid) [0]
           --select-sizes A,B      folder sizes for SELECT timing [10000,100000]
           --outbound N            outbound deliveries [200]
           --feed-messages N       feed: messages at one a second, timed 250 → EXISTS on a separate listener process [60]
@@ -159,8 +163,8 @@ internal sealed class BenchOptions
           --runs N                take each figure N times [1]
           --slowdns-messages N    smtp-slowdns: messages with an instant resolver, then with a slow one [400]
           --slowdns-delay-ms MS   smtp-slowdns: the slow resolver's delay per answer [100]
-          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare,feed,imaptest
-                                  (all but compare, feed and imaptest when not given)
+          --only a,b              phases: azurite,smtp,smtp-slowdns,inbound-cost,imap-cost,imap-mixed,pop3,select,memory,outbound,compare,feed,imaptest,tls-floor
+                                  (all but compare, feed, imaptest and tls-floor when not given)
           --skip a,b              phases to leave out
           --compare-peers         side by side with the peers: phases compare,smtp-slowdns,imaptest (unless --only says otherwise)
           --peer-host IP          the peer's address [127.0.0.1]
@@ -204,6 +208,7 @@ internal sealed class BenchOptions
                 case "--idle": o.IdleConnections = Int(); break;
                 case "--idle-tls": o.IdleTls = true; break;
                 case "--idle-starttls": o.IdleStartTls = true; break;
+                case "--idle-hold": o.IdleHoldSeconds = Int(); break;
                 case "--select-sizes": o.SelectSizes = [.. Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--outbound": o.OutboundMessages = Int(); break;
                 case "--feed-messages": o.FeedMessages = Math.Max(1, Int()); break;

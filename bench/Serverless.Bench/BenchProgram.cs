@@ -6,6 +6,10 @@ public static class BenchProgram
     /// <returns>0 when every phase ran (targets missed or not), 1 when a phase failed, 2 for bad arguments.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is [Scenarios.TlsFloorScenario.ServerArgument, var mode])
+        {
+            return await Scenarios.TlsFloorScenario.ServeAsync(mode);
+        }
         BenchOptions options;
         try
         {

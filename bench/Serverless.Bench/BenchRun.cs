@@ -25,6 +25,10 @@ internal static class BenchRun
         var failed = false;
         try
         {
+            if (options.Has("tls-floor"))
+            {
+                await Phase("Idle TLS floor: a bare SslStream server", () => TlsFloorScenario.RunAsync(options, report));
+            }
             if (options.Has("azurite"))
             {
                 await Phase("Azurite alone (Azure SDK, no service code)", () => AzuriteLimits.RunAsync(connectionString, report));

@@ -20,6 +20,18 @@ public sealed class BenchSmokeTests
     }
 
     /// <summary>
+    /// The idle-TLS floor experiment: its bare SslStream server starts as a child process, takes the
+    /// connections and reports its memory, once with OpenSSL's defaults and once with released buffers.
+    /// </summary>
+    [Fact]
+    public async Task The_tls_floor_experiment_runs_its_bare_server()
+    {
+        var storage = await TestStorage.ConnectionStringAsync();
+        var exit = await BenchProgram.RunAsync(["--quick", "--only", "tls-floor", "--storage", storage]);
+        Assert.Equal(0, exit);
+    }
+
+    /// <summary>
     /// The side-by-side phase, with our own stack standing in for the peers (they are not installed
     /// where tests run): SMTP, IMAPS shared by several clients, POP3 over STLS, one command in flight.
     /// </summary>

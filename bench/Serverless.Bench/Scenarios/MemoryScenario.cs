@@ -66,6 +66,11 @@ internal static class MemoryScenario
             o.IdleConnections == 10_000 ? null : $"extrapolated to 10,000: {(baseline + (perConnection * 10_000)) / 1e6:0} MB (target ≤ 300)");
         report.Add($"Listener memory per idle {kind} connection", perConnection / 1024, "KiB");
         report.Detail($"{opened:#,0} connections logged in, selected and idling after {openSeconds:0.0} s ({opened / openSeconds:0}/s); listener pid {listener.Pid}");
+        if (o.IdleHoldSeconds > 0)
+        {
+            Console.WriteLine($"  holding the connections {o.IdleHoldSeconds} s (--idle-hold): e.g. dotnet-gcdump collect -p {listener.Pid}; /proc/{listener.Pid}/smaps");
+            await Task.Delay(TimeSpan.FromSeconds(o.IdleHoldSeconds));
+        }
         foreach (var c in clients)
         {
             if (c is not null)

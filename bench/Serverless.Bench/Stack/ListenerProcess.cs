@@ -111,8 +111,12 @@ internal sealed class ListenerProcess : IAsyncDisposable
         {
             try
             {
-                using var c = new TcpClient();
-                await c.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                // Kestrel binds the endpoints one after another: IMAP answering does not mean IMAPS (or the MX) does yet.
+                foreach (var p in smtp > 0 ? new[] { port, imaps, smtp } : new[] { port, imaps })
+                {
+                    using var c = new TcpClient();
+                    await c.ConnectAsync(System.Net.IPAddress.Loopback, p);
+                }
                 return new ListenerProcess(process, port) { ImapsPort = imaps, SmtpPort = smtp };
             }
             catch (SocketException)

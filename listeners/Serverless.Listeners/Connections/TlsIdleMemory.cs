@@ -11,9 +11,10 @@ namespace Serverless.Listeners.Connections;
 /// whenever they are empty. .NET does not set the mode and offers no API for it, so it is set here
 /// on the SSL object behind the stream, found through SslStream's private field. Where that field
 /// or libssl is not what is expected (another runtime or platform), nothing happens: the connection
-/// works the same, only with the larger footprint.
+/// works the same, only with the larger footprint. Public for the benchmark's bare-SslStream floor
+/// (<c>scripts/bench.sh --only tls-floor</c>).
 /// </summary>
-internal static class TlsIdleMemory
+public static class TlsIdleMemory
 {
     private const int SslCtrlMode = 33; // SSL_CTRL_MODE
     private const nint SslModeReleaseBuffers = 0x10; // SSL_MODE_RELEASE_BUFFERS

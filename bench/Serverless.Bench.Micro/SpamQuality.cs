@@ -51,6 +51,18 @@ internal static class SpamQuality
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{t,9:F2}  {caught,5}/{spamScores.Count} {100.0 * caught / spamScores.Count,6:F2} %  {misfiled,4}/{hamScores.Count} {100.0 * misfiled / hamScores.Count,5:F2} %   {hardMisfiled,4}                                {misfiled - hardMisfiled,4}/{easy} {100.0 * (misfiled - hardMisfiled) / easy,5:F2} %"));
         }
+        {
+            // The operating points: spam caught when at most 0.5 % of ham may be misfiled, and ham misfiled when 95 % of spam must be caught.
+            var hamDesc = hamScores.OrderDescending().ToList();
+            var allowed = (int)(hamScores.Count * 0.005);
+            var line = hamDesc[allowed];
+            var caughtAt = spamScores.Count(s => s > line);
+            var spamDesc = spamScores.OrderDescending().ToList();
+            var need = spamDesc[(int)Math.Ceiling(spamScores.Count * 0.95) - 1];
+            var hamAt = hamScores.Count(s => s >= need);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"operating  ham<=0.5%: spam {100.0 * caughtAt / spamScores.Count:F2} % (p > {line:F4})   spam>=95%: ham {100.0 * hamAt / hamScores.Count:F2} % (p >= {need:F4})"));
+        }
         if (Environment.GetEnvironmentVariable("SPAM_QUALITY_SHOW") is { } show)
         {
             var t = double.Parse(show, CultureInfo.InvariantCulture);

@@ -34,25 +34,52 @@ public sealed class ImapIngestEndToEndTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var prefix = TestStorage.NewPrefix();
-        _devSettings = await Settings(prefix);
-        _devSettings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
-        _devSettings["Mail:DevHost:RunTimers"] = "false";
-        _devHost = DevHostApp.Build([], b => b.Configuration.AddInMemoryCollection(_devSettings));
-        await _devHost.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
-        await _devHost.StartAsync();
+        _devHost = await StartWithFreePortsAsync(async () =>
+        {
+            _devSettings = await Settings(prefix);
+            _devSettings["Mail:Api:Port"] = AzuriteProcess.FreePort().ToString();
+            _devSettings["Mail:DevHost:RunTimers"] = "false";
+            var app = DevHostApp.Build([], b => b.Configuration.AddInMemoryCollection(_devSettings));
+            await app.Services.GetRequiredService<MailStorage>().EnsureCreatedAsync();
+            return app;
+        });
 
         // A second process, in effect: listeners only, with their own services and no ingest.
-        _listenerSettings = await Settings(prefix);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(_listenerSettings);
-        builder.AddMailListeners();
-        _listenersOnly = builder.Build();
-        await _listenersOnly.StartAsync();
+        _listenersOnly = await StartWithFreePortsAsync(async () =>
+        {
+            _listenerSettings = await Settings(prefix);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Configuration.AddInMemoryCollection(_listenerSettings);
+            builder.AddMailListeners();
+            return builder.Build();
+        });
 
         var directory = _devHost.Services.GetRequiredService<MailDirectory>();
         await directory.CreateTenantAsync("acme", "Acme");
         await directory.AddDomainAsync("acme", "example.com", null);
         _reader = await directory.CreateMailboxAsync("acme", MailAddress.Parse("reader@example.com"), Password, null, 0);
+    }
+
+    /// <summary>
+    /// Starts what <paramref name="build"/> makes, with new ports when one was taken between
+    /// <see cref="AzuriteProcess.FreePort"/> and the bind (by a client socket's ephemeral port or
+    /// another test running in parallel; CI saw it), as ListenerHost and DevHostStack do.
+    /// </summary>
+    private static async Task<WebApplication> StartWithFreePortsAsync(Func<Task<WebApplication>> build)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var app = await build();
+            try
+            {
+                await app.StartAsync();
+                return app;
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await app.DisposeAsync();
+            }
+        }
     }
 
     private async Task<Dictionary<string, string?>> Settings(string prefix)

@@ -37,6 +37,47 @@ internal sealed partial class IndexTable
 
     public FolderSignals Signals { get; }
 
+    /// <summary>
+    /// Deletes every row of <paramref name="partition"/> whose RowKey starts with <paramref name="prefix"/>,
+    /// in transactions of <see cref="MaxOpsPerTransaction"/>. A row deleted meanwhile by someone else
+    /// fails its whole transaction (404); that group is then deleted row by row, where a missing row
+    /// is no error, so the range is gone when this returns.
+    /// </summary>
+    public static async Task DeletePrefixAsync(TableClient table, string partition, string prefix, CancellationToken cancellationToken)
+    {
+        var filter = IndexKeys.Range(partition, prefix, prefix[..^1] + (char)(prefix[^1] + 1));
+        var batch = new List<TableTransactionAction>();
+        await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(new(TableTransactionActionType.Delete, e, ETag.All));
+            if (batch.Count == MaxOpsPerTransaction)
+            {
+                await SubmitDeletesAsync(table, batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await SubmitDeletesAsync(table, batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task SubmitDeletesAsync(TableClient table, List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            foreach (var action in batch)
+            {
+                await table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        batch.Clear();
+    }
+
     public async Task<TableEntity?> GetEntityAsync(string partition, string rowKey, CancellationToken cancellationToken)
     {
         var r = await Table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -72,8 +72,8 @@ internal sealed class MailboxPurge(IndexTable index, ChangeLog changeLog, Folder
         }
         index.Signals.Raise(mailboxId, folderId);
         // Leftovers under a folder id that is never reused: the change log and the view snapshot.
-        await DeleteRangeAsync(mailboxId, IndexKeys.ChangeRangeStart(folderId), cancellationToken).ConfigureAwait(false);
-        await DeleteRangeAsync(mailboxId, FolderViews.SnapshotPrefix(folderId), cancellationToken).ConfigureAwait(false);
+        await IndexTable.DeletePrefixAsync(index.Table, mailboxId, IndexKeys.ChangeRangeStart(folderId), cancellationToken).ConfigureAwait(false);
+        await IndexTable.DeletePrefixAsync(index.Table, mailboxId, FolderViews.SnapshotPrefix(folderId), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -141,37 +141,5 @@ internal sealed class MailboxPurge(IndexTable index, ChangeLog changeLog, Folder
             await index.Holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, cancellationToken).ConfigureAwait(false);
         }
         released.Clear();
-    }
-
-    private async Task DeleteRangeAsync(string mailboxId, string prefix, CancellationToken cancellationToken)
-    {
-        var batch = new List<TableTransactionAction>();
-        var filter = IndexKeys.Range(mailboxId, prefix, prefix[..^1] + (char)(prefix[^1] + 1));
-        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            batch.Add(new(TableTransactionActionType.Delete, e, ETag.All));
-            if (batch.Count == IndexTable.MaxOpsPerTransaction)
-            {
-                await SubmitDeletesAsync(batch, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        await SubmitDeletesAsync(batch, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task SubmitDeletesAsync(List<TableTransactionAction> batch, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return;
-        }
-        try
-        {
-            await index.Table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 404)
-        {
-            // Someone deleted part of it already; the rest goes on the next cleanup.
-        }
-        batch.Clear();
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.Mail.Index;
 using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Security;
@@ -55,21 +56,7 @@ public sealed class MailboxAccessKeys(MailStorage storage)
             await _table.DeleteEntityAsync(mailboxId, Row(id), ETag.All, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var filter = $"PartitionKey eq '{mailboxId.Replace("'", "''", StringComparison.Ordinal)}' and RowKey ge '{Prefix}' and RowKey lt 'urlauth}}'";
-        var actions = new List<TableTransactionAction>();
-        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            actions.Add(new(TableTransactionActionType.Delete, e, ETag.All));
-            if (actions.Count == 100)
-            {
-                await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                actions.Clear();
-            }
-        }
-        if (actions.Count > 0)
-        {
-            await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        }
+        await IndexTable.DeletePrefixAsync(_table, mailboxId, Prefix, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The INTERNAL mechanism's verifier: HMAC-SHA256 of the URL rump under the key, as 64 lowercase hex digits.</summary>

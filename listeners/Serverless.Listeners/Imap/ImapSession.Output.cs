@@ -49,5 +49,42 @@ internal sealed partial class ImapSession
         }
     }
 
+    /// <summary>
+    /// A literal (<c>~{n}</c> when <paramref name="literal8"/>) of exactly <paramref name="length"/> bytes
+    /// streamed from <paramref name="stream"/>, flushed as it grows. Once its header is out a literal
+    /// cannot be taken back: data shorter than promised (a blob shorter than its index row says) or
+    /// storage failing mid-way ends the session.
+    /// </summary>
+    public async Task WriteLiteralAsync(Stream stream, long length, bool literal8, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (literal8)
+        {
+            ImapWire.Raw(Output, "~"u8);
+        }
+        ImapWire.LiteralHeader(Output, length);
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var memory = Output.GetMemory((int)Math.Min(remaining, 16 * 1024));
+            int n;
+            try
+            {
+                n = await stream.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken);
+            }
+            catch (Exception e) when (Serverless.Mail.Storage.StorageFailures.IsTransient(e))
+            {
+                throw new ImapFatalException("Storage failed while sending message data", e);
+            }
+            if (n == 0)
+            {
+                throw new ImapFatalException("Message data ended early");
+            }
+            Output.Advance(n);
+            remaining -= n;
+            await FlushIfLargeAsync(cancellationToken);
+        }
+    }
+
     private Task SendFinalAsync(string line) => Transport.SendFinalAsync(() => WriteLine(line));
 }

@@ -379,37 +379,16 @@ internal sealed class MessageFetcher
             ImapWire.Number(w, section.Length);
             return;
         }
-        if (section.Literal8)
-        {
-            ImapWire.Raw(w, "~"u8);
-        }
-        ImapWire.LiteralHeader(w, section.Length);
         if (section.Data is not null)
         {
+            if (section.Literal8)
+            {
+                ImapWire.Raw(w, "~"u8);
+            }
+            ImapWire.LiteralHeader(w, section.Length);
             ImapWire.Raw(w, section.Data);
             return;
         }
-        var remaining = section.Length;
-        while (remaining > 0)
-        {
-            var memory = w.GetMemory((int)Math.Min(remaining, 16 * 1024));
-            int n;
-            try
-            {
-                n = await section.Stream!.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken);
-            }
-            catch (Exception e) when (StorageFailures.IsTransient(e))
-            {
-                throw new ImapFatalException("Storage failed while sending message data", e);
-            }
-            if (n == 0)
-            {
-                // The blob is shorter than its index row says: the literal cannot be completed.
-                throw new ImapFatalException("Message data ended early");
-            }
-            w.Advance(n);
-            remaining -= n;
-            await _session.FlushIfLargeAsync(cancellationToken);
-        }
+        await _session.WriteLiteralAsync(section.Stream!, section.Length, section.Literal8, cancellationToken);
     }
 }

@@ -19,7 +19,7 @@ internal static class UrlContent
     public static async Task WriteRawAsync(ImapSession session, UrlBytes bytes, CancellationToken cancellationToken)
     {
         await using var stream = await bytes.OpenAsync(ImapUrlResolver.Reader(session), cancellationToken);
-        await WriteLiteralAsync(session, stream, bytes.Length, literal8: false, cancellationToken);
+        await session.WriteLiteralAsync(stream, bytes.Length, literal8: false, cancellationToken);
     }
 
     public static async Task WriteBinaryAsync(ImapSession session, UrlBytes bytes, CancellationToken cancellationToken)
@@ -51,7 +51,7 @@ internal static class UrlContent
         if (encoding is not { } enc)
         {
             await using var plain = await bytes.OpenAsync(reader, cancellationToken);
-            await WriteLiteralAsync(session, plain, bytes.Length, literal8: true, cancellationToken);
+            await session.WriteLiteralAsync(plain, bytes.Length, literal8: true, cancellationToken);
             return;
         }
         // Large: decoded once to learn its size, then again to send it.
@@ -61,7 +61,7 @@ internal static class UrlContent
             size = await BinaryContent.SkipAsync(counting, long.MaxValue, cancellationToken);
         }
         await using var decoding = BinaryContent.Decoding(await bytes.OpenAsync(reader, cancellationToken), enc);
-        await WriteLiteralAsync(session, decoding, size, literal8: true, cancellationToken);
+        await session.WriteLiteralAsync(decoding, size, literal8: true, cancellationToken);
     }
 
     /// <summary>The container's bytes with every encoded leaf decoded and its header saying so.</summary>
@@ -184,29 +184,6 @@ internal static class UrlContent
     public static async Task WriteBytesAsync(ImapSession session, byte[] data, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(data, writable: false);
-        await WriteLiteralAsync(session, stream, data.Length, BinaryContent.NeedsLiteral8(data), cancellationToken);
-    }
-
-    private static async Task WriteLiteralAsync(ImapSession session, Stream stream, long length, bool literal8, CancellationToken cancellationToken)
-    {
-        var w = session.Output;
-        if (literal8)
-        {
-            ImapWire.Raw(w, "~"u8);
-        }
-        ImapWire.LiteralHeader(w, length);
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var memory = w.GetMemory((int)Math.Min(remaining, 16 * 1024));
-            var n = await stream.ReadAsync(memory[..(int)Math.Min(remaining, memory.Length)], cancellationToken);
-            if (n == 0)
-            {
-                throw new ImapFatalException("Message data ended early");
-            }
-            w.Advance(n);
-            remaining -= n;
-            await session.FlushIfLargeAsync(cancellationToken);
-        }
+        await session.WriteLiteralAsync(stream, data.Length, BinaryContent.NeedsLiteral8(data), cancellationToken);
     }
 }

@@ -1,6 +1,6 @@
 # Shared by run.sh and test.sh: install the pinned Azurite if missing, start it, wait until it answers.
 # Usage: source scripts/azurite.sh; azurite_install; azurite_start <blob> <queue> <table> [--location DIR | --inMemoryPersistence]
-# Sets AZURITE_PID and AZURITE_CONNECTION_STRING.
+# Sets AZURITE_PIDS (blob, queue, table), AZURITE_PID (the table service's) and AZURITE_CONNECTION_STRING.
 
 azurite_install() {
   if [ ! -f node_modules/azurite/dist/src/azurite.js ]; then
@@ -11,35 +11,52 @@ azurite_install() {
 
 azurite_start() {
   local blob=$1 queue=$2 table=$3; shift 3
-  local log=${AZURITE_LOG:-/dev/null}
-  # node directly (not npx) so AZURITE_PID is Azurite itself; telemetry off so one SIGTERM ends it.
-  node node_modules/azurite/dist/src/azurite.js --disableTelemetry --silent \
-    --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
-    --tableHost 127.0.0.1 --tablePort "$table" "$@" >"$log" 2>&1 &
-  AZURITE_PID=$!
+  local log=${AZURITE_LOG:-/dev/null} service port
+  # One node process per service (the package's azurite-blob/-queue/-table): node runs a process's
+  # JavaScript on one core, and in one process the three services share it — the ceiling of every
+  # throughput figure (bench/README.md). With --location they share the directory, each its own files.
+  # node directly (not npx) so the PIDs are Azurite's own; telemetry off so one SIGTERM ends each.
+  AZURITE_PIDS=()
+  : >"$log"
+  for service in blob queue table; do
+    case $service in blob) port=$blob;; queue) port=$queue;; table) port=$table;; esac
+    node "node_modules/azurite/dist/src/$service/main.js" --disableTelemetry --silent \
+      "--${service}Host" 127.0.0.1 "--${service}Port" "$port" "$@" >>"$log" 2>&1 &
+    AZURITE_PIDS+=($!)
+  done
+  AZURITE_PID=${AZURITE_PIDS[2]}
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   AZURITE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};BlobEndpoint=http://127.0.0.1:${blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${table}/devstoreaccount1;"
+  local pid
   for _ in $(seq 1 100); do
     if node -e "const n=require('net');let ok=0;for(const p of [$blob,$queue,$table]){const s=n.connect(p,'127.0.0.1',()=>{s.end();if(++ok==3)process.exit(0)});s.on('error',()=>process.exit(1))}" 2>/dev/null; then
       return 0
     fi
-    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
-      echo "Azurite exited during startup (ports $blob/$queue/$table in use?)" >&2
-      return 1
-    fi
+    for pid in "${AZURITE_PIDS[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "Azurite exited during startup (ports $blob/$queue/$table in use?)" >&2
+        azurite_stop
+        return 1
+      fi
+    done
     sleep 0.1
   done
   echo "Azurite did not start" >&2
+  azurite_stop
   return 1
 }
 
 azurite_stop() {
-  if [ -n "${AZURITE_PID:-}" ] && kill -0 "$AZURITE_PID" 2>/dev/null; then
-    kill -TERM "$AZURITE_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$AZURITE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$AZURITE_PID" 2>/dev/null || true
-    wait "$AZURITE_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in ${AZURITE_PIDS[@]+"${AZURITE_PIDS[@]}"}; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in ${AZURITE_PIDS[@]+"${AZURITE_PIDS[@]}"}; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  AZURITE_PIDS=()
   AZURITE_PID=
 }
 

@@ -18,8 +18,8 @@ internal static class BenchRun
         {
             azurite = await BenchAzurite.StartAsync();
             connectionString = azurite.ConnectionString;
-            CpuWindow.AzuritePid = azurite.Pid;
-            Console.WriteLine($"Azurite (in-memory) started, pid {azurite.Pid}");
+            AzuriteCpu.Processes = azurite.Processes;
+            Console.WriteLine($"Azurite (in-memory) started: {string.Join(", ", azurite.Processes.Select(p => $"{p.Service} pid {p.Pid}"))}");
         }
         var report = new Report();
         var failed = false;
@@ -148,7 +148,7 @@ internal static class BenchRun
             var self = Environment.ProcessId;
             var temporary = Clients.SmtpSender.TemporaryFailures;
             var cpuSelf = ProcessCpu.Seconds(self);
-            var cpuAzurite = azurite is null ? double.NaN : ProcessCpu.Seconds(azurite.Pid);
+            var cpuAzurite = new AzuriteCpu();
             try
             {
                 await body();
@@ -164,7 +164,7 @@ internal static class BenchRun
                 report.Detail($"{name}: {Clients.SmtpSender.TemporaryFailures - temporary} SMTP 4xx answers, each retried after 1 s (an MTA would retry too)");
             }
             Console.WriteLine($"  ({wall:0.0} s; CPU busy: benchmark process (clients + dev host) {(ProcessCpu.Seconds(self) - cpuSelf) / wall:P0} of one core, " +
-                $"Azurite {(azurite is null ? double.NaN : (ProcessCpu.Seconds(azurite.Pid) - cpuAzurite) / wall):P0} of one core)");
+                $"Azurite {cpuAzurite.Describe(wall)} of one core)");
         }
     }
 

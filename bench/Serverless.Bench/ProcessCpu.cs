@@ -4,7 +4,7 @@ namespace Serverless.Bench;
 
 /// <summary>
 /// CPU time of a process from /proc (user + system), to say where a phase's time went: the
-/// benchmark process (clients + the hosted dev host) or Azurite (node runs its JavaScript on one core).
+/// benchmark process (clients + the hosted dev host) or Azurite (node runs each service's JavaScript on one core).
 /// </summary>
 internal static class ProcessCpu
 {
@@ -26,21 +26,41 @@ internal static class ProcessCpu
     }
 }
 
+/// <summary>
+/// CPU time of Azurite's three service processes (blob, queue, table) since a snapshot: their sum
+/// and the busiest one, whose share of a core is the emulator's ceiling (each runs on one core).
+/// </summary>
+internal sealed class AzuriteCpu
+{
+    /// <summary>Set when the benchmark started Azurite itself.</summary>
+    public static IReadOnlyList<(string Service, int Pid)> Processes { get; set; } = [];
+
+    private readonly double[] _start = [.. Processes.Select(p => ProcessCpu.Seconds(p.Pid))];
+
+    /// <summary>"the sum (the busiest service's share)" of a core over <paramref name="wallSeconds"/>, or "?" without our own Azurite.</summary>
+    public string Describe(double wallSeconds)
+    {
+        if (Processes.Count == 0)
+        {
+            return "?";
+        }
+        var shares = Processes.Select((p, i) => (p.Service, Share: (ProcessCpu.Seconds(p.Pid) - _start[i]) / wallSeconds)).ToList();
+        var busiest = shares.MaxBy(s => s.Share);
+        return string.Create(CultureInfo.InvariantCulture, $"{shares.Sum(s => s.Share):P0} (busiest: {busiest.Service} {busiest.Share:P0})");
+    }
+}
+
 /// <summary>CPU use of this process and of Azurite over a measured stretch, as a share of one core.</summary>
 internal sealed class CpuWindow
 {
-    /// <summary>Set when the benchmark started Azurite itself.</summary>
-    public static int? AzuritePid { get; set; }
-
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly double _self = ProcessCpu.Seconds(Environment.ProcessId);
-    private readonly double _azurite = AzuritePid is int pid ? ProcessCpu.Seconds(pid) : double.NaN;
+    private readonly AzuriteCpu _azurite = new();
 
     public string Describe()
     {
         var wall = _clock.Elapsed.TotalSeconds;
         var self = (ProcessCpu.Seconds(Environment.ProcessId) - _self) / wall;
-        var azurite = AzuritePid is int pid ? (ProcessCpu.Seconds(pid) - _azurite) / wall : double.NaN;
-        return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {(double.IsNaN(azurite) ? "?" : azurite.ToString("P0", CultureInfo.InvariantCulture))} of a core, load average {BenchRun.LoadAverage()}";
+        return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {_azurite.Describe(wall)} of a core, load average {BenchRun.LoadAverage()}";
     }
 }

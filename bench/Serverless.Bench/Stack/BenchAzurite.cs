@@ -5,35 +5,72 @@ using Serverless.Testing;
 namespace Serverless.Bench.Stack;
 
 /// <summary>
-/// A private Azurite for one benchmark run: the pinned npm package started with node directly (so
-/// we hold its PID), in-memory, on free loopback ports; stopped by PID at the end.
+/// A private Azurite for one benchmark run: the pinned npm package's blob, queue and table services
+/// as three node processes (as scripts/azurite.sh starts them for run.sh), in-memory, on free
+/// loopback ports; stopped by PID at the end. Three processes because node runs each service's
+/// JavaScript on one core: in one process the three share that core and it is the ceiling of every
+/// phase.
 /// </summary>
 internal sealed class BenchAzurite : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly IReadOnlyList<(string Service, Process Process)> _processes;
 
-    private BenchAzurite(Process process, int blob, int queue, int table)
+    private BenchAzurite(IReadOnlyList<(string, Process)> processes, int blob, int queue, int table)
     {
-        _process = process;
+        _processes = processes;
         ConnectionString = AzuriteProcess.ConnectionStringFor(blob, queue, table);
     }
 
     public string ConnectionString { get; }
 
-    public int Pid => _process.Id;
+    /// <summary>Each service's process, for CPU accounting.</summary>
+    public IReadOnlyList<(string Service, int Pid)> Processes => [.. _processes.Select(p => (p.Service, p.Process.Id))];
 
     public static async Task<BenchAzurite> StartAsync()
     {
-        var script = Path.Combine(AzuriteProcess.RepositoryRoot(), "node_modules", "azurite", "dist", "src", "azurite.js");
-        if (!File.Exists(script))
+        var root = Path.Combine(AzuriteProcess.RepositoryRoot(), "node_modules", "azurite", "dist", "src");
+        if (!File.Exists(Path.Combine(root, "azurite.js")))
         {
-            throw new InvalidOperationException($"Azurite is not installed ({script}): run 'npm ci' in the repository root, or use scripts/bench.sh.");
+            throw new InvalidOperationException($"Azurite is not installed ({root}): run 'npm ci' in the repository root, or use scripts/bench.sh.");
         }
         int blob = AzuriteProcess.FreePort(), queue = AzuriteProcess.FreePort(), table = AzuriteProcess.FreePort();
+        var started = new List<(string, Process)>();
+        try
+        {
+            foreach (var (service, port) in new[] { ("blob", blob), ("queue", queue), ("table", table) })
+            {
+                started.Add((service, Start(Path.Combine(root, service, "main.js"), service, port)));
+            }
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                if (await Listening(blob) && await Listening(queue) && await Listening(table))
+                {
+                    return new BenchAzurite(started, blob, queue, table);
+                }
+                if (started.Any(p => p.Item2.HasExited))
+                {
+                    throw new InvalidOperationException("Azurite exited during startup");
+                }
+                await Task.Delay(100);
+            }
+            throw new TimeoutException("Azurite did not start");
+        }
+        catch
+        {
+            foreach (var (_, p) in started)
+            {
+                Stop(p);
+            }
+            throw;
+        }
+    }
+
+    private static Process Start(string script, string service, int port)
+    {
         var psi = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { script, "--disableTelemetry", "--silent", "--inMemoryPersistence", "--skipApiVersionCheck",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}" })
+            $"--{service}Host", "127.0.0.1", $"--{service}Port", $"{port}" })
         {
             psi.ArgumentList.Add(a);
         }
@@ -42,31 +79,25 @@ internal sealed class BenchAzurite : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await Listening(blob) && await Listening(queue) && await Listening(table))
-            {
-                return new BenchAzurite(process, blob, queue, table);
-            }
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException("Azurite exited during startup");
-            }
-            await Task.Delay(100);
-        }
-        process.Kill();
-        throw new TimeoutException("Azurite did not start");
+        return process;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        foreach (var (_, p) in _processes)
         {
-            _process.Kill();
-            await _process.WaitForExitAsync();
+            Stop(p);
+            await p.WaitForExitAsync();
+            p.Dispose();
         }
-        _process.Dispose();
+    }
+
+    private static void Stop(Process p)
+    {
+        if (!p.HasExited)
+        {
+            p.Kill();
+        }
     }
 
     private static async Task<bool> Listening(int port)

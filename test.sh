@@ -8,6 +8,7 @@ source scripts/pebble.sh
 
 azurite_install || exit 1
 pebble_install || exit 1
+debian_tool_install swaks "The README's examples (ReadmeExamplesTests) use swaks" || exit 1
 read -r BLOB QUEUE TABLE < <(free_ports 3)
 AZURITE_LOG=${AZURITE_LOG:-/dev/null} azurite_start "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence || exit 1
 trap 'azurite_stop; pebble_stop' EXIT

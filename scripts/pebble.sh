@@ -4,15 +4,22 @@
 # 127.0.0.1:<dns> (the tests' loopback DNS server). Sets PEBBLE_PID and exports MAIL_TEST_PEBBLE_*.
 
 pebble_install() {
-  if command -v pebble >/dev/null 2>&1; then
+  debian_tool_install pebble "The ACME tests need pebble, Let's Encrypt's ACME test server"
+}
+
+# debian_tool_install <command (= its Debian package)> <what needs it>: installs it with apt-get when
+# missing and this is root on Debian; otherwise says what to install and fails.
+debian_tool_install() {
+  local tool=$1 why=$2
+  if command -v "$tool" >/dev/null 2>&1; then
     return 0
   fi
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "Installing pebble (Debian package)..."
-    apt-get install -y -qq pebble >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq pebble >/dev/null 2>&1; }
+    echo "Installing $tool (Debian package)..."
+    apt-get install -y -qq "$tool" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$tool" >/dev/null 2>&1; }
   fi
-  if ! command -v pebble >/dev/null 2>&1; then
-    echo "The ACME tests need pebble, Let's Encrypt's ACME test server: install the Debian package 'pebble' (apt-get install -y pebble)." >&2
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "$why: install the Debian package '$tool' (apt-get install -y $tool)." >&2
     return 1
   fi
 }

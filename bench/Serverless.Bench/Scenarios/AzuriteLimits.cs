@@ -32,6 +32,16 @@ internal static class AzuriteLimits
             await blobs.GetBlobClient($"g{i}").UploadAsync(thirtyK, overwrite: true);
         }
         await Rate(report, "Azurite: blob gets (30 KiB)", async i => (await blobs.GetBlobClient($"g{i % 64}").DownloadContentAsync()).Value.Content.ToMemory());
+        // A blob delete is a LokiJS findAndRemove: a scan of every blob in the account and a re-sort of
+        // the blob collection's four indexes, so its cost grows with all the blobs stored (IMAP EXPUNGE
+        // deletes one per message). Measured here with the puts above still stored, then with more.
+        var stored = await CountBlobsAsync(blobs);
+        var deletable = stored;
+        await Rate(report, $"Azurite: blob deletes, {stored:#,0} blobs stored", i => DeleteAsync(blobs, $"p{i}", i < deletable), countResult: true);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 4000), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            await blobs.GetBlobClient($"x{i}").UploadAsync(tenK, overwrite: true, ct));
+        stored = await CountBlobsAsync(blobs);
+        await Rate(report, $"Azurite: blob deletes, {stored:#,0} blobs stored", i => DeleteAsync(blobs, $"x{i}", i < 4000), countResult: true);
         await Rate(report, "Azurite: table inserts (1 entity)", i => table.AddEntityAsync(new TableEntity("p" + (i % 16), "r" + i) { ["v"] = i }));
         await Rate(report, "Azurite: table point reads", i => table.GetEntityAsync<TableEntity>("p" + (i % 100 % 16), "r" + (i % 100)));
         // A partition range query, as the mailbox index makes them, in a small and in a larger table:
@@ -59,6 +69,27 @@ internal static class AzuriteLimits
         await queue.DeleteAsync();
     }
 
+    /// <summary>1 when the blob was deleted; 0 (after a short pause, so the caller does not spin) when none is left.</summary>
+    private static async Task<int> DeleteAsync(BlobContainerClient container, string name, bool exists)
+    {
+        if (!exists)
+        {
+            await Task.Delay(10);
+            return 0;
+        }
+        return (await container.GetBlobClient(name).DeleteIfExistsAsync()).Value ? 1 : 0;
+    }
+
+    private static async Task<int> CountBlobsAsync(BlobContainerClient container)
+    {
+        var n = 0;
+        await foreach (var _ in container.GetBlobsAsync())
+        {
+            n++;
+        }
+        return n;
+    }
+
     private static async Task<int> CountAsync(TableClient table, string? filter = null)
     {
         var n = 0;
@@ -75,6 +106,7 @@ internal static class AzuriteLimits
     {
         var next = -1;
         long done = 0;
+        var cpu = new CpuWindow();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
@@ -84,6 +116,7 @@ internal static class AzuriteLimits
                 Interlocked.Add(ref done, countResult ? n : 1);
             }
         })));
-        report.Add(name, done / clock.Elapsed.TotalSeconds, "ops/s", null, $"{Callers} concurrent callers");
+        var cost = cpu.AzuriteCostPer(done);
+        report.Add(name, done / clock.Elapsed.TotalSeconds, "ops/s", null, $"{Callers} concurrent callers" + (cost.Length > 0 ? "; " + cost : ""));
     }
 }

@@ -63,13 +63,19 @@ internal sealed class CpuWindow
     public string AzuriteCostPer(long operations, string unit = "operation") =>
         double.IsNaN(AzuriteCpuMs) ? "" : $"Azurite CPU {AzuriteCpuMs / Math.Max(1, operations):0.00} ms per {unit}";
 
-    public string Describe()
+    /// <summary>Ends Azurite's profile of this stretch, if one was started (<see cref="Describe"/> does it too).</summary>
+    public void EndProfile()
     {
         if (_profiling)
         {
             _profiling = false;
             SignalProfiler();
         }
+    }
+
+    public string Describe()
+    {
+        EndProfile();
         var wall = _clock.Elapsed.TotalSeconds;
         var self = (ProcessCpu.Seconds(Environment.ProcessId) - _self) / wall;
         var azurite = AzuritePid is int pid ? (ProcessCpu.Seconds(pid) - _azurite) / wall : double.NaN;

@@ -178,6 +178,8 @@ internal sealed class BenchOptions
           --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
           --compare-pop3 MODE     implicit | stls | plain [stls]
           --storage CONNSTR       use this storage instead of a private in-memory Azurite
+          --azurite-pid PID[,PID] with --storage: that Azurite's process(es), for its CPU per operation
+          --azurite-profile       SIGUSR2 to that Azurite around each measured stretch (scripts/azurite-profile.js)
           --markdown FILE         also write the figures table as Markdown
           --set KEY=VALUE         configuration for the hosted dev host, e.g. --set Mail:Pop3:ReadAhead=32
           --quick                 tiny counts (a smoke run of every phase in seconds)
@@ -248,6 +250,10 @@ internal sealed class BenchOptions
                 case "--compare-pop3": o.ComparePop3Security = Clients.SecurityNames.Parse(Next()); break;
                 case "--skip": skipped.UnionWith(PhaseList(Next())); break;
                 case "--storage": o.Storage = Next(); break;
+                case "--azurite-pid":
+                    AzuriteCpu.Processes = [.. Next().Split(',').Select(pid => ("azurite", int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture)))];
+                    break;
+                case "--azurite-profile": CpuWindow.SignalAzurite = true; break;
                 case "--markdown": o.MarkdownOut = Next(); break;
                 case "--set":
                     var kv = Next().Split('=', 2);

@@ -32,10 +32,15 @@ internal static class ProcessCpu
 /// </summary>
 internal sealed class AzuriteCpu
 {
-    /// <summary>Set when the benchmark started Azurite itself.</summary>
+    /// <summary>Set when the benchmark started Azurite itself, or by <c>--azurite-pid</c> (one or more, comma-separated).</summary>
     public static IReadOnlyList<(string Service, int Pid)> Processes { get; set; } = [];
 
     private readonly double[] _start = [.. Processes.Select(p => ProcessCpu.Seconds(p.Pid))];
+
+    /// <summary>CPU milliseconds of all Azurite processes since the snapshot; NaN without any.</summary>
+    public double Milliseconds() => Processes.Count == 0
+        ? double.NaN
+        : Processes.Select((p, i) => ProcessCpu.Seconds(p.Pid) - _start[i]).Sum() * 1000;
 
     /// <summary>"the sum (the busiest service's share)" of a core over <paramref name="wallSeconds"/>, or "?" without our own Azurite.</summary>
     public string Describe(double wallSeconds)
@@ -53,12 +58,53 @@ internal sealed class AzuriteCpu
 /// <summary>CPU use of this process and of Azurite over a measured stretch, as a share of one core.</summary>
 internal sealed class CpuWindow
 {
+    /// <summary>
+    /// <c>--azurite-profile</c>: signal Azurite (SIGUSR2) when a measured stretch opens and when it is
+    /// described, so <c>scripts/azurite-profile.js</c> preloaded into it profiles exactly that stretch.
+    /// </summary>
+    public static bool SignalAzurite { get; set; }
+
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly double _self = ProcessCpu.Seconds(Environment.ProcessId);
     private readonly AzuriteCpu _azurite = new();
+    private bool _profiling = SignalProfiler();
+
+    /// <summary>Sends SIGUSR2 to each Azurite process (start or stop its profiler); true when it was sent.</summary>
+    private static bool SignalProfiler()
+    {
+        if (!SignalAzurite || AzuriteCpu.Processes.Count == 0)
+        {
+            return false;
+        }
+        foreach (var (_, pid) in AzuriteCpu.Processes)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", ["-USR2", pid.ToString(CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+        return true;
+    }
+
+    /// <summary>Azurite's CPU milliseconds (all its processes) since the window opened (NaN when its PIDs are unknown): divided by the
+    /// operations of the stretch it is the emulator's cost per operation, a figure the machine's load moves little.</summary>
+    public double AzuriteCpuMs => _azurite.Milliseconds();
+
+    /// <summary>"Azurite CPU 3.1 ms per operation", or "" when the benchmark does not know Azurite's PIDs.</summary>
+    public string AzuriteCostPer(long operations, string unit = "operation") =>
+        double.IsNaN(AzuriteCpuMs) ? "" : $"Azurite CPU {AzuriteCpuMs / Math.Max(1, operations):0.00} ms per {unit}";
+
+    /// <summary>Ends Azurite's profile of this stretch, if one was started (<see cref="Describe"/> does it too).</summary>
+    public void EndProfile()
+    {
+        if (_profiling)
+        {
+            _profiling = false;
+            SignalProfiler();
+        }
+    }
 
     public string Describe()
     {
+        EndProfile();
         var wall = _clock.Elapsed.TotalSeconds;
         var self = (ProcessCpu.Seconds(Environment.ProcessId) - _self) / wall;
         return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {_azurite.Describe(wall)} of a core, load average {BenchRun.LoadAverage()}";

@@ -35,6 +35,7 @@ internal static class ImapMixedScenario
         await Task.WhenAll(mailboxes.Select((m, c) => Task.Run(() => ClientAsync(stack, m, c, o, clock, deadline, stats))));
         var seconds = clock.Elapsed.TotalSeconds;
         var delta = w.DeltaWithoutQueuePolls();
+        var all = w.Total;
         var total = stats.Values.Sum(b => b.Count);
         report.Detail("IMAP workload " + cpu.Describe());
         report.Add(name, total / seconds, "ops/s", o.ImapClients == 10 ? Target.Min(1750) : null);
@@ -43,7 +44,8 @@ internal static class ImapMixedScenario
             var sorted = times.Order().ToList();
             report.Detail($"{op}: {sorted.Count} ({sorted.Count / seconds:0}/s), p50 {SmtpScenario.Percentile(sorted, 0.5):0.0} ms, p99 {SmtpScenario.Percentile(sorted, 0.99):0.0} ms");
         }
-        report.Detail($"storage requests during the workload: {(double)delta.Values.Sum() / total:0.00} per operation ({StorageWindow.Describe(delta, stack.Prefix, total)} per op)");
+        report.Detail($"storage requests during the workload: {(double)delta.Values.Sum() / total:0.00} per operation ({StorageWindow.Describe(delta, stack.Prefix, total)} per op); " +
+            $"{(double)all / Math.Max(1, total):0.00} with the dev host's queue polls; {cpu.AzuriteCostPer(total)}");
     }
 
     private static Task ClientAsync(BenchStack stack, MailboxRecord mailbox, int seed, BenchOptions o, Stopwatch clock, TimeSpan deadline,

@@ -33,9 +33,11 @@ internal static class ImaptestScenario
         var cpu = new CpuWindow();
         var ours = await Imaptest.RunAsync(binary, "127.0.0.1", stack.Port("Imaps"), user, BenchStack.Password, o.ImaptestClients, o.ImaptestSeconds, mbox, extra);
         var delta = w.DeltaWithoutQueuePolls();
+        var all = w.Total;
         Record(report, label, ours, isPeer: false, o, cpu.Describe());
         report.Detail($"imaptest on ours: {(double)delta.Values.Sum() / Math.Max(1, ours.Operations):0.000} storage requests per operation " +
-            $"({StorageWindow.Describe(delta, stack.Prefix, Math.Max(1, ours.Operations))} per op)");
+            $"({StorageWindow.Describe(delta, stack.Prefix, Math.Max(1, ours.Operations))} per op); " +
+            $"{(double)all / Math.Max(1, ours.Operations):0.000} with the dev host's queue polls; {cpu.AzuriteCostPer(ours.Operations)}");
 
         if (!o.ComparePeers)
         {

@@ -166,22 +166,32 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--api", default="http://127.0.0.1:7071/api")
-    parser.add_argument("--admin-key", required=True)
+    parser.add_argument("--admin-key")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--imap-port", type=int, default=2143)
     parser.add_argument("--smtp-port", type=int, default=2525)
     parser.add_argument("--dns-port", type=int, default=0, help="start the NXDOMAIN server on this port")
     parser.add_argument("--train", type=int, default=500)
     parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=18, help="the shuffle (Python's random.Random(seed)); 18 in bench/README.md's runs")
+    parser.add_argument("--print-order", action="store_true",
+                        help="print the shuffled files (relative to --corpus; the first --train of each class are learnt) and stop: "
+                             "SPAM_QUALITY_ORDER=<that file> scripts/spam-quality.sh judges this run's split with the content classifier alone")
     args = parser.parse_args()
     if args.dns_port:
         null_dns(args.dns_port)
 
-    rng = random.Random(18)
+    rng = random.Random(args.seed)
     spam = files(args.corpus, "spam-1", "spam-2")
     ham = files(args.corpus, "easy-ham-1", "easy-ham-2", "hard-ham-1")
     rng.shuffle(spam)
     rng.shuffle(ham)
+    if args.print_order:
+        for path in spam + ham:
+            print(os.path.relpath(path, args.corpus))
+        return 0
+    if not args.admin_key:
+        parser.error("--admin-key is required")
 
     run = f"q{int(time.time())}"
     address, password = f"user@{run}.test", secrets.token_urlsafe(18)

@@ -23,6 +23,15 @@ internal static class SpamQuality
         var ham = Files("easy-ham-1", "easy-ham-2", "hard-ham-1");
         random.Shuffle(spam);
         random.Shuffle(ham);
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_ORDER") is { } orderFile)
+        {
+            // The order another driver shuffled into (one path a line relative to the corpus, spam and ham mixed; each class
+            // keeps its order): scripts/spam-quality-e2e.py --print-order writes the end-to-end run's,
+            // so its split can be judged here in seconds.
+            var order = File.ReadAllLines(orderFile).Where(l => l.Length > 0).ToList();
+            spam = [.. order.Where(l => l.StartsWith("spam-", StringComparison.Ordinal)).Select(l => Path.Combine(corpus, l))];
+            ham = [.. order.Where(l => !l.StartsWith("spam-", StringComparison.Ordinal)).Select(l => Path.Combine(corpus, l))];
+        }
         var model = new TokenCounts();
         var clock = Stopwatch.StartNew();
         foreach (var (files, isSpam) in new[] { (spam, true), (ham, false) })
@@ -70,6 +79,18 @@ internal static class SpamQuality
             {
                 var v = BayesScoring.Classify(Load(f), model, null);
                 Console.WriteLine($"ham {Path.GetFileName(Path.GetDirectoryName(f))}/{Path.GetFileName(f)} {v.SpamProbability:F3} {string.Join(' ', v.StrongestTokens)}");
+            }
+        }
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_MISSED") is { } missed)
+        {
+            var t = double.Parse(missed, CultureInfo.InvariantCulture);
+            foreach (var f in spam.Skip(train))
+            {
+                var v = BayesScoring.Classify(Load(f), model, null);
+                if (v.SpamProbability < t)
+                {
+                    Console.WriteLine($"spam {Path.GetFileName(Path.GetDirectoryName(f))}/{Path.GetFileName(f)} {v.SpamProbability:F3} {string.Join(' ', v.StrongestTokens)}");
+                }
             }
         }
         return 0;

@@ -131,4 +131,72 @@ public sealed class SpamTokenizerTests
         Assert.DoesNotContain("header:x-status", tokens);
         Assert.DoesNotContain("header:status", tokens);
     }
+
+    [Fact]
+    public void Subject_gives_its_pairs_and_how_it_is_written()
+    {
+        var shouting = SpamTokenizer.Tokenize(Parse("""
+            From: a@b.example
+            Subject: FREE MONEY!!! Only $5
+
+            body
+            """));
+        Assert.Contains("subject:pair:free money!!!", shouting); // '!' and '$' belong to a word, as in the body
+        Assert.Contains("subject:pair:money!!! only", shouting);
+        Assert.Contains("subject-shape:caps7", shouting); // 10 of its 13 letters are capitals
+        Assert.Contains("subject-shape:bang3-4", shouting);
+        Assert.Contains("subject-shape:dollar", shouting);
+        Assert.Contains("subject-shape:len2", shouting); // 21 characters, in steps of 8
+        Assert.DoesNotContain("pair:free money!!!", shouting); // a Subject's pair is not a body's
+
+        var quiet = SpamTokenizer.Tokenize(Parse("""
+            From: a@b.example
+            Subject: minutes of the meeting
+
+            body
+            """));
+        Assert.Contains("subject-shape:caps0", quiet);
+        Assert.Contains("subject-shape:bang0", quiet);
+        Assert.DoesNotContain("subject-shape:dollar", quiet);
+        Assert.DoesNotContain("subject-shape:8bit", quiet);
+    }
+
+    [Fact]
+    public void A_bare_from_address_and_the_shape_of_its_local_part_are_tokens()
+    {
+        var bulk = SpamTokenizer.Tokenize(Parse("""
+            From: x7k2q9.mail@bulk.example
+            Subject: hi
+
+            body
+            """));
+        Assert.Contains("from:no-name", bulk);
+        Assert.Contains("from-local-shape:a9a9a9.afa", bulk); // runs of digits, hex letters and other letters each become one character
+
+        var person = SpamTokenizer.Tokenize(Parse("""
+            From: "Jane Doe" <jane@people.example>
+            Subject: hi
+
+            body
+            """));
+        Assert.DoesNotContain("from:no-name", person);
+        Assert.Contains(person, t => t.StartsWith("from-local-shape:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Received_addresses_give_their_8_16_and_24_bit_networks()
+    {
+        var tokens = SpamTokenizer.Tokenize(Parse("""
+            Received: from relay.sender.example (relay.sender.example [203.0.113.9]) by mx.example with ESMTP
+            From: a@b.example
+            Subject: hi
+
+            body
+            """));
+        Assert.Contains("received:203", tokens);
+        Assert.Contains("received:203.0", tokens);
+        Assert.Contains("received:203.0.113", tokens);
+        Assert.DoesNotContain("received:203.0.113.9", tokens); // the block, not the one host
+        Assert.Contains("received:sender.example", tokens);
+    }
 }

@@ -9,7 +9,8 @@ namespace Serverless.Mail.Spam.Bayes;
 /// Turns a parsed message into the set of tokens the Bayesian classifier counts: words of the
 /// decoded Subject and From display name, sender and link domains, recipient counts, words of
 /// the text and HTML parts (tags stripped, entities decoded) and pairs of neighbouring words, URLs,
-/// and the MIME structure.
+/// and the MIME structure; and a few shapes of the sender's software: the Subject's case, '!' and
+/// length, the From address's local part, whether From has a name.
 /// Pure and bounded: at most <see cref="MaxTextChars"/> characters of text are read and at most
 /// <see cref="MaxTokens"/> distinct tokens kept, so a huge message costs no more than a large one.
 /// Tokens are lowercased; those from headers carry a prefix ("subject:", "from:", …) because the
@@ -119,15 +120,26 @@ public static class SpamTokenizer
     private static void HeaderTokens(MimeMessage message, TokenSet tokens)
     {
         Words(message.Subject ?? "", "subject:", tokens);
+        Pairs(message.Subject ?? "", tokens, "subject:" + PairPrefix);
         if (string.IsNullOrWhiteSpace(message.Subject))
         {
             tokens.Add("subject:none");
         }
+        SubjectShape(message.Subject ?? "", tokens);
         foreach (var from in message.From.Mailboxes.Take(4))
         {
             Words(from.Name ?? "", "from:", tokens);
             Domain(from.Domain, "from-domain:", tokens);
             tokens.Add("from-addr:" + from.Address.ToLowerInvariant());
+        }
+        if (message.From.Mailboxes.FirstOrDefault() is { } sender)
+        {
+            // Bulk senders write a bare address, or a local part of their software's making ("a9f3.b12").
+            if (string.IsNullOrWhiteSpace(sender.Name))
+            {
+                tokens.Add("from:no-name");
+            }
+            tokens.Add("from-local-shape:" + Shape(sender.LocalPart ?? "", 12));
         }
         foreach (var reply in message.ReplyTo.Mailboxes.Take(4))
         {
@@ -173,7 +185,87 @@ public static class SpamTokenizer
         }
     }
 
-    /// <summary>Host names and addresses (words with a dot) of a trace field, and the /16 of each IPv4 address.</summary>
+    /// <summary>
+    /// How a Subject is written rather than what it says: the share of capitals among its letters
+    /// (in tenths, from six letters on: "FREE MONEY" is caps10), how many '!', a '$', doubled spaces
+    /// (spacing that dodges word filters), characters outside ASCII, and its length in steps of eight
+    /// characters.
+    /// </summary>
+    private static void SubjectShape(string subject, TokenSet tokens)
+    {
+        int letters = 0, upper = 0, bangs = 0;
+        foreach (var c in subject)
+        {
+            if (char.IsLetter(c))
+            {
+                letters++;
+                upper += char.IsUpper(c) ? 1 : 0;
+            }
+            bangs += c == '!' ? 1 : 0;
+        }
+        if (letters >= 6)
+        {
+            tokens.Add(string.Create(CultureInfo.InvariantCulture, $"subject-shape:caps{upper * 10 / letters}"));
+        }
+        tokens.Add("subject-shape:bang" + ShapeBucket(bangs));
+        if (subject.Contains('$', StringComparison.Ordinal))
+        {
+            tokens.Add("subject-shape:dollar");
+        }
+        if (subject.Contains("  ", StringComparison.Ordinal))
+        {
+            tokens.Add("subject-shape:spaces");
+        }
+        if (subject.AsSpan().ContainsAnyExceptInRange('\0', '\x7f'))
+        {
+            tokens.Add("subject-shape:8bit");
+        }
+        tokens.Add("subject-shape:len" + ShapeBucket(subject.Length / 8));
+    }
+
+    /// <summary>
+    /// The shape of a generated name: runs of digits become one '9', of hex letters one 'f' (or 'F'),
+    /// of other letters one 'a' (or 'A'); other characters stay ("Jane.Doe42" → "Aa.Aa9"). At most
+    /// <paramref name="max"/> characters, so it names a kind of sender, not a sender.
+    /// </summary>
+    internal static string Shape(string value, int max)
+    {
+        var shape = new StringBuilder(max);
+        var last = '\0';
+        foreach (var c in value)
+        {
+            var k = char.IsAsciiDigit(c) ? '9'
+                : char.IsAsciiHexDigitUpper(c) ? 'F'
+                : char.IsAsciiHexDigitLower(c) ? 'f'
+                : char.IsUpper(c) ? 'A'
+                : char.IsLetter(c) ? 'a'
+                : c;
+            if (k != last || k is not ('9' or 'A' or 'a' or 'F' or 'f'))
+            {
+                shape.Append(k);
+            }
+            last = k;
+            if (shape.Length >= max)
+            {
+                break;
+            }
+        }
+        return shape.ToString();
+    }
+
+    private static string ShapeBucket(int n) => n switch
+    {
+        0 => "0",
+        1 => "1",
+        2 => "2",
+        <= 4 => "3-4",
+        <= 8 => "5-8",
+        <= 16 => "9-16",
+        <= 64 => "17-64",
+        _ => "many",
+    };
+
+    /// <summary>Host names and addresses (words with a dot) of a trace field, and the /8, /16 and /24 of each IPv4 address (a sending network, its provider, its block).</summary>
     private static void Hosts(string value, string prefix, TokenSet tokens)
     {
         var words = new TokenSet();
@@ -185,7 +277,9 @@ public static class SpamTokenizer
                 if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && w.Count(c => c == '.') == 3)
                 {
                     var b = ip.GetAddressBytes();
+                    tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}{b[0]}"));
                     tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}{b[0]}.{b[1]}"));
+                    tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}{b[0]}.{b[1]}.{b[2]}"));
                 }
             }
             else if (w.AsSpan(w.LastIndexOf('.') + 1) is { Length: >= 2 } tld && !tld.ContainsAnyExcept(Letters))
@@ -287,8 +381,9 @@ public static class SpamTokenizer
     /// so that a long text fills the token budget with words first. Pairs tell a phrase from its
     /// words ("free shipping" against "free" and "shipping" in a colleague's mail); on the public
     /// corpus they caught 2–4 % more spam with no more ham misfiled (bench/README.md, issue 18).
+    /// The Subject's pairs carry its prefix ("subject:pair:free money").
     /// </summary>
-    internal static void Pairs(string text, TokenSet tokens)
+    internal static void Pairs(string text, TokenSet tokens, string prefix = PairPrefix)
     {
         var reader = new WordReader(text, joiners: false);
         Span<char> pair = stackalloc char[(2 * MaxWordLength) + 1];
@@ -303,7 +398,7 @@ public static class SpamTokenizer
             {
                 pair[previous] = ' ';
                 var n = word.ToLowerInvariant(pair[(previous + 1)..]);
-                tokens.Add(string.Concat(PairPrefix, pair[..(previous + 1 + n)]));
+                tokens.Add(string.Concat(prefix, pair[..(previous + 1 + n)]));
                 // The word just added becomes the first of the next pair.
                 pair[(previous + 1)..(previous + 1 + n)].CopyTo(pair);
                 previous = n;

@@ -75,6 +75,10 @@ export Mail__Tls__DevelopmentCertificatePath="${Mail__Tls__DevelopmentCertificat
 # Local domains cannot publish a TXT record: verified at creation unless the caller says otherwise.
 export Mail__Provisioning__RequireDomainVerification="${Mail__Provisioning__RequireDomainVerification:-false}"
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}"
+# As the listener container sets it (listeners/Serverless.Listeners/Dockerfile, ENV): fewer glibc
+# malloc arenas for OpenSSL's per-connection state. Applies to the dev host too, which hosts the
+# listeners unless MAIL_SPLIT=1.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 if [ "$SPLIT" = "1" ]; then
   # The function app's part only: the listener program below serves the mail ports.

@@ -32,8 +32,13 @@ internal static class TlsFloorScenario
             psi.ArgumentList.Add(typeof(TlsFloorScenario).Assembly.Location);
             psi.ArgumentList.Add(ServerArgument);
             psi.ArgumentList.Add(release ? "release" : "default");
-            // The listener's GC (the Web SDK's default), so the managed figure is comparable.
-            psi.Environment["DOTNET_gcServer"] = "1";
+            // The listener program's GC (workstation, Serverless.Listeners.csproj) and process
+            // environment (MALLOC_ARENA_MAX), so the figures are comparable with its own.
+            psi.Environment["DOTNET_gcServer"] = "0";
+            foreach (var (name, value) in Stack.ListenerProcess.ContainerEnvironment)
+            {
+                psi.Environment[name] = value;
+            }
             using var child = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the TLS floor server");
             var clients = new List<SslStream>();
             try

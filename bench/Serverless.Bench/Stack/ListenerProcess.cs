@@ -22,6 +22,17 @@ internal sealed class ListenerProcess : IAsyncDisposable
 
     private static readonly string[] Configurations = ["Release", "Debug"];
 
+    /// <summary>
+    /// Process settings the listener container sets in its Dockerfile (ENV) and run.sh exports: they
+    /// act before the runtime starts, so they cannot live in the runtimeconfig. MALLOC_ARENA_MAX=2:
+    /// glibc's default of up to 8 arenas per core spread OpenSSL's per-connection allocations over
+    /// 16 arenas on 2 cores, each with its own free space (bench/README.md, "Listener memory").
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ContainerEnvironment = new Dictionary<string, string>
+    {
+        ["MALLOC_ARENA_MAX"] = "2",
+    };
+
     public int ImapPort { get; }
 
     /// <summary>IMAPS (implicit TLS with the development certificate).</summary>
@@ -81,6 +92,12 @@ internal sealed class ListenerProcess : IAsyncDisposable
         psi.Environment["Mail__Tls__DevelopmentCertificatePath"] = stack.Settings["Mail:Tls:DevelopmentCertificatePath"];
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // The container's process environment (listeners/Serverless.Listeners/Dockerfile, ENV), so the
+        // memory figures are the production process's.
+        foreach (var (name, value) in ContainerEnvironment)
+        {
+            psi.Environment[name] = value;
+        }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;

@@ -48,6 +48,14 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     }
 
     /// <summary>
+    /// Starts attributing the current asynchronous flow for the rest of its life, with nothing to
+    /// dispose: for a flow that ends with its work, as a Kestrel connection does (each runs on the
+    /// thread pool without the accept loop's execution context). Saves the caller an async frame
+    /// held for the whole connection only to dispose a scope.
+    /// </summary>
+    public static void AttributeFlow() => CurrentAttribution.Value = new StorageAttribution();
+
+    /// <summary>
     /// Names the tenant of the flow started by <see cref="BeginAttribution"/> (e.g. after a login);
     /// the attribution is shared with the caller's frames, so it outlives the method that sets it.
     /// Does nothing outside such a flow.

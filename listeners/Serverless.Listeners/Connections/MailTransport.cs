@@ -110,6 +110,7 @@ public sealed partial class MailTransport : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _preLogin?.Dispose(); // a connection that never logged in leaves the count here (PreLoginConnections)
         await DisposeCompressionAsync().ConfigureAwait(false);
         if (_ssl is not null)
         {

@@ -35,41 +35,55 @@ public sealed partial class PreLoginConnections(int maxPerListener, ILogger<PreL
         return null;
     }
 
-    /// <summary>The connection middleware; put after the TLS handshake of implicit-TLS ports so the refusal is readable.</summary>
-    public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
+    /// <summary>
+    /// The connection middleware; put after the TLS handshake of implicit-TLS ports so the refusal is
+    /// readable, right before the protocol's handler. An admitted connection's slot goes with it as
+    /// a feature and is given back by <see cref="MailTransport"/> (at login, else when the handler
+    /// disposes the transport, which every handler does first thing and last): not an async method
+    /// here, whose frame every connection would hold for its whole life only to dispose the slot.
+    /// </summary>
+    public Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(next);
         var endpoint = connection.Features.Get<MailEndpoint>();
         if (endpoint is null)
         {
-            await next(connection);
-            return;
+            return next(connection);
         }
         var slot = TryEnter(endpoint.Name);
         if (slot is null)
         {
-            LogRefused(endpoint.Name, maxPerListener);
-            var line = endpoint.Protocol switch
-            {
-                MailProtocol.Smtp => "421 4.7.0 Too many connections, try again later\r\n",
-                MailProtocol.Imap => "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
-                MailProtocol.ManageSieve => "BYE (TRYLATER) \"Too many connections, try again later\"\r\n",
-                _ => "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
-            };
-            try
-            {
-                await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(line), connection.ConnectionClosed);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or InvalidOperationException)
-            {
-            }
-            return;
+            return RefuseAsync(connection, endpoint);
         }
-        using (slot)
+        connection.Features.Set(slot);
+        try
         {
-            connection.Features.Set(slot);
-            await next(connection);
+            return next(connection);
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
+    }
+
+    private async Task RefuseAsync(ConnectionContext connection, MailEndpoint endpoint)
+    {
+        LogRefused(endpoint.Name, maxPerListener);
+        var line = endpoint.Protocol switch
+        {
+            MailProtocol.Smtp => "421 4.7.0 Too many connections, try again later\r\n",
+            MailProtocol.Imap => "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
+            MailProtocol.ManageSieve => "BYE (TRYLATER) \"Too many connections, try again later\"\r\n",
+            _ => "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+        };
+        try
+        {
+            await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(line), connection.ConnectionClosed);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionResetException or InvalidOperationException)
+        {
         }
     }
 

@@ -81,12 +81,16 @@ public static class MailListenerHosting
                 kestrel.Listen(address, endpoint.Port, options =>
                 {
                     options.Protocols = HttpProtocols.None;
-                    options.Use(next => async connection =>
+                    // None of these middlewares is an async method where it need not be: a connection
+                    // holds every async frame of the chain for its whole life (~120-150 bytes each; with
+                    // 10,000 idle IMAP connections that was ~5 MB for frames that only waited).
+                    options.Use(next => connection =>
                     {
                         connection.Features.Set(endpoint);
                         // Storage requests of this connection are tagged with its tenant once it logs in.
-                        using var attribution = StorageRequestMeter.BeginAttribution();
-                        await next(connection);
+                        // For the connection's life: it runs on a flow of its own (StorageRequestMeter.AttributeFlow).
+                        StorageRequestMeter.AttributeFlow();
+                        return next(connection);
                     });
                     // Order matters: the PROXY header comes before anything else (TLS included), and the
                     // per-address limit needs the real client address it carries.
@@ -102,13 +106,14 @@ public static class MailListenerHosting
                                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
                             }),
                         });
-                        options.Use(next => async connection =>
+                        options.Use(next => connection =>
                         {
-                            if (connection.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl)
+                            if (connection.Features.Get<ISslStreamFeature>()?.SslStream is not { } ssl)
                             {
-                                await TlsIdleMemory.ReleaseAfterHandshakeAsync(ssl);
+                                return next(connection);
                             }
-                            await next(connection);
+                            var released = TlsIdleMemory.ReleaseAfterHandshakeAsync(ssl);
+                            return released.IsCompletedSuccessfully ? next(connection) : ReleasedThenAsync(released, connection, next);
                         });
                     }
                     // After the handshake of implicit-TLS ports, so a refused client can read why.
@@ -140,6 +145,12 @@ public static class MailListenerHosting
             }
         });
         return builder;
+    }
+
+    private static async Task ReleasedThenAsync(Task released, ConnectionContext connection, ConnectionDelegate next)
+    {
+        await released;
+        await next(connection);
     }
 
     /// <summary>

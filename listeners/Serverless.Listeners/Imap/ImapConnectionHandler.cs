@@ -22,10 +22,13 @@ public sealed class ImapConnectionHandler : ConnectionHandler
         _logger = loggers.CreateLogger("Serverless.Listeners.Imap.ImapSession");
     }
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    /// <summary>
+    /// Not an async method: the session disposes the transport when it ends, so no frame of this
+    /// method waits under every connection (an IMAP client may idle for days).
+    /// </summary>
+    public override Task OnConnectedAsync(ConnectionContext connection)
     {
-        await using var transport = new MailTransport(connection, _certificates);
-        var session = new ImapSession(_services, transport, _logger);
-        await session.RunAsync(transport.ConnectionClosed);
+        var transport = new MailTransport(connection, _certificates);
+        return new ImapSession(_services, transport, _logger).RunAsync(transport.ConnectionClosed);
     }
 }

@@ -9,7 +9,7 @@ namespace Serverless.Listeners.Imap;
 
 internal sealed partial class ImapSession
 {
-    private readonly List<AppendUpload> _uploads = [];
+    private List<AppendUpload>? _uploads; // made by the first APPEND/CATENATE: most sessions never upload
     private CancellationTokenSource? _readTimer;
 
     /// <summary>Reads the next complete command, answering literal announcements on the way. Null when the connection ends.</summary>
@@ -112,12 +112,12 @@ internal sealed partial class ImapSession
     /// <summary>Hands the framer the announced literal the session consumed itself.</summary>
     public void ProvideLiteral(AppendUpload upload)
     {
-        _uploads.Add(upload);
+        (_uploads ??= []).Add(upload);
         _framer.ProvideLiteral(upload);
     }
 
     /// <summary>A message blob the command in progress wrote itself (CATENATE): deleted when the command ends unless indexed.</summary>
-    public void TrackUpload(AppendUpload upload) => _uploads.Add(upload);
+    public void TrackUpload(AppendUpload upload) => (_uploads ??= []).Add(upload);
 
     /// <summary>
     /// Feeds the next <paramref name="length"/> bytes of input to <paramref name="sink"/> without
@@ -215,7 +215,7 @@ internal sealed partial class ImapSession
     /// <summary>Uploads of the command in progress that no command took: their blobs are deleted.</summary>
     private async Task DiscardUploadsAsync()
     {
-        if (_uploads.Count == 0)
+        if (_uploads is not { Count: > 0 })
         {
             return;
         }

@@ -74,11 +74,12 @@ internal sealed partial class ImapSession
 
     public SelectedFolder? Selected => (State as ImapSessionState.Selected)?.Folder;
 
+    /// <summary>Serves the connection until it ends, then disposes the transport (the session owns it: see <see cref="ImapConnectionHandler"/>).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        WriteLine($"* OK [CAPABILITY {ImapCapabilities.For(this)}] {Services.Listener.HostName} Serverless Mail IMAP ready");
         try
         {
+            WriteLine($"* OK [CAPABILITY {ImapCapabilities.For(this)}] {Services.Listener.HostName} Serverless Mail IMAP ready");
             await FlushAsync(cancellationToken);
             while (State is not ImapSessionState.Logout)
             {
@@ -113,10 +114,17 @@ internal sealed partial class ImapSession
         }
         finally
         {
-            SetNotify(null);
-            Deselect();
-            await DiscardUploadsAsync();
-            _readTimer?.Dispose();
+            try
+            {
+                SetNotify(null);
+                Deselect();
+                await DiscardUploadsAsync();
+                _readTimer?.Dispose();
+            }
+            finally
+            {
+                await Transport.DisposeAsync();
+            }
         }
     }
 

@@ -9,7 +9,10 @@ namespace Serverless.Listeners.Imap;
 /// </summary>
 internal sealed class SavedResult
 {
-    private HashSet<long> _uids = [];
+    // Shared while nothing is saved (never mutated: a save replaces the set), so a selected folder
+    // that never saves a result holds no set of its own.
+    private static readonly HashSet<long> Nothing = [];
+    private HashSet<long> _uids = Nothing;
 
     /// <summary>
     /// Keeps the result of a search whose RETURN options hold SAVE (RFC 5182 2.1): with only MIN
@@ -31,7 +34,7 @@ internal sealed class SavedResult
     }
 
     /// <summary>A SEARCH that failed leaves "$" empty (RFC 5182 2.1).</summary>
-    public void Clear() => _uids = [];
+    public void Clear() => _uids = Nothing;
 
     public bool Contains(long uid) => _uids.Contains(uid);
 

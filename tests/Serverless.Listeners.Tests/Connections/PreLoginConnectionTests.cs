@@ -110,6 +110,40 @@ public sealed class PreLoginConnectionTests
         Assert.Equal(250, (await again.CommandAsync("NOOP")).Code);
     }
 
+    [Fact]
+    public async Task Imaps_gives_the_place_back_when_a_client_leaves_without_logging_in()
+    {
+        // The slot is given back by the IMAP session disposing its transport (no middleware frame
+        // waits for the connection to end): a client that drops the connection must free it.
+        await using var kit = await SmtpTestKit.StartAsync(TwoPerListener);
+        var port = kit.Host.Ports.Imaps;
+        var gate = kit.Host.Services.GetRequiredService<PreLoginConnections>();
+        await using var first = await SmtpWire.OpenAsync(port, tls: true);
+        Assert.StartsWith("* OK", await first.ReadReplyLineAsync(), StringComparison.Ordinal);
+        await using var second = await SmtpWire.OpenAsync(port, tls: true);
+        Assert.StartsWith("* OK", await second.ReadReplyLineAsync(), StringComparison.Ordinal);
+        Assert.Equal(2, gate.OpenOn("imaps"));
+
+        await first.DisposeAsync(); // the client drops the connection
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (gate.OpenOn("imaps") > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, gate.OpenOn("imaps"));
+        await using var third = await SmtpWire.OpenAsync(port, tls: true);
+        Assert.StartsWith("* OK", await third.ReadReplyLineAsync(), StringComparison.Ordinal);
+
+        await second.SendAsync("a LOGOUT\r\n");
+        Assert.StartsWith("a OK", await ReadTaggedAsync(second, "a "), StringComparison.Ordinal);
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (gate.OpenOn("imaps") > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(1, gate.OpenOn("imaps")); // the third's
+    }
+
     private static async Task<string> ReadTaggedAsync(SmtpWire wire, string tag)
     {
         while (true)

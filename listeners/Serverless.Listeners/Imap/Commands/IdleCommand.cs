@@ -10,6 +10,9 @@ namespace Serverless.Listeners.Imap.Commands;
 /// </summary>
 internal sealed class IdleCommand : IImapCommand
 {
+    /// <summary>Stands in for a signal the session does not have (no folder, no NOTIFY): one for all sessions, not one per IDLE.</summary>
+    private static readonly Task Never = new TaskCompletionSource().Task;
+
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         session.WriteLine("+ idling");
@@ -21,11 +24,10 @@ internal sealed class IdleCommand : IImapCommand
         {
             var input = session.Transport.Input;
             var read = session.ReadInputAsync(input, cancellationToken).AsTask();
-            var never = new TaskCompletionSource();
             while (true)
             {
-                var changed = session.Selected?.Watcher.Changed ?? never.Task;
-                var first = await Task.WhenAny(read, changed, session.Notify?.Signal ?? never.Task); // RFC 5465 4: NOTIFY's events during IDLE too
+                var changed = session.Selected?.Watcher.Changed ?? Never;
+                var first = await Task.WhenAny(read, changed, session.Notify?.Signal ?? Never); // RFC 5465 4: NOTIFY's events during IDLE too
                 if (first == read)
                 {
                     var result = await read;

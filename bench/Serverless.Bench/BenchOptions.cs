@@ -145,6 +145,7 @@ internal sealed class BenchOptions
           --imap-mailbox N        messages in each workload client's INBOX [200]
           --pop3-messages N       POP3 RETR messages [2000]
           --pop3-size BYTES       POP3 message size [30720]
+          --pop3-window N         POP3 RETRs in flight in the pop3 phase (1: a serial client) [16]
           --idle N                idle IMAP connections for the memory figure [10000]
           --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
           --idle-starttls         make them over IMAP upgraded with STARTTLS
@@ -205,6 +206,7 @@ internal sealed class BenchOptions
                 case "--imap-mailbox": o.ImapMailboxMessages = Int(); break;
                 case "--pop3-messages": o.Pop3Messages = Int(); break;
                 case "--pop3-size": o.Pop3MessageSize = Int(); break;
+                case "--pop3-window": o.Pop3Window = Math.Max(1, Int()); break;
                 case "--idle": o.IdleConnections = Int(); break;
                 case "--idle-tls": o.IdleTls = true; break;
                 case "--idle-starttls": o.IdleStartTls = true; break;

@@ -124,7 +124,7 @@ internal static class PeerComparison
         var visible = await WaitVisibleAsync(watcher, before + o.Messages, TimeSpan.FromSeconds(60 + (o.Messages * 0.1)), sending);
         var accepted = await sending;
         var visibleAt = clock.Elapsed.TotalSeconds;
-        report.Detail($"SMTP on {side.Name}: {cpu.Describe()}{peerCpu.Describe()}");
+        report.Detail($"SMTP on {side.Name}: {cpu.Describe(o.Messages)}{peerCpu.Describe()}");
         var label = $"{o.MessageSize / 1024} KiB, {o.Concurrency} sessions, 1 message/connection, plaintext";
         report.Compare($"SMTP accepted ({o.Messages} × {label})", "msg/s", isPeer, o.Messages / accepted);
         if (visible < before + o.Messages)
@@ -223,7 +223,7 @@ internal static class PeerComparison
         var bytes = await c.RetrieveAllAsync(o.Pop3Messages, window: 1);
         var seconds = clock.Elapsed.TotalSeconds;
         report.Compare($"POP3 RETR ({o.Pop3Messages} × {o.Pop3MessageSize / 1024} KiB, 1 client, one command in flight, {o.ComparePop3Security.Describe(pop3: true)})", "msg/s", isPeer, o.Pop3Messages / seconds);
-        report.Detail($"POP3 on {side.Name}: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; {cpu.Describe()}{peerCpu.Describe()}");
+        report.Detail($"POP3 on {side.Name}: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; {cpu.Describe(o.Pop3Messages, "RETR")}{peerCpu.Describe()}");
         await c.QuitAsync();
     }
 }

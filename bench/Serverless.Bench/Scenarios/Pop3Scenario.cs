@@ -26,7 +26,7 @@ internal static class Pop3Scenario
         report.Add($"POP3 RETR ({o.Pop3MessageSize / 1024} KiB, 1 client, {o.Pop3Window} pipelined)", o.Pop3Messages / seconds, "msg/s",
             o.Pop3MessageSize == 30 * 1024 ? Target.Min(5000) : null);
         report.Detail($"POP3: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; storage per RETR: {StorageWindow.Describe(delta, stack.Prefix, o.Pop3Messages)}");
-        report.Detail("POP3 RETR " + cpu.Describe());
+        report.Detail("POP3 RETR " + cpu.Describe(o.Pop3Messages, "RETR"));
         await c.QuitAsync();
     }
 }

@@ -220,10 +220,13 @@ internal static class PeerComparison
         var cpu = new CpuWindow();
         var peerCpu = new PeerCpuWindow();
         var clock = Stopwatch.StartNew();
-        var bytes = await c.RetrieveAllAsync(o.Pop3Messages, window: 1);
+        var times = new List<(double ToStatus, double Body)>();
+        var bytes = await c.RetrieveAllAsync(o.Pop3Messages, window: 1, times: times);
         var seconds = clock.Elapsed.TotalSeconds;
         report.Compare($"POP3 RETR ({o.Pop3Messages} × {o.Pop3MessageSize / 1024} KiB, 1 client, one command in flight, {o.ComparePop3Security.Describe(pop3: true)})", "msg/s", isPeer, o.Pop3Messages / seconds);
         report.Detail($"POP3 on {side.Name}: {stat}; {bytes / seconds / 1024 / 1024:0.0} MiB/s; {cpu.Describe(o.Pop3Messages, "RETR")}{peerCpu.Describe()}");
+        report.Detail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"POP3 on {side.Name}, client's view: RETR → +OK mean {times.Average(t => t.ToStatus):0.000} ms, +OK → end of body mean {times.Average(t => t.Body):0.000} ms"));
         await c.QuitAsync();
     }
 }

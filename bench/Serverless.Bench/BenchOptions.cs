@@ -114,6 +114,9 @@ internal sealed class BenchOptions
     /// <summary>compare: mailboxes the IMAP clients share (client c takes mailbox c mod M).</summary>
     public int CompareImapMailboxes { get; set; } = 2;
 
+    /// <summary>Messages each side gets (SMTP, then POP3 RETR) before the compare phase times anything.</summary>
+    public int CompareWarmup { get; set; } = 500;
+
     public Clients.Security CompareImapSecurity { get; set; } = Clients.Security.Implicit;
 
     public Clients.Security ComparePop3Security { get; set; } = Clients.Security.StartTls;
@@ -176,6 +179,7 @@ internal sealed class BenchOptions
           --peer-name NAME        its column's title [Postfix + Dovecot]
           --peer-self             compare with our own stack (other accounts) instead: a sanity check, ratios near 1
           --compare-imap-mailboxes M   mailboxes the IMAP clients share [2]
+          --compare-warmup N      messages sent (SMTP) and retrieved (POP3) on each side before timing [500]
           --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
           --compare-pop3 MODE     implicit | stls | plain [stls]
           --storage CONNSTR       use this storage instead of a private in-memory Azurite
@@ -246,6 +250,7 @@ internal sealed class BenchOptions
                 case "--peer-password": o.PeerPassword = Next(); break;
                 case "--peer-name": o.PeerName = Next(); break;
                 case "--compare-imap-mailboxes": o.CompareImapMailboxes = Math.Max(1, Int()); break;
+                case "--compare-warmup": o.CompareWarmup = Math.Max(1, Int()); break;
                 case "--compare-imap": o.CompareImapSecurity = Clients.SecurityNames.Parse(Next()); break;
                 case "--compare-pop3": o.ComparePop3Security = Clients.SecurityNames.Parse(Next()); break;
                 case "--skip": skipped.UnionWith(PhaseList(Next())); break;
@@ -258,7 +263,7 @@ internal sealed class BenchOptions
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
                     o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10; o.SlowDnsMessages = 12;
-                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3; o.ImaptestSeconds = 3;
+                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3; o.ImaptestSeconds = 3; o.CompareWarmup = 8;
                     break;
                 case "--help" or "-h": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {name}");

@@ -115,7 +115,7 @@ internal sealed class BenchOptions
     public int CompareImapMailboxes { get; set; } = 2;
 
     /// <summary>Messages each side gets (SMTP, then POP3 RETR) before the compare phase times anything.</summary>
-    public int CompareWarmup { get; set; } = 500;
+    public int CompareWarmup { get; set; } = 2000;
 
     public Clients.Security CompareImapSecurity { get; set; } = Clients.Security.Implicit;
 
@@ -179,7 +179,7 @@ internal sealed class BenchOptions
           --peer-name NAME        its column's title [Postfix + Dovecot]
           --peer-self             compare with our own stack (other accounts) instead: a sanity check, ratios near 1
           --compare-imap-mailboxes M   mailboxes the IMAP clients share [2]
-          --compare-warmup N      messages sent (SMTP) and retrieved (POP3) on each side before timing [500]
+          --compare-warmup N      messages sent (SMTP) and retrieved (POP3) on each side before timing [2000]
           --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
           --compare-pop3 MODE     implicit | stls | plain [stls]
           --storage CONNSTR       use this storage instead of a private in-memory Azurite

@@ -67,6 +67,9 @@ public class SpamClassifierBenchmarks
         return message;
     }
 
+    [Benchmark(Description = "Tokenize a parsed 10 KiB message")]
+    public int Tokenize() => SpamTokenizer.Tokenize(_message).Count;
+
     [Benchmark(Description = "Classify a parsed 10 KiB message, warm base + mailbox models")]
     public double Classify() => BayesScoring.Classify(_message, _base, _mailbox).SpamProbability;
 

@@ -114,6 +114,9 @@ internal sealed class BenchOptions
     /// <summary>compare: mailboxes the IMAP clients share (client c takes mailbox c mod M).</summary>
     public int CompareImapMailboxes { get; set; } = 2;
 
+    /// <summary>Messages each side gets (SMTP, then POP3 RETR) before the compare phase times anything.</summary>
+    public int CompareWarmup { get; set; } = 2000;
+
     public Clients.Security CompareImapSecurity { get; set; } = Clients.Security.Implicit;
 
     public Clients.Security ComparePop3Security { get; set; } = Clients.Security.StartTls;
@@ -145,6 +148,7 @@ internal sealed class BenchOptions
           --imap-mailbox N        messages in each workload client's INBOX [200]
           --pop3-messages N       POP3 RETR messages [2000]
           --pop3-size BYTES       POP3 message size [30720]
+          --pop3-window N         POP3 RETRs in flight in the pop3 phase (1: a serial client) [16]
           --idle N                idle IMAP connections for the memory figure [10000]
           --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
           --idle-starttls         make them over IMAP upgraded with STARTTLS
@@ -175,6 +179,7 @@ internal sealed class BenchOptions
           --peer-name NAME        its column's title [Postfix + Dovecot]
           --peer-self             compare with our own stack (other accounts) instead: a sanity check, ratios near 1
           --compare-imap-mailboxes M   mailboxes the IMAP clients share [2]
+          --compare-warmup N      messages sent (SMTP) and retrieved (POP3) on each side before timing [2000]
           --compare-imap MODE     implicit | starttls | plain, for every IMAP connection of compare [implicit]
           --compare-pop3 MODE     implicit | stls | plain [stls]
           --storage CONNSTR       use this storage instead of a private in-memory Azurite
@@ -207,6 +212,7 @@ internal sealed class BenchOptions
                 case "--imap-mailbox": o.ImapMailboxMessages = Int(); break;
                 case "--pop3-messages": o.Pop3Messages = Int(); break;
                 case "--pop3-size": o.Pop3MessageSize = Int(); break;
+                case "--pop3-window": o.Pop3Window = Math.Max(1, Int()); break;
                 case "--idle": o.IdleConnections = Int(); break;
                 case "--idle-tls": o.IdleTls = true; break;
                 case "--idle-starttls": o.IdleStartTls = true; break;
@@ -246,6 +252,7 @@ internal sealed class BenchOptions
                 case "--peer-password": o.PeerPassword = Next(); break;
                 case "--peer-name": o.PeerName = Next(); break;
                 case "--compare-imap-mailboxes": o.CompareImapMailboxes = Math.Max(1, Int()); break;
+                case "--compare-warmup": o.CompareWarmup = Math.Max(1, Int()); break;
                 case "--compare-imap": o.CompareImapSecurity = Clients.SecurityNames.Parse(Next()); break;
                 case "--compare-pop3": o.ComparePop3Security = Clients.SecurityNames.Parse(Next()); break;
                 case "--skip": skipped.UnionWith(PhaseList(Next())); break;
@@ -262,7 +269,7 @@ internal sealed class BenchOptions
                 case "--quick":
                     o.Messages = 40; o.CostMessages = 20; o.ImapDuration = TimeSpan.FromSeconds(2); o.ImapMailboxMessages = 20; o.ImapClients = 3;
                     o.Pop3Messages = 40; o.IdleConnections = 50; o.SelectSizes = [300, 1000]; o.OutboundMessages = 10; o.SlowDnsMessages = 12;
-                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3; o.ImaptestSeconds = 3;
+                    o.FeedMessages = 3; o.FeedIdle = 20; o.FeedSeconds = 3; o.ImaptestSeconds = 3; o.CompareWarmup = 8;
                     break;
                 case "--help" or "-h": throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option {name}");

@@ -10,6 +10,39 @@ internal static class ProcessCpu
 {
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
+    /// <summary>CPU time of this process's JIT background tier-up thread (".NET Tiered Com…"), 0 if it has none now.</summary>
+    public static double TierUpSeconds()
+    {
+        double total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal))
+                    {
+                        total += StatSeconds(File.ReadAllText(Path.Combine(task, "stat")));
+                    }
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return total;
+    }
+
+    private static double StatSeconds(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
     public static double Seconds(int pid)
     {
         try
@@ -101,12 +134,25 @@ internal sealed class CpuWindow
             SignalProfiler();
         }
     }
+    private readonly long _jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private readonly double _tierUp = ProcessCpu.TierUpSeconds();
 
-    public string Describe()
+    /// <summary>
+    /// The shares of a core; with <paramref name="operations"/> also the CPU milliseconds per operation
+    /// in each process, which (unlike the rate) hardly moves with other load on the machine.
+    /// </summary>
+    public string Describe(long operations = 0, string unit = "message")
     {
         EndProfile();
         var wall = _clock.Elapsed.TotalSeconds;
-        var self = (ProcessCpu.Seconds(Environment.ProcessId) - _self) / wall;
-        return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {_azurite.Describe(wall)} of a core, load average {BenchRun.LoadAverage()}";
+        var selfSeconds = ProcessCpu.Seconds(Environment.ProcessId) - _self;
+        var azuriteMs = _azurite.Milliseconds();
+        var self = selfSeconds / wall;
+        // The JIT's background tier-up is warm-up a long-running process stops paying: shown apart.
+        var tierUp = Math.Max(0, ProcessCpu.TierUpSeconds() - _tierUp); // a tier-up thread that ended meanwhile takes its count along
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - _jitMethods;
+        var perOperation = operations <= 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $"; CPU per {unit}: benchmark process {selfSeconds * 1000 / operations:0.00} ms (of which the JIT's tier-up thread {tierUp * 1000 / operations:0.00} ms; {jitMethods} methods compiled), Azurite {(double.IsNaN(azuriteMs) ? "?" : (azuriteMs / operations).ToString("0.00", CultureInfo.InvariantCulture))} ms");
+        return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {_azurite.Describe(wall)} of a core{perOperation}, load average {BenchRun.LoadAverage()}";
     }
 }

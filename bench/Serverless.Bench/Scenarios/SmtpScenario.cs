@@ -66,7 +66,7 @@ internal static partial class SmtpScenario
             }
         })));
         var acceptedSeconds = (accepted.Max() - start) / 1000;
-        report.Detail("while sending: " + cpu.Describe());
+        report.Detail("while sending: " + cpu.Describe(o.Messages));
         report.Add($"SMTP accepted ({o.MessageSize / 1024} KiB, {o.Concurrency} sessions, 1 message/connection)", o.Messages / acceptedSeconds, "msg/s",
             o.MessageSize == 10 * 1024 && o.Concurrency == 4 ? Target.Min(300) : null);
 

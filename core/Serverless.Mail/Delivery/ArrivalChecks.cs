@@ -88,7 +88,10 @@ public sealed partial class ArrivalChecks(MessageAuthenticator authenticator, IL
     {
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            // The parser copies what it keeps (persistent: false), so the caller's buffer is read in place.
+            using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(content.ToArray(), writable: false);
             var (summary, message) = await MessageSummaryBuilder.BuildAsync(stream, cancellationToken).ConfigureAwait(false);
             return new CheckedMessage(summary, message, null);
         }

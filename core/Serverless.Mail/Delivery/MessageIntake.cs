@@ -119,7 +119,10 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                 parsed?.Dispose();
             }
             summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Summary, [.. authResults, .. message.TraceHeaders, .. spamHeader]);
-            ownSpool = spool = store.CreateWriter(message.BlobName);
+            // A buffer the size of what is stored (plus one byte: a full buffer would be staged as a
+            // block, costing a second request), not the 1 MiB a streaming writer needs.
+            var storedLength = authResults.Length + message.TraceHeaders.Length + spamHeader.Length + header.Length + rest.Length;
+            ownSpool = spool = store.CreateWriter(message.BlobName, Math.Max(4096, storedLength + 1));
             await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
             await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);
             await spool.WriteAsync(spamHeader, ct).ConfigureAwait(false);

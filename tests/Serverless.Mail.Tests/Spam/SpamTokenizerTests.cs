@@ -114,6 +114,24 @@ public sealed class SpamTokenizerTests
     }
 
     [Fact]
+    public void A_text_repeating_itself_gives_each_word_and_pair_once_and_marks_stay_in_their_word()
+    {
+        // Tokens are built on the stack and become strings only when new: repeats must change nothing.
+        var line = "The Quick brown fox: Cafe\u0301 $100 deal! quick BROWN fox\r\n";
+        var tokens = SpamTokenizer.Tokenize(Parse("From: \"Quick Fox\" <a@b.example>\nSubject: quick QUICK fox\nContent-Type: text/plain; charset=utf-8\n\n"
+            + string.Concat(Enumerable.Repeat(line, 200))));
+        string[] expectedWords = ["the", "quick", "brown", "fox", "cafe\u0301", "$100", "deal!"];
+        Assert.Equal(expectedWords.Order(StringComparer.Ordinal), tokens.Where(t => !t.Contains(':', StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        string[] expectedPairs = ["pair:the quick", "pair:quick brown", "pair:brown fox", "pair:fox cafe\u0301", "pair:cafe\u0301 $100", "pair:$100 deal!",
+            "pair:deal! quick", "pair:fox the"];
+        Assert.Equal(expectedPairs.Order(StringComparer.Ordinal), tokens.Where(t => t.StartsWith("pair:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Contains("subject:quick", tokens);
+        Assert.Contains("subject:fox", tokens);
+        Assert.Contains("from:quick", tokens);
+        Assert.Contains("from:fox", tokens);
+    }
+
+    [Fact]
     public void Fields_a_mail_store_writes_are_not_evidence()
     {
         var tokens = SpamTokenizer.Tokenize(Parse("""

@@ -363,7 +363,10 @@ public static class SpamTokenizer
     internal static void Words(string text, string prefix, TokenSet tokens)
     {
         var reader = new WordReader(text);
-        Span<char> lower = stackalloc char[MaxWordLength];
+        // The token is built in place (prefix, then the lowercased word) and becomes a string only
+        // when the set does not hold it yet: most words of a text are repeats.
+        Span<char> token = prefix.Length <= MaxPrefixLength ? stackalloc char[MaxPrefixLength + MaxWordLength] : new char[prefix.Length + MaxWordLength];
+        prefix.CopyTo(token);
         while (!tokens.Full && reader.Next(out var word))
         {
             if (word.Length > MaxWordLength)
@@ -371,8 +374,8 @@ public static class SpamTokenizer
                 tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}skip:{char.ToLowerInvariant(word[0])}{word.Length / 10 * 10}"));
                 continue;
             }
-            var n = word.ToLowerInvariant(lower);
-            tokens.Add(prefix.Length == 0 ? new string(lower[..n]) : string.Concat(prefix, lower[..n]));
+            var n = word.ToLowerInvariant(token[prefix.Length..]);
+            tokens.Add(token[..(prefix.Length + n)]);
         }
     }
 
@@ -386,7 +389,10 @@ public static class SpamTokenizer
     internal static void Pairs(string text, TokenSet tokens, string prefix = PairPrefix)
     {
         var reader = new WordReader(text, joiners: false);
-        Span<char> pair = stackalloc char[(2 * MaxWordLength) + 1];
+        // prefix + first + ' ' + second, built in place; a string is made only for a new pair.
+        Span<char> token = stackalloc char[prefix.Length + (2 * MaxWordLength) + 1];
+        prefix.CopyTo(token);
+        var pair = token[prefix.Length..];
         var previous = 0;
         while (!tokens.Full && reader.Next(out var word))
         {
@@ -398,7 +404,7 @@ public static class SpamTokenizer
             {
                 pair[previous] = ' ';
                 var n = word.ToLowerInvariant(pair[(previous + 1)..]);
-                tokens.Add(string.Concat(prefix, pair[..(previous + 1 + n)]));
+                tokens.Add(token[..(prefix.Length + previous + 1 + n)]);
                 // The word just added becomes the first of the next pair.
                 pair[(previous + 1)..(previous + 1 + n)].CopyTo(pair);
                 previous = n;
@@ -411,6 +417,9 @@ public static class SpamTokenizer
     }
 
     private const string PairPrefix = "pair:";
+
+    /// <summary>The longest header prefix ("subject:", "mailer:", …) built on the stack with its word.</summary>
+    private const int MaxPrefixLength = 32;
 
     /// <summary>Steps through the words of a text (at least <see cref="MinWordLength"/> characters; joiners kept inside a word).</summary>
     private ref struct WordReader(string text, bool joiners = true)
@@ -445,7 +454,10 @@ public static class SpamTokenizer
 
     private static readonly System.Buffers.SearchValues<char> Letters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz");
 
-    private static bool IsWordChar(char c) => char.IsLetterOrDigit(c) || c is '$' or '!' || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark;
+    // ASCII first: most text is, and no ASCII character is a non-spacing mark.
+    private static bool IsWordChar(char c) => char.IsAscii(c)
+        ? char.IsAsciiLetterOrDigit(c) || c is '$' or '!'
+        : char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark;
 
     private static string Bucket(int n) => n switch
     {
@@ -462,6 +474,13 @@ public static class SpamTokenizer
 /// <summary>A set of distinct tokens that stops growing at <see cref="SpamTokenizer.MaxTokens"/>.</summary>
 internal sealed class TokenSet
 {
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
+    public TokenSet()
+    {
+        _bySpan = Set.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
     public HashSet<string> Set { get; } = new(StringComparer.Ordinal);
 
     public bool Full => Set.Count >= SpamTokenizer.MaxTokens;
@@ -471,6 +490,15 @@ internal sealed class TokenSet
         if (!Full)
         {
             Set.Add(token);
+        }
+    }
+
+    /// <summary>Adds a token given as characters; the string is allocated only if the set does not hold it yet.</summary>
+    public void Add(ReadOnlySpan<char> token)
+    {
+        if (!Full)
+        {
+            _bySpan.Add(token);
         }
     }
 }

@@ -37,6 +37,7 @@ internal static class ProcessCpu
         return total;
     }
 
+    /// <summary>utime + stime of a /proc stat line: fields 14 and 15 of stat(5), i.e. 11 and 12 counted after the command name.</summary>
     private static double StatSeconds(string stat)
     {
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
@@ -47,10 +48,7 @@ internal static class ProcessCpu
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[11] = utime, fields[12] = stime (fields 14 and 15 of stat(5), counted after the command name)
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            return StatSeconds(File.ReadAllText($"/proc/{pid}/stat"));
         }
         catch (IOException)
         {

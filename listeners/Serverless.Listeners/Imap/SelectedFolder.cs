@@ -16,7 +16,6 @@ internal sealed class SelectedFolder
     private readonly List<(long From, long To)> _recent = [];
     // Made at first use: most selected folders (an idling client's INBOX) never store a flag or
     // see a keyword, and 10,000 idle sessions each held ~150 bytes of empty collections.
-    private static readonly Dictionary<long, (IReadOnlyList<string> Flags, long ModSeq)> NoneStored = [];
     private Dictionary<long, (IReadOnlyList<string> Flags, long ModSeq)>? _stored;
     private readonly List<string> _keywords = [];
     private HashSet<string>? _announced;
@@ -33,7 +32,7 @@ internal sealed class SelectedFolder
         ReadOnly = readOnly;
         foreach (var flag in view.FlagsInUse())
         {
-            if (!flag.StartsWith('\\') && (_announced ??= new(StringComparer.OrdinalIgnoreCase)).Add(flag))
+            if (!flag.StartsWith('\\') && Announce(flag))
             {
                 _keywords.Add(flag);
             }
@@ -52,7 +51,7 @@ internal sealed class SelectedFolder
         var fresh = false;
         foreach (var flag in flags)
         {
-            if (!flag.StartsWith('\\') && (_announced ??= new(StringComparer.OrdinalIgnoreCase)).Add(flag))
+            if (!flag.StartsWith('\\') && Announce(flag))
             {
                 _keywords.Add(flag);
                 fresh = true;
@@ -171,14 +170,14 @@ internal sealed class SelectedFolder
     public IReadOnlyList<string> FlagsAt(int index)
     {
         var uid = View.Uid(index);
-        var flags = (_stored ?? NoneStored).TryGetValue(uid, out var s) && s.ModSeq >= View.ModSeq(index) ? s.Flags : View.Flags(index);
+        var flags = TryGetStored(uid, out var s) && s.ModSeq >= View.ModSeq(index) ? s.Flags : View.Flags(index);
         return IsRecent(uid) ? [.. flags, ImapFlags.Recent] : flags;
     }
 
     public bool HasFlagAt(int index, string flag)
     {
         var uid = View.Uid(index);
-        if ((_stored ?? NoneStored).TryGetValue(uid, out var s) && s.ModSeq >= View.ModSeq(index))
+        if (TryGetStored(uid, out var s) && s.ModSeq >= View.ModSeq(index))
         {
             return ImapFlags.Contains(s.Flags, flag);
         }
@@ -188,8 +187,17 @@ internal sealed class SelectedFolder
     public long ModSeqAt(int index)
     {
         var uid = View.Uid(index);
-        return (_stored ?? NoneStored).TryGetValue(uid, out var s) && s.ModSeq > View.ModSeq(index) ? s.ModSeq : View.ModSeq(index);
+        return TryGetStored(uid, out var s) && s.ModSeq > View.ModSeq(index) ? s.ModSeq : View.ModSeq(index);
     }
+
+    private bool TryGetStored(long uid, out (IReadOnlyList<string> Flags, long ModSeq) stored)
+    {
+        stored = default;
+        return _stored?.TryGetValue(uid, out stored) == true;
+    }
+
+    /// <summary>True the first time <paramref name="keyword"/> is seen in this folder (so it is announced once).</summary>
+    private bool Announce(string keyword) => (_announced ??= new(StringComparer.OrdinalIgnoreCase)).Add(keyword);
 
     /// <summary>Remembers flags this session stored (and reported) before the shared view shows them.</summary>
     public void RecordStored(long uid, IReadOnlyList<string> flags, long modSeq) => (_stored ??= [])[uid] = (flags, modSeq);
@@ -296,13 +304,13 @@ internal sealed class SelectedFolder
             }
             if (target.ModSeq(j) <= old.ModSeq(i) || target.SameFlags(j, old, i))
             {
-                if ((_stored ?? NoneStored).TryGetValue(uid, out var st) && st.ModSeq <= target.ModSeq(j))
+                if (TryGetStored(uid, out var st) && st.ModSeq <= target.ModSeq(j))
                 {
                     _stored?.Remove(uid);
                 }
                 continue;
             }
-            if ((_stored ?? NoneStored).TryGetValue(uid, out var s))
+            if (TryGetStored(uid, out var s))
             {
                 _stored?.Remove(uid);
                 if (s.ModSeq >= target.ModSeq(j))

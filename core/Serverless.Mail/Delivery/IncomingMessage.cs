@@ -54,6 +54,13 @@ public sealed class IncomingMessage : IAsyncDisposable
     /// <summary>Return-Path / Received, written in front of the client's bytes.</summary>
     internal byte[] TraceHeaders { get; }
 
+    /// <summary>
+    /// Set by a listener that also serves the mailboxes (IMAP, POP3) from a cache: a message stored
+    /// from memory with at most this many bytes, for local recipients, comes back in
+    /// <see cref="IntakeResult.StoredBytes"/>. 0 (the default): nothing is kept.
+    /// </summary>
+    public int KeepStoredBytesUpTo { get; set; }
+
     /// <summary>Message bytes received from the client so far.</summary>
     public long Length { get; private set; }
 

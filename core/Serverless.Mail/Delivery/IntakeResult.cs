@@ -28,5 +28,13 @@ public sealed record IntakeResult(IntakeOutcome Outcome, string Id)
     /// <summary>Why a <see cref="IntakeOutcome.SenderRefused"/> message was refused.</summary>
     public SenderRefusal? Refusal { get; init; }
 
+    /// <summary>
+    /// The exact bytes of the accepted message's blob, when <see cref="IncomingMessage.KeepStoredBytesUpTo"/>
+    /// asked for them and they are final: stored from memory by one Put Blob, which the ingest never
+    /// rewrites (it prepends its Authentication-Results only to a streamed message's block list).
+    /// The array is the one the Put Blob sent, handed over, not copied; null otherwise.
+    /// </summary>
+    public byte[]? StoredBytes { get; init; }
+
     public bool Accepted => Outcome == IntakeOutcome.Accepted;
 }

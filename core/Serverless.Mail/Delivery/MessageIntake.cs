@@ -85,6 +85,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
 
         MessageSummary? summary = null;
         SpoolBlobStream? ownSpool = null;
+        var keep = false;
         var spool = message.Spool;
         var spf = envelope.Spf is null ? (SpfResult?)null : await envelope.Spf.ConfigureAwait(false);
         AuthenticationVerdict? verdict = null;
@@ -119,10 +120,13 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                 parsed?.Dispose();
             }
             summary = parsed is null ? null : MessageSummaryOffsets.Prepend(parsed.Summary, [.. authResults, .. message.TraceHeaders, .. spamHeader]);
-            // A buffer the size of what is stored (plus one byte: a full buffer would be staged as a
-            // block, costing a second request), not the 1 MiB a streaming writer needs.
+            // A buffer the size of what is stored, not the 1 MiB a streaming writer needs (a full
+            // buffer is staged as a block only when more bytes follow: this is one Put Blob). When the
+            // listener keeps what it stored (it serves IMAP/POP3 from memory too), an array of exactly
+            // that length, handed over after the commit instead of copied.
             var storedLength = authResults.Length + message.TraceHeaders.Length + spamHeader.Length + header.Length + rest.Length;
-            ownSpool = spool = store.CreateWriter(message.BlobName, Math.Max(4096, storedLength + 1));
+            keep = storedLength <= message.KeepStoredBytesUpTo && envelope.Recipients.Any(r => r.IsLocal);
+            ownSpool = spool = keep ? store.CreateWholeWriter(message.BlobName, storedLength) : store.CreateWriter(message.BlobName, Math.Max(4096, storedLength));
             await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
             await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);
             await spool.WriteAsync(spamHeader, ct).ConfigureAwait(false);
@@ -161,7 +165,8 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             {
                 LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
             }
-            return await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result, spamVerdict, ownSpool is null).ConfigureAwait(false);
+            var result = await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result, spamVerdict, ownSpool is null).ConfigureAwait(false);
+            return keep && result.Accepted ? result with { StoredBytes = ownSpool!.TakeCommittedBytes() } : result;
         }
         finally
         {

@@ -31,6 +31,14 @@ public sealed class MessageStore
     public SpoolBlobStream CreateWriter(string blobName, int bufferSize = SpoolBlobStream.DefaultBufferSize) =>
         new(_container.GetBlockBlobClient(blobName), bufferSize);
 
+    /// <summary>
+    /// A writer for a message of exactly <paramref name="length"/> bytes, written with one Put Blob
+    /// from an array of its own (not the pool's) that <see cref="SpoolBlobStream.TakeCommittedBytes"/>
+    /// hands on after the commit: for a listener that keeps what it stored in memory.
+    /// </summary>
+    public SpoolBlobStream CreateWholeWriter(string blobName, int length) =>
+        new(_container.GetBlockBlobClient(blobName), GC.AllocateUninitializedArray<byte>(length));
+
     /// <summary>Opens the whole message for sequential reading.</summary>
     public async Task<Stream> OpenReadAsync(string blobName, CancellationToken cancellationToken = default)
     {

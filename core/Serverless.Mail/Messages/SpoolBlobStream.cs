@@ -10,7 +10,8 @@ namespace Serverless.Mail.Messages;
 /// costs a single Put Blob (one transaction); a larger one is staged as blocks of the buffer
 /// size and committed with one Put Block List. Memory per writer is one pooled buffer whatever
 /// the message size. Until <see cref="CommitAsync"/> succeeds nothing is visible: uncommitted
-/// blocks are discarded by the service after a week and never show up as a blob.
+/// blocks are discarded by the service after a week and never show up as a blob. A full buffer is
+/// staged only when more bytes follow, so a message exactly the buffer's size is still one Put Blob.
 /// </summary>
 public sealed class SpoolBlobStream : Stream
 {
@@ -19,6 +20,7 @@ public sealed class SpoolBlobStream : Stream
     private readonly BlockBlobClient _blob;
     private readonly List<string> _blockIds = [];
     private byte[]? _buffer;
+    private readonly bool _pooled;
     private int _filled;
     private long _length;
     private bool _committed;
@@ -29,6 +31,19 @@ public sealed class SpoolBlobStream : Stream
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 4096);
         _blob = blob;
         _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        _pooled = true;
+    }
+
+    /// <summary>
+    /// A writer for a message whose stored length is known: its bytes go into <paramref name="exact"/>,
+    /// an array of exactly that length that is not the pool's, so once committed by one Put Blob it
+    /// can be handed on (<see cref="TakeCommittedBytes"/>) instead of copied.
+    /// </summary>
+    internal SpoolBlobStream(BlockBlobClient blob, byte[] exact)
+    {
+        ArgumentNullException.ThrowIfNull(exact);
+        _blob = blob;
+        _buffer = exact;
     }
 
     public string BlobName => _blob.Name;
@@ -69,16 +84,30 @@ public sealed class SpoolBlobStream : Stream
         }
         while (!source.IsEmpty)
         {
+            if (_filled == _buffer.Length)
+            {
+                await StageBufferAsync(cancellationToken).ConfigureAwait(false);
+            }
             var n = Math.Min(source.Length, _buffer.Length - _filled);
             source[..n].CopyTo(_buffer.AsMemory(_filled));
             _filled += n;
             _length += n;
             source = source[n..];
-            if (_filled == _buffer.Length)
-            {
-                await StageBufferAsync(cancellationToken).ConfigureAwait(false);
-            }
         }
+    }
+
+    /// <summary>
+    /// The blob's bytes, once committed by a single Put Blob into a buffer of exactly their length
+    /// (the <c>exact</c> constructor): the array itself, which this writer then lets go of; null otherwise.
+    /// </summary>
+    public byte[]? TakeCommittedBytes()
+    {
+        if (!_committed || _pooled || _blockIds.Count > 0 || _buffer is not { } bytes || _filled != bytes.Length)
+        {
+            return null;
+        }
+        _buffer = null;
+        return bytes;
     }
 
     /// <summary>Makes the blob durable and visible. Returns its length in bytes.</summary>
@@ -162,7 +191,10 @@ public sealed class SpoolBlobStream : Stream
     {
         if (!_disposed && _buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            if (_pooled)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
             _buffer = null;
         }
         _disposed = true;

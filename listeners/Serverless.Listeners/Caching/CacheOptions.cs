@@ -18,6 +18,14 @@ public sealed class CacheOptions
     /// <summary>Messages up to this size are kept whole in memory once read; larger ones are always streamed from storage.</summary>
     public int MaxMessageBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Whether a message this process's SMTP listener accepts for a local mailbox is kept here
+    /// (the exact bytes it stored, up to <see cref="MaxMessageBytes"/>), so its first IMAP FETCH or
+    /// POP3 RETR reads no blob. Only where this process also serves IMAP or POP3; an MX alone (its
+    /// IMAP and POP3 ports 0, as in Azure) keeps nothing whatever this says.
+    /// </summary>
+    public bool KeepReceived { get; set; } = true;
+
     /// <summary>The budget in effect: <see cref="MaxBytes"/>, or its default share of the memory available.</summary>
     public long EffectiveMaxBytes() =>
         MaxBytes > 0 ? MaxBytes : Math.Max(16L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 10);

@@ -84,20 +84,31 @@ internal sealed class MessageCache : IDisposable
     public byte[]? GetBytes(string blobName) =>
         _cache.TryGetValue(new BlobKey(blobName), out byte[]? bytes) ? bytes : null;
 
-    public void SetBytes(string blobName, byte[] bytes)
+    public void SetBytes(string blobName, byte[] bytes) => SetBytes(blobName, bytes, CacheItemPriority.Normal);
+
+    /// <summary>
+    /// Keeps the bytes this process's MX has just stored (a new message for a local mailbox), before
+    /// anyone asked for them. At low priority: when the budget is full, compaction takes such entries
+    /// first (least recently used among them), so a flood of received mail pushes out its own kind,
+    /// not the rows, folder views and messages sessions have read.
+    /// </summary>
+    public void KeepReceived(string blobName, byte[] bytes) => SetBytes(blobName, bytes, CacheItemPriority.Low);
+
+    private void SetBytes(string blobName, byte[] bytes, CacheItemPriority priority)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length <= MaxMessageBytes)
         {
-            Set(new BlobKey(blobName), bytes, bytes.LongLength + (2L * blobName.Length));
+            Set(new BlobKey(blobName), bytes, bytes.LongLength + (2L * blobName.Length), priority);
         }
     }
 
-    private void Set(object key, object value, long size)
+    private void Set(object key, object value, long size, CacheItemPriority priority = CacheItemPriority.Normal)
     {
         using var entry = _cache.CreateEntry(key);
         entry.Value = value;
         entry.Size = size + EntryOverhead;
+        entry.Priority = priority;
     }
 
     /// <summary>

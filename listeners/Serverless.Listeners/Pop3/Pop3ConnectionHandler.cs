@@ -22,10 +22,12 @@ public sealed class Pop3ConnectionHandler : ConnectionHandler
         MessageStore messages,
         MaildropLeases leases,
         Pop3ReadAheadBudget readAheadBudget,
-        ILogger<Pop3Session> logger)
+        ILogger<Pop3Session> logger,
+        IServiceProvider services)
     {
+        ArgumentNullException.ThrowIfNull(services);
         _certificates = certificates;
-        _services = new Pop3Services(listener, options, logins, index, messages, leases, readAheadBudget, logger);
+        _services = new Pop3Services(listener, options, logins, index, messages, leases, readAheadBudget, services.GetRequiredService<Caching.MessageCache>(), logger);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)

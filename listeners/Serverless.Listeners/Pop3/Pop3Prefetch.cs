@@ -24,11 +24,14 @@ internal sealed class Pop3Prefetch
 
     public Task<ReadOnlyMemory<byte>> Bytes { get; private set; }
 
-    /// <summary>Starts downloading a message of the listed <paramref name="size"/> (already reserved).</summary>
-    public static Pop3Prefetch Start(Func<CancellationToken, Task<Stream>> open, long size, Action<long> release, CancellationToken sessionEnded)
+    /// <summary>
+    /// Starts downloading a message of the listed <paramref name="size"/> (already reserved); a
+    /// download of exactly that size is given to <paramref name="downloaded"/> too (the message cache).
+    /// </summary>
+    public static Pop3Prefetch Start(Func<CancellationToken, Task<Stream>> open, long size, Action<long> release, CancellationToken sessionEnded, Action<byte[]>? downloaded = null)
     {
         var prefetch = new Pop3Prefetch(size, CancellationTokenSource.CreateLinkedTokenSource(sessionEnded), release);
-        prefetch.Bytes = Task.Run(() => DownloadAsync(open, size, prefetch._cancel.Token));
+        prefetch.Bytes = Task.Run(() => DownloadAsync(open, size, downloaded, prefetch._cancel.Token));
         return prefetch;
     }
 
@@ -76,7 +79,7 @@ internal sealed class Pop3Prefetch
         return true;
     }
 
-    private static async Task<ReadOnlyMemory<byte>> DownloadAsync(Func<CancellationToken, Task<Stream>> open, long size, CancellationToken ct)
+    private static async Task<ReadOnlyMemory<byte>> DownloadAsync(Func<CancellationToken, Task<Stream>> open, long size, Action<byte[]>? downloaded, CancellationToken ct)
     {
         await using var stream = await open(ct);
         var buffer = new byte[size];
@@ -94,6 +97,10 @@ internal sealed class Pop3Prefetch
         {
             // Larger than listed: not what was reserved; the foreground download sends it as it is.
             throw new InvalidDataException("The message blob is larger than its listed size.");
+        }
+        if (total == buffer.Length)
+        {
+            downloaded?.Invoke(buffer);
         }
         return buffer.AsMemory(0, total);
     }

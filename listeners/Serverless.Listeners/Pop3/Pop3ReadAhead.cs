@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Listeners.Caching;
 using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
@@ -76,9 +77,10 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
     /// After RETR <paramref name="after"/>: starts fetching the next undeleted messages into memory,
     /// up to <c>serialDepth</c> numbers ahead and within the session's and the process's byte
     /// budgets. Messages behind it are dropped (a serial client goes forward); a message larger
-    /// than the session's budget is left to the foreground.
+    /// than the session's budget is left to the foreground, and one the <paramref name="cache"/>
+    /// holds needs no fetching. What is fetched whole goes into the cache (the same array).
     /// </summary>
-    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<string, CancellationToken, Task<Stream>> open)
+    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<string, CancellationToken, Task<Stream>> open, MessageCache cache)
     {
         if (serialDepth <= 0)
         {
@@ -94,7 +96,8 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
             if (maildrop.Find(number, out var message) != Pop3MessageLookup.Found
                 || _prefetched.ContainsKey(number)
                 || _queue.Exists(e => e.Number == number)
-                || message.Size > sessionBytes)
+                || message.Size > sessionBytes
+                || cache.GetBytes(message.BlobName) is { } held && held.LongLength == message.Size)
             {
                 continue;
             }
@@ -104,7 +107,7 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
             }
             Interlocked.Add(ref _prefetchedBytes, message.Size);
             var blob = message.BlobName;
-            _prefetched[number] = Pop3Prefetch.Start(ct => open(blob, ct), message.Size, Release, sessionEnded);
+            _prefetched[number] = Pop3Prefetch.Start(ct => open(blob, ct), message.Size, Release, sessionEnded, bytes => cache.SetBytes(blob, bytes));
         }
     }
 

@@ -1,3 +1,4 @@
+using Serverless.Listeners.Caching;
 using Serverless.Listeners.Hosting;
 using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
@@ -5,7 +6,7 @@ using Serverless.Mail.Security;
 
 namespace Serverless.Listeners.Pop3;
 
-/// <summary>The shared, stateless services every POP3 session uses.</summary>
+/// <summary>The shared services every POP3 session uses (the message cache is the process's, shared with IMAP and the MX).</summary>
 internal sealed record Pop3Services(
     ListenerOptions Listener,
     Pop3Options Options,
@@ -14,4 +15,5 @@ internal sealed record Pop3Services(
     MessageStore Messages,
     MaildropLeases Leases,
     Pop3ReadAheadBudget ReadAheadBudget,
+    MessageCache Cache,
     ILogger<Pop3Session> Logger);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Serverless.Listeners.Caching;
 using Serverless.Listeners.Connections;
 using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
@@ -49,7 +50,7 @@ public sealed partial class Pop3Session
     /// <summary>Read-ahead: open the blob of a pipelined RETR/TOP if the message exists and is not deleted.</summary>
     private Task<Stream>? StartDownload(int number) =>
         Maildrop?.Find(number, out var message) == Pop3MessageLookup.Found
-            ? _services.Messages.OpenReadAsync(message.BlobName, _transport.ConnectionClosed)
+            ? OpenBytesAsync(message.BlobName, message.Size, _transport.ConnectionClosed)
             : null;
 
     /// <summary>
@@ -58,14 +59,35 @@ public sealed partial class Pop3Session
     /// </summary>
     internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken)
     {
-        var blob = message.BlobName;
-        return _readAhead.Take(number, () => _services.Messages.OpenReadAsync(blob, cancellationToken))
-            ?? _services.Messages.OpenReadAsync(blob, cancellationToken);
+        var (blob, size) = (message.BlobName, message.Size);
+        return _readAhead.Take(number, () => OpenBytesAsync(blob, size, cancellationToken))
+            ?? OpenBytesAsync(blob, size, cancellationToken);
     }
 
-    /// <summary>RETR <paramref name="number"/> is being answered: fetch the following messages for a serial client.</summary>
+    /// <summary>
+    /// A message's bytes: from the process's <see cref="MessageCache"/> when held (read by any
+    /// session, or stored by this process's MX), else from its blob, kept in the cache as they are
+    /// read when the whole message fits the cache's per-message cap.
+    /// </summary>
+    private Task<Stream> OpenBytesAsync(string blob, long size, CancellationToken cancellationToken)
+    {
+        var cache = _services.Cache;
+        if (cache.GetBytes(blob) is { } held && held.LongLength == size)
+        {
+            return Task.FromResult<Stream>(new MemoryStream(held, writable: false));
+        }
+        return size > 0 && size <= cache.MaxMessageBytes ? OpenKeepingAsync(blob, (int)size, cancellationToken) : _services.Messages.OpenReadAsync(blob, cancellationToken);
+    }
+
+    private async Task<Stream> OpenKeepingAsync(string blob, int size, CancellationToken cancellationToken) =>
+        new KeepingMessageStream(await _services.Messages.OpenReadAsync(blob, cancellationToken), _services.Cache, blob, size, cancellationToken);
+
+    /// <summary>
+    /// RETR <paramref name="number"/> is being answered: fetch the following messages for a serial
+    /// client, those the cache does not hold (what is fetched ahead whole goes into the cache too).
+    /// </summary>
     internal void ReadAheadAfter(int number) =>
-        _readAhead.PrefetchAfter(number, Maildrop!, (blob, ct) => _services.Messages.OpenReadAsync(blob, ct));
+        _readAhead.PrefetchAfter(number, Maildrop!, (blob, ct) => _services.Messages.OpenReadAsync(blob, ct), _services.Cache);
 
     /// <summary>DELE <paramref name="number"/>: what was fetched ahead for it is not needed.</summary>
     internal void ForgetReadAhead(int number) => _readAhead.Forget(number);

@@ -54,7 +54,7 @@ public sealed class BdatCommand : ISmtpCommand
         }
         if (tx.Chunked is null)
         {
-            tx.Chunked = session.Services.Intake.Begin(SmtpEnvelope.For(session, tx));
+            tx.Chunked = session.Services.BeginMessage(SmtpEnvelope.For(session, tx));
             session.State = SmtpState.Chunking;
         }
         var message = tx.Chunked;
@@ -77,7 +77,7 @@ public sealed class BdatCommand : ISmtpCommand
         try
         {
             return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
-                ?? IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
+                ?? IntakeReply.For(await session.Services.AcceptAsync(message));
         }
         finally
         {

@@ -24,7 +24,7 @@ public sealed class DataCommand : ISmtpCommand
         {
             return SmtpReply.Of(554, "5.5.1", "No valid recipients");
         }
-        var message = session.Services.Intake.Begin(SmtpEnvelope.For(session, tx));
+        var message = session.Services.BeginMessage(SmtpEnvelope.For(session, tx));
         try
         {
             await session.SendNowAsync(new SmtpReply(354, null, ["Start mail input; end with <CRLF>.<CRLF>"]));
@@ -47,7 +47,7 @@ public sealed class DataCommand : ISmtpCommand
                 return SmtpReply.Of(554, "5.6.0", "Message line too long");
             }
             return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
-                ?? IntakeReply.For(await session.Services.Intake.AcceptAsync(message));
+                ?? IntakeReply.For(await session.Services.AcceptAsync(message));
         }
         finally
         {

@@ -34,6 +34,13 @@ internal sealed class BenchOptions
     /// <summary>POP3 commands kept in flight (the client pipelines, as RFC 2449 PIPELINING allows).</summary>
     public int Pop3Window { get; set; } = 16;
 
+    /// <summary>
+    /// pop3: fill the maildrop through the dev host's MX (one message per connection, <see cref="Concurrency"/>
+    /// sessions, until the ingest has filed them all) instead of directly through core, so the RETRs
+    /// download mail this process has just received (its MX keeps what it stored in the message cache).
+    /// </summary>
+    public bool Pop3ViaMx { get; set; }
+
     public int IdleConnections { get; set; } = 10_000;
 
     /// <summary>Idle connections over IMAPS (implicit TLS) instead of plaintext IMAP.</summary>
@@ -149,6 +156,7 @@ internal sealed class BenchOptions
           --pop3-messages N       POP3 RETR messages [2000]
           --pop3-size BYTES       POP3 message size [30720]
           --pop3-window N         POP3 RETRs in flight in the pop3 phase (1: a serial client) [16]
+          --pop3-via-mx           pop3: deliver the maildrop through the MX (mail this process just received) instead of seeding it
           --idle N                idle IMAP connections for the memory figure [10000]
           --idle-tls              make them over IMAPS (TLS) instead of plaintext IMAP
           --idle-starttls         make them over IMAP upgraded with STARTTLS
@@ -213,6 +221,7 @@ internal sealed class BenchOptions
                 case "--pop3-messages": o.Pop3Messages = Int(); break;
                 case "--pop3-size": o.Pop3MessageSize = Int(); break;
                 case "--pop3-window": o.Pop3Window = Math.Max(1, Int()); break;
+                case "--pop3-via-mx": o.Pop3ViaMx = true; break;
                 case "--idle": o.IdleConnections = Int(); break;
                 case "--idle-tls": o.IdleTls = true; break;
                 case "--idle-starttls": o.IdleStartTls = true; break;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Serverless.Mail.Messages;
 using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
@@ -78,7 +79,7 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
     /// budgets. Messages behind it are dropped (a serial client goes forward); a message larger
     /// than the session's budget is left to the foreground.
     /// </summary>
-    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<string, CancellationToken, Task<Stream>> open)
+    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<MessageSource, CancellationToken, Task<Stream>> open)
     {
         if (serialDepth <= 0)
         {
@@ -103,7 +104,7 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
                 return; // full: the window moves on with the next RETR
             }
             Interlocked.Add(ref _prefetchedBytes, message.Size);
-            var blob = message.BlobName;
+            var blob = message.Source;
             _prefetched[number] = Pop3Prefetch.Start(ct => open(blob, ct), message.Size, Release, sessionEnded);
         }
     }

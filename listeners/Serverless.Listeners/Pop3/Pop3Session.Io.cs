@@ -49,7 +49,7 @@ public sealed partial class Pop3Session
     /// <summary>Read-ahead: open the blob of a pipelined RETR/TOP if the message exists and is not deleted.</summary>
     private Task<Stream>? StartDownload(int number) =>
         Maildrop?.Find(number, out var message) == Pop3MessageLookup.Found
-            ? _services.Messages.OpenReadAsync(message.BlobName, _transport.ConnectionClosed)
+            ? _services.Messages.OpenReadAsync(message.Source, _transport.ConnectionClosed)
             : null;
 
     /// <summary>
@@ -58,7 +58,7 @@ public sealed partial class Pop3Session
     /// </summary>
     internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken)
     {
-        var blob = message.BlobName;
+        var blob = message.Source;
         return _readAhead.Take(number, () => _services.Messages.OpenReadAsync(blob, cancellationToken))
             ?? _services.Messages.OpenReadAsync(blob, cancellationToken);
     }

@@ -13,7 +13,8 @@ public enum CopyOutcome
 public sealed record CopyResult(CopyOutcome Outcome, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids);
 
 /// <summary>
-/// IMAP COPY: new rows in the target folder that reference the same blobs. A blob that had one
+/// IMAP COPY: new rows in the target folder that reference the same blobs (a message kept in its
+/// row is copied with its bytes: no blob, no holder). A blob that had one
 /// row becomes shared: its holder rows are registered first (docs/storage.md, blob holders), then
 /// one transaction per chunk marks the source rows shared, adds the copies and updates the
 /// target folder and the mailbox totals (quota). A failure part-way removes the copies already

@@ -15,7 +15,8 @@ namespace Serverless.Listeners.Imap.Commands;
 /// ones already added are expunged again, so the command adds all or none). When the message
 /// literal is announced, the target folder, the size limit and the quota are checked before the
 /// "+" continuation (so a synchronising client never sends a refused message); the message is then
-/// streamed into a new blob, summarised with MimeKit and indexed with one transaction. A folder
+/// streamed into a new blob — or, up to <see cref="MailboxIndex.InlineMessageBytes"/>, read into
+/// memory for its index row, with no blob — summarised with MimeKit and indexed with one transaction. A folder
 /// whose id this process remembers is not read first: the append's transaction checks the name on
 /// the ETag-guarded folder row, so a folder deleted or renamed elsewhere is answered NO [TRYCREATE]
 /// after the literal instead of before it.

@@ -116,6 +116,7 @@ internal sealed class AppendPlan
                 BlobName = m.BlobName,
                 SharedBlob = m.SharedBlob,
                 HolderId = m.HolderId,
+                Inline = m.Content is not null,
                 Size = m.Size,
                 InternalDate = m.InternalDate.ToUniversalTime(),
                 SavedDate = entity.GetDateTimeOffset("Saved"),

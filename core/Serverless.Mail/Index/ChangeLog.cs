@@ -59,7 +59,7 @@ internal sealed class ChangeLog(IndexTable index)
         var removed = outcomes.SelectMany(o => o.Removed).ToList();
         foreach (var m in removed)
         {
-            await index.Holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, CancellationToken.None).ConfigureAwait(false);
+            await index.Holders.ReleaseAsync(m, CancellationToken.None).ConfigureAwait(false);
         }
         return removed.Select(m => m.Uid).ToList();
     }

@@ -167,7 +167,7 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
         }
         var wanted = uids.ToHashSet();
         var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, uids.Min()), IndexKeys.Message(folderId, uids.Max() + 1));
-        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq"],
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq", IndexEntities.InlineColumn],
             cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var m = IndexEntities.ToMessage(e);

@@ -19,7 +19,8 @@ internal sealed class FolderViews(IndexTable index, ChangeLog changeLog)
             yield break;
         }
         var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, Math.Max(1, fromUid)), IndexKeys.Message(folderId, Math.Min(toUid, MailboxIndex.MaxUid - 1) + 1));
-        IEnumerable<string>? select = includeSummary ? null : ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Saved", "Flags", "ModSeq"];
+        // Named columns either way: a row-kept message's bytes (Raw0…) are never listed along.
+        var select = includeSummary ? IndexEntities.SummaryColumns : IndexEntities.ListingColumns;
         await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: select, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return IndexEntities.ToMessage(e);

@@ -56,7 +56,49 @@ internal static class IndexEntities
         Flags = SplitFlags(e.GetString("Flags")),
         ModSeq = e.GetInt64("ModSeq") ?? 0,
         Summary = ReadSummary(e),
+        Inline = e.GetBoolean(InlineColumn) ?? false,
+        Content = ReadContent(e),
     };
+
+    /// <summary>Marks a row that holds its message's bytes (no blob).</summary>
+    public const string InlineColumn = "Inline";
+
+    /// <summary>
+    /// The columns of a message row but its bytes and summary: what listings select, so a folder
+    /// listing never drags the bodies of row-kept messages along.
+    /// </summary>
+    public static readonly string[] ListingColumns = ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Saved", "Flags", "ModSeq", InlineColumn];
+
+    /// <summary><see cref="ListingColumns"/> with every summary column (FETCH of envelopes and structure): still no bytes.</summary>
+    public static readonly string[] SummaryColumns = [.. ListingColumns, "Summary", .. Enumerable.Range(1, MaxChunks - 1).Select(i => "Summary" + i), "SummaryOmitted"];
+
+    /// <summary>The binary columns of a row-kept message's bytes, in order (<c>Raw0</c>…).</summary>
+    public static readonly string[] ContentColumns = [.. Enumerable.Range(0, IndexOptions.MaxInlineMessageBytes / IndexOptions.InlineChunkBytes).Select(i => "Raw" + i)];
+
+    /// <summary>A row-kept message's bytes from its <c>Raw0</c>… columns; null when the row was read without them (or has none).</summary>
+    public static byte[]? ReadContent(TableEntity e)
+    {
+        if (e.GetBinary(ContentColumns[0]) is not { } first)
+        {
+            return null;
+        }
+        var parts = new List<byte[]> { first };
+        for (var i = 1; i < ContentColumns.Length && e.GetBinary(ContentColumns[i]) is { } more; i++)
+        {
+            parts.Add(more);
+        }
+        return parts.Count == 1 ? first : [.. parts.SelectMany(p => p)];
+    }
+
+    private static void WriteContent(TableEntity e, byte[] content)
+    {
+        e[InlineColumn] = true;
+        // Even an empty message has a Raw0, so "row read with its bytes" and "bytes absent" stay apart.
+        for (int i = 0, offset = 0; i == 0 || offset < content.Length; i++, offset += IndexOptions.InlineChunkBytes)
+        {
+            e[ContentColumns[i]] = content.AsSpan(offset, Math.Min(IndexOptions.InlineChunkBytes, content.Length - offset)).ToArray();
+        }
+    }
 
     public static TableEntity FromMessage(string mailboxId, int folderId, long uid, long modSeq, NewMessage m)
     {
@@ -71,6 +113,11 @@ internal static class IndexEntities
             ["Flags"] = JoinFlags(m.Flags),
             ["ModSeq"] = modSeq,
         };
+        if (m.Content is { } content)
+        {
+            // Before the summary, which fits itself into what the bytes leave of the row.
+            WriteContent(e, content);
+        }
         WriteSummary(e, m.Summary);
         return e;
     }

@@ -20,4 +20,23 @@ public sealed class IndexOptions
 
     /// <summary>Rows per query page when the change log is read (QRESYNC, CHANGEDSINCE … VANISHED, view refresh).</summary>
     public int ChangeLogPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// An IMAP-appended message (APPEND, CATENATE) of at most this many bytes is kept in its message
+    /// row (binary <c>Raw0</c>… properties) and no blob is written: APPEND is one table transaction
+    /// instead of a blob put and a transaction, and EXPUNGE one transaction with nothing to release.
+    /// 64 KiB (two binary properties of at most 64,000 bytes) keeps the row far under Azure's 1 MiB
+    /// entity with its summary, and a group commit of many coalesced appends within the 4 MiB
+    /// transaction (base64 on the wire). 0 turns it off. At most <see cref="MaxInlineMessageBytes"/>.
+    /// </summary>
+    public int InlineMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The most a row can carry: 15 binary properties, leaving room for the row's other columns under 1 MiB.</summary>
+    public const int MaxInlineMessageBytes = 15 * InlineChunkBytes;
+
+    /// <summary>Bytes per binary property of a row-kept message (Azure: a property holds at most 64 KiB).</summary>
+    public const int InlineChunkBytes = 64_000;
+
+    /// <summary><see cref="InlineMessageBytes"/> within what a row can carry.</summary>
+    public int EffectiveInlineMessageBytes() => Math.Clamp(InlineMessageBytes, 0, MaxInlineMessageBytes);
 }

@@ -1,3 +1,4 @@
+using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 
 namespace Serverless.Mail.Index;
@@ -30,13 +31,33 @@ public sealed record IndexedMessage
     /// <summary>Envelope and MIME structure with byte offsets; null if the message could not be parsed.</summary>
     public MessageSummary? Summary { get; init; }
 
+    /// <summary>
+    /// True when the message's bytes are kept in this row (<c>Inline</c>, binary <c>Raw0</c>…) and
+    /// no blob exists: <see cref="BlobName"/> is then only the message's identity.
+    /// </summary>
+    public bool Inline { get; init; }
+
+    /// <summary>The row's bytes when it was read with them (point reads); null from listings, which never select them.</summary>
+    public byte[]? Content { get; init; }
+
+    /// <summary>Where this message's bytes are, for <see cref="MessageStore"/>; the row lives in folder <paramref name="folderId"/> of <paramref name="mailboxId"/>.</summary>
+    public MessageSource Source(string mailboxId, int folderId) =>
+        Inline ? new MessageSource(BlobName, mailboxId, folderId, Uid, Content) : MessageSource.Blob(BlobName);
+
     public bool HasFlag(string flag) => Flags.Any(f => string.Equals(f, flag, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>What a caller gives <see cref="MailboxIndex.AppendAsync"/>.</summary>
 public sealed record NewMessage
 {
+    /// <summary>The message's blob, or with <see cref="Content"/> a fresh name that only identifies it (no blob is written).</summary>
     public required string BlobName { get; init; }
+
+    /// <summary>
+    /// The message's bytes, to be kept in its row instead of a blob (at most
+    /// <see cref="IndexOptions.InlineMessageBytes"/>; IMAP APPEND); null: the bytes are in the blob.
+    /// </summary>
+    public byte[]? Content { get; init; }
 
     public bool SharedBlob { get; init; }
 

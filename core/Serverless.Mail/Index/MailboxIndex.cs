@@ -34,6 +34,7 @@ public sealed class MailboxIndex
     {
         ArgumentNullException.ThrowIfNull(storage);
         _index = new IndexTable(storage.MailIndex, holders, logger, feed) { ChangeLogPageSize = Math.Max(1, (options ?? new()).ChangeLogPageSize) };
+        InlineMessageBytes = (options ?? new()).EffectiveInlineMessageBytes();
         _folders = new FolderCatalog(_index);
         _appender = new MessageAppender(_index);
         _changes = new ChangeLog(_index);
@@ -44,6 +45,12 @@ public sealed class MailboxIndex
         _purge = new MailboxPurge(_index, _changes, _views);
         _pruning = new IndexPruning(_index);
     }
+
+    /// <summary>
+    /// An IMAP-appended message of at most this many bytes is kept in its row, with no blob
+    /// (<see cref="IndexOptions.InlineMessageBytes"/>, within what a row can carry; 0: never).
+    /// </summary>
+    public int InlineMessageBytes { get; }
 
     /// <summary>
     /// Raised after this instance changed a folder's messages (append, flags, expunge, copy, move,

@@ -84,7 +84,7 @@ internal sealed class MailboxPurge(IndexTable index, ChangeLog changeLog, Folder
         var batch = new List<TableTransactionAction>();
         var released = new List<IndexedMessage>();
         TableEntity? box = null;
-        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", IndexEntities.InlineColumn], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (e.RowKey == IndexKeys.Box)
             {
@@ -138,7 +138,7 @@ internal sealed class MailboxPurge(IndexTable index, ChangeLog changeLog, Folder
         }
         foreach (var m in released)
         {
-            await index.Holders.ReleaseAsync(m.BlobName, m.HolderId, m.SharedBlob, cancellationToken).ConfigureAwait(false);
+            await index.Holders.ReleaseAsync(m, cancellationToken).ConfigureAwait(false);
         }
         released.Clear();
     }

@@ -13,7 +13,8 @@ public enum CopyOutcome
 public sealed record CopyResult(CopyOutcome Outcome, long UidValidity, IReadOnlyList<long> SourceUids, IReadOnlyList<long> TargetUids);
 
 /// <summary>
-/// IMAP COPY: new rows in the target folder that reference the same blobs. A blob that had one
+/// IMAP COPY: new rows in the target folder that reference the same blobs (a message kept in its
+/// row is copied with its bytes: no blob, no holder). A blob that had one
 /// row becomes shared: its holder rows are registered first (docs/storage.md, blob holders), then
 /// one transaction per chunk marks the source rows shared, adds the copies and updates the
 /// target folder and the mailbox totals (quota). A failure part-way removes the copies already
@@ -118,7 +119,7 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
                     // A source row changed (flags, shared by someone else) or vanished: read the chunk again.
                     messages = await index.ReadMessageEntitiesAsync(mailboxId, fromFolderId, chunk, cancellationToken).ConfigureAwait(false);
                 }
-                foreach (var m in messages)
+                foreach (var m in messages.Where(m => !KeepsItsBytes(m)))
                 {
                     var shared = m.GetBoolean("Shared") == true;
                     if (!holders.TryGetValue(m.RowKey, out var h))
@@ -150,7 +151,7 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
                 }
                 // Holders first: a row marked shared must never lack its holder row, or releasing
                 // another row could delete the blob under it.
-                var needed = messages.SelectMany(m => new[] { holders[m.RowKey].Source, holders[m.RowKey].Copy }
+                var needed = messages.Where(m => !KeepsItsBytes(m)).SelectMany(m => new[] { holders[m.RowKey].Source, holders[m.RowKey].Copy }
                     .Where(id => id is not null).Select(id => (Blob: m.GetString("Blob") ?? "", Holder: id!))).ToList();
                 var missing = needed.Except(registered).ToList();
                 await RegisterHoldersAsync(missing, cancellationToken).ConfigureAwait(false);
@@ -166,7 +167,7 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
                 var added = new List<(long Uid, long ModSeq, IReadOnlyList<string> Flags)>();
                 foreach (var m in messages)
                 {
-                    var (sourceHolder, copyHolder) = holders[m.RowKey];
+                    var (sourceHolder, copyHolder) = KeepsItsBytes(m) ? (null, null) : holders[m.RowKey];
                     var uid = folder.GetInt64("UidNext") ?? 1;
                     var modSeq = (folder.GetInt64("HighestModSeq") ?? 1) + 1;
                     var size = m.GetInt64("Size") ?? 0;
@@ -183,8 +184,11 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
                     var copy = IndexTable.CopyOf(m, mailboxId, IndexKeys.Message(toFolderId, uid));
                     copy["ModSeq"] = modSeq;
                     copy["Saved"] = DateTimeOffset.UtcNow; // saved into the target folder now (RFC 8514)
-                    copy["Shared"] = true;
-                    copy["Holder"] = copyHolder;
+                    if (copyHolder is not null)
+                    {
+                        copy["Shared"] = true;
+                        copy["Holder"] = copyHolder;
+                    }
                     actions.Add(new(TableTransactionActionType.Add, copy));
                     if (sourceHolder is not null)
                     {
@@ -218,6 +222,9 @@ internal sealed class MessageCopier(IndexTable index, FolderCatalog catalog, Cha
             throw;
         }
     }
+
+    /// <summary>A row-kept message (no blob): its copy carries the bytes itself, so nothing is shared and no holder is needed.</summary>
+    private static bool KeepsItsBytes(TableEntity m) => m.GetBoolean(IndexEntities.InlineColumn) == true;
 
     private async Task RemoveHoldersAsync(List<(string Blob, string Holder)> registered, List<(string Blob, string Holder)> keep)
     {

@@ -54,6 +54,16 @@ public sealed class BlobHolders
     }
 
     /// <summary>
+    /// A message row is gone (expunged, purged): its blob is released as below — unless the row
+    /// kept the message's bytes itself, which left with it (nothing to delete, no request).
+    /// </summary>
+    public Task ReleaseAsync(Index.IndexedMessage row, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Inline ? Task.CompletedTask : ReleaseAsync(row.BlobName, row.HolderId, row.SharedBlob, cancellationToken);
+    }
+
+    /// <summary>
     /// A message row that referenced <paramref name="blobName"/> is gone. Unshared blobs are deleted
     /// at once; a shared one only when no holder remains.
     /// </summary>

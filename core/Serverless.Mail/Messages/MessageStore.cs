@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -9,15 +10,57 @@ namespace Serverless.Mail.Messages;
 /// <summary>
 /// Raw RFC 5322 message bytes in blobs. Written by streaming (<see cref="SpoolBlobStream"/>),
 /// read by streaming or by byte range. Blob names are made here, never taken from a client.
+/// Also the one place that opens a stored message whatever holds it (<see cref="MessageSource"/>):
+/// its blob, or its index row for a message kept there (a small IMAP APPEND; no blob exists).
 /// </summary>
 public sealed class MessageStore
 {
     private readonly BlobContainerClient _container;
+    private readonly TableClient _index;
 
     public MessageStore(MailStorage storage)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _container = storage.Messages;
+        _index = storage.MailIndex;
+    }
+
+    /// <summary>Opens a stored message whole, from its blob or its row.</summary>
+    public async Task<Stream> OpenReadAsync(MessageSource message, CancellationToken cancellationToken = default) =>
+        message.InRow ? new MemoryStream(await ReadRowAsync(message, cancellationToken).ConfigureAwait(false), writable: false)
+        : await OpenReadAsync(message.BlobName, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As <see cref="OpenReadRangeAsync(string, long, long, CancellationToken)"/>, from the blob or the row.</summary>
+    public async Task<Stream> OpenReadRangeAsync(MessageSource message, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        if (!message.InRow)
+        {
+            return await OpenReadRangeAsync(message.BlobName, offset, length, cancellationToken).ConfigureAwait(false);
+        }
+        if (length <= 0)
+        {
+            return Stream.Null;
+        }
+        var bytes = await ReadRowAsync(message, cancellationToken).ConfigureAwait(false);
+        var start = (int)Math.Min(Math.Max(0, offset), bytes.LongLength);
+        return new MemoryStream(bytes, start, (int)Math.Min(length, bytes.LongLength - start), writable: false);
+    }
+
+    /// <summary>
+    /// A row-kept message's bytes: those the caller read with the row, else one point read of the
+    /// row selecting only its byte columns. A row gone (expunged, moved) is answered as a missing
+    /// blob is — <see cref="RequestFailedException"/> 404 — so callers treat both alike.
+    /// </summary>
+    public async Task<byte[]> ReadRowAsync(MessageSource message, CancellationToken cancellationToken = default)
+    {
+        if (message.Content is { } held)
+        {
+            return held;
+        }
+        var row = await _index.GetEntityIfExistsAsync<TableEntity>(message.MailboxId!, Index.IndexKeys.Message(message.FolderId, message.Uid),
+            Index.IndexEntities.ContentColumns, cancellationToken).ConfigureAwait(false);
+        return (row.HasValue ? Index.IndexEntities.ReadContent(row.Value!) : null)
+            ?? throw new RequestFailedException(404, "The message row holding the message is gone", "BlobNotFound", null);
     }
 
     /// <summary>A fresh, unguessable blob name, grouped by day so operators can browse and expire spools.</summary>

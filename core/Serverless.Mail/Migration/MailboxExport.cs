@@ -51,7 +51,7 @@ public sealed class MailboxExport(MailDirectory directory, MailboxIndex index, M
         await foreach (var m in index.ListMessagesAsync(mailboxId, folder.FolderId, includeSummary: false, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             await output.WriteAsync(MboxWriter.FromLine(null, m.InternalDate), cancellationToken).ConfigureAwait(false);
-            await using var content = await store.OpenReadAsync(m.BlobName, cancellationToken).ConfigureAwait(false);
+            await using var content = await store.OpenReadAsync(m.Source(mailboxId, folder.FolderId), cancellationToken).ConfigureAwait(false);
             await MboxWriter.WriteMessageAsync(output, content, cancellationToken).ConfigureAwait(false);
         }
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ public sealed class MailboxExport(MailDirectory directory, MailboxIndex index, M
                     var entry = zip.CreateEntry(prefix + "cur/" + name, CompressionLevel.Fastest);
                     entry.LastWriteTime = m.InternalDate;
                     await using var target = await entry.OpenAsync(cancellationToken).ConfigureAwait(false);
-                    await using var content = await store.OpenReadAsync(m.BlobName, cancellationToken).ConfigureAwait(false);
+                    await using var content = await store.OpenReadAsync(m.Source(mailboxId, folder.FolderId), cancellationToken).ConfigureAwait(false);
                     await content.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
                 }
                 if (keywords.Count > 0)

@@ -2,7 +2,7 @@ using Serverless.Mail.Messages;
 
 namespace Serverless.Listeners.Caching;
 
-/// <summary>Whole small messages through the cache: a warm message costs no blob read.</summary>
+/// <summary>Whole small messages through the cache: a warm message costs no blob (or row) read.</summary>
 internal static class CachedMessageBytes
 {
     /// <summary>
@@ -10,8 +10,9 @@ internal static class CachedMessageBytes
     /// larger than the cache keeps, or the blob is not the size its row says (the caller then
     /// reads ranges as before, and reports a short blob as it always did).
     /// </summary>
-    public static async Task<byte[]?> ReadWholeAsync(this MessageCache cache, MessageStore store, string blobName, long size, CancellationToken cancellationToken)
+    public static async Task<byte[]?> ReadWholeAsync(this MessageCache cache, MessageStore store, MessageSource message, long size, CancellationToken cancellationToken)
     {
+        var blobName = message.BlobName;
         if (size > cache.MaxMessageBytes || size < 0)
         {
             return null;
@@ -24,7 +25,7 @@ internal static class CachedMessageBytes
         {
             return [];
         }
-        await using var stream = await store.OpenReadRangeAsync(blobName, 0, size, cancellationToken).ConfigureAwait(false);
+        await using var stream = await store.OpenReadRangeAsync(message, 0, size, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[size];
         var filled = 0;
         while (filled < buffer.Length)

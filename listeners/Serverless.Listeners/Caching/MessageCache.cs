@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
+using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 
 namespace Serverless.Listeners.Caching;
@@ -15,6 +16,12 @@ internal sealed record CachedMessage(string BlobName, long Size, DateTimeOffset 
 {
     /// <summary>When the message was filed into its folder (RFC 8514 SAVEDATE); null for rows older than that column.</summary>
     public DateTimeOffset? SavedDate { get; init; }
+
+    /// <summary>Where the row is, when it keeps the message's bytes itself (no blob; never with the bytes here); null: a blob.</summary>
+    public MessageSource? InRow { get; init; }
+
+    /// <summary>Where the message's bytes are read from (<see cref="MessageStore"/>).</summary>
+    public MessageSource Source => InRow ?? MessageSource.Blob(BlobName);
 
     /// <summary>What the entry costs in memory, roughly: the raw header dominates a summary.</summary>
     public long EstimatedBytes => 160 + (2L * BlobName.Length) + (Summary is null ? 0 : 512 + (2L * (Summary.RawHeader?.Length ?? 0)) + PartsBytes(Summary.Body));

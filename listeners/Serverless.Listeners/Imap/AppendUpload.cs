@@ -6,9 +6,9 @@ using Serverless.Mail.Storage;
 namespace Serverless.Listeners.Imap;
 
 /// <summary>
-/// An APPEND message literal that the session streamed into a blob before the command line was
-/// complete. If no command takes it (a syntax error after the literal, a refused append), the
-/// blob is deleted, so nothing half-written stays behind.
+/// An APPEND message literal that the session streamed into a blob (or, when small, kept in memory
+/// for its row) before the command line was complete. If no command takes it (a syntax error
+/// after the literal, a refused append), the blob is deleted, so nothing half-written stays behind.
 /// </summary>
 internal sealed class AppendUpload(long size)
 {
@@ -21,7 +21,15 @@ internal sealed class AppendUpload(long size)
     /// <summary>The target folder (id and name), from memory or its row; the append checks the name in its transaction.</summary>
     public (int Id, string Name)? Folder { get; set; }
 
+    /// <summary>The message's blob; with <see cref="Content"/> only the name that identifies it (no blob exists).</summary>
     public string? BlobName { get; set; }
+
+    /// <summary>
+    /// The whole message when it is kept in its index row instead of a blob (at most
+    /// <see cref="MailboxIndex.InlineMessageBytes"/>): the append writes it into the row, so
+    /// nothing is stored before the index transaction and nothing is left to delete if it fails.
+    /// </summary>
+    public byte[]? Content { get; set; }
 
     /// <summary>A small CATENATE text part, kept in memory instead of a blob.</summary>
     public byte[]? Bytes { get; set; }
@@ -42,7 +50,7 @@ internal sealed class AppendUpload(long size)
 
     public async Task DiscardAsync(MessageStore store)
     {
-        if (!Taken && BlobName is not null)
+        if (!Taken && BlobName is not null && Content is null)
         {
             var name = BlobName;
             BlobName = null;

@@ -10,8 +10,9 @@ namespace Serverless.Listeners.Imap;
 /// blob of their own) and IMAP URLs of the user's messages or of URLAUTH-authorized ones
 /// (<see cref="ImapUrlResolver"/>). Every URL is resolved and the total size checked before
 /// anything is written; the result is streamed into a new blob, summarised and stored like any
-/// APPEND — the same size limit, quotas and binary re-encoding. The blob is the command's until
-/// it is indexed, so a refused command leaves nothing behind.
+/// APPEND — the same size limit, quotas and binary re-encoding; a result small enough for its
+/// index row is put together in memory and kept there, as a small APPEND is. The blob is the
+/// command's until it is indexed, so a refused command leaves nothing behind.
 /// </summary>
 internal static class CatenateMessage
 {
@@ -73,6 +74,19 @@ internal static class CatenateMessage
         var blobName = MessageStore.NewBlobName(session.Services.Time.GetUtcNow());
         var reader = ImapUrlResolver.Reader(session);
         var buffer = new byte[64 * 1024];
+        if (copy is not null && upload.Size <= session.Services.Index.InlineMessageBytes)
+        {
+            // Small enough for its index row: put together in memory, no blob (as a small APPEND).
+            foreach (var (text, url) in pieces)
+            {
+                await using var source = text is not null ? await text.OpenAsync(store, cancellationToken) : await url!.OpenAsync(reader, cancellationToken);
+                await source.CopyToAsync(copy, cancellationToken);
+            }
+            upload.Content = copy.ToArray();
+            upload.Size = upload.Content.Length;
+            upload.BlobName = blobName; // its identity only
+            return;
+        }
         await using var writer = store.CreateWriter(blobName);
         foreach (var (text, url) in pieces)
         {

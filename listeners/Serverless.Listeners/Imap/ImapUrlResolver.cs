@@ -1,5 +1,6 @@
 using Serverless.Mail.Accounts;
 using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 using Serverless.Mail.Security;
 using Serverless.Mail.Storage;
@@ -8,16 +9,16 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap;
 
 /// <summary>
-/// The bytes an IMAP URL names (RFC 5092): a range of a message blob, or bytes at hand (a
+/// The bytes an IMAP URL names (RFC 5092): a range of a stored message (blob or row), or bytes at hand (a
 /// filtered header, a PARTIAL of bytes read). <see cref="Part"/> is the MIME part the section
 /// names (for URLFETCH's BINARY and BODYPARTSTRUCTURE), null for the whole message or a header.
 /// </summary>
-internal sealed record UrlBytes(string BlobName, long Offset, long Length, byte[]? Data, MimePartSummary? Part, bool IsPart)
+internal sealed record UrlBytes(MessageSource Message, long Offset, long Length, byte[]? Data, MimePartSummary? Part, bool IsPart)
 {
     public async Task<Stream> OpenAsync(MessageStoreReader store, CancellationToken cancellationToken) =>
         Data is not null ? new MemoryStream(Data, writable: false)
         : Length == 0 ? new MemoryStream([], writable: false)
-        : await store(BlobName, Offset, Length, cancellationToken);
+        : await store(Message, Offset, Length, cancellationToken);
 
     public async Task<byte[]> ReadAllAsync(MessageStoreReader store, CancellationToken cancellationToken)
     {
@@ -32,7 +33,7 @@ internal sealed record UrlBytes(string BlobName, long Offset, long Length, byte[
     }
 }
 
-internal delegate Task<Stream> MessageStoreReader(string blobName, long offset, long length, CancellationToken cancellationToken);
+internal delegate Task<Stream> MessageStoreReader(MessageSource message, long offset, long length, CancellationToken cancellationToken);
 
 /// <summary>
 /// Resolves IMAP URLs for CATENATE (RFC 4469) and URLFETCH (RFC 4467). The URL's user is the
@@ -108,10 +109,11 @@ internal static class ImapUrlResolver
         {
             return null;
         }
+        var source = message.Source(owner.MailboxId, folder.FolderId); // a row-kept message: its bytes came with the row
         var summary = message.Summary;
         if (summary is null)
         {
-            await using var whole = await services.Messages.OpenReadAsync(message.BlobName, cancellationToken);
+            await using var whole = await services.Messages.OpenReadAsync(source, cancellationToken);
             summary = (await MessageSummaryBuilder.BuildAsync(whole, cancellationToken)).Summary;
         }
         var section = MessageSections.Resolve(url.Section, summary, message.Size);
@@ -122,7 +124,7 @@ internal static class ImapUrlResolver
         var isPart = url.Section.Part.Count > 0 && url.Section.Text == SectionText.None;
         var part = isPart ? MessageSections.Navigate(summary.Body, url.Section.Part)
             : url.Section.Part.Count == 0 && url.Section.Text == SectionText.None ? summary.Body : null;
-        var bytes = new UrlBytes(message.BlobName, section.Offset, section.Length, section.Data, part, isPart);
+        var bytes = new UrlBytes(source, section.Offset, section.Length, section.Data, part, isPart);
         if (section.NeedsFilter)
         {
             var header = await bytes.ReadAllAsync(Reader(session), cancellationToken);
@@ -132,7 +134,7 @@ internal static class ImapUrlResolver
         return url.PartialOffset is { } offset ? Partial(bytes, offset, url.PartialLength) : bytes;
     }
 
-    /// <summary>Reads ranges of message blobs with the session's store.</summary>
+    /// <summary>Reads ranges of stored messages with the session's store.</summary>
     public static MessageStoreReader Reader(ImapSession session) =>
         (blob, offset, length, ct) => session.Services.Messages.OpenReadRangeAsync(blob, offset, length, ct);
 

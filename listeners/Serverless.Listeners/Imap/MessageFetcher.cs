@@ -1,6 +1,7 @@
 using System.Buffers;
 using Serverless.Listeners.Caching;
 using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
 using Serverless.Mail.Model;
 using Serverless.Mail.Storage;
 using Serverless.Protocols.Imap;
@@ -157,7 +158,7 @@ internal sealed class MessageFetcher
             }
             else
             {
-                var stream = await _session.Services.Messages.OpenReadRangeAsync(row.BlobName, offset, length, cancellationToken);
+                var stream = await _session.Services.Messages.OpenReadRangeAsync(row.Source, offset, length, cancellationToken);
                 prepared.Add(new PreparedSection(item, item.ResponseName, false, null, stream, length));
             }
         }
@@ -202,11 +203,11 @@ internal sealed class MessageFetcher
             }
             var skip = Math.Min(origin, size);
             var take = Math.Min(count, size - skip);
-            var range = await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset + skip, take, cancellationToken);
+            var range = await messages.OpenReadRangeAsync(row.Source, bytes.Offset + skip, take, cancellationToken);
             return new PreparedSection(item, item.ResponseName, false, null, range, take, Literal8: true);
         }
         long decodedSize;
-        await using (var counting = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset, bytes.Length, cancellationToken), encoding.Value))
+        await using (var counting = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.Source, bytes.Offset, bytes.Length, cancellationToken), encoding.Value))
         {
             decodedSize = await BinaryContent.SkipAsync(counting, long.MaxValue, cancellationToken);
         }
@@ -214,7 +215,7 @@ internal sealed class MessageFetcher
         {
             return new PreparedSection(item, item.ResponseName, false, null, null, decodedSize, SizeOnly: true);
         }
-        var decoding = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.BlobName, bytes.Offset, bytes.Length, cancellationToken), encoding.Value);
+        var decoding = BinaryContent.Decoding(await messages.OpenReadRangeAsync(row.Source, bytes.Offset, bytes.Length, cancellationToken), encoding.Value);
         var skipped = await BinaryContent.SkipAsync(decoding, Math.Min(origin, decodedSize), cancellationToken);
         return new PreparedSection(item, item.ResponseName, false, null, decoding, Math.Min(count, decodedSize - skipped), Literal8: true);
     }
@@ -238,11 +239,11 @@ internal sealed class MessageFetcher
             {
                 _tried = true;
                 var services = fetcher._session.Services;
-                _whole = await services.Cache.ReadWholeAsync(services.Messages, row.BlobName, row.Size, cancellationToken);
+                _whole = await services.Cache.ReadWholeAsync(services.Messages, row.Source, row.Size, cancellationToken);
             }
             if (_whole is null)
             {
-                return await fetcher.ReadRangeAsync(row.BlobName, offset, length, cancellationToken);
+                return await fetcher.ReadRangeAsync(row.Source, offset, length, cancellationToken);
             }
             // Clipped at the end of the message, as a ranged read is.
             var start = (int)Math.Min(offset, _whole.LongLength);
@@ -251,13 +252,13 @@ internal sealed class MessageFetcher
         }
     }
 
-    private async Task<byte[]> ReadRangeAsync(string blobName, long offset, long length, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadRangeAsync(MessageSource message, long offset, long length, CancellationToken cancellationToken)
     {
         if (length <= 0)
         {
             return [];
         }
-        await using var stream = await _session.Services.Messages.OpenReadRangeAsync(blobName, offset, length, cancellationToken);
+        await using var stream = await _session.Services.Messages.OpenReadRangeAsync(message, offset, length, cancellationToken);
         var buffer = new byte[length];
         var filled = 0;
         while (filled < buffer.Length)
@@ -275,8 +276,8 @@ internal sealed class MessageFetcher
     private async Task<MessageSummary?> ParseBlobAsync(CachedMessage row, CancellationToken cancellationToken)
     {
         var services = _session.Services;
-        var whole = await services.Cache.ReadWholeAsync(services.Messages, row.BlobName, row.Size, cancellationToken);
-        await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
+        var whole = await services.Cache.ReadWholeAsync(services.Messages, row.Source, row.Size, cancellationToken);
+        await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await services.Messages.OpenReadAsync(row.Source, cancellationToken);
         return (await MessageSummaryBuilder.BuildAsync(stream, cancellationToken)).Summary;
     }
 

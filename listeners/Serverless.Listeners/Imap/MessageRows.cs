@@ -116,7 +116,11 @@ internal sealed class MessageRows(ImapSession session, SelectedFolder selected, 
 
     private CachedMessage Keep(string mailboxId, IndexedMessage row, bool withSummary)
     {
-        var message = new CachedMessage(row.BlobName, row.Size, row.InternalDate, row.Summary, withSummary) { SavedDate = row.SavedDate };
+        var message = new CachedMessage(row.BlobName, row.Size, row.InternalDate, row.Summary, withSummary)
+        {
+            SavedDate = row.SavedDate,
+            InRow = row.Inline ? row.Source(mailboxId, selected.FolderId) with { Content = null } : null,
+        };
         session.Services.Cache.SetMessage(Key(mailboxId, row.Uid), message);
         return message;
     }

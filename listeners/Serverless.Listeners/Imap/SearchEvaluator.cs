@@ -200,14 +200,14 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         else
         {
             var length = Math.Min(row.Summary?.HeaderLength is > 0 and var l ? l : row.Size, 1024 * 1024);
-            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.BlobName, row.Size, cancellationToken);
+            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.Source, row.Size, cancellationToken);
             if (whole is not null)
             {
                 raw = whole.AsSpan(0, (int)Math.Min(length, whole.Length)).ToArray();
             }
             else
             {
-                await using var stream = await session.Services.Messages.OpenReadRangeAsync(row.BlobName, 0, length, cancellationToken);
+                await using var stream = await session.Services.Messages.OpenReadRangeAsync(row.Source, 0, length, cancellationToken);
                 using var buffer = new MemoryStream();
                 await stream.CopyToAsync(buffer, cancellationToken);
                 raw = buffer.ToArray();
@@ -228,8 +228,8 @@ internal sealed class SearchEvaluator(ImapSession session, SelectedFolder select
         if (c.Found is null)
         {
             var row = c.Row!;
-            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.BlobName, row.Size, cancellationToken);
-            await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await session.Services.Messages.OpenReadAsync(row.BlobName, cancellationToken);
+            var whole = await session.Services.Cache.ReadWholeAsync(session.Services.Messages, row.Source, row.Size, cancellationToken);
+            await using var stream = whole is not null ? (Stream)new MemoryStream(whole, writable: false) : await session.Services.Messages.OpenReadAsync(row.Source, cancellationToken);
             c.Found = await BodyTextScan.FindAsync(stream, _needles, cancellationToken);
         }
         return c.Found[_needles.IndexOf(value)];

@@ -48,7 +48,7 @@ internal static class Pop3Login
             var messages = new List<Pop3MaildropMessage>();
             await foreach (var m in services.Index.ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId, includeSummary: false, cancellationToken: ct))
             {
-                messages.Add(new Pop3MaildropMessage(m.Uid, m.Size, m.BlobName, m.HasFlag("\\Seen")));
+                messages.Add(new Pop3MaildropMessage(m.Uid, m.Size, m.Source(mailbox.MailboxId, SpecialUse.InboxId), m.HasFlag("\\Seen")));
             }
             var maildrop = new Pop3Maildrop(mailbox.MailboxId, inbox.UidValidity, messages);
             session.EnterTransaction(maildrop, lease);

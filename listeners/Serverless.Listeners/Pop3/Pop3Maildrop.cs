@@ -1,5 +1,6 @@
 using System.Globalization;
 using Serverless.Mail.Index;
+using Serverless.Mail.Messages;
 
 namespace Serverless.Listeners.Pop3;
 
@@ -100,7 +101,8 @@ internal sealed class Pop3Maildrop
         UidValidity.ToString("X8", CultureInfo.InvariantCulture) + message.Uid.ToString("X8", CultureInfo.InvariantCulture);
 }
 
-internal readonly record struct Pop3MaildropMessage(long Uid, long Size, string BlobName, bool Seen);
+/// <param name="Source">Where its bytes are: a blob, or the message row for a message kept there (<see cref="MessageSource"/>).</param>
+internal readonly record struct Pop3MaildropMessage(long Uid, long Size, MessageSource Source, bool Seen);
 
 internal enum Pop3MessageLookup
 {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Serverless.Listeners.Caching;
+using Serverless.Mail.Messages;
 using Serverless.Protocols.Common;
 using Serverless.Protocols.Pop3;
 
@@ -80,7 +81,7 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
     /// than the session's budget is left to the foreground, and one the <paramref name="cache"/>
     /// holds needs no fetching. What is fetched whole goes into the cache (the same array).
     /// </summary>
-    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<string, CancellationToken, Task<Stream>> open, MessageCache cache)
+    public void PrefetchAfter(int after, Pop3Maildrop maildrop, Func<MessageSource, CancellationToken, Task<Stream>> open, MessageCache cache)
     {
         if (serialDepth <= 0)
         {
@@ -97,7 +98,7 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
                 || _prefetched.ContainsKey(number)
                 || _queue.Exists(e => e.Number == number)
                 || message.Size > sessionBytes
-                || cache.GetBytes(message.BlobName) is { } held && held.LongLength == message.Size)
+                || cache.GetBytes(message.Source.BlobName) is { } held && held.LongLength == message.Size)
             {
                 continue;
             }
@@ -106,8 +107,8 @@ internal sealed class Pop3ReadAhead(int limit, int serialDepth, long sessionByte
                 return; // full: the window moves on with the next RETR
             }
             Interlocked.Add(ref _prefetchedBytes, message.Size);
-            var blob = message.BlobName;
-            _prefetched[number] = Pop3Prefetch.Start(ct => open(blob, ct), message.Size, Release, sessionEnded, bytes => cache.SetBytes(blob, bytes));
+            var source = message.Source;
+            _prefetched[number] = Pop3Prefetch.Start(ct => open(source, ct), message.Size, Release, sessionEnded, bytes => cache.SetBytes(source.BlobName, bytes));
         }
     }
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using Serverless.Listeners.Caching;
 using Serverless.Listeners.Connections;
+using Serverless.Mail.Messages;
 using Serverless.Mail.Storage;
 using Serverless.Protocols.Pop3;
 
@@ -50,7 +51,7 @@ public sealed partial class Pop3Session
     /// <summary>Read-ahead: open the blob of a pipelined RETR/TOP if the message exists and is not deleted.</summary>
     private Task<Stream>? StartDownload(int number) =>
         Maildrop?.Find(number, out var message) == Pop3MessageLookup.Found
-            ? OpenBytesAsync(message.BlobName, message.Size, _transport.ConnectionClosed)
+            ? OpenBytesAsync(message.Source, message.Size, _transport.ConnectionClosed)
             : null;
 
     /// <summary>
@@ -59,9 +60,9 @@ public sealed partial class Pop3Session
     /// </summary>
     internal Task<Stream> OpenMessageAsync(int number, in Pop3MaildropMessage message, CancellationToken cancellationToken)
     {
-        var (blob, size) = (message.BlobName, message.Size);
-        return _readAhead.Take(number, () => OpenBytesAsync(blob, size, cancellationToken))
-            ?? OpenBytesAsync(blob, size, cancellationToken);
+        var (source, size) = (message.Source, message.Size);
+        return _readAhead.Take(number, () => OpenBytesAsync(source, size, cancellationToken))
+            ?? OpenBytesAsync(source, size, cancellationToken);
     }
 
     /// <summary>
@@ -69,18 +70,18 @@ public sealed partial class Pop3Session
     /// session, or stored by this process's MX), else from its blob, kept in the cache as they are
     /// read when the whole message fits the cache's per-message cap.
     /// </summary>
-    private Task<Stream> OpenBytesAsync(string blob, long size, CancellationToken cancellationToken)
+    private Task<Stream> OpenBytesAsync(MessageSource source, long size, CancellationToken cancellationToken)
     {
         var cache = _services.Cache;
-        if (cache.GetBytes(blob) is { } held && held.LongLength == size)
+        if (cache.GetBytes(source.BlobName) is { } held && held.LongLength == size)
         {
             return Task.FromResult<Stream>(new MemoryStream(held, writable: false));
         }
-        return size > 0 && size <= cache.MaxMessageBytes ? OpenKeepingAsync(blob, (int)size, cancellationToken) : _services.Messages.OpenReadAsync(blob, cancellationToken);
+        return size > 0 && size <= cache.MaxMessageBytes ? OpenKeepingAsync(source, (int)size, cancellationToken) : _services.Messages.OpenReadAsync(source, cancellationToken);
     }
 
-    private async Task<Stream> OpenKeepingAsync(string blob, int size, CancellationToken cancellationToken) =>
-        new KeepingMessageStream(await _services.Messages.OpenReadAsync(blob, cancellationToken), _services.Cache, blob, size, cancellationToken);
+    private async Task<Stream> OpenKeepingAsync(MessageSource source, int size, CancellationToken cancellationToken) =>
+        new KeepingMessageStream(await _services.Messages.OpenReadAsync(source, cancellationToken), _services.Cache, source.BlobName, size, cancellationToken);
 
     /// <summary>
     /// RETR <paramref name="number"/> is being answered: fetch the following messages for a serial

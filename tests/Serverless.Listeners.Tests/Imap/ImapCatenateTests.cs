@@ -1,5 +1,6 @@
 using MailKit.Net.Imap;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Mail.Index;
 using Serverless.Mail.Storage;
 using Xunit;
 
@@ -113,7 +114,10 @@ public sealed class ImapCatenateTests(ImapCatenateTests.SmallLimitHost host) : I
         Assert.StartsWith("A300 OK", reply, StringComparison.Ordinal);
         var usage = await host.Index.GetUsageAsync(mailbox.MailboxId);
         Assert.Equal(3, usage!.Messages);
-        Assert.Equal(blobs + 2, await CountBlobsAsync());
+        // The two accepted (~4 KiB each) are kept in their index rows, not in blobs; the refused one left nothing.
+        Assert.Equal(blobs, await CountBlobsAsync());
+        var rows = await host.Index.ListMessagesAsync(mailbox.MailboxId, SpecialUse.InboxId, includeSummary: false).ToListAsync();
+        Assert.Equal([false, true, true], rows.Select(m => m.Inline));
     }
 
     private async Task<int> CountBlobsAsync()

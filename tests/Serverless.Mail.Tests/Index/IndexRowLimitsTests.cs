@@ -121,6 +121,55 @@ public sealed class IndexRowLimitsTests
         Assert.All(listed, m => Assert.Equal(350_000, m.Summary?.Envelope.Subject?.Length));
     }
 
+    [Fact]
+    public async Task Messages_kept_in_their_rows_stay_within_azures_limits_and_listings_leave_their_bytes_out()
+    {
+        await using var sp = await TestStorage.CreateServicesAsync();
+        var index = sp.GetRequiredService<MailboxIndex>();
+        var store = sp.GetRequiredService<Serverless.Mail.Messages.MessageStore>();
+        var table = sp.GetRequiredService<MailStorage>().MailIndex;
+        var mailbox = Guid.NewGuid().ToString("N");
+        await index.CreateMailboxAsync(mailbox);
+        var hugeSubject = await SummaryOfAsync(HugeSubjectMessage());
+        var normal = await SummaryOfAsync("Subject: hello\r\nTo: a@example.com\r\n\r\nbody\r\n");
+        // The largest a row may carry (15 binary properties) with a summary that cannot fit beside
+        // it, and default-sized ones: coalesced into the same group commit.
+        var contents = Enumerable.Range(0, 24).Select(i => Enumerable.Range(0, i % 3 == 0 ? IndexOptions.MaxInlineMessageBytes : 64 * 1024).Select(b => (byte)(b * 7 + i)).ToArray()).ToList();
+        var results = await Task.WhenAll(contents.Select((c, i) => index.AppendAsync(mailbox, SpecialUse.InboxId, new NewMessage
+        {
+            BlobName = "inline/" + i,
+            Content = c,
+            Size = c.Length,
+            InternalDate = DateTimeOffset.UtcNow,
+            Summary = i % 3 == 0 ? hugeSubject : normal,
+        })));
+        Assert.All(results, r => Assert.Equal(AppendOutcome.Appended, r.Outcome));
+
+        var rows = await table.QueryAsync<TableEntity>(x => x.PartitionKey == mailbox).ToListAsync();
+        Assert.All(rows, row => Assert.Null(TableEntitySize.Violation(row)));
+        Assert.Equal(24, rows.Count(r => r.GetBoolean("Inline") == true));
+        // A listing, with or without summaries, never carries the bytes; the one opening place gives them back.
+        foreach (var withSummary in new[] { false, true })
+        {
+            var listed = await index.ListMessagesAsync(mailbox, SpecialUse.InboxId, includeSummary: withSummary).ToListAsync();
+            Assert.Equal(24, listed.Count);
+            Assert.All(listed, m => Assert.True(m.Inline && m.Content is null));
+        }
+        foreach (var (result, i) in results.Select((r, i) => (r, i)))
+        {
+            var listed = await index.ListMessagesAsync(mailbox, SpecialUse.InboxId, result.Uid, result.Uid, includeSummary: false).SingleAsync();
+            await using var opened = await store.OpenReadAsync(listed.Source(mailbox, SpecialUse.InboxId));
+            using var copy = new MemoryStream();
+            await opened.CopyToAsync(copy);
+            Assert.Equal(contents[i], copy.ToArray());
+            await using var ranged = await store.OpenReadRangeAsync(listed.Source(mailbox, SpecialUse.InboxId), 100, 50);
+            using var part = new MemoryStream();
+            await ranged.CopyToAsync(part);
+            Assert.Equal(contents[i].AsSpan(100, 50).ToArray(), part.ToArray());
+            Assert.Equal(contents[i], (await index.GetMessageAsync(mailbox, SpecialUse.InboxId, result.Uid))!.Content);
+        }
+    }
+
     private static long Batches(StorageRequestMeter meter) =>
         meter.DetailedSnapshot().Where(kv => kv.Key.Service == "table" && kv.Key.Resource == "$batch").Sum(kv => kv.Value.Requests);
 

@@ -42,7 +42,7 @@ public sealed class SpamLearner(MailboxIndex index, MessageStore messages, Token
             }
             MimeMessage message;
             var size = Math.Min(row.Size, MaxBytesRead);
-            await using (var stream = await messages.OpenReadRangeAsync(row.BlobName, 0, size, cancellationToken).ConfigureAwait(false))
+            await using (var stream = await messages.OpenReadRangeAsync(row.Source(request.MailboxId, request.FolderId), 0, size, cancellationToken).ConfigureAwait(false))
             {
                 message = await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
             }

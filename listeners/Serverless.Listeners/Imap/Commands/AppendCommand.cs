@@ -15,7 +15,8 @@ namespace Serverless.Listeners.Imap.Commands;
 /// ones already added are expunged again, so the command adds all or none). When the message
 /// literal is announced, the target folder, the size limit and the quota are checked before the
 /// "+" continuation (so a synchronising client never sends a refused message); the message is then
-/// streamed into a new blob, summarised with MimeKit and indexed with one transaction. A folder
+/// streamed into a new blob — or, up to <see cref="MailboxIndex.InlineMessageBytes"/>, read into
+/// memory for its index row, with no blob — summarised with MimeKit and indexed with one transaction. A folder
 /// whose id this process remembers is not read first: the append's transaction checks the name on
 /// the ETag-guarded folder row, so a folder deleted or renamed elsewhere is answered NO [TRYCREATE]
 /// after the literal instead of before it.
@@ -100,7 +101,11 @@ internal sealed class AppendCommand : IImapCommand
     /// </summary>
     private static void Remember(ImapSession session, AppendResult result, AppendUpload upload) =>
         session.Services.Cache.SetMessage(new MessageKey(session.State.User!.MailboxId, result.FolderId, result.UidValidity, result.Uid),
-            new CachedMessage(upload.BlobName!, upload.Size, upload.InternalDate.ToUniversalTime(), upload.Summary, WithSummary: true) { SavedDate = result.SavedDate }); // as the row stores it
+            new CachedMessage(upload.BlobName!, upload.Size, upload.InternalDate.ToUniversalTime(), upload.Summary, WithSummary: true) // as the row stores it
+            {
+                SavedDate = result.SavedDate,
+                InRow = upload.Content is null ? null : new MessageSource(upload.BlobName!, session.State.User!.MailboxId, result.FolderId, result.Uid),
+            });
 
     private static Task<AppendResult> AppendOneAsync(ImapSession session, AppendPart part, AppendUpload upload, int folderId, string folderName, CancellationToken cancellationToken)
     {
@@ -110,6 +115,7 @@ internal sealed class AppendCommand : IImapCommand
         {
             FolderName = folderName,
             BlobName = upload.BlobName!,
+            Content = upload.Content,
             Size = upload.Size,
             InternalDate = upload.InternalDate,
             Flags = part.Flags,
@@ -151,12 +157,17 @@ internal sealed class AppendCommand : IImapCommand
             session.WriteLine("+ Ready for literal data");
             await session.FlushAsync(cancellationToken);
         }
-        return prefix.Catenate && upload.Size <= SummariseInMemoryUpTo
-            ? await KeepInMemoryAsync(session, upload, cancellationToken)
+        return prefix.Catenate && upload.Size <= SummariseInMemoryUpTo ? await KeepInMemoryAsync(session, upload, inRow: false, cancellationToken)
+            : !prefix.Catenate && upload.Size <= session.Services.Index.InlineMessageBytes ? await KeepInMemoryAsync(session, upload, inRow: true, cancellationToken)
             : await StoreAsync(session, upload, prefix.Catenate, cancellationToken);
     }
 
-    private static async Task<bool> KeepInMemoryAsync(ImapSession session, AppendUpload upload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the literal into memory: a CATENATE text part, or (<paramref name="inRow"/>) a small
+    /// message that its index row will hold — no blob is written, so APPEND is one transaction and
+    /// its EXPUNGE has nothing to release (docs/storage.md, "Messages kept in their row").
+    /// </summary>
+    private static async Task<bool> KeepInMemoryAsync(ImapSession session, AppendUpload upload, bool inRow, CancellationToken cancellationToken)
     {
         var data = new byte[upload.Size];
         var filled = 0;
@@ -169,8 +180,16 @@ internal sealed class AppendCommand : IImapCommand
         {
             return false;
         }
-        upload.Bytes = data;
         session.ProvideLiteral(upload);
+        if (!inRow)
+        {
+            upload.Bytes = data;
+            return true;
+        }
+        upload.Content = data;
+        upload.BlobName = MessageStore.NewBlobName(session.Services.Time.GetUtcNow()); // its identity: the cache key, the EMAILID
+        using var copy = new MemoryStream(data, writable: false);
+        await FinishAsync(session, upload, copy, cancellationToken);
         return true;
     }
 
@@ -278,8 +297,8 @@ internal sealed class AppendCommand : IImapCommand
             }
             else if (copy is not null && copy.Length == upload.Size && upload.Size <= session.Services.Cache.MaxMessageBytes)
             {
-                // Keyed by the blob, whose bytes never change; if the append is refused the entry just ages out.
-                session.Services.Cache.SetBytes(upload.BlobName, copy.ToArray());
+                // Keyed by the blob (or a row-kept message's name), whose bytes never change; if the append is refused the entry just ages out.
+                session.Services.Cache.SetBytes(upload.BlobName, upload.Content ?? copy.ToArray());
             }
         }
     }
@@ -291,8 +310,16 @@ internal sealed class AppendCommand : IImapCommand
         var original = upload.BlobName!;
         try
         {
+            var inRow = upload.Content is not null;
             var (name, size) = await BinaryAppend.ToBase64Async(store, original, copy, session.Services.Time.GetUtcNow(), cancellationToken);
             upload.BlobName = name;
+            upload.Content = null; // the re-encoded message is a blob (rare: binary parts only)
+            if (inRow)
+            {
+                upload.Summary = await SummariseAsync(store, name, null, cancellationToken);
+                upload.Size = size;
+                return; // the literal was never a blob: nothing to delete
+            }
             upload.Size = size;
             upload.Summary = await SummariseAsync(store, name, null, cancellationToken);
         }

@@ -136,7 +136,7 @@ def deliver(args, address, batch):
 
 
 def filed(args, address, password):
-    """X-Quality-Id -> (folder, the tests X-Spam-Status names), for every test message filed so far."""
+    """X-Quality-Id -> (folder, the tests X-Spam-Status names, the score), for every test message filed so far."""
     client = imap_login(args, address, password)
     where = {}
     for folder in ("INBOX", "Junk"):
@@ -147,8 +147,10 @@ def filed(args, address, password):
                 header = re.sub(rb"\r\n[ \t]+", b" ", item[1])
                 match = re.search(rb"X-Quality-Id: (\d+)", header, re.IGNORECASE)
                 fired = re.search(rb"tests=(\S*)", header)
+                score = re.search(rb"score=(-?[0-9.]+)", header)
                 if match:
-                    where[int(match.group(1))] = (folder, fired.group(1).decode().split(",") if fired else [])
+                    where[int(match.group(1))] = (folder, fired.group(1).decode().split(",") if fired else [],
+                                                  float(score.group(1)) if score else None)
     client.logout()
     return where
 
@@ -174,6 +176,8 @@ def main():
     parser.add_argument("--train", type=int, default=500)
     parser.add_argument("--sessions", type=int, default=4)
     parser.add_argument("--seed", type=int, default=18, help="the shuffle (Python's random.Random(seed)); 18 in bench/README.md's runs")
+    parser.add_argument("--scores", help="write each test message's file, class, folder, score and tests here (tab-separated), "
+                                         "to set beside the content driver's per-message figures (SPAM_QUALITY_SCORES)")
     parser.add_argument("--print-order", action="store_true",
                         help="print the shuffled files (relative to --corpus; the first --train of each class are learnt) and stop: "
                              "SPAM_QUALITY_ORDER=<that file> scripts/spam-quality.sh judges this run's split with the content classifier alone")
@@ -244,6 +248,11 @@ def main():
     print(f"spam in Junk or refused: {sj + sr}/{sn} = {100.0 * (sj + sr) / sn:.2f} % ({sj} Junk, {sr} refused)")
     print(f"ham misfiled (Junk or refused): {hj + hr}/{hn} = {100.0 * (hj + hr) / hn:.2f} % "
           f"({hn - en} hard ham in the test set: {hj + hr - ej - er} of them); easy ham only: {ej + er}/{en} = {100.0 * (ej + er) / en:.2f} %")
+    if args.scores:
+        with open(args.scores, "w") as out:
+            for i, p, s in tests:
+                folder, fired, score = where.get(i, ("refused" if i in refused else "missing", [], None))
+                out.write(f"{os.path.relpath(p, args.corpus)}\t{'spam' if s else 'ham'}\t{folder}\t{score}\t{','.join(fired)}\n")
     print("tests fired on the spam missed: " + tests_fired(where, [i for i in is_spam if is_spam[i] and where.get(i, ("",))[0] == "INBOX"]))
     print("tests fired on the ham misfiled: " + tests_fired(where, [i for i in is_spam if not is_spam[i] and where.get(i, ("",))[0] == "Junk"]))
     if missing:

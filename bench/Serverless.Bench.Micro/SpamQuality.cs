@@ -34,19 +34,35 @@ internal static class SpamQuality
         }
         var model = new TokenCounts();
         var clock = Stopwatch.StartNew();
-        foreach (var (files, isSpam) in new[] { (spam, true), (ham, false) })
+        var lessons = spam.Take(train).Select(f => (File: f, Spam: true)).Concat(ham.Take(train).Select(f => (File: f, Spam: false))).ToList();
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_LEARN_SHUFFLE") is { } learnSeed)
         {
-            foreach (var f in files.Take(train))
-            {
-                model.Learn(BayesScoring.Hashes(SpamTokenizer.Tokenize(Load(f))), isSpam, 1);
-                model.Prune(maxTokens);
-            }
+            // Learn the same messages in another order (as racing queue workers did before learning was serialised): the
+            // bounded model depends on it (bench/README.md, issue 18, 2026-12-04 (3)).
+            new Random(int.Parse(learnSeed, CultureInfo.InvariantCulture)).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(lessons));
+        }
+        foreach (var (f, isSpam) in lessons)
+        {
+            model.Learn(BayesScoring.Hashes(SpamTokenizer.Tokenize(Load(f))), isSpam, 1);
+            model.Prune(maxTokens);
         }
         Console.WriteLine($"learnt {train} spam + {train} ham in {clock.Elapsed.TotalSeconds:F1} s: {model}, {model.Serialize().Length / 1024} KiB serialized (cap {maxTokens} tokens)");
         clock.Restart();
-        var spamScores = spam.Skip(train).Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        // SPAM_QUALITY_AS_MX=1: each test message as the MX classifies it — CRLF line ends, the end-to-end
+        // script's X-Quality-Id field in front, parsed by MessageSummaryBuilder — instead of MimeMessage.Load.
+        var asMx = Environment.GetEnvironmentVariable("SPAM_QUALITY_AS_MX") == "1";
+        var testLoad = asMx ? (Func<string, MimeMessage>)LoadAsMx : Load;
+        var spamScores = spam.Skip(train).Select(f => BayesScoring.Classify(testLoad(f), model, null).SpamProbability).ToList();
         var hamTest = ham.Skip(train).ToList();
-        var hamScores = hamTest.Select(f => BayesScoring.Classify(Load(f), model, null).SpamProbability).ToList();
+        var hamScores = hamTest.Select(f => BayesScoring.Classify(testLoad(f), model, null).SpamProbability).ToList();
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_SCORES") is { } scoresFile)
+        {
+            // One line a test message (path relative to the corpus, class, probability): to set beside
+            // scripts/spam-quality-e2e.py --scores, which writes the end-to-end run's verdict per message.
+            File.WriteAllLines(scoresFile, spam.Skip(train).Zip(spamScores, (f, p) => (f, "spam", p))
+                .Concat(hamTest.Zip(hamScores, (f, p) => (f, "ham", p)))
+                .Select(x => string.Create(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(corpus, x.f)}\t{x.Item2}\t{x.p:F6}")));
+        }
         var hard = hamTest.Select(f => f.Contains("hard-ham", StringComparison.Ordinal)).ToList();
         var n = spamScores.Count + hamScores.Count;
         Console.WriteLine($"classified {spamScores.Count} spam + {hamScores.Count} ham in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalMilliseconds / n:F2} ms/message, parse included)");
@@ -94,6 +110,15 @@ internal static class SpamQuality
             }
         }
         return 0;
+    }
+
+    private static MimeMessage LoadAsMx(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = bytes.AsSpan().StartsWith("From "u8) ? bytes.AsSpan().IndexOf((byte)'\n') + 1 : 0;
+        var text = System.Text.RegularExpressions.Regex.Replace(System.Text.Encoding.Latin1.GetString(bytes, start, bytes.Length - start), "\r\n|\r|\n", "\r\n");
+        using var stream = new MemoryStream(System.Text.Encoding.Latin1.GetBytes("X-Quality-Id: 1\r\n" + text));
+        return Serverless.Mail.Index.MessageSummaryBuilder.BuildAsync(stream).GetAwaiter().GetResult().Message;
     }
 
     private static MimeMessage Load(string path)

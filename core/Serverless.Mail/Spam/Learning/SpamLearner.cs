@@ -13,9 +13,23 @@ namespace Serverless.Mail.Spam.Learning;
 /// Idempotent: a message is keyed by its blob name, so a redelivered request, a COPY of an already
 /// learnt message or the same verdict twice change nothing, and the opposite verdict moves its counts.
 /// Messages gone meanwhile (expunged, moved on) are skipped.
+/// <para>
+/// One request of a tenant at a time in this process, in the order they arrive, and its messages in
+/// UID order: a model bounded by pruning (<see cref="TokenCounts.Prune"/>) depends on the order it
+/// learnt in — a rare token pruned before its second message arrives restarts at one — so learners
+/// that raced each other (retrying on the models' ETags) made the same training give models of
+/// different sizes and verdicts (bench/README.md, issue 18, 2026-12-04 (3)). Serialised, the same
+/// moves to Junk in the same order give the same model. The lock is per tenant because the base
+/// model is: every mailbox of the tenant writes it.
+/// </para>
 /// </summary>
 public sealed class SpamLearner(MailboxIndex index, MessageStore messages, TokenModelStore models, ILogger<SpamLearner> logger)
 {
+    private readonly TenantTurns _turns = new();
+
+    /// <summary>Tenants whose learning runs or waits in this process now.</summary>
+    public int TenantsLearning => _turns.Active;
+
     /// <summary>The tokenizer reads 64 KiB of text at most; the head of a large message is enough to find it.</summary>
     public const int MaxBytesRead = 1024 * 1024;
 
@@ -23,6 +37,12 @@ public sealed class SpamLearner(MailboxIndex index, MessageStore messages, Token
     public async Task<int> LearnAsync(SpamLearningRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var turn = await _turns.WaitAsync(request.TenantId, cancellationToken).ConfigureAwait(false);
+        return await LearnInTurnAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> LearnInTurnAsync(SpamLearningRequest request, CancellationToken cancellationToken)
+    {
         if (request.UidValidity is { } expected)
         {
             var folder = await index.GetFolderAsync(request.MailboxId, request.FolderId, cancellationToken).ConfigureAwait(false);
@@ -33,7 +53,7 @@ public sealed class SpamLearner(MailboxIndex index, MessageStore messages, Token
             }
         }
         var learnt = 0;
-        foreach (var uid in request.Uids.Distinct())
+        foreach (var uid in request.Uids.Distinct().Order())
         {
             var row = await index.GetMessageAsync(request.MailboxId, request.FolderId, uid, cancellationToken).ConfigureAwait(false);
             if (row is null)

@@ -88,7 +88,8 @@ public sealed partial class MessageIntake
             }
             if (inbound is not null)
             {
-                await queues.SendInboundAsync(inbound.Id, inboundJson!, ct).ConfigureAwait(false);
+                // Shares one queue message with the hand-offs of this process's other sessions finishing now (MailQueues.Group.cs).
+                await queues.SendInboundGroupedAsync(inbound.Id, inboundJson!, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e)

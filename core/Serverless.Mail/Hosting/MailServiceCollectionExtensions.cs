@@ -71,7 +71,12 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailboxAccessKeys>();
-        services.TryAddSingleton<MailQueues>();
+        // Mail:Queues:GroupInboundHandoffs=false puts every hand-off alone, as before groups: for a
+        // rolling upgrade while function apps that cannot read groups still consume the queue.
+        services.TryAddSingleton(sp => new MailQueues(sp.GetRequiredService<MailStorage>())
+        {
+            GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", true),
+        });
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);
         services.AddInboundDelivery(configuration);

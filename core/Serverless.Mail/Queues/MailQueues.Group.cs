@@ -28,6 +28,21 @@ public sealed partial class MailQueues
 
     public void Dispose() => _inboundGate.Dispose();
 
+    /// <summary>Holds the send gate, as a send under way does: hand-offs sent meanwhile wait and then go out together (for tests).</summary>
+    internal async Task<IDisposable> HoldInboundSendsAsync()
+    {
+        await _inboundGate.WaitAsync().ConfigureAwait(false);
+        return new GateRelease(_inboundGate);
+    }
+
+    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    /// <summary>Whether <see cref="SendInboundGroupedAsync"/> groups at all (<c>Mail:Queues:GroupInboundHandoffs</c>, default true).</summary>
+    public bool GroupInbound { get; init; } = true;
+
     private sealed class WaitingHandoff(string id, byte[] json)
     {
         public string Id { get; } = id;
@@ -50,7 +65,7 @@ public sealed partial class MailQueues
     /// </summary>
     internal async Task SendInboundGroupedAsync(string id, byte[] handoffJson, CancellationToken cancellationToken)
     {
-        if (handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes)
+        if (!GroupInbound || handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes)
         {
             await SendInboundAsync(id, handoffJson, cancellationToken).ConfigureAwait(false); // spilled, or just fits alone
             return;

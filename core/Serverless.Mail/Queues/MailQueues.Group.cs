@@ -26,6 +26,65 @@ public sealed partial class MailQueues
 
     private readonly List<WaitingHandoff> _inboundWaiting = [];
 
+    /// <summary>Sessions storing a blob whose hand-off follows (<see cref="ExpectInbound"/>); guarded by <see cref="_inboundWaiting"/>.</summary>
+    private int _inboundComing;
+
+    /// <summary>Completed (and replaced) whenever a hand-off joins the waiting list or an expected one is called off.</summary>
+    private TaskCompletionSource _inboundChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// <c>Mail:Queues:GroupLinger</c>: how long a send may wait for hand-offs of sessions that are
+    /// storing their blob right now (<see cref="ExpectInbound"/>), so they share its queue message
+    /// instead of taking the next one. Only then: with nobody on the way a send leaves at once.
+    /// </summary>
+    public TimeSpan GroupLinger { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// A session is about to store a message for local recipients: its hand-off will follow unless
+    /// the store fails. A send under way meanwhile may wait for it (up to <see cref="GroupLinger"/>).
+    /// Dispose once the hand-off was sent or will not come; joining the waiting list ends it too.
+    /// </summary>
+    public InboundExpectation ExpectInbound()
+    {
+        lock (_inboundWaiting)
+        {
+            _inboundComing++;
+        }
+        return new InboundExpectation(this);
+    }
+
+    /// <summary>One session's hand-off on the way (<see cref="ExpectInbound"/>).</summary>
+    public sealed class InboundExpectation(MailQueues queues) : IDisposable
+    {
+        private bool _ended;
+
+        /// <summary>Ends the expectation; the caller holds the waiting list's lock.</summary>
+        internal void EndLocked()
+        {
+            if (!_ended)
+            {
+                _ended = true;
+                queues._inboundComing--;
+                queues.SignalLocked();
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (queues._inboundWaiting)
+            {
+                EndLocked();
+            }
+        }
+    }
+
+    private void SignalLocked()
+    {
+        var changed = _inboundChanged;
+        _inboundChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
     public void Dispose() => _inboundGate.Dispose();
 
     /// <summary>Holds the send gate, as a send under way does: hand-offs sent meanwhile wait and then go out together (for tests).</summary>
@@ -63,8 +122,12 @@ public sealed partial class MailQueues
     /// same time; returns once the queue message that carries it was put. Throws when that put failed
     /// (then none of the hand-offs it carried is queued).
     /// </summary>
-    internal async Task SendInboundGroupedAsync(string id, byte[] handoffJson, CancellationToken cancellationToken)
+    internal async Task SendInboundGroupedAsync(string id, byte[] handoffJson, CancellationToken cancellationToken, InboundExpectation? expected = null)
     {
+        if (expected is not null && (!GroupInbound || handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes))
+        {
+            expected.Dispose(); // goes alone: nobody should wait for it
+        }
         if (!GroupInbound || handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes)
         {
             await SendInboundAsync(id, handoffJson, cancellationToken).ConfigureAwait(false); // spilled, or just fits alone
@@ -74,6 +137,8 @@ public sealed partial class MailQueues
         lock (_inboundWaiting)
         {
             _inboundWaiting.Add(waiting);
+            expected?.EndLocked();
+            SignalLocked();
         }
         var token = cancellationToken;
         while (!waiting.Queued.Task.IsCompleted)
@@ -113,6 +178,27 @@ public sealed partial class MailQueues
     /// <summary>Takes every waiting hand-off and puts them in as few queue messages as fit, side by side.</summary>
     private async Task SendWaitingAsync()
     {
+        // Sessions storing their blob now would otherwise take the next queue message each: wait for
+        // them a little (never longer than GroupLinger, never when nobody is on the way).
+        var linger = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            Task changed;
+            lock (_inboundWaiting)
+            {
+                if (_inboundComing == 0)
+                {
+                    break;
+                }
+                changed = _inboundChanged.Task;
+            }
+            var left = GroupLinger - linger.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+            await Task.WhenAny(changed, Task.Delay(left)).ConfigureAwait(false);
+        }
         List<WaitingHandoff> taken;
         lock (_inboundWaiting)
         {

@@ -20,6 +20,7 @@ public sealed class GroupedHandoffTests : IAsyncLifetime
     public async Task InitializeAsync() => _f = await IngestFixture.StartAsync(new Dictionary<string, string?>
     {
         ["Mail:Delivery:GroupRetryDelay"] = "00:00:00", // a member put back is visible at once, so the test reads it
+        ["Mail:Queues:GroupLinger"] = "00:10:00", // a send waits for an expected hand-off until it comes or is called off
     });
 
     public async Task DisposeAsync() => await _f.DisposeAsync();
@@ -54,6 +55,35 @@ public sealed class GroupedHandoffTests : IAsyncLifetime
         Assert.Equal(new IngestResult(0, 5, 0, 0), await _f.Ingest.IngestAsync(message.Body.ToString()));
         var filed = (await _f.MessagesAsync(_f.User)).Concat(await _f.MessagesAsync(_f.Other)).Select(m => m.Summary!.Envelope.Subject).ToList();
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"together {i}").Order(), filed.Order());
+    }
+
+    [Fact]
+    public async Task A_send_waits_for_a_hand_off_whose_session_is_storing_its_blob_and_takes_it_along()
+    {
+        var first = await _f.HandoffAsync(IngestFixture.Message("first"), [IngestFixture.To(_f.User)]);
+        var second = await _f.HandoffAsync(IngestFixture.Message("second"), [IngestFixture.To(_f.Other)]);
+        using var storing = Queues.ExpectInbound(); // the second session is committing its blob
+        var sending = Queues.SendInboundGroupedAsync(first.Id, MailQueues.Serialize(first), CancellationToken.None);
+        Assert.False(sending.IsCompleted);
+        await Queues.SendInboundGroupedAsync(second.Id, MailQueues.Serialize(second), CancellationToken.None, storing).WaitAsync(TimeSpan.FromSeconds(60));
+        await sending.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var message = Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value);
+        Assert.Equal([first.Id, second.Id], MailQueues.GroupOf(message.Body.ToString())!.Select(m => MailQueues.ParseInbound(m).Id));
+        Assert.Equal(new IngestResult(2, 0, 0, 0), await _f.Ingest.IngestAsync(message.Body.ToString()));
+    }
+
+    [Fact]
+    public async Task A_send_waiting_for_a_session_whose_store_failed_goes_as_soon_as_that_session_gives_up()
+    {
+        var handoff = await _f.HandoffAsync(IngestFixture.Message("not kept waiting"), [IngestFixture.To(_f.User)]);
+        var failing = Queues.ExpectInbound();
+        var sending = Queues.SendInboundGroupedAsync(handoff.Id, MailQueues.Serialize(handoff), CancellationToken.None);
+        Assert.False(sending.IsCompleted);
+        failing.Dispose(); // its blob commit failed: no hand-off will come (GroupLinger is ten minutes here)
+        await sending.WaitAsync(TimeSpan.FromSeconds(60));
+        var message = Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value);
+        Assert.Equal(handoff.Id, MailQueues.ParseInbound(message.Body.ToString()).Id);
     }
 
     [Fact]

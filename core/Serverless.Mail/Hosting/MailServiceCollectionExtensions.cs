@@ -76,7 +76,7 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton(sp => new MailQueues(sp.GetRequiredService<MailStorage>())
         {
             GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", true),
-            GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(10)),
+            GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(2)),
         });
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);

@@ -37,7 +37,7 @@ public sealed partial class MailQueues
     /// storing their blob right now (<see cref="ExpectInbound"/>), so they share its queue message
     /// instead of taking the next one. Only then: with nobody on the way a send leaves at once.
     /// </summary>
-    public TimeSpan GroupLinger { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan GroupLinger { get; init; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
     /// A session is about to store a message for local recipients: its hand-off will follow unless

@@ -20,10 +20,10 @@ internal static class InboundCostScenario
         await SendAsync(stack, mailbox.Address, o.MessageSize, run, -1);
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        var ingested = SmtpScenario.IngestedCount(stack);
+        var marks = SmtpScenario.DrainMarks(stack);
         var lone = new StorageWindow(stack.Meter);
         await SendAsync(stack, mailbox.Address, o.MessageSize, run, 0);
-        await StorageWindow.WaitAsync(() => SmtpScenario.IngestedCount(stack) > ingested, TimeSpan.FromSeconds(30));
+        await SmtpScenario.WaitDrainedAsync(stack, marks, 1, TimeSpan.FromSeconds(30));
         var loneDelta = lone.Delta();
         var (loneCount, loneOther) = Split(loneDelta, stack.Prefix);
         // Exactly one receive returned the message; any other receive of the inbound queue in the
@@ -33,7 +33,7 @@ internal static class InboundCostScenario
             $"+{emptyPolls} empty polls of the inbound queue and {loneOther} of other queues in the same window");
         report.Detail("lone: " + StorageWindow.Describe(loneDelta, stack.Prefix));
 
-        ingested = SmtpScenario.IngestedCount(stack);
+        marks = SmtpScenario.DrainMarks(stack);
         var load = new StorageWindow(stack.Meter);
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, o.Concurrency).Select(_ => Task.Run(async () =>
@@ -44,7 +44,7 @@ internal static class InboundCostScenario
                 await SendAsync(stack, mailbox.Address, o.MessageSize, run, i + 1);
             }
         })));
-        await StorageWindow.WaitAsync(() => SmtpScenario.IngestedCount(stack) - ingested >= o.CostMessages, TimeSpan.FromSeconds(60 + o.CostMessages * 0.05));
+        await SmtpScenario.WaitDrainedAsync(stack, marks, o.CostMessages, TimeSpan.FromSeconds(60 + o.CostMessages * 0.05));
         var loadDelta = load.Delta();
         var (loadCount, loadOther) = Split(loadDelta, stack.Prefix);
         report.Add($"Storage transactions per inbound message under load ({o.CostMessages} msgs, {o.Concurrency} sessions)",

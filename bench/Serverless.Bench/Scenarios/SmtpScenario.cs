@@ -52,7 +52,9 @@ internal static partial class SmtpScenario
             });
         }
 
-        var ingestedBefore = IngestedCount(stack);
+        var marks = DrainMarks(stack);
+        var storage = new StorageWindow(stack.Meter);
+        var grouping = Serverless.Mail.Queues.MailQueues.InboundGrouping;
         var cpu = new CpuWindow();
         var next = -1;
         var start = clock.Elapsed.TotalMilliseconds;
@@ -70,9 +72,16 @@ internal static partial class SmtpScenario
         report.Add($"SMTP accepted ({o.MessageSize / 1024} KiB, {o.Concurrency} sessions, 1 message/connection)", o.Messages / acceptedSeconds, "msg/s",
             o.MessageSize == 10 * 1024 && o.Concurrency == 4 ? Target.Min(300) : null);
 
-        // Every hand-off consumed (the ingest deletes its queue message last).
-        var drained = await StorageWindow.WaitAsync(() => IngestedCount(stack) - ingestedBefore >= o.Messages, TimeSpan.FromSeconds(60 + (o.Messages * 0.05)));
+        // Every hand-off filed and its queue message deleted.
+        var drained = await WaitDrainedAsync(stack, marks, o.Messages, TimeSpan.FromSeconds(60 + (o.Messages * 0.05)));
         var ingestSeconds = (clock.Elapsed.TotalMilliseconds - start) / 1000;
+        // Sending and ingest together: what each accepted message cost in storage requests, by kind,
+        // and how many hand-offs shared an inbound queue message (MailQueues.Group.cs).
+        report.Detail("storage requests per message, by kind: " + StorageWindow.Describe(storage.Delta(), stack.Prefix, o.Messages));
+        var grouped = Serverless.Mail.Queues.MailQueues.InboundGrouping;
+        var (handoffs, messages) = (grouped.Handoffs - grouping.Handoffs, grouped.Messages - grouping.Messages);
+        report.Detail(messages == 0 ? "hand-offs sent alone (grouping off)"
+            : $"hand-offs per inbound queue message: {(double)handoffs / messages:0.00} ({handoffs} hand-offs in {messages} queue messages)");
         if (!drained)
         {
             report.Detail($"the ingest did not finish {o.Messages} messages within the deadline");
@@ -128,10 +137,57 @@ internal static partial class SmtpScenario
         await watcher.DisposeAsync();
     }
 
-    /// <summary>Hand-offs the ingest has finished (it deletes the queue message last), from the host's meter.</summary>
-    public static long IngestedCount(BenchStack stack) =>
+    /// <summary>Deletes of inbound queue messages (the ingest's last step for each), from the host's meter.</summary>
+    public static long InboundDeletes(BenchStack stack) =>
         stack.Meter.DetailedSnapshot().Where(kv => kv.Key.Service == "queue" && kv.Key.Operation == "DELETEMessage" && kv.Key.Resource == stack.Prefix + "-inbound")
             .Sum(kv => kv.Value.Requests);
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> messages sent since the marks were filed and every inbound
+    /// queue message that carried them was deleted (so a storage window closed now holds the deletes too).
+    /// </summary>
+    public static async Task<bool> WaitDrainedAsync(BenchStack stack, (long Filed, long Deletes, (long Handoffs, long Messages) Grouping) before, int count, TimeSpan timeout)
+    {
+        var filed = await StorageWindow.WaitAsync(() => IngestedCount(stack) - before.Filed >= count, timeout);
+        var grouped = Serverless.Mail.Queues.MailQueues.InboundGrouping.Messages - before.Grouping.Messages;
+        var queueMessages = grouped > 0 ? grouped : count; // grouping off: one queue message each
+        return await StorageWindow.WaitAsync(() => InboundDeletes(stack) - before.Deletes >= queueMessages, TimeSpan.FromSeconds(10)) && filed;
+    }
+
+    /// <summary>Where the counters of <see cref="WaitDrainedAsync"/> stand now.</summary>
+    public static (long Filed, long Deletes, (long Handoffs, long Messages) Grouping) DrainMarks(BenchStack stack) =>
+        (IngestedCount(stack), InboundDeletes(stack), Serverless.Mail.Queues.MailQueues.InboundGrouping);
+
+    /// <summary>
+    /// Copies the in-process ingest has filed (<c>mail.messages.filed</c>; the bench's messages have
+    /// one recipient each). Not the inbound queue's deletes: one deleted queue message may carry
+    /// several hand-offs now (MailQueues.Group.cs).
+    /// </summary>
+    public static long IngestedCount(BenchStack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        FiledListener.Value.RecordObservableInstruments();
+        return Interlocked.Read(ref s_filed);
+    }
+
+    private static long s_filed;
+
+    private static readonly Lazy<System.Diagnostics.Metrics.MeterListener> FiledListener = new(() =>
+    {
+        var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Serverless.Mail.Hosting.MailMetrics.MeterName && instrument.Name == "mail.messages.filed")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref s_filed, value));
+        listener.Start();
+        return listener;
+    });
 
     public static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

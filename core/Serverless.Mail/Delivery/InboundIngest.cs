@@ -12,8 +12,16 @@ using Serverless.Mail.Storage;
 
 namespace Serverless.Mail.Delivery;
 
-/// <summary>What one ingest did (for logs and tests).</summary>
-public sealed record IngestResult(int Filed, int Duplicates, int Failed, int Forwarded);
+/// <summary>What one ingest did (for logs and tests). <paramref name="Requeued"/>: members of a group that failed and were put back on their own.</summary>
+public sealed record IngestResult(int Filed, int Duplicates, int Failed, int Forwarded, int Requeued = 0)
+{
+    public static IngestResult operator +(IngestResult a, IngestResult b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return new(a.Filed + b.Filed, a.Duplicates + b.Duplicates, a.Failed + b.Failed, a.Forwarded + b.Forwarded, a.Requeued + b.Requeued);
+    }
+}
 
 /// <summary>
 /// The inbound pipeline behind the <c>inbound</c> queue: one call per hand-off. It works out each
@@ -44,8 +52,72 @@ public sealed partial class InboundIngest(
     ILogger<InboundIngest> logger,
     Usage.TenantUsageMeter? usage = null)
 {
-    /// <summary>One queue message: an inline hand-off, or a pointer to a spilled one (deleted once filed).</summary>
+    /// <summary>
+    /// One queue message: an inline hand-off, a pointer to a spilled one (deleted once filed), or a
+    /// group of hand-offs from concurrent SMTP sessions (<see cref="MailQueues.GroupOf"/>).
+    /// </summary>
     public async Task<IngestResult> IngestAsync(string queueMessage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queueMessage);
+        return MailQueues.GroupOf(queueMessage) is { } members
+            ? await IngestGroupAsync(members, cancellationToken).ConfigureAwait(false)
+            : await IngestOneAsync(queueMessage, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The members of a group, filed side by side, each exactly as if it had come alone (so its
+    /// dedupe keys make a redelivered group file nothing twice). A member that fails does not fail
+    /// the others: it goes back on the queue as a message of its own, to be retried — and finally
+    /// poisoned, and replayed — alone. Only then does this return, and the host deletes the group:
+    /// a crash before that redelivers the whole group (the filed members are duplicates, a member
+    /// already put back is queued twice: both idempotent). Throws only when putting a failed
+    /// member back fails, so the group is retried whole.
+    /// </summary>
+    private async Task<IngestResult> IngestGroupAsync(IReadOnlyList<string> members, CancellationToken cancellationToken)
+    {
+        var outcomes = await Task.WhenAll(members.Select(async json =>
+        {
+            try
+            {
+                return (Json: json, Result: await IngestOneAsync(json, cancellationToken).ConfigureAwait(false), Error: (Exception?)null);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (Json: json, Result: (IngestResult?)null, Error: e);
+            }
+        })).ConfigureAwait(false);
+        var total = new IngestResult(0, 0, 0, 0);
+        foreach (var (json, result, error) in outcomes)
+        {
+            if (error is not null)
+            {
+                LogMemberFailed(error, MemberId(json), members.Count);
+                await queues.RequeueInboundAsync(json, options.GroupRetryDelay, cancellationToken).ConfigureAwait(false);
+                total += new IngestResult(0, 0, 0, 0, Requeued: 1);
+            }
+            else
+            {
+                total += result!;
+            }
+        }
+        return total;
+    }
+
+    /// <summary>A member's hand-off id for the log, if its JSON gets that far.</summary>
+    private static string MemberId(string json)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetString()! : "?";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "?";
+        }
+    }
+
+    private async Task<IngestResult> IngestOneAsync(string queueMessage, CancellationToken cancellationToken)
     {
         var queued = await queues.ReadInboundAsync(queueMessage, cancellationToken).ConfigureAwait(false);
         if (queued is null)
@@ -349,6 +421,9 @@ public sealed partial class InboundIngest(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: blob {Blob} is gone; nothing to file")]
     private partial void LogBlobMissing(string id, string blob);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id} of a group of {Count} failed; put back on the queue on its own")]
+    private partial void LogMemberFailed(Exception e, string id, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Spilled hand-off {Blob} is gone: filed before")]
     private partial void LogSpillDone(string blob);

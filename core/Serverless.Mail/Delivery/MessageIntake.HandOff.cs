@@ -11,7 +11,7 @@ public sealed partial class MessageIntake
 {
     /// <summary>After the commit: the sending limits, then the hand-offs (inbound for local recipients, outbound for remote ones).</summary>
     private async Task<IntakeResult> HandOffAsync(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk, CancellationToken ct,
-        string? dmarc = null, Spam.SpamVerdict? spamVerdict = null, bool streamed = false)
+        string? dmarc = null, Spam.SpamVerdict? spamVerdict = null, bool streamed = false, MailQueues.InboundExpectation? expected = null)
     {
         var envelope = message.Envelope;
         var local = envelope.Recipients.Where(r => r.IsLocal).ToList();
@@ -88,7 +88,8 @@ public sealed partial class MessageIntake
             }
             if (inbound is not null)
             {
-                await queues.SendInboundAsync(inbound.Id, inboundJson!, ct).ConfigureAwait(false);
+                // Shares one queue message with the hand-offs of this process's other sessions finishing now (MailQueues.Group.cs).
+                await queues.SendInboundGroupedAsync(inbound.Id, inboundJson!, ct, expected).ConfigureAwait(false);
             }
         }
         catch (Exception e)

@@ -134,6 +134,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             await spool.WriteAsync(rest, ct).ConfigureAwait(false);
         }
 
+        MailQueues.InboundExpectation? expected = null;
         try
         {
             long size;
@@ -152,6 +153,8 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     }
                     await message.CompleteSpoolAsync(ct).ConfigureAwait(false);
                 }
+                // From here a hand-off for local recipients follows: a queue put under way may wait for it (MailQueues.Group.cs).
+                expected = envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null;
                 var metadata = verdict is null ? null : new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" };
                 size = await spool!.CommitAsync(metadata, ct).ConfigureAwait(false);
             }
@@ -165,11 +168,12 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             {
                 LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
             }
-            var result = await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result, spamVerdict, ownSpool is null).ConfigureAwait(false);
+            var result = await HandOffAsync(message, summary, size, spf, verdict?.Junk ?? false, ct, verdict?.Dmarc.Result, spamVerdict, ownSpool is null, expected).ConfigureAwait(false);
             return keep && result.Accepted ? result with { StoredBytes = ownSpool!.TakeCommittedBytes() } : result;
         }
         finally
         {
+            expected?.Dispose();
             if (ownSpool is not null)
             {
                 await ownSpool.DisposeAsync().ConfigureAwait(false);

@@ -71,7 +71,14 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailboxAccessKeys>();
-        services.TryAddSingleton<MailQueues>();
+        // Mail:Queues:GroupInboundHandoffs (default false: every hand-off alone). Groups halve the
+        // queue requests but paid only where the CPU was short (bench/README.md, "Hand-offs in
+        // groups"); off is also what a rolling upgrade needs while older function apps consume.
+        services.TryAddSingleton(sp => new MailQueues(sp.GetRequiredService<MailStorage>())
+        {
+            GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", false),
+            GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(2)),
+        });
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);
         services.AddInboundDelivery(configuration);

@@ -6,7 +6,7 @@ using Serverless.Mail.Storage;
 namespace Serverless.Mail.Queues;
 
 /// <summary>Puts hand-offs on the queues. One Put Message each; the JSON contracts are in docs/storage.md.</summary>
-public sealed partial class MailQueues
+public sealed partial class MailQueues : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

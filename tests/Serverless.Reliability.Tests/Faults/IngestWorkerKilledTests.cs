@@ -80,11 +80,77 @@ public sealed class IngestWorkerKilledTests : IAsyncLifetime
         Assert.Equal(2, holders.Count);
     }
 
+    /// <summary>Where a worker filing a group of hand-offs (one queue message from concurrent SMTP sessions) is killed.</summary>
+    public enum GroupKillPoint
+    {
+        /// <summary>One member's index write took effect; its response never came back.</summary>
+        AfterAnIndexWrite,
+
+        /// <summary>Every member filed; the delete of the group's queue message never reached storage.</summary>
+        BeforeTheGroupIsDeleted,
+    }
+
+    [Theory]
+    [InlineData(GroupKillPoint.AfterAnIndexWrite)]
+    [InlineData(GroupKillPoint.BeforeTheGroupIsDeleted)]
+    public async Task A_group_of_hand_offs_whose_worker_died_is_redelivered_and_each_member_is_filed_exactly_once(GroupKillPoint killedAt)
+    {
+        var ids = await HandOffGroupAsync(["alice@acme.test", "bob@acme.test", "team@acme.test"]);
+        var trap = killedAt == GroupKillPoint.AfterAnIndexWrite
+            ? _tap.Arm("TableEndpoint", "POST http://127.0.0.1:" + TablePort() + "/devstoreaccount1/" + _prefix + "mailindex?", TrapMode.HoldResponse)
+            : _tap.Arm("QueueEndpoint", "DELETE /devstoreaccount1/" + _prefix + "-inbound/messages/", TrapMode.HoldRequest);
+        var first = StartWorker(_tap.ConnectionString);
+        await using (first)
+        {
+            await trap.WaitAsync(TimeSpan.FromSeconds(60));
+            await first.KillAsync();
+        }
+        var filedBefore = (await MessagesAsync(_alice)).Count + (await MessagesAsync(_bob)).Count;
+        // Killed before the delete: all four copies (alice, bob, and team's two) are in the index and the group is still queued.
+        Assert.True(killedAt == GroupKillPoint.AfterAnIndexWrite ? filedBefore >= 1 : filedBefore == 4, $"{filedBefore} copies filed before the redelivery");
+        var storage = _services.GetRequiredService<MailStorage>();
+        Assert.Equal(1, (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+
+        await using var second = StartWorker(await TestStorage.ConnectionStringAsync());
+        await Poll.UntilAsync(async () => (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, TimeSpan.FromSeconds(60), 200);
+        var alice = (await MessagesAsync(_alice)).Select(m => m.Summary?.Envelope.MessageId).Order().ToList();
+        var bob = (await MessagesAsync(_bob)).Select(m => m.Summary?.Envelope.MessageId).Order().ToList();
+        Assert.Equal(new[] { ids[0], ids[2] }.Select(id => $"<{id}@client.reliability.test>").Order(), alice);
+        Assert.Equal(new[] { ids[1], ids[2] }.Select(id => $"<{id}@client.reliability.test>").Order(), bob);
+        Assert.Equal(0, (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        // Only team's blob is shared, held once per copy, not once per delivery attempt.
+        var holders = await storage.BlobHolders.QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync();
+        Assert.Equal(2, holders.Count);
+    }
+
+    /// <summary>What concurrent SMTP sessions of one listener do: their blobs, then one queue message carrying all their hand-offs.</summary>
+    private async Task<List<string>> HandOffGroupAsync(IReadOnlyList<string> rcpts)
+    {
+        var members = new List<byte[]>();
+        var ids = new List<string>();
+        foreach (var rcpt in rcpts)
+        {
+            var handoff = await WriteMessageAsync(rcpt);
+            members.Add(MailQueues.Serialize(handoff));
+            ids.Add(handoff.Id);
+        }
+        await _services.GetRequiredService<MailStorage>().Inbound.SendMessageAsync(MailQueues.GroupJson(members), timeToLive: TimeSpan.FromSeconds(-1));
+        return ids;
+    }
+
     private int TablePort() => int.Parse(System.Text.RegularExpressions.Regex.Match(_tap.ConnectionString, @"TableEndpoint=http://127\.0\.0\.1:(\d+)/").Groups[1].Value,
         CultureInfo.InvariantCulture);
 
     /// <summary>What the listener does for a message: the blob, then the hand-off (here without a summary, so the ingest reads the blob).</summary>
     private async Task<string> HandOffAsync(string rcpt)
+    {
+        var handoff = await WriteMessageAsync(rcpt);
+        await _services.GetRequiredService<MailQueues>().SendInboundAsync(handoff);
+        return handoff.Id;
+    }
+
+    /// <summary>The message's blob, and its hand-off (without a summary, so the ingest reads the blob).</summary>
+    private async Task<InboundHandoff> WriteMessageAsync(string rcpt)
     {
         var id = Guid.NewGuid().ToString("N");
         var raw = Encoding.UTF8.GetBytes($"Message-ID: <{id}@client.reliability.test>\r\nSubject: worker killed\r\n\r\nbody\r\n");
@@ -94,7 +160,7 @@ public sealed class IngestWorkerKilledTests : IAsyncLifetime
             await writer.WriteAsync(raw);
             await writer.CommitAsync();
         }
-        await _services.GetRequiredService<MailQueues>().SendInboundAsync(new InboundHandoff
+        return new InboundHandoff
         {
             Id = id,
             BlobName = blob,
@@ -103,8 +169,7 @@ public sealed class IngestWorkerKilledTests : IAsyncLifetime
             Recipients = [new HandoffRecipient { Address = rcpt }],
             ReceivedAt = DateTimeOffset.UtcNow,
             Via = "submission",
-        });
-        return id;
+        };
     }
 
     /// <summary>A dev host process with no listeners: just the queue-triggered functions. A message it took reappears 3 s after it dies.</summary>

@@ -96,4 +96,50 @@ public sealed class PoisonHandoffTests
         Assert.Contains("\"/queues/{queue}/poison\"", openApi, StringComparison.Ordinal);
         Assert.Contains("\"/queues/{queue}/poison/{id}/replay\"", openApi, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_bad_hand_off_in_a_group_is_poisoned_alone_while_the_others_are_filed_and_an_operator_replays_it_alone()
+    {
+        await using var stack = await MailStack.StartAsync();
+        var storage = stack.Get<MailStorage>();
+        var corruptBlob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await storage.Messages.GetPageBlobClient(corruptBlob).CreateAsync(1024);
+        var corrupt = new InboundHandoff
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            BlobName = corruptBlob,
+            Size = 1024,
+            MailFrom = "sender@client.reliability.test",
+            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Via = "mx",
+            ClientIp = "192.0.2.1",
+        };
+        var goodRaw = Encoding.UTF8.GetBytes("Message-ID: <grouped-good@x>\r\nSubject: good\r\n\r\nbody\r\n");
+        var goodBlob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await storage.Messages.GetBlockBlobClient(goodBlob).UploadAsync(new MemoryStream(goodRaw));
+        var good = corrupt with { Id = Guid.NewGuid().ToString("N"), BlobName = goodBlob, Size = goodRaw.Length, Recipients = [new HandoffRecipient { Address = "bob@acme.test" }] };
+        // One queue message carrying both, as two SMTP sessions finishing together put it.
+        await storage.Inbound.SendMessageAsync(MailQueues.GroupJson([MailQueues.Serialize(good), MailQueues.Serialize(corrupt)]), timeToLive: TimeSpan.FromSeconds(-1));
+
+        Assert.Equal("<grouped-good@x>", Assert.Single(await Poll.UntilAsync(() => stack.MessagesAsync("bob@acme.test"), l => l.Count >= 1, TimeSpan.FromSeconds(30))).Summary?.Envelope.MessageId);
+        await Poll.UntilAsync(async () => (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n >= 1, TimeSpan.FromSeconds(60), 200);
+        Assert.Equal(0, await Poll.UntilAsync(async () => (await storage.Inbound.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0, TimeSpan.FromSeconds(10), 100));
+        Assert.Empty(await stack.MessagesAsync("alice@acme.test"));
+
+        // The poison queue holds the bad hand-off alone, in the single format: the good one is not replayed with it.
+        using var admin = stack.Api(MailStack.AdminKey);
+        using var page = JsonDocument.Parse(await admin.GetStringAsync("queues/inbound/poison"));
+        var item = Assert.Single(page.RootElement.GetProperty("items").EnumerateArray());
+        var body = item.GetProperty("body").GetString()!;
+        Assert.Null(MailQueues.GroupOf(body));
+        Assert.Equal(corrupt.Id, MailQueues.ParseInbound(body).Id);
+
+        await storage.Messages.GetBlobClient(corruptBlob).DeleteAsync();
+        var raw = Encoding.UTF8.GetBytes("Message-ID: <grouped-repaired@x>\r\nSubject: repaired\r\n\r\nbody\r\n");
+        await storage.Messages.GetBlockBlobClient(corruptBlob).UploadAsync(new MemoryStream(raw));
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"queues/inbound/poison/{item.GetProperty("id").GetString()}/replay", null)).StatusCode);
+        Assert.Equal("<grouped-repaired@x>", Assert.Single(await Poll.UntilAsync(() => stack.MessagesAsync("alice@acme.test"), l => l.Count >= 1, TimeSpan.FromSeconds(30))).Summary?.Envelope.MessageId);
+        Assert.Single(await stack.MessagesAsync("bob@acme.test"));
+    }
 }

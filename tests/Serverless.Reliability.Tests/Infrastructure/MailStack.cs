@@ -56,7 +56,7 @@ public sealed class MailStack : IAsyncDisposable
 
     /// <summary>
     /// Starts the stack. <paramref name="extra"/> overrides settings (e.g. a storage connection
-    /// string through a proxy). Queues retry after 1 s and poison after 5 attempts, as host.json
+    /// string through a proxy). Queues (and a group's failed members) retry after 1 s and poison after 5 attempts, as host.json
     /// says but quicker, so fault tests take seconds.
     /// </summary>
     public static async Task<MailStack> StartAsync(IDictionary<string, string?>? extra = null, Action<ILoggingBuilder>? logging = null)
@@ -69,6 +69,7 @@ public sealed class MailStack : IAsyncDisposable
                 ["Mail:Listeners:AllowPlaintextAuthOnLoopback"] = "true",
                 ["Mail:DevHost:Queues:VisibilityTimeout"] = "00:00:01",
                 ["Mail:DevHost:Queues:MaxPollingInterval"] = "00:00:00.500",
+                ["Mail:Delivery:GroupRetryDelay"] = "00:00:01", // a group's failed member waits like a failed message
                 ["Mail:AdminApiKey"] = AdminKey,
             },
             Extra = extra,

@@ -26,20 +26,9 @@ public sealed class PoisonHandoffTests
         var storage = stack.Get<MailStorage>();
 
         // 1. A hand-off from the MX whose spool blob is corrupt.
-        var id = Guid.NewGuid().ToString("N");
-        var blobName = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
-        await storage.Messages.GetPageBlobClient(blobName).CreateAsync(1024);
-        await stack.Get<MailQueues>().SendInboundAsync(new InboundHandoff
-        {
-            Id = id,
-            BlobName = blobName,
-            Size = 1024,
-            MailFrom = "sender@client.reliability.test",
-            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Via = "mx",
-            ClientIp = "192.0.2.1",
-        });
+        var first = await CorruptHandoffAsync(storage);
+        var (id, blobName) = (first.Id, first.BlobName);
+        await stack.Get<MailQueues>().SendInboundAsync(first);
         // 2. A hand-off cut off in the middle.
         await storage.Inbound.SendMessageAsync("{\"v\":1,\"id\":\"cut-off\",\"blob\":\"2026/", timeToLive: TimeSpan.FromSeconds(-1));
 
@@ -102,19 +91,8 @@ public sealed class PoisonHandoffTests
     {
         await using var stack = await MailStack.StartAsync();
         var storage = stack.Get<MailStorage>();
-        var corruptBlob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
-        await storage.Messages.GetPageBlobClient(corruptBlob).CreateAsync(1024);
-        var corrupt = new InboundHandoff
-        {
-            Id = Guid.NewGuid().ToString("N"),
-            BlobName = corruptBlob,
-            Size = 1024,
-            MailFrom = "sender@client.reliability.test",
-            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
-            ReceivedAt = DateTimeOffset.UtcNow,
-            Via = "mx",
-            ClientIp = "192.0.2.1",
-        };
+        var corrupt = await CorruptHandoffAsync(storage);
+        var corruptBlob = corrupt.BlobName;
         var goodRaw = Encoding.UTF8.GetBytes("Message-ID: <grouped-good@x>\r\nSubject: good\r\n\r\nbody\r\n");
         var goodBlob = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
         await storage.Messages.GetBlockBlobClient(goodBlob).UploadAsync(new MemoryStream(goodRaw));
@@ -141,5 +119,23 @@ public sealed class PoisonHandoffTests
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"queues/inbound/poison/{item.GetProperty("id").GetString()}/replay", null)).StatusCode);
         Assert.Equal("<grouped-repaired@x>", Assert.Single(await Poll.UntilAsync(() => stack.MessagesAsync("alice@acme.test"), l => l.Count >= 1, TimeSpan.FromSeconds(30))).Summary?.Envelope.MessageId);
         Assert.Single(await stack.MessagesAsync("bob@acme.test"));
+    }
+
+    /// <summary>A hand-off from the MX to alice whose spool blob is corrupt (a page blob of zeros: no message to parse).</summary>
+    private static async Task<InboundHandoff> CorruptHandoffAsync(MailStorage storage)
+    {
+        var blobName = MessageStore.NewBlobName(DateTimeOffset.UtcNow);
+        await storage.Messages.GetPageBlobClient(blobName).CreateAsync(1024);
+        return new InboundHandoff
+        {
+            Id = Guid.NewGuid().ToString("N"),
+            BlobName = blobName,
+            Size = 1024,
+            MailFrom = "sender@client.reliability.test",
+            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Via = "mx",
+            ClientIp = "192.0.2.1",
+        };
     }
 }

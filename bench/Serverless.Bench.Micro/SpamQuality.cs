@@ -97,6 +97,21 @@ internal static class SpamQuality
                 Console.WriteLine($"ham {Path.GetFileName(Path.GetDirectoryName(f))}/{Path.GetFileName(f)} {v.SpamProbability:F3} {string.Join(' ', v.StrongestTokens)}");
             }
         }
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_EXPLAIN") is { } explain)
+        {
+            // Every clue of the named test messages (file names, comma-separated) with its learnt counts: what pushes a message up.
+            foreach (var f in spam.Skip(train).Concat(ham.Skip(train)).Where(f => explain.Split(',').Any(e => f.EndsWith(e, StringComparison.Ordinal))))
+            {
+                var tokens = SpamTokenizer.Tokenize(Load(f));
+                var clues = tokens.Select(t => (Token: t, Counts: model.Get(TokenCounts.Hash(t))))
+                    .Where(c => c.Counts.Spam + c.Counts.Ham > 0)
+                    .Select(c => (c.Token, c.Counts, F: ChiSquareCombiner.TokenProbability(c.Counts.Spam, c.Counts.Ham, model.SpamMessages, model.HamMessages)))
+                    .Where(c => Math.Abs(c.F - 0.5) >= ChiSquareCombiner.MinimumStrength)
+                    .OrderByDescending(c => Math.Abs(c.F - 0.5)).ThenBy(c => c.Token, StringComparer.Ordinal).Take(40);
+                Console.WriteLine($"explain {Path.GetFileName(f)} p={BayesScoring.Classify(Load(f), model, null).SpamProbability:F3}: "
+                    + string.Join(' ', clues.Select(c => string.Create(CultureInfo.InvariantCulture, $"[{c.Token} {c.Counts.Spam}/{c.Counts.Ham} {c.F:F2}]"))));
+            }
+        }
         if (Environment.GetEnvironmentVariable("SPAM_QUALITY_MISSED") is { } missed)
         {
             var t = double.Parse(missed, CultureInfo.InvariantCulture);

@@ -43,9 +43,14 @@ public sealed partial class MailQueues
     /// A session is about to store a message for local recipients: its hand-off will follow unless
     /// the store fails. A send under way meanwhile may wait for it (up to <see cref="GroupLinger"/>).
     /// Dispose once the hand-off was sent or will not come; joining the waiting list ends it too.
+    /// Null when hand-offs are not grouped (<see cref="GroupInbound"/> off): nobody waits for them.
     /// </summary>
-    public InboundExpectation ExpectInbound()
+    public InboundExpectation? ExpectInbound()
     {
+        if (!GroupInbound)
+        {
+            return null;
+        }
         lock (_inboundWaiting)
         {
             _inboundComing++;
@@ -124,12 +129,9 @@ public sealed partial class MailQueues
     /// </summary>
     internal async Task SendInboundGroupedAsync(string id, byte[] handoffJson, CancellationToken cancellationToken, InboundExpectation? expected = null)
     {
-        if (expected is not null && (!GroupInbound || handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes))
-        {
-            expected.Dispose(); // goes alone: nobody should wait for it
-        }
         if (!GroupInbound || handoffJson.Length + GroupPrefix.Length + GroupSuffix.Length > MaxMessageJsonBytes)
         {
+            expected?.Dispose(); // goes alone: nobody should wait for it
             await SendInboundAsync(id, handoffJson, cancellationToken).ConfigureAwait(false); // spilled, or just fits alone
             return;
         }

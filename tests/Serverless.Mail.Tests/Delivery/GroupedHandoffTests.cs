@@ -79,6 +79,7 @@ public sealed class GroupedHandoffTests : IAsyncLifetime
     {
         var handoff = await _f.HandoffAsync(IngestFixture.Message("not kept waiting"), [IngestFixture.To(_f.User)]);
         var failing = Queues.ExpectInbound();
+        Assert.NotNull(failing); // grouping is on here
         var sending = Queues.SendInboundGroupedAsync(handoff.Id, MailQueues.Serialize(handoff), CancellationToken.None);
         Assert.False(sending.IsCompleted);
         failing.Dispose(); // its blob commit failed: no hand-off will come (GroupLinger is ten minutes here)

@@ -133,6 +133,9 @@ internal sealed class CpuWindow
         }
     }
     private readonly long _jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private readonly long _allocated = GC.GetTotalAllocatedBytes();
+    private readonly int[] _collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly TimeSpan _gcPause = GC.GetTotalPauseDuration();
     private readonly double _tierUp = ProcessCpu.TierUpSeconds();
 
     /// <summary>
@@ -149,8 +152,13 @@ internal sealed class CpuWindow
         // The JIT's background tier-up is warm-up a long-running process stops paying: shown apart.
         var tierUp = Math.Max(0, ProcessCpu.TierUpSeconds() - _tierUp); // a tier-up thread that ended meanwhile takes its count along
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - _jitMethods;
+        // What the process allocated and collected (clients and dev host together): allocation per
+        // operation is the GC's work per operation, a figure the machine's load does not move.
+        var allocated = GC.GetTotalAllocatedBytes() - _allocated;
+        var collections = Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - _collections[g]).ToArray();
+        var gcPause = GC.GetTotalPauseDuration() - _gcPause;
         var perOperation = operations <= 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-            $"; CPU per {unit}: benchmark process {selfSeconds * 1000 / operations:0.00} ms (of which the JIT's tier-up thread {tierUp * 1000 / operations:0.00} ms; {jitMethods} methods compiled), Azurite {(double.IsNaN(azuriteMs) ? "?" : (azuriteMs / operations).ToString("0.00", CultureInfo.InvariantCulture))} ms");
+            $"; CPU per {unit}: benchmark process {selfSeconds * 1000 / operations:0.00} ms (of which the JIT's tier-up thread {tierUp * 1000 / operations:0.00} ms; {jitMethods} methods compiled), Azurite {(double.IsNaN(azuriteMs) ? "?" : (azuriteMs / operations).ToString("0.00", CultureInfo.InvariantCulture))} ms; allocated {allocated / 1024.0 / operations:0.0} KiB per {unit}, GCs gen0/1/2 {collections[0]}/{collections[1]}/{collections[2]} (pauses {gcPause.TotalMilliseconds / operations:0.000} ms per {unit})");
         return $"CPU: benchmark process (clients + dev host) {self:P0} of a core, Azurite {_azurite.Describe(wall)} of a core{perOperation}, load average {BenchRun.LoadAverage()}";
     }
 }

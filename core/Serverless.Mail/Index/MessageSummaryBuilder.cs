@@ -16,7 +16,8 @@ public static class MessageSummaryBuilder
         long rootHeadersEnd = -1;
         // Keep the first bytes as they go by, so the raw header can be stored without a second read.
         var counted = new CountingStream(raw);
-        var capture = new HeaderCaptureStream(counted, MessageSummary.MaxRawHeader);
+        // Disposing it gives back its memory; the stream it reads is the caller's and stays open.
+        using var capture = new HeaderCaptureStream(counted, MessageSummary.MaxRawHeader);
         var parser = new MimeParser(capture, MimeFormat.Entity, persistent: false);
         parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
         parser.MimeMessageEnd += (_, e) =>

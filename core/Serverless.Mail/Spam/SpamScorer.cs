@@ -65,7 +65,11 @@ public sealed partial class SpamScorer(SpamOptions options, IEnumerable<IConnect
             reputation.Record(domain, own >= options.JunkScore);
         }
         var verdict = new SpamVerdict(score, required ?? options.JunkScore, tests, tenants) { Spam = spam };
-        LogVerdict(subject.QueueId, score, string.Join(',', tests.Select(t => t.Name)), string.Join(',', tenants.Select(t => t.Key + "=" + t.Value)));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            // The lists are joined only for a log that is written: every message passes here.
+            LogVerdict(subject.QueueId, score, string.Join(',', tests.Select(t => t.Name)), string.Join(',', tenants.Select(t => t.Key + "=" + t.Value)));
+        }
         return verdict;
     }
 

@@ -35,6 +35,13 @@ public sealed class MailStorage
             o.Retry.Delay = TimeSpan.FromMilliseconds(200);
             o.Retry.MaxDelay = TimeSpan.FromSeconds(4);
             o.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+            // Every request otherwise passes the SDK's request-activity and logging policies, which look
+            // for listeners (and, inside a traced flow, add trace headers) on every call. Nothing here
+            // listens: the storage meter above counts and times each request, the SDK's event source
+            // is not forwarded, and telemetry traces storage calls — when asked to
+            // (Mail:Telemetry:TraceStorageRequests) — through HttpClient's own instrumentation.
+            o.Diagnostics.IsDistributedTracingEnabled = false;
+            o.Diagnostics.IsLoggingEnabled = false;
         }
 
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))

@@ -173,6 +173,21 @@ public sealed class ForgedAuthenticationResultsFilterTests
     }
 
     [Fact]
+    public void A_field_held_longer_than_the_first_buffer_is_kept_or_removed_whole()
+    {
+        // The held start of a field grows from a small buffer up to the bound: long comments before the
+        // authserv-id, under the default bound, decide as short ones do, and nothing held is lost.
+        var comment = "(" + new string('c', 3000) + ")";
+        var ours = $"Authentication-Results: {comment} mail.test; dkim=pass\r\nSubject: x\r\n\r\nbody";
+        var theirs = $"Authentication-Results: {comment} mx.other.example; dkim=pass\r\nSubject: x\r\n\r\nbody";
+        Assert.Equal(("Subject: x\r\n\r\nbody", 1), Run([ours]));
+        Assert.Equal((theirs, 0), Run([theirs]));
+        Assert.Equal((theirs, 0), Run(theirs.Select(c => c.ToString())));
+        var past = $"Authentication-Results: ({new string('c', ForgedAuthenticationResultsFilter.DefaultMaxHeldField)}) mx.other.example; x\r\n\r\nbody";
+        Assert.Equal(("\r\nbody", 1), Run([past])); // past the bound still undecided: removed (fail closed)
+    }
+
+    [Fact]
     public void Nothing_is_held_back_once_a_field_is_known_not_to_be_ours()
     {
         var filter = new ForgedAuthenticationResultsFilter(Host);

@@ -132,6 +132,88 @@ public sealed class SpamTokenizerTests
     }
 
     [Fact]
+    public void The_vectorised_word_scan_gives_the_words_and_pairs_of_a_character_by_character_scan()
+    {
+        // Texts mixing every kind of character the scan treats apart: ASCII word characters, joiners
+        // at word edges and inside, spaces and punctuation, letters and marks beyond ASCII (Turkish
+        // dotted I, combining accents, CJK), non-letters beyond ASCII, surrogate pairs, long runs.
+        string[] pieces = ["a", "Ab", "THE", "quick", "x1", "$5", "go!", "-", "'", ".", "--", " ", "  ", ",", ";", "\t", "\r\n", "<b>", "é", "E\u0301",
+            "\u0130", "\u0131", "ß", "Ω", "\u4e2d\u6587", "\u00a0", "\u2014", "\u00bd", "\ud83d\ude00", "\ud801\udc00", "\ud800", "don't", "e-mail",
+            "www.example.com", new string('w', 30), new string('Z', 24), "ÀÉÎÕÜ", "\u0300", "٣", "\u200b"];
+        var random = new Random(16);
+        for (var n = 0; n < 2000; n++)
+        {
+            var text = new StringBuilder();
+            for (var k = random.Next(0, 60); k > 0; k--)
+            {
+                text.Append(pieces[random.Next(pieces.Length)]);
+            }
+            foreach (var prefix in (string[])["", "subject:"])
+            {
+                var words = new TokenSet();
+                SpamTokenizer.Words(text.ToString(), prefix, words);
+                Assert.Equal(ReferenceWords(text.ToString(), prefix).Order(StringComparer.Ordinal), words.Set.Order(StringComparer.Ordinal));
+            }
+            var pairs = new TokenSet();
+            SpamTokenizer.Pairs(text.ToString(), pairs);
+            Assert.Equal(ReferencePairs(text.ToString()).Order(StringComparer.Ordinal), pairs.Set.Order(StringComparer.Ordinal));
+        }
+    }
+
+    /// <summary>The words of the scan as it was before it was vectorised: one character at a time, every word lowercased by the culture tables.</summary>
+    private static HashSet<string> ReferenceWords(string text, string prefix)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var word in ReferenceScan(text, joiners: true))
+        {
+            tokens.Add(word.Length > SpamTokenizer.MaxWordLength
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{prefix}skip:{char.ToLowerInvariant(word[0])}{word.Length / 10 * 10}")
+                : prefix + word.ToLowerInvariant());
+        }
+        return tokens;
+    }
+
+    private static HashSet<string> ReferencePairs(string text)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        string? previous = null;
+        foreach (var word in ReferenceScan(text, joiners: false).Where(w => w.Length <= SpamTokenizer.MaxWordLength))
+        {
+            var lower = word.ToLowerInvariant();
+            if (previous is not null)
+            {
+                tokens.Add("pair:" + previous + " " + lower);
+            }
+            previous = lower;
+        }
+        return tokens;
+    }
+
+    private static IEnumerable<string> ReferenceScan(string text, bool joiners)
+    {
+        static bool IsWordChar(char c) => char.IsAscii(c)
+            ? char.IsAsciiLetterOrDigit(c) || c is '$' or '!'
+            : char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.NonSpacingMark;
+        var i = 0;
+        while (i < text.Length)
+        {
+            while (i < text.Length && !IsWordChar(text[i]))
+            {
+                i++;
+            }
+            var start = i;
+            while (i < text.Length && (IsWordChar(text[i]) || (joiners && text[i] is '-' or '\'' or '.' && i + 1 < text.Length && IsWordChar(text[i + 1]))))
+            {
+                i++;
+            }
+            if (i - start >= SpamTokenizer.MinWordLength)
+            {
+                yield return text[start..i];
+            }
+        }
+    }
+
+    [Fact]
     public void Fields_a_mail_store_writes_are_not_evidence()
     {
         var tokens = SpamTokenizer.Tokenize(Parse("""

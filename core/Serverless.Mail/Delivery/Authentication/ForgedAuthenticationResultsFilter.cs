@@ -36,7 +36,8 @@ public sealed class ForgedAuthenticationResultsFilter
     private static readonly byte[] SpamPrefix = "x-spam-"u8.ToArray();
 
     private readonly byte[] _authservId;
-    private readonly byte[] _held;
+    private readonly int _maxHeld;
+    private byte[] _held = new byte[InitialHeld];
     private int _heldLength;
     private Line _line = Line.Start;
     private Mode _mode = Mode.Pass;
@@ -52,10 +53,18 @@ public sealed class ForgedAuthenticationResultsFilter
         ArgumentException.ThrowIfNullOrEmpty(authservId);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxHeldField, 64);
         _authservId = Encoding.UTF8.GetBytes(authservId.ToLowerInvariant());
-        _held = new byte[maxHeldField];
+        _maxHeld = maxHeldField;
     }
 
-    public int MaxHeldField => _held.Length;
+    /// <summary>
+    /// What is held at first: a field's start is held only until its name (and an
+    /// Authentication-Results field's authserv-id) is known, a few dozen bytes in real mail, so the
+    /// buffer grows towards <see cref="MaxHeldField"/> only for a field that needs it; a filter is made
+    /// for every received message.
+    /// </summary>
+    private const int InitialHeld = 256;
+
+    public int MaxHeldField => _maxHeld;
 
     /// <summary>True once the empty line ending the header section (or the end of the message) was seen.</summary>
     public bool HeaderComplete { get; private set; }
@@ -160,7 +169,11 @@ public sealed class ForgedAuthenticationResultsFilter
             if (_mode == Mode.Hold)
             {
                 var decision = Step(b);
-                if (decision == Decision.Continue && _heldLength == _held.Length)
+                if (decision == Decision.Continue && _heldLength == _held.Length && _held.Length < _maxHeld)
+                {
+                    Array.Resize(ref _held, Math.Min(_maxHeld, _held.Length * 2));
+                }
+                if (decision == Decision.Continue && _heldLength == _maxHeld)
                 {
                     // Still undecided at the bound. A field name that long is not ours: leave it. An
                     // Authentication-Results field whose authserv-id has not come after that much CFWS

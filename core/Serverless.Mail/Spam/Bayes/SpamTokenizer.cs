@@ -367,14 +367,14 @@ public static class SpamTokenizer
         // when the set does not hold it yet: most words of a text are repeats.
         Span<char> token = prefix.Length <= MaxPrefixLength ? stackalloc char[MaxPrefixLength + MaxWordLength] : new char[prefix.Length + MaxWordLength];
         prefix.CopyTo(token);
-        while (!tokens.Full && reader.Next(out var word))
+        while (!tokens.Full && reader.Next(out var word, out var ascii))
         {
             if (word.Length > MaxWordLength)
             {
                 tokens.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}skip:{char.ToLowerInvariant(word[0])}{word.Length / 10 * 10}"));
                 continue;
             }
-            var n = word.ToLowerInvariant(token[prefix.Length..]);
+            var n = ToLower(word, ascii, token[prefix.Length..]);
             tokens.Add(token[..(prefix.Length + n)]);
         }
     }
@@ -394,7 +394,7 @@ public static class SpamTokenizer
         prefix.CopyTo(token);
         var pair = token[prefix.Length..];
         var previous = 0;
-        while (!tokens.Full && reader.Next(out var word))
+        while (!tokens.Full && reader.Next(out var word, out var ascii))
         {
             if (word.Length > MaxWordLength)
             {
@@ -403,7 +403,7 @@ public static class SpamTokenizer
             if (previous > 0)
             {
                 pair[previous] = ' ';
-                var n = word.ToLowerInvariant(pair[(previous + 1)..]);
+                var n = ToLower(word, ascii, pair[(previous + 1)..]);
                 tokens.Add(token[..(prefix.Length + previous + 1 + n)]);
                 // The word just added becomes the first of the next pair.
                 pair[(previous + 1)..(previous + 1 + n)].CopyTo(pair);
@@ -411,7 +411,7 @@ public static class SpamTokenizer
             }
             else
             {
-                previous = word.ToLowerInvariant(pair);
+                previous = ToLower(word, ascii, pair);
             }
         }
     }
@@ -421,25 +421,82 @@ public static class SpamTokenizer
     /// <summary>The longest header prefix ("subject:", "mailer:", …) built on the stack with its word.</summary>
     private const int MaxPrefixLength = 32;
 
-    /// <summary>Steps through the words of a text (at least <see cref="MinWordLength"/> characters; joiners kept inside a word).</summary>
+    /// <summary>
+    /// <paramref name="word"/> lowercased into <paramref name="destination"/> (as long as the word, at
+    /// least): invariant lowercasing, which for ASCII is A–Z alone, so an ASCII word — most of them —
+    /// is done in a plain loop rather than through the culture tables.
+    /// </summary>
+    private static int ToLower(ReadOnlySpan<char> word, bool ascii, Span<char> destination)
+    {
+        if (!ascii)
+        {
+            return word.ToLowerInvariant(destination);
+        }
+        destination = destination[..word.Length];
+        for (var k = 0; k < word.Length; k++)
+        {
+            var c = word[k];
+            destination[k] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+        }
+        return word.Length;
+    }
+
+    /// <summary>
+    /// Steps through the words of a text (at least <see cref="MinWordLength"/> characters; joiners kept
+    /// inside a word). Runs of ASCII are crossed with vectorised searches (<see cref="AsciiWordChars"/>,
+    /// <see cref="AsciiNonWordChars"/>); a character beyond ASCII is judged one at a time by
+    /// <see cref="IsWordChar"/>, so the words are exactly those of a character-by-character scan.
+    /// </summary>
     private ref struct WordReader(string text, bool joiners = true)
     {
         private readonly ReadOnlySpan<char> _span = text.AsSpan();
         private int _i;
 
-        public bool Next(out ReadOnlySpan<char> word)
+        /// <summary>The next word; <paramref name="ascii"/> says it holds ASCII characters only.</summary>
+        public bool Next(out ReadOnlySpan<char> word, out bool ascii)
         {
             var span = _span;
             while (_i < span.Length)
             {
-                while (_i < span.Length && !IsWordChar(span[_i]))
+                // To the next word character: past ASCII spaces and punctuation in one search, then a
+                // character beyond ASCII that is no letter, digit or mark is passed by itself.
+                var skip = span[_i..].IndexOfAnyExcept(AsciiNonWordChars);
+                if (skip < 0)
+                {
+                    _i = span.Length;
+                    break;
+                }
+                _i += skip;
+                if (!char.IsAscii(span[_i]) && !IsWordChar(span[_i]))
                 {
                     _i++;
+                    continue;
                 }
                 var start = _i;
-                while (_i < span.Length && (IsWordChar(span[_i]) || (joiners && span[_i] is '-' or '\'' or '.' && _i + 1 < span.Length && IsWordChar(span[_i + 1]))))
+                ascii = true;
+                while (true)
                 {
-                    _i++;
+                    var run = span[_i..].IndexOfAnyExcept(AsciiWordChars);
+                    if (run < 0)
+                    {
+                        _i = span.Length;
+                        break;
+                    }
+                    _i += run;
+                    var c = span[_i];
+                    if (!char.IsAscii(c) && IsWordChar(c))
+                    {
+                        ascii = false;
+                        _i++;
+                    }
+                    else if (joiners && c is '-' or '\'' or '.' && _i + 1 < span.Length && IsWordChar(span[_i + 1]))
+                    {
+                        _i++;
+                    }
+                    else
+                    {
+                        break;
+                    }
                 }
                 if (_i - start >= MinWordLength)
                 {
@@ -448,14 +505,23 @@ public static class SpamTokenizer
                 }
             }
             word = default;
+            ascii = true;
             return false;
         }
     }
 
     private static readonly System.Buffers.SearchValues<char> Letters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz");
 
+    /// <summary>The ASCII characters <see cref="IsWordChar"/> takes.</summary>
+    private static readonly System.Buffers.SearchValues<char> AsciiWordChars =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$!");
+
+    /// <summary>The ASCII characters it does not take: a search for anything else stops at a word character or beyond ASCII.</summary>
+    private static readonly System.Buffers.SearchValues<char> AsciiNonWordChars =
+        System.Buffers.SearchValues.Create(Enumerable.Range(0, 128).Select(c => (char)c).Where(c => !IsWordChar(c)).ToArray());
+
     // ASCII first: most text is, and no ASCII character is a non-spacing mark.
-    private static bool IsWordChar(char c) => char.IsAscii(c)
+    internal static bool IsWordChar(char c) => char.IsAscii(c)
         ? char.IsAsciiLetterOrDigit(c) || c is '$' or '!'
         : char.IsLetterOrDigit(c) || char.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark;
 

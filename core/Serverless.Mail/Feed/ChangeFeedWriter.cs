@@ -70,7 +70,12 @@ public sealed partial class ChangeFeedWriter
             _pending[key] = notice;
             if (_flushing.IsCompleted)
             {
-                _flushing = Task.Run(FlushLoopAsync);
+                // Not in the publisher's execution context: the flush writes for every session of the
+                // process, and its requests must not be counted as the publishing command's or tenant's.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _flushing = Task.Run(FlushLoopAsync);
+                }
             }
         }
     }

@@ -95,12 +95,14 @@ public sealed partial class ChangeFeedWriter
             Task flushing;
             lock (_gate)
             {
-                _hurry.TrySetResult(); // no gathering while someone waits for the feed to be written
                 flushing = _flushing;
-                if (flushing.IsCompleted && _pending.Count == 0)
+                if (!_flushRunning && _pending.Count == 0)
                 {
-                    return;
+                    return; // all written (the last loop may still be returning)
                 }
+                // No gathering while someone waits for the feed to be written. Set only while a loop
+                // runs, which clears it as it ends, so later writes gather again.
+                _hurry.TrySetResult();
             }
             await flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -7,11 +7,40 @@ internal sealed class StorageWindow
 {
     private readonly StorageRequestMeter _meter;
     private readonly IReadOnlyDictionary<StorageRequestKey, StorageRequestTotals> _before;
+    private readonly IReadOnlyDictionary<StorageActivityKey, long> _activityBefore;
+    private readonly IReadOnlyDictionary<string, long> _activityCountsBefore;
 
     public StorageWindow(StorageRequestMeter meter)
     {
         _meter = meter;
         _before = meter.DetailedSnapshot();
+        _activityBefore = meter.ActivitySnapshot();
+        _activityCountsBefore = meter.ActivityCounts();
+    }
+
+    /// <summary>
+    /// Requests by activity (IMAP command) since the window opened, one line per activity: how often
+    /// it ran and its requests per run by kind (table GET split into point reads and queries; queue
+    /// polls left out), busiest first. "-" collects requests made outside any command (watchers' polls, the feed).
+    /// </summary>
+    public IEnumerable<string> DescribeByActivity(string prefix)
+    {
+        var counts = _meter.ActivityCounts().ToDictionary(kv => kv.Key, kv => kv.Value - _activityCountsBefore.GetValueOrDefault(kv.Key));
+        var delta = _meter.ActivitySnapshot()
+            .Select(kv => (kv.Key, N: kv.Value - _activityBefore.GetValueOrDefault(kv.Key)))
+            .Where(x => x.N > 0 && !(x.Key.Service == "queue" && x.Key.Operation == "GETMessage"));
+        foreach (var g in delta.GroupBy(x => x.Key.Activity).OrderByDescending(g => g.Sum(x => x.N)))
+        {
+            var runs = Math.Max(1, counts.GetValueOrDefault(g.Key));
+            var kinds = g.GroupBy(x => (x.Key.Service, x.Key.Operation, Resource: Logical(x.Key.Resource, prefix)))
+                .OrderByDescending(k => k.Sum(x => x.N))
+                .Select(k => $"{k.Key.Service} {k.Key.Operation} {k.Key.Resource} {Report.Format((double)k.Sum(x => x.N) / runs)}");
+            yield return $"{g.Key}: {counts.GetValueOrDefault(g.Key)} runs, {g.Sum(x => x.N)} requests, {Report.Format((double)g.Sum(x => x.N) / runs)} per run ({string.Join(", ", kinds)})";
+        }
+        foreach (var (activity, n) in counts.Where(kv => kv.Value > 0 && !delta.Any(x => x.Key.Activity == kv.Key)).OrderByDescending(kv => kv.Value))
+        {
+            yield return $"{activity}: {n} runs, no requests";
+        }
     }
 
     /// <summary>Requests since the window opened, by key (only keys that moved).</summary>

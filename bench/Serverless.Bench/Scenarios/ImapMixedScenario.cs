@@ -46,6 +46,10 @@ internal static class ImapMixedScenario
         }
         report.Detail($"storage requests during the workload: {(double)delta.Values.Sum() / total:0.00} per operation ({StorageWindow.Describe(delta, stack.Prefix, total)} per op); " +
             $"{(double)all / Math.Max(1, total):0.00} with the dev host's queue polls; {cpu.AzuriteCostPer(total)}");
+        foreach (var line in w.DescribeByActivity(stack.Prefix))
+        {
+            report.Detail("  by command: " + line);
+        }
     }
 
     private static Task ClientAsync(BenchStack stack, MailboxRecord mailbox, int seed, BenchOptions o, Stopwatch clock, TimeSpan deadline,

@@ -38,6 +38,10 @@ internal static class ImaptestScenario
         report.Detail($"imaptest on ours: {(double)delta.Values.Sum() / Math.Max(1, ours.Operations):0.000} storage requests per operation " +
             $"({StorageWindow.Describe(delta, stack.Prefix, Math.Max(1, ours.Operations))} per op); " +
             $"{(double)all / Math.Max(1, ours.Operations):0.000} with the dev host's queue polls; {cpu.AzuriteCostPer(ours.Operations)}");
+        foreach (var line in w.DescribeByActivity(stack.Prefix))
+        {
+            report.Detail("  by command: " + line);
+        }
 
         if (!o.ComparePeers)
         {

@@ -47,6 +47,13 @@ public sealed partial class ChangeFeedReader : BackgroundService
     /// <summary>A folder changed in another process. Handlers must be quick and must not throw.</summary>
     public event Action<FolderChangeNotice>? Changed;
 
+    /// <summary>
+    /// The feed is followed (<see cref="ChangeFeedOptions.Enabled"/>): another process's changes reach
+    /// <see cref="Changed"/> within the poll interval, so what this process keeps of a folder may be
+    /// trusted for that long. Off, only a read of storage tells of them.
+    /// </summary>
+    public bool Following => _options.Enabled;
+
     /// <summary>Whether anyone in the process wants notices now (e.g. some folder is watched); the tail reads nothing while not.</summary>
     public Func<bool>? Wanted { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,9 @@ namespace Serverless.Mail.Feed;
 /// transaction, not inside it: the index stays the truth and a lost entry costs latency only).
 /// Publishing never waits for storage: entries are coalesced per folder and written by one
 /// background flush at a time, as many as fit in one entity-group transaction per shard — so a
-/// burst of deliveries costs a handful of feed writes, and the first entry goes out at once.
+/// burst of deliveries costs a handful of feed writes, and the first entry goes out at once; after a
+/// write, the next waits until <see cref="ChangeFeedOptions.MinWriteInterval"/> has passed, gathering
+/// what comes meanwhile (<see cref="FlushAsync"/> does not wait).
 /// A failed write is tried again (with fresh keys, so readers still find it inside their overlap)
 /// a few times and then dropped: readers' fallback poll covers it.
 /// </summary>
@@ -25,6 +28,9 @@ public sealed partial class ChangeFeedWriter
     private readonly object _gate = new();
     private Dictionary<(string MailboxId, int FolderId, NoticeKind Kind), FolderChangeNotice> _pending = [];
     private Task _flushing = Task.CompletedTask;
+    private bool _flushRunning; // under _gate: a flush loop will take what is pending (its task may not have completed yet)
+    private TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously); // under _gate: set by FlushAsync
+    private long _lastWrite; // Stopwatch timestamp of the last feed transaction (0: none yet)
     private long _sequence;
 
     public ChangeFeedWriter(MailStorage storage, ChangeFeedOptions options, TimeProvider time, ILogger<ChangeFeedWriter> logger)
@@ -68,9 +74,15 @@ public sealed partial class ChangeFeedWriter
                     : notice with { HighestModSeq = Math.Max(waiting.HighestModSeq, notice.HighestModSeq), UidNext = Math.Max(waiting.UidNext, notice.UidNext) };
             }
             _pending[key] = notice;
-            if (_flushing.IsCompleted)
+            if (!_flushRunning)
             {
-                _flushing = Task.Run(FlushLoopAsync);
+                _flushRunning = true;
+                // Not in the publisher's execution context: the flush writes for every session of the
+                // process, and its requests must not be counted as the publishing command's or tenant's.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _flushing = Task.Run(FlushLoopAsync);
+                }
             }
         }
     }
@@ -84,10 +96,13 @@ public sealed partial class ChangeFeedWriter
             lock (_gate)
             {
                 flushing = _flushing;
-                if (flushing.IsCompleted && _pending.Count == 0)
+                if (!_flushRunning && _pending.Count == 0)
                 {
-                    return;
+                    return; // all written (the last loop may still be returning)
                 }
+                // No gathering while someone waits for the feed to be written. Set only while a loop
+                // runs, which clears it as it ends, so later writes gather again.
+                _hurry.TrySetResult();
             }
             await flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -97,16 +112,34 @@ public sealed partial class ChangeFeedWriter
     {
         while (true)
         {
-            Dictionary<(string, int, NoticeKind), FolderChangeNotice> batch;
+            Task hurry;
             lock (_gate)
             {
                 if (_pending.Count == 0)
                 {
+                    _flushRunning = false;
+                    if (_hurry.Task.IsCompleted)
+                    {
+                        _hurry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
                     return;
                 }
+                hurry = _hurry.Task;
+            }
+            var last = Interlocked.Read(ref _lastWrite);
+            if (last != 0 && !hurry.IsCompleted && _options.MinWriteInterval - Stopwatch.GetElapsedTime(last) is { Ticks: > 0 } wait)
+            {
+                // The last transaction was moments ago: gather what comes until the interval is up
+                // (FlushAsync cuts it short). Real time, not the TimeProvider: a test's stopped clock must not hold the feed.
+                await Task.WhenAny(Task.Delay(wait), hurry).ConfigureAwait(false);
+            }
+            Dictionary<(string, int, NoticeKind), FolderChangeNotice> batch;
+            lock (_gate)
+            {
                 batch = _pending;
                 _pending = [];
             }
+            Interlocked.Exchange(ref _lastWrite, Stopwatch.GetTimestamp());
             await WriteAsync([.. batch.Values]).ConfigureAwait(false);
         }
     }

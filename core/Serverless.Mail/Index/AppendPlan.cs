@@ -99,6 +99,10 @@ internal sealed class AppendPlan
             var modSeq = (f.GetInt64("HighestModSeq") ?? 1) + 1;
             f["UidNext"] = uid + 1;
             f["HighestModSeq"] = modSeq;
+            if (m.ClaimRecent && (f.GetInt64("RecentFromUid") ?? 1) == uid)
+            {
+                f["RecentFromUid"] = uid + 1; // in the row this transaction writes anyway: no claim left for a SELECT
+            }
             f["Messages"] = (f.GetInt64("Messages") ?? 0) + 1;
             f["Bytes"] = (f.GetInt64("Bytes") ?? 0) + m.Size;
             if (!m.Flags.Contains("\\Seen", StringComparer.OrdinalIgnoreCase))

@@ -88,6 +88,14 @@ public sealed record NewMessage
 
     /// <summary>Refuse the append if the mailbox would exceed this many bytes.</summary>
     public long? QuotaBytes { get; init; }
+
+    /// <summary>
+    /// The appending IMAP session has the folder selected read-write and shows the message as
+    /// \Recent itself (RFC 3501 2.3.2: it is the first session told of it). When every message before
+    /// it was claimed already (RecentFromUid is its UID), the append's own write of the folder row
+    /// moves RecentFromUid past it, so the next SELECT has nothing to claim and writes nothing.
+    /// </summary>
+    public bool ClaimRecent { get; init; }
 }
 
 public enum AppendOutcome

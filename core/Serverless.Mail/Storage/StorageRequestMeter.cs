@@ -23,6 +23,8 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
 
     private readonly ConcurrentDictionary<(string Service, string Operation), long> _counts = new();
     private readonly ConcurrentDictionary<StorageRequestKey, StorageRequestTotals> _detailed = new();
+    private readonly ConcurrentDictionary<StorageActivityKey, long> _byActivity = new();
+    private readonly ConcurrentDictionary<string, long> _activities = new();
     private long _total;
     private long _bytes;
 
@@ -68,6 +70,27 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         }
     }
 
+    /// <summary>
+    /// Names what the current flow is doing (an IMAP command, say) until the next call: its requests
+    /// are also counted by activity (<see cref="ActivitySnapshot"/>), so a benchmark can say which
+    /// command issued which requests. Counts one run of the activity. Does nothing outside a flow
+    /// started by <see cref="BeginAttribution"/> or <see cref="AttributeFlow"/>.
+    /// </summary>
+    public void BeginActivity(string activity)
+    {
+        if (CurrentAttribution.Value is { } attribution)
+        {
+            attribution.Activity = activity;
+            _activities.AddOrUpdate(activity, 1, (_, n) => n + 1);
+        }
+    }
+
+    /// <summary>Requests by activity, service, operation (a table GET split into point read and query) and resource; "-" where no activity was named.</summary>
+    public IReadOnlyDictionary<StorageActivityKey, long> ActivitySnapshot() => new Dictionary<StorageActivityKey, long>(_byActivity);
+
+    /// <summary>How many times each activity began.</summary>
+    public IReadOnlyDictionary<string, long> ActivityCounts() => new Dictionary<string, long>(_activities);
+
     /// <summary>The tenant the current flow's requests are attributed to, if known.</summary>
     public static string? CurrentTenant => CurrentAttribution.Value?.Tenant;
 
@@ -97,6 +120,8 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         service = knownService ?? service;
         var resource = ResourceOf(message.Request);
         var tenant = CurrentTenant;
+        var activityOperation = service == "table" && operation == "GET" ? (IsPointRead(message.Request) ? "GET point" : "GET query") : operation;
+        _byActivity.AddOrUpdate(new StorageActivityKey(CurrentAttribution.Value?.Activity ?? "-", service, activityOperation, resource), 1, (_, n) => n + 1);
         _counts.AddOrUpdate((service, operation), 1, (_, n) => n + 1);
         Interlocked.Increment(ref _total);
         long bytes = 0;
@@ -182,6 +207,10 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
         return paren > 0 ? name[..paren] : name;
     }
 
+    /// <summary>A table GET that names one entity (<c>table(PartitionKey='…',RowKey='…')</c>) rather than a query.</summary>
+    private static bool IsPointRead(Request request) =>
+        request.Uri.ToUri().AbsolutePath.Contains("RowKey=", StringComparison.Ordinal);
+
     private static string GuessFromPath(Uri uri) =>
         uri.AbsolutePath.Contains("/messages", StringComparison.Ordinal) ? "queue" : "other";
 
@@ -205,6 +234,8 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
     private sealed class StorageAttribution
     {
         public string? Tenant { get; set; }
+
+        public string? Activity { get; set; }
     }
 
     private sealed class AttributionScope(StorageAttribution? previous) : IDisposable
@@ -215,5 +246,8 @@ public sealed class StorageRequestMeter : HttpPipelinePolicy
 
 /// <summary>What a counted storage request was: service, operation, resource and tenant (null where unknown).</summary>
 public readonly record struct StorageRequestKey(string Service, string Operation, string Resource, string? Tenant);
+
+/// <summary>Requests of one activity (see <see cref="StorageRequestMeter.BeginActivity"/>) by service, operation and resource.</summary>
+public readonly record struct StorageActivityKey(string Activity, string Service, string Operation, string Resource);
 
 public readonly record struct StorageRequestTotals(long Requests, long Bytes);

@@ -33,6 +33,13 @@ internal static class FolderLookup
     }
 
     /// <summary>
+    /// The folder and its current view from this process's memory (<see cref="FolderWatchers.TryWarm"/>),
+    /// or null when storage must be read.
+    /// </summary>
+    public static (FolderInfo Folder, FolderView View)? FindWarm(ImapSession session, string name) =>
+        session.Services.Watchers.TryWarm(MailboxId(session), FolderNames.Normalize(name));
+
+    /// <summary>
     /// The folder an APPEND goes to: from memory when this process knows the name's id (no read —
     /// the append itself checks the name on the folder row it writes under ETag), else as <see cref="FindAsync"/>.
     /// </summary>

@@ -169,6 +169,33 @@ internal sealed class FolderWatcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// The view if it is current without a read — checked (or brought up to date by this process's
+    /// applied writes) within <paramref name="maxAge"/> and not marked stale — else null. Never
+    /// waits for storage: while another caller is reading, the answer is null.
+    /// </summary>
+    public FolderView? TryCurrent(TimeSpan maxAge)
+    {
+        if (Deleted || !_refresh.Wait(0))
+        {
+            return null;
+        }
+        var before = View;
+        try
+        {
+            ApplyObserved();
+            return View is not null && !_stale && Younger(Interlocked.Read(ref _checkedAt), maxAge) ? View : null;
+        }
+        finally
+        {
+            if (!ReferenceEquals(before, View) && before is not null && View is not null)
+            {
+                Signal();
+            }
+            _refresh.Release();
+        }
+    }
+
     /// <summary>Between three quarters and five quarters of the interval, so folders that began idling together do not poll together.</summary>
     private static TimeSpan Jittered(TimeSpan interval) => interval * (0.75 + (Random.Shared.NextDouble() / 2));
 

@@ -32,6 +32,8 @@ internal sealed class FolderWatchers
     private readonly MailboxIndex _index;
     private readonly ImapOptions _options;
     private readonly MessageCache _cache;
+    private readonly ConcurrentDictionary<string, (FolderListing Listing, long At)> _listings = new();
+    private long _listGeneration;
 
     public FolderWatchers(MailboxIndex index, ImapOptions options, MessageCache cache, ChangeFeedReader? feed = null)
     {
@@ -43,8 +45,64 @@ internal sealed class FolderWatchers
         if (feed is not null)
         {
             feed.Changed += OnFeedNotice;
-            feed.Wanted = () => !_watchers.IsEmpty || FolderChanged is not null || FolderListChanged is not null || FolderListChangedElsewhere is not null;
+            feed.Wanted = () => !_watchers.IsEmpty || !_listings.IsEmpty || FolderChanged is not null || FolderListChanged is not null || FolderListChangedElsewhere is not null;
+            FeedFollowed = feed.Following;
         }
+    }
+
+    /// <summary>
+    /// The change feed tells this process of other processes' changes (within its poll interval), so
+    /// a folder view or folder list checked within <see cref="ImapOptions.CommandCheckInterval"/> may
+    /// answer SELECT, STATUS and LIST without a read. Without the feed they read storage, as before.
+    /// </summary>
+    public bool FeedFollowed { get; }
+
+    /// <summary>
+    /// A folder's row and view as this process knows them, when a watcher has a view current within
+    /// the command check interval (no read, no wait) and the feed is followed; else null. The row's
+    /// counters may be older than the view (this process's writes move the view only): take counts
+    /// from the view. SELECT and STATUS answer from it.
+    /// </summary>
+    public (FolderInfo Folder, FolderView View)? TryWarm(string mailboxId, string name)
+    {
+        if (!FeedFollowed || KnownFolderId(mailboxId, name) is not int id || !_watchers.TryGetValue((mailboxId, id), out var watcher))
+        {
+            return null;
+        }
+        var view = watcher.TryCurrent(_options.CommandCheckInterval);
+        return view is not null && watcher.Folder is { } folder && folder.Name == name ? (folder, view) : null;
+    }
+
+    /// <summary>
+    /// The mailbox's folders and kept subscriptions for LIST: remembered for the command check
+    /// interval when the feed is followed (folders created, renamed, deleted or (un)subscribed here or,
+    /// through the feed, elsewhere drop it at once), else one range query each time. The counters in
+    /// it are as read: callers that report them (LIST-STATUS) read the folder list themselves.
+    /// </summary>
+    public async Task<FolderListing> ListFoldersAsync(string mailboxId, CancellationToken cancellationToken)
+    {
+        if (FeedFollowed && _listings.TryGetValue(mailboxId, out var kept)
+            && Environment.TickCount64 - kept.At < _options.CommandCheckInterval.TotalMilliseconds)
+        {
+            return kept.Listing;
+        }
+        var generation = Interlocked.Read(ref _listGeneration);
+        var at = Environment.TickCount64;
+        var listing = await _index.ListFoldersAndSubscriptionsAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        if (FeedFollowed)
+        {
+            if (_listings.Count > SweepAbove)
+            {
+                _listings.Clear();
+            }
+            _listings[mailboxId] = (listing, at);
+            // A change to any folder list while the query ran may not be in it: do not keep it.
+            if (Interlocked.Read(ref _listGeneration) != generation)
+            {
+                _listings.TryRemove(mailboxId, out _);
+            }
+        }
+        return listing;
     }
 
     /// <summary>
@@ -165,8 +223,19 @@ internal sealed class FolderWatchers
 
     private void OnFolderListChanged(string mailboxId, int folderId, NoticeKind kind)
     {
+        Interlocked.Increment(ref _listGeneration);
+        _listings.TryRemove(mailboxId, out _);
         if (kind == NoticeKind.Folders)
         {
+            // A renamed or deleted folder's row says so only when read: SELECT and STATUS must not
+            // answer from a view whose name may be gone.
+            foreach (var (key, watcher) in _watchers)
+            {
+                if (key.Item1 == mailboxId)
+                {
+                    watcher.MarkStale();
+                }
+            }
             // Names may point elsewhere now: look them up again (each remembered id is checked against its row anyway).
             foreach (var key in _folderIds.Keys.Where(k => k.MailboxId == mailboxId))
             {

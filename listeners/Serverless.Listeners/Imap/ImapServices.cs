@@ -8,6 +8,7 @@ using Serverless.Mail.Index;
 using Serverless.Mail.Messages;
 using Serverless.Mail.Security;
 using Serverless.Mail.Spam.Learning;
+using Serverless.Mail.Storage;
 using Serverless.Mail.Usage;
 
 namespace Serverless.Listeners.Imap;
@@ -23,7 +24,11 @@ internal sealed partial record ImapServices(
     ListenerOptions Listener,
     TimeProvider Time,
     SpamLearningQueue SpamLearning,
-    TenantQuotaGate Quotas);
+    TenantQuotaGate Quotas)
+{
+    /// <summary>The process's storage meter: each command names itself on it, so requests can be told by IMAP command.</summary>
+    public StorageRequestMeter? Meter { get; init; }
+}
 
 public static class ImapServiceCollectionExtensions
 {
@@ -51,6 +56,7 @@ public static class ImapServiceCollectionExtensions
         {
             AccessKeys = sp.GetRequiredService<MailboxAccessKeys>(),
             Directory = sp.GetRequiredService<Serverless.Mail.Accounts.MailDirectory>(),
+            Meter = sp.GetService<StorageRequestMeter>(),
         });
         return services;
     }

@@ -158,6 +158,7 @@ internal sealed partial class ImapSession
         }
         _badCommands = 0;
         _logger.LogTrace("IMAP {Connection} {Command}", Transport.ConnectionId, command.Key);
+        Services.Meter?.BeginActivity("IMAP " + command.Key);
         ImapResult result;
         try
         {

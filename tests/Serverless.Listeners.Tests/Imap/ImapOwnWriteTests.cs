@@ -292,6 +292,41 @@ public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper outp
     }
 
     /// <summary>
+    /// A session appends to the folder it has selected read-write: the message is \Recent in that
+    /// session (the first told of it), and the append's own write of the folder row moves
+    /// RecentFromUid past it. Before: the next SELECT claimed it again with a PATCH (2 requests: folder
+    /// row + claim; under imaptest 0.29 PATCHes per SELECT); now nothing is left to claim (1).
+    /// </summary>
+    [Fact]
+    public async Task An_append_to_the_selected_folder_claims_its_recent_in_its_own_write()
+    {
+        var mailbox = await hosts.CreateMailboxAsync(1);
+        await using var raw = await TwoListeners.SelectAsync(hosts.A, mailbox);
+        var appended = await raw.CommandAsync(Append("mine"));
+        Assert.Contains("* 2 EXISTS", appended);
+        Assert.Contains("* 2 FETCH (FLAGS (\\Seen \\Recent))", await raw.CommandAsync("FETCH 2 FLAGS"));
+
+        await using var next = await RawImap.ConnectAsync(hosts.A.Ports.Imap);
+        await next.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        var (selected, requests) = await Measure(next, "SELECT INBOX");
+        Assert.Contains("* 2 EXISTS", selected);
+        Assert.Contains("* 0 RECENT", selected);
+        Assert.Equal(1, requests);
+        await using var there = await RawImap.ConnectAsync(hosts.B.Ports.Imap);
+        await there.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        Assert.Contains("* 0 RECENT", await there.CommandAsync("SELECT INBOX"));
+
+        // Not selected (or selected elsewhere): the append claims nothing, and the next SELECT does.
+        await next.CommandAsync("SELECT Drafts");
+        await raw.CommandAsync("CLOSE");
+        await there.CommandAsync("CLOSE");
+        await next.CommandAsync(Append("from elsewhere"));
+        await using var last = await RawImap.ConnectAsync(hosts.A.Ports.Imap);
+        await last.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        Assert.Contains("* 1 RECENT", await last.CommandAsync("SELECT INBOX"));
+    }
+
+    /// <summary>
     /// A session read the folder row, then this process wrote to the folder (another session's
     /// APPEND) before the session claimed its \Recent messages. Before: the claim went out with the
     /// session's old ETag, got 412, read the row and tried again (3 requests); under imaptest 77 of

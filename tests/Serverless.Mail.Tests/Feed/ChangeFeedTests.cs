@@ -49,6 +49,33 @@ public sealed class ChangeFeedTests
         Assert.Empty(otherTail);
     }
 
+    /// <summary>
+    /// Issue 16: under ten IMAP clients writing one folder the feed was one transaction per index
+    /// write. After a write, the next waits for <c>MinWriteInterval</c> (an hour here, so only
+    /// FlushAsync ends the wait) and takes everything published meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task Notices_published_soon_after_a_feed_write_wait_for_the_interval_and_share_the_next_transaction()
+    {
+        var settings = TestStorage.FeedOn.ToDictionary();
+        settings["Mail:ChangeFeed:MinWriteInterval"] = "01:00:00";
+        await using var writer = await TestStorage.CreateServicesAsync(extra: settings);
+        var feed = writer.GetRequiredService<ChangeFeedWriter>();
+
+        feed.Publish(new FolderChangeNotice("m0", SpecialUse.InboxId, 2, 2));
+        await feed.FlushAsync(); // the first goes out at once
+        Assert.Equal((1L, 1L), (feed.Transactions, feed.Written));
+
+        feed.Publish(new FolderChangeNotice("m1", SpecialUse.InboxId, 2, 2));
+        // Without the interval m1 would be written alone now; with it, nothing is written until the flush.
+        SpinWait.SpinUntil(() => feed.Transactions > 1, TimeSpan.FromMilliseconds(300));
+        feed.Publish(new FolderChangeNotice("m2", SpecialUse.InboxId, 2, 2));
+        feed.Publish(new FolderChangeNotice("m1", SpecialUse.InboxId, 3, 3)); // the same folder again: one entry
+        Assert.Equal(1L, feed.Transactions);
+        await feed.FlushAsync();
+        Assert.Equal((2L, 3L), (feed.Transactions, feed.Written));
+    }
+
     [Fact]
     public async Task Notices_published_together_share_a_feed_transaction_and_a_read_is_one_query()
     {

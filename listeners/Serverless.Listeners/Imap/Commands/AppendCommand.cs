@@ -121,6 +121,8 @@ internal sealed class AppendCommand : IImapCommand
             Flags = part.Flags,
             Summary = upload.Summary,
             QuotaBytes = account.QuotaBytes > 0 ? account.QuotaBytes : null,
+            // The change check after APPEND shows it to this session (EXISTS, \Recent): its claim goes in the same write.
+            ClaimRecent = session.Selected is { ReadOnly: false } selected && selected.FolderId == folderId,
         }, cancellationToken);
     }
 

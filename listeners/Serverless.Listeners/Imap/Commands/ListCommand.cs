@@ -6,7 +6,8 @@ namespace Serverless.Listeners.Imap.Commands;
 /// <summary>
 /// RFC 3501 6.3.8 LIST and 6.3.9 LSUB, with LIST-EXTENDED (RFC 5258: selection and return options,
 /// several patterns, CHILDINFO), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 6154) and CHILDREN
-/// (RFC 3348). One query lists every folder of the mailbox. A name that exists only because
+/// (RFC 3348). One query lists every folder of the mailbox (or none, while the process's copy of
+/// the list is current: <see cref="FolderWatchers.ListFoldersAsync"/>). A name that exists only because
 /// folders below it do is \Noselect (\NonExistent in extended LIST).
 /// </summary>
 internal sealed class ListCommand : IImapCommand
@@ -26,7 +27,11 @@ internal sealed class ListCommand : IImapCommand
             session.WriteLine($"* {verb} (\\Noselect) \"/\" \"\"");
             return ImapResult.Ok(verb + " completed");
         }
-        var listing = await session.Services.Index.ListFoldersAndSubscriptionsAsync(FolderLookup.MailboxId(session), cancellationToken);
+        // LIST-STATUS reports counters: those come fresh. Names, attributes and subscriptions may come
+        // from the list this process keeps while the change feed is followed (FolderWatchers.ListFoldersAsync).
+        var listing = args.ReturnStatus is null
+            ? await session.Services.Watchers.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken)
+            : await session.Services.Index.ListFoldersAndSubscriptionsAsync(FolderLookup.MailboxId(session), cancellationToken);
         var byName = listing.Folders.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var names = new SortedSet<string>(byName.Keys, NameOrder.Instance);
         foreach (var name in byName.Keys)

@@ -4,9 +4,11 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.3.1 SELECT and 6.3.2 EXAMINE, with RFC 7162 CONDSTORE and QRESYNC. Costs one point read of the
-/// folder row when this process has a current view of the folder; otherwise the view comes from
-/// the folder's snapshot (one more query), brought up to date from the change log.
+/// RFC 3501 6.3.1 SELECT and 6.3.2 EXAMINE, with RFC 7162 CONDSTORE and QRESYNC. A SELECT of a folder
+/// whose shared view is current (checked within the command check interval, the change feed followed)
+/// reads nothing but claims \Recent mail when there is any; otherwise one point read of the folder row
+/// when this process has a view of the folder, else the view comes from the folder's snapshot (one
+/// more query), brought up to date from the change log.
 /// </summary>
 internal sealed class SelectCommand(bool readOnly) : IImapCommand
 {
@@ -28,15 +30,40 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
             session.WriteLine("* OK [CLOSED] Previous mailbox closed");
         }
         var account = session.State.User!;
-        var folder = await FolderLookup.FindAsync(session, args.Mailbox, cancellationToken);
+        // SELECT of a folder whose view this process keeps current (another session has it selected,
+        // or had it lately) reads nothing: the view is as fresh as any command's check, and the
+        // \Recent claim below is guarded by the row's ETag (EXAMINE, which claims nothing, reads).
+        var warm = readOnly ? null : FolderLookup.FindWarm(session, args.Mailbox);
+        var folder = warm?.Folder ?? await FolderLookup.FindAsync(session, args.Mailbox, cancellationToken);
         if (folder is null)
         {
             return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
         }
         var watcher = session.Services.Watchers.Acquire(account.MailboxId, folder.FolderId);
+        FolderView? view = null;
+        if (warm is not null)
+        {
+            view = watcher.TryCurrent(session.Services.Options.CommandCheckInterval);
+            if (view is null || watcher.Folder is not { } current || current.Name != folder.Name)
+            {
+                // No longer current (a change from elsewhere came in meanwhile): as without a view.
+                session.Services.Watchers.Release(watcher);
+                view = null;
+                folder = await FolderLookup.FindAsync(session, args.Mailbox, cancellationToken);
+                if (folder is null)
+                {
+                    return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
+                }
+                watcher = session.Services.Watchers.Acquire(account.MailboxId, folder.FolderId);
+            }
+            else
+            {
+                folder = current;
+            }
+        }
         try
         {
-            var view = await watcher.GetCurrentAsync(force: true, TimeSpan.Zero, folder, cancellationToken);
+            view ??= await watcher.GetCurrentAsync(force: true, TimeSpan.Zero, folder, cancellationToken);
             if (view is null)
             {
                 session.Services.Watchers.Release(watcher);
@@ -103,11 +130,11 @@ internal sealed class SelectCommand(bool readOnly) : IImapCommand
 
     /// <summary>
     /// IMAP4rev2 (RFC 9051 6.3.2): SELECT and EXAMINE tell the mailbox's name and accurate attributes in
-    /// a LIST response, as LIST would (children and special use). One query of the folder list.
+    /// a LIST response, as LIST would (children and special use). One query of the folder list, or none while the process's copy is current.
     /// </summary>
     private static async Task WriteListResponseAsync(ImapSession session, FolderInfo folder, CancellationToken cancellationToken)
     {
-        var folders = await session.Services.Index.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken);
+        var folders = (await session.Services.Watchers.ListFoldersAsync(FolderLookup.MailboxId(session), cancellationToken)).Folders;
         var prefix = folder.Name + "/";
         var attributes = folders.Any(f => f.Name.StartsWith(prefix, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren";
         if (folder.SpecialUse is { } use)

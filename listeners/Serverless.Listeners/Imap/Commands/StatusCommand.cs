@@ -6,7 +6,8 @@ using Serverless.Protocols.Imap;
 namespace Serverless.Listeners.Imap.Commands;
 
 /// <summary>
-/// RFC 3501 6.3.10 STATUS, from the folder row's counters (one or two point reads). DELETED (RFC 9051
+/// RFC 3501 6.3.10 STATUS, from the folder's current view when this process keeps one (no read; see
+/// <see cref="FolderWatchers.TryWarm"/>), else from the folder row's counters (one or two point reads). DELETED (RFC 9051
 /// 6.3.11) is not a counter: it is counted on the folder's view, shared with the process's sessions
 /// that have the folder selected, else read as SELECT reads it.
 /// </summary>
@@ -15,18 +16,39 @@ internal sealed class StatusCommand : IImapCommand
     public async Task<ImapResult> ExecuteAsync(ImapSession session, ImapCommand command, CancellationToken cancellationToken)
     {
         var args = (StatusArguments)command.Arguments;
+        if (args.Items.Contains("HIGHESTMODSEQ"))
+        {
+            session.CondStore = true; // RFC 7162 3.1: a CONDSTORE-enabling command
+        }
+        // A folder whose shared view is current answers from it (the counters a STATUS asks for
+        // are all in the view but SIZE): no read, as fresh as any command's check.
+        if (args.Items.All(i => i != "SIZE") && FolderLookup.FindWarm(session, args.Mailbox) is var (row, view))
+        {
+            WriteStatus(session, FromView(row, view), args.Items, view.Count - view.CountWithout(ImapFlags.Deleted));
+            return ImapResult.Ok("STATUS completed");
+        }
         var folder = await FolderLookup.FindAsync(session, args.Mailbox, cancellationToken);
         if (folder is null)
         {
             return ImapResult.No("Mailbox does not exist", "NONEXISTENT");
         }
-        if (args.Items.Contains("HIGHESTMODSEQ"))
-        {
-            session.CondStore = true; // RFC 7162 3.1: a CONDSTORE-enabling command
-        }
         WriteStatus(session, folder, args.Items, await CountDeletedAsync(session, folder, args.Items, cancellationToken));
         return ImapResult.Ok("STATUS completed");
     }
+
+    /// <summary>
+    /// The folder's counters as its current view has them. The row the view was checked with may be
+    /// older (this process's own writes move only the view); its RecentFromUid is still the floor of
+    /// what storage says is \Recent, and this process's claims are applied on top (<see cref="RecentClaims"/>).
+    /// </summary>
+    private static FolderInfo FromView(FolderInfo row, FolderView view) => row with
+    {
+        UidValidity = view.UidValidity,
+        UidNext = Math.Max(view.UidNext, view.LastUid + 1),
+        HighestModSeq = view.HighestModSeq,
+        Messages = view.Count,
+        Unseen = view.CountWithout(ImapFlags.Seen),
+    };
 
     /// <summary>Messages with \Deleted when <paramref name="items"/> asks for DELETED, else 0 (and no read).</summary>
     public static async Task<long> CountDeletedAsync(ImapSession session, FolderInfo folder, IReadOnlyList<string> items, CancellationToken cancellationToken)

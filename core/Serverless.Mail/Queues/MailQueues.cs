@@ -37,14 +37,16 @@ public sealed partial class MailQueues : IDisposable
     public const int MaxMessageJsonBytes = 48 * 1024;
 
     /// <summary>
-    /// <c>Mail:Queues:InlineHandoffBytes</c> (default 32 KiB, 0 = off): an MX message held whole in
+    /// <c>Mail:Queues:InlineHandoffBytes</c> (default 16 KiB, 0 = off): an MX message held whole in
     /// memory with at most this many stored bytes travels in its hand-off (<see cref="InboundHandoff.Content"/>,
     /// base64: 4/3 of it) instead of a blob, when that hand-off still fits <see cref="MaxMessageJsonBytes"/>.
-    /// 32 KiB is 43,692 bytes of base64, leaving ~5 KiB of the 48 KiB for envelope, recipients and summary.
+    /// The queue would take up to ~32 KiB (43,692 bytes of base64, ~5 KiB left for envelope, recipients
+    /// and summary), but above ~20 KiB the base64 through queue, JSON and table costs our process more
+    /// CPU than the blob put saved Azurite (bench/README.md, "Small inbound mail in its hand-off"): 16 KiB.
     /// </summary>
     public int InlineHandoffBytes { get; init; } = DefaultInlineHandoffBytes;
 
-    public const int DefaultInlineHandoffBytes = 32 * 1024;
+    public const int DefaultInlineHandoffBytes = 16 * 1024;
 
     /// <summary>Puts a hand-off on the inbound queue; one too large for a queue message goes in a blob with a pointer on the queue (<see cref="SpillIfTooLargeAsync"/>).</summary>
     public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)

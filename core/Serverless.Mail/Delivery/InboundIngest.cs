@@ -142,6 +142,12 @@ public sealed partial class InboundIngest(
 
         // The summary comes with the hand-off for ordinary messages; otherwise read the blob once.
         var summary = handoff.Summary;
+        // A small MX message carried in its hand-off: no blob, its bytes go into each recipient's row.
+        var content = handoff.Content;
+        if (content is not null && summary is not null)
+        {
+            summary = WithRawHeader(summary, content);
+        }
         var junk = handoff.Junk;
         var dmarc = handoff.Dmarc;
         IReadOnlyCollection<string> spamJunkTenants = [];
@@ -149,7 +155,7 @@ public sealed partial class InboundIngest(
         MimeMessage? parsed = null;
         try
         {
-            if (summary is null && (targets.Count > 0 || failures.Count > 0))
+            if (summary is null && content is null && (targets.Count > 0 || failures.Count > 0))
             {
                 var read = await authentication.ReadAndCheckAsync(handoff, cancellationToken).ConfigureAwait(false);
                 if (read is null)
@@ -180,7 +186,7 @@ public sealed partial class InboundIngest(
             var plans = new SieveFilingPlan?[targets.Count];
             if (filing.Enabled)
             {
-                async Task<MimeMessage?> LoadAsync() => parsed ??= await TryParseAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
+                async Task<MimeMessage?> LoadAsync() => parsed ??= await TryParseAsync(handoff.BlobName, content, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < targets.Count; i++)
                 {
                     plans[i] = await filing.PlanAsync(inputs[i], LoadAsync, cancellationToken).ConfigureAwait(false);
@@ -194,7 +200,20 @@ public sealed partial class InboundIngest(
             }
 
             var copies = planned.Count + (external.Count > 0 ? 1 : 0);
-            var shared = handoff.Holder is not null || copies > 1;
+            if (content is not null && (external.Count > 0 || content.Length > index.InlineMessageBytes))
+            {
+                // The carried bytes need a blob after all: a forward is relayed from one (the listener
+                // carries no message whose recipients forward, but the directory may have changed
+                // since), or the rows keep less than this (Mail:Index:InlineMessageBytes). Written
+                // under the listener's name, so a redelivery rewrites the same blob; from here on
+                // the message is filed as every blob is.
+                // authres=1: the bytes carry the listener's Authentication-Results already (ArrivalChecks.MetadataKey).
+                await store.WriteAsync(handoff.BlobName, content, new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" }, cancellationToken).ConfigureAwait(false);
+                LogCarriedToBlob(handoff.Id, handoff.BlobName);
+                content = null;
+            }
+            // Carried bytes are copied into every row: nothing to share, no blob holders.
+            var shared = content is null && (handoff.Holder is not null || copies > 1);
             if (shared && copies > 0)
             {
                 var ids = planned.Select(p => CopyId(handoff, targets[p.Target].Mailbox.MailboxId, p.Copy)).ToList();
@@ -206,7 +225,7 @@ public sealed partial class InboundIngest(
             }
 
             var outcomes = await Task.WhenAll(planned.Select(p => AppendAsync(handoff, targets[p.Target].Mailbox, p.Copy, p.Where,
-                shared, summary, size, cancellationToken))).ConfigureAwait(false);
+                shared, summary, size, content, cancellationToken))).ConfigureAwait(false);
             var filed = 0;
             var duplicates = 0;
             var refused = new HashSet<int>();
@@ -259,7 +278,7 @@ public sealed partial class InboundIngest(
             {
                 if (parsed is null && handoff.MailFrom.Length > 0)
                 {
-                    parsed = await TryParseAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
+                    parsed = await TryParseAsync(handoff.BlobName, content, cancellationToken).ConfigureAwait(false);
                 }
                 await bounces.SendAsync(handoff, failures, parsed, options.HostName, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             }
@@ -269,7 +288,7 @@ public sealed partial class InboundIngest(
             {
                 await holders.ReleaseAsync(handoff.BlobName, handoff.Holder, shared: true, cancellationToken).ConfigureAwait(false);
             }
-            else if (copies == 0 || (!shared && filed + duplicates == 0 && external.Count == 0))
+            else if (content is null && (copies == 0 || (!shared && filed + duplicates == 0 && external.Count == 0)))
             {
                 await store.DeleteAsync(handoff.BlobName, cancellationToken).ConfigureAwait(false);
             }
@@ -347,11 +366,12 @@ public sealed partial class InboundIngest(
     }
 
     private async Task<AppendResult> AppendAsync(InboundHandoff handoff, HandoffMailbox mailbox, int copy, SieveCopy where, bool shared, MessageSummary? summary,
-        long size, CancellationToken cancellationToken)
+        long size, byte[]? content, CancellationToken cancellationToken)
     {
         var message = new NewMessage
         {
             BlobName = handoff.BlobName,
+            Content = content,
             SharedBlob = shared,
             HolderId = shared ? CopyId(handoff, mailbox.MailboxId, copy) : null,
             Size = size,
@@ -379,11 +399,12 @@ public sealed partial class InboundIngest(
         }
     }
 
-    private async Task<MimeMessage?> TryParseAsync(string blobName, CancellationToken cancellationToken)
+    private async Task<MimeMessage?> TryParseAsync(string blobName, byte[]? content, CancellationToken cancellationToken)
     {
         try
         {
-            await using var stream = await store.OpenReadAsync(blobName, cancellationToken).ConfigureAwait(false);
+            await using var stream = content is not null ? new MemoryStream(content, writable: false)
+                : await store.OpenReadAsync(blobName, cancellationToken).ConfigureAwait(false);
             return await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
@@ -391,6 +412,15 @@ public sealed partial class InboundIngest(
             return null;
         }
     }
+
+    /// <summary>
+    /// A carried message's summary travels without its raw header (<c>hdr</c>), which is the content's
+    /// first bytes: put it back, as the listener had it, so IMAP answers header fetches from the row's summary.
+    /// </summary>
+    private static MessageSummary WithRawHeader(MessageSummary summary, byte[] content) =>
+        summary.RawHeader is null && summary.HeaderLength <= MessageSummary.MaxRawHeader && summary.HeaderLength <= content.Length
+            ? summary with { RawHeader = System.Text.Encoding.Latin1.GetString(content, 0, (int)summary.HeaderLength) }
+            : summary;
 
     public static string HolderId(InboundHandoff handoff, string mailboxId)
     {
@@ -418,6 +448,9 @@ public sealed partial class InboundIngest(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: not forwarded to {Count} external target(s), {Reason}; {Outcome}")]
     private partial void LogNotForwarded(string id, int count, string reason, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hand-off {Id}: the message it carries was written to blob {Blob} (forwarded, or larger than the rows keep)")]
+    private partial void LogCarriedToBlob(string id, string blob);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Hand-off {Id}: blob {Blob} is gone; nothing to file")]
     private partial void LogBlobMissing(string id, string blob);

@@ -35,41 +35,8 @@ public sealed partial class MessageIntake
         var outboundHolder = shared ? message.Id + "|out" : null;
         var mail = envelope.Sender;
 
-        var (inbound, inboundJson) = local.Count == 0 ? ((InboundHandoff?)null, (byte[]?)null) : FitToQueue(new InboundHandoff
-        {
-            Id = message.Id,
-            BlobName = message.BlobName,
-            Size = size,
-            MailFrom = mail.Address,
-            Recipients = local.Select(r => new HandoffRecipient
-            {
-                Address = r.Address,
-                Notify = r.Notify,
-                OriginalRecipient = r.OriginalRecipient,
-                Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
-                Forward = r.Local.ExternalTargets,
-                TenantId = r.Local.TenantId,
-                Junk = spamVerdict?.JunkFor(r.Local.TenantId) ?? false,
-            }).ToList(),
-            ReceivedAt = message.ReceivedAt,
-            ClientIp = envelope.ClientAddress?.ToString() ?? "unknown",
-            Helo = envelope.Helo,
-            AuthenticatedAs = envelope.User?.Address,
-            Tls = envelope.Tls is not null,
-            EnvelopeId = mail.EnvelopeId,
-            Ret = mail.Ret,
-            Body = mail.Body,
-            SmtpUtf8 = mail.SmtpUtf8,
-            Via = envelope.Submission ? "submission" : "mx",
-            Summary = summary,
-            Holder = inboundHolder,
-            Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
-            Junk = junk,
-            Dmarc = dmarc,
-            SpamScore = streamed ? null : spamVerdict?.Score,
-            // A streamed message was scored on its connection only: the ingest completes it.
-            SpamTests = streamed && spamVerdict is not null ? spamVerdict.Tests.Select(t => t.ToString()).ToList() : null,
-        });
+        var (inbound, inboundJson) = local.Count == 0 ? ((InboundHandoff?)null, (byte[]?)null)
+            : InboundHandoffFor(message, summary, size, spf, junk, dmarc, spamVerdict, streamed, inboundHolder, content: null);
         var outbound = remote.Count == 0 ? null : OutboundRelayMessage.Create(message.Id, message.BlobName, size, mail,
             remote.Select(r => new HandoffRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient }).ToList(),
             message.ReceivedAt, envelope.User?.TenantId, outboundHolder, authenticatedAs: envelope.User?.Address, rated: rated,
@@ -113,6 +80,89 @@ public sealed partial class MessageIntake
     }
 
     /// <summary>
+    /// Whether an accepted message's bytes may travel in its hand-off instead of a blob: MX mail
+    /// (submissions keep their blob, which the relay also reads), every recipient local and none
+    /// forwarding outside (a forward is relayed from a blob), summarised (the ingest then needs no
+    /// bytes but these), and within <see cref="MailQueues.InlineHandoffBytes"/>.
+    /// </summary>
+    private bool CanCarryInHandoff(IncomingMessage message, MessageSummary? summary, int storedLength) =>
+        storedLength <= queues.InlineHandoffBytes
+        && summary is not null
+        && !message.Envelope.Submission
+        && message.Envelope.Recipients.Count > 0
+        && message.Envelope.Recipients.All(r => r.Local is { ExternalTargets.Count: 0 });
+
+    /// <summary>
+    /// Puts a hand-off that carries its message on the inbound queue (alone, or grouped with others of
+    /// this process): once that put succeeded the message is durable, and it is Accepted. Nothing
+    /// else was written, so a failure leaves nothing to take back.
+    /// </summary>
+    private async Task<IntakeResult> HandOffCarriedAsync(IncomingMessage message, InboundHandoff handoff, byte[] json, CancellationToken ct)
+    {
+        try
+        {
+            await queues.SendInboundGroupedAsync(handoff.Id, json, ct).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogQueueFailed(e, message.Id);
+            return new IntakeResult(IntakeOutcome.TemporaryFailure, message.Id);
+        }
+        LogAccepted(message.Id, handoff.Size, message.Envelope.Recipients.Count);
+        MailMetrics.Accepted(message.Envelope.Submission);
+        return new IntakeResult(IntakeOutcome.Accepted, message.Id);
+    }
+
+    /// <summary>
+    /// The inbound hand-off for the local recipients of <paramref name="message"/>, and its JSON as it
+    /// goes on the queue. With <paramref name="content"/> it carries the message (version 2), and the
+    /// summary goes without its raw header, which is the first bytes of the content anyway.
+    /// </summary>
+    private static (InboundHandoff Handoff, byte[] Json) InboundHandoffFor(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk,
+        string? dmarc, Spam.SpamVerdict? spamVerdict, bool streamed, string? holder, byte[]? content)
+    {
+        var envelope = message.Envelope;
+        var mail = envelope.Sender;
+        return FitToQueue(new InboundHandoff
+        {
+            Version = content is null ? InboundHandoff.CurrentVersion : InboundHandoff.ContentVersion,
+            Id = message.Id,
+            BlobName = message.BlobName,
+            Size = size,
+            MailFrom = mail.Address,
+            Recipients = envelope.Recipients.Where(r => r.IsLocal).Select(r => new HandoffRecipient
+            {
+                Address = r.Address,
+                Notify = r.Notify,
+                OriginalRecipient = r.OriginalRecipient,
+                Mailboxes = r.Local!.Mailboxes.Select(m => new HandoffMailbox { MailboxId = m.MailboxId, QuotaBytes = m.QuotaBytes }).ToList(),
+                Forward = r.Local.ExternalTargets,
+                TenantId = r.Local.TenantId,
+                Junk = spamVerdict?.JunkFor(r.Local.TenantId) ?? false,
+            }).ToList(),
+            ReceivedAt = message.ReceivedAt,
+            ClientIp = envelope.ClientAddress?.ToString() ?? "unknown",
+            Helo = envelope.Helo,
+            AuthenticatedAs = envelope.User?.Address,
+            Tls = envelope.Tls is not null,
+            EnvelopeId = mail.EnvelopeId,
+            Ret = mail.Ret,
+            Body = mail.Body,
+            SmtpUtf8 = mail.SmtpUtf8,
+            Via = envelope.Submission ? "submission" : "mx",
+            Summary = content is null || summary is null ? summary : summary with { RawHeader = null },
+            Holder = holder,
+            Spf = spf is null ? null : AuthenticationResultsHeader.Name(spf.Value),
+            Junk = junk,
+            Dmarc = dmarc,
+            SpamScore = streamed ? null : spamVerdict?.Score,
+            // A streamed message was scored on its connection only: the ingest completes it.
+            SpamTests = streamed && spamVerdict is not null ? spamVerdict.Tests.Select(t => t.ToString()).ToList() : null,
+            Content = content,
+        });
+    }
+
+    /// <summary>
     /// A queue message holds 64 KiB: drop the summary if that makes it fit (the ingest then reads the
     /// blob); a hand-off too large even so keeps everything and is spilled to a blob by <see cref="MailQueues"/>.
     /// Returns the JSON too, so the hand-off is serialised once on the way to the queue.
@@ -123,6 +173,10 @@ public sealed partial class MessageIntake
         if (json.Length <= MailQueues.MaxMessageJsonBytes)
         {
             return (handoff, json);
+        }
+        if (handoff.Content is not null)
+        {
+            return (handoff, json); // carried only whole (summary and all); the caller stores a blob instead
         }
         var lean = handoff with { Summary = null };
         var leanJson = MailQueues.Serialize(lean);

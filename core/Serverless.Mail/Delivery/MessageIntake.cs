@@ -126,6 +126,31 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             // that length, handed over after the commit instead of copied.
             var storedLength = authResults.Length + message.TraceHeaders.Length + spamHeader.Length + header.Length + rest.Length;
             keep = storedLength <= message.KeepStoredBytesUpTo && envelope.Recipients.Any(r => r.IsLocal);
+            if (CanCarryInHandoff(message, summary, storedLength))
+            {
+                // Small MX message: its final bytes ride in the hand-off, and no blob is written at all
+                // (docs/storage.md, "Inbound mail in its hand-off"). The queue put is the durability point.
+                var content = GC.AllocateUninitializedArray<byte>(storedLength);
+                var at = 0;
+                foreach (var part in new[] { (ReadOnlyMemory<byte>)authResults, message.TraceHeaders, spamHeader, header, rest })
+                {
+                    part.Span.CopyTo(content.AsSpan(at));
+                    at += part.Length;
+                }
+                var (handoff, json) = InboundHandoffFor(message, summary, storedLength, spf, verdict?.Junk ?? false, verdict?.Dmarc.Result, spamVerdict,
+                    streamed: false, holder: null, content);
+                if (json.Length <= MailQueues.MaxMessageJsonBytes)
+                {
+                    if (message.ForgedFieldsRemoved > 0)
+                    {
+                        LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
+                    }
+                    var carried = await HandOffCarriedAsync(message, handoff, json, ct).ConfigureAwait(false);
+                    // The same array that went into the hand-off: nobody writes to it any more.
+                    return keep && carried.Accepted ? carried with { StoredBytes = content } : carried;
+                }
+                // Too large for a queue message with its envelope and summary after all: stored as a blob, as before.
+            }
             ownSpool = spool = keep ? store.CreateWholeWriter(message.BlobName, storedLength) : store.CreateWriter(message.BlobName, Math.Max(4096, storedLength));
             await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
             await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);

@@ -78,6 +78,8 @@ public static class MailServiceCollectionExtensions
         {
             GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", false),
             GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(2)),
+            // Small MX mail rides in its hand-off instead of a blob (docs/storage.md, "Inbound mail in its hand-off").
+            InlineHandoffBytes = Math.Max(0, configuration.GetValue("Mail:Queues:InlineHandoffBytes", MailQueues.DefaultInlineHandoffBytes)),
         });
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);

@@ -82,6 +82,18 @@ public sealed class MessageStore
     public SpoolBlobStream CreateWholeWriter(string blobName, int length) =>
         new(_container.GetBlockBlobClient(blobName), GC.AllocateUninitializedArray<byte>(length));
 
+    /// <summary>
+    /// Stores a whole message held in memory under <paramref name="blobName"/> with one Put Blob
+    /// (<c>If-None-Match: *</c>; a blob already there from an earlier attempt counts as written).
+    /// <paramref name="metadata"/> as for <see cref="SpoolBlobStream.CommitAsync"/>.
+    /// </summary>
+    public async Task WriteAsync(string blobName, ReadOnlyMemory<byte> content, IDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+    {
+        await using var writer = CreateWholeWriter(blobName, content.Length);
+        await writer.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+        await writer.CommitAsync(metadata, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Opens the whole message for sequential reading.</summary>
     public async Task<Stream> OpenReadAsync(string blobName, CancellationToken cancellationToken = default)
     {

@@ -5,12 +5,18 @@ namespace Serverless.Mail.Queues;
 
 /// <summary>
 /// The message the SMTP listener puts on the <c>inbound</c> queue after the spool blob is
-/// committed and before it answers 250. The ingest function files the message from it.
-/// Version 1. Fields are only ever added; a consumer refuses a version it does not know.
+/// committed (or, for a small message carried in it, instead of one) and before it answers 250.
+/// The ingest function files the message from it. Version 1; version 2 when it carries the
+/// message's bytes (<see cref="Content"/>), so a consumer that predates them refuses it (and it is
+/// poisoned, to be replayed) rather than look for a blob that was never written. Fields are only
+/// ever added; a consumer refuses a version it does not know.
 /// </summary>
 public sealed record InboundHandoff
 {
     public const int CurrentVersion = 1;
+
+    /// <summary>The version of a hand-off that carries the message's bytes (<see cref="Content"/>).</summary>
+    public const int ContentVersion = 2;
 
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
@@ -19,7 +25,10 @@ public sealed record InboundHandoff
     [JsonPropertyName("id")]
     public required string Id { get; init; }
 
-    /// <summary>Name of the message blob in the messages container.</summary>
+    /// <summary>
+    /// Name of the message blob in the messages container; with <see cref="Content"/> a name made the
+    /// same way under which no blob exists, kept as the message's identity (EMAILID, cache key).
+    /// </summary>
     [JsonPropertyName("blob")]
     public required string BlobName { get; init; }
 
@@ -104,6 +113,16 @@ public sealed record InboundHandoff
     /// </summary>
     [JsonPropertyName("spamTests")]
     public IReadOnlyList<string>? SpamTests { get; init; }
+
+    /// <summary>
+    /// The message's exact final bytes (base64 in the JSON), for a small message the MX held whole
+    /// in memory (<see cref="MailQueues.InlineHandoffBytes"/>): no blob was written, the ingest keeps
+    /// them in each recipient's index row. Goes with <see cref="ContentVersion"/> and a
+    /// <see cref="Summary"/> without its raw header (<c>hdr</c>: the first bytes of these, restored
+    /// by the ingest). Null: the bytes are in the blob.
+    /// </summary>
+    [JsonPropertyName("raw")]
+    public byte[]? Content { get; init; }
 }
 
 public sealed record HandoffRecipient

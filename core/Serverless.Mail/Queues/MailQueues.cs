@@ -36,6 +36,18 @@ public sealed partial class MailQueues : IDisposable
     /// <summary>Largest JSON a queue message takes: 64 KiB after base64 encoding.</summary>
     public const int MaxMessageJsonBytes = 48 * 1024;
 
+    /// <summary>
+    /// <c>Mail:Queues:InlineHandoffBytes</c> (default 16 KiB, 0 = off): an MX message held whole in
+    /// memory with at most this many stored bytes travels in its hand-off (<see cref="InboundHandoff.Content"/>,
+    /// base64: 4/3 of it) instead of a blob, when that hand-off still fits <see cref="MaxMessageJsonBytes"/>.
+    /// The queue would take up to ~32 KiB (43,692 bytes of base64, ~5 KiB left for envelope, recipients
+    /// and summary), but above ~20 KiB the base64 through queue, JSON and table costs our process more
+    /// CPU than the blob put saved Azurite (bench/README.md, "Small inbound mail in its hand-off"): 16 KiB.
+    /// </summary>
+    public int InlineHandoffBytes { get; init; } = DefaultInlineHandoffBytes;
+
+    public const int DefaultInlineHandoffBytes = 16 * 1024;
+
     /// <summary>Puts a hand-off on the inbound queue; one too large for a queue message goes in a blob with a pointer on the queue (<see cref="SpillIfTooLargeAsync"/>).</summary>
     public async Task<SendReceipt> SendInboundAsync(InboundHandoff handoff, CancellationToken cancellationToken = default)
     {
@@ -87,7 +99,7 @@ public sealed partial class MailQueues : IDisposable
     public static InboundHandoff ParseInbound(string json)
     {
         var h = JsonSerializer.Deserialize<InboundHandoff>(json, Json) ?? throw new FormatException("Empty inbound hand-off.");
-        if (h.Version != InboundHandoff.CurrentVersion)
+        if (h.Version != (h.Content is null ? InboundHandoff.CurrentVersion : InboundHandoff.ContentVersion))
         {
             throw new FormatException($"Inbound hand-off version {h.Version} is not supported.");
         }

@@ -9,6 +9,7 @@ using Serverless.Listeners.Caching;
 using Serverless.Listeners.Tests.Smtp;
 using Serverless.Mail.Delivery;
 using Serverless.Mail.Messages;
+using Serverless.Mail.Queues;
 using Serverless.Mail.Storage;
 using Xunit;
 
@@ -35,8 +36,8 @@ public sealed class Pop3MessageCacheTests
         return message;
     }
 
-    /// <summary>Sends through the MX port (a remote server's delivery) and files it as the ingest does; returns the blob's name.</summary>
-    private static async Task<string> ReceiveAsync(SmtpTestKit kit, MimeMessage message)
+    /// <summary>Sends through the MX port (a remote server's delivery) and files it as the ingest does; returns its hand-off.</summary>
+    private static async Task<InboundHandoff> ReceiveAsync(SmtpTestKit kit, MimeMessage message)
     {
         using (var smtp = new MailKit.Net.Smtp.SmtpClient())
         {
@@ -48,7 +49,7 @@ public sealed class Pop3MessageCacheTests
         var filed = await kit.Host.Services.GetRequiredService<InboundIngest>().IngestAsync(handoff);
         Assert.Equal(1, filed.Filed);
         await kit.Storage.Inbound.ClearMessagesAsync();
-        return handoff.BlobName;
+        return handoff;
     }
 
     private static async Task<Pop3Client> Pop3Async(SmtpTestKit kit)
@@ -77,13 +78,22 @@ public sealed class Pop3MessageCacheTests
 
     private static long BlobReads(StorageRequestMeter meter) => meter.Snapshot().GetValueOrDefault(("blob", "GET"));
 
-    [Fact]
-    public async Task A_message_received_by_this_process_is_retrieved_over_POP3_and_fetched_over_IMAP_without_reading_its_blob()
+    [Theory]
+    [InlineData(10 * 1024)] // carried in its hand-off and kept in its row: no blob at all
+    [InlineData(40 * 1024)] // over Mail:Queues:InlineHandoffBytes: one Put Blob
+    public async Task A_message_received_by_this_process_is_retrieved_over_POP3_and_fetched_over_IMAP_without_reading_its_blob_or_row(int size)
     {
         await using var kit = await SmtpTestKit.StartAsync();
-        var blob = await ReceiveAsync(kit, Message("fresh mail", 30 * 1024));
-        var properties = await kit.Storage.Messages.GetBlobClient(blob).GetPropertiesAsync();
-        Assert.Equal("1", properties.Value.Metadata[ArrivalChecks.MetadataKey]); // the single Put Blob with our Authentication-Results
+        var handoff = await ReceiveAsync(kit, Message("fresh mail", size));
+        if (handoff.Content is null)
+        {
+            var properties = await kit.Storage.Messages.GetBlobClient(handoff.BlobName).GetPropertiesAsync();
+            Assert.Equal("1", properties.Value.Metadata[ArrivalChecks.MetadataKey]); // the single Put Blob with our Authentication-Results
+        }
+        Assert.Equal(size > MailQueues.DefaultInlineHandoffBytes, handoff.Content is null);
+        Assert.Equal(handoff.Content is null ? 1 : 0, await kit.BlobCountAsync());
+        // Kept by the MX as stored (carried or put), under the blob name either way: no blob or row read follows.
+        Assert.Equal(await kit.StoredAsync(handoff), kit.Host.Services.GetRequiredService<MessageCache>().GetBytes(handoff.BlobName));
 
         var (retrieved, reads) = await RetrieveAsync(kit);
         Assert.Equal(0, reads);
@@ -103,7 +113,7 @@ public sealed class Pop3MessageCacheTests
         Assert.Equal(0, BlobReads(meter) - before);
         await imap.DisconnectAsync(true);
 
-        var stored = await kit.BlobAsync(blob);
+        var stored = await kit.StoredAsync(handoff);
         Assert.Equal(stored, retrieved);
         Assert.Equal(stored, fetched.ToArray());
         Assert.StartsWith("Authentication-Results: mail.test;", Encoding.ASCII.GetString(stored), StringComparison.Ordinal);
@@ -114,7 +124,7 @@ public sealed class Pop3MessageCacheTests
     {
         // A cap above the streamed size, so only the MX's rule (final bytes only) keeps it out of the cache.
         await using var kit = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Cache:MaxMessageBytes"] = (4 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        var blob = await ReceiveAsync(kit, Message("large mail", IncomingMessage.MemoryLimit + (64 * 1024)));
+        var blob = (await ReceiveAsync(kit, Message("large mail", IncomingMessage.MemoryLimit + (64 * 1024)))).BlobName;
         Assert.Null(kit.Host.Services.GetRequiredService<MessageCache>().GetBytes(blob));
 
         var (first, firstReads) = await RetrieveAsync(kit);
@@ -135,7 +145,7 @@ public sealed class Pop3MessageCacheTests
     public async Task POP3_reads_a_blob_once_for_TOP_then_RETR_and_for_a_second_download()
     {
         await using var kit = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Cache:KeepReceived"] = "false" });
-        var blob = await ReceiveAsync(kit, Message("read twice", 20 * 1024));
+        var blob = (await ReceiveAsync(kit, Message("read twice", 40 * 1024))).BlobName; // over Mail:Queues:InlineHandoffBytes: a blob
         var cache = kit.Host.Services.GetRequiredService<MessageCache>();
         Assert.Null(cache.GetBytes(blob)); // switched off: the MX kept nothing
 
@@ -170,7 +180,7 @@ public sealed class Pop3MessageCacheTests
             ["Mail:Listeners:Ports:Pop3"] = "0",
             ["Mail:Listeners:Ports:Pop3s"] = "0",
         });
-        var blob = await ReceiveAsync(kit, Message("to a mailbox served elsewhere", 10 * 1024));
+        var blob = (await ReceiveAsync(kit, Message("to a mailbox served elsewhere", 10 * 1024))).BlobName;
         var cache = kit.Host.Services.GetRequiredService<MessageCache>();
         Assert.Null(cache.GetBytes(blob));
         Assert.Equal(0, cache.Count);

@@ -48,13 +48,14 @@ public sealed class SmtpAuthenticationResultsTests : IAsyncLifetime
         var handoff = Assert.Single(await _kit.InboundAsync());
         Assert.Equal("pass", handoff.Spf);
         Assert.False(handoff.Junk);
-        var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+        var text = Encoding.UTF8.GetString(await _kit.StoredAsync(handoff));
         var header = text[..text.IndexOf("Return-Path:", StringComparison.Ordinal)];
         Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=pass smtp.mailfrom=news@good.example;\r\n\tdkim=pass header.d=good.example header.s=sel1 header.b=", header, StringComparison.Ordinal);
         Assert.EndsWith(";\r\n\tdmarc=pass (p=reject) header.from=good.example;\r\n\tarc=none\r\n", header, StringComparison.Ordinal);
-        // The blob records that it carries our verdict, so the ingest never checks it again.
-        var props = await _kit.Storage.Messages.GetBlobClient(handoff.BlobName).GetPropertiesAsync();
-        Assert.Equal("1", props.Value.Metadata["authres"]);
+        // A small message rides in its hand-off with the verdict in its bytes and its summary, so the
+        // ingest never checks it again (a blob-stored one records it as metadata authres=1: Pop3MessageCacheTests).
+        Assert.NotNull(handoff.Content);
+        Assert.NotNull(handoff.Summary);
     }
 
     [Fact]
@@ -71,12 +72,12 @@ public sealed class SmtpAuthenticationResultsTests : IAsyncLifetime
         var handoff = Assert.Single(await _kit.InboundAsync());
         Assert.Equal("fail", handoff.Spf);
         Assert.True(handoff.Junk);
-        var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+        var text = Encoding.UTF8.GetString(await _kit.StoredAsync(handoff));
         Assert.StartsWith("Authentication-Results: mail.test;\r\n\tspf=fail smtp.mailfrom=security@bank.example;\r\n\tdkim=none;\r\n\tdmarc=fail (p=reject) header.from=bank.example;\r\n\tarc=none\r\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_lone_message_costs_the_listener_one_blob_put_and_one_queue_put()
+    public async Task A_lone_small_message_costs_the_listener_one_queue_put_and_no_blob()
     {
         var meter = _kit.Host.Services.GetRequiredService<StorageRequestMeter>();
         async Task Send(string subject)
@@ -93,8 +94,30 @@ public sealed class SmtpAuthenticationResultsTests : IAsyncLifetime
         await Send("measured");
         var after = meter.Snapshot();
         var delta = after.Where(kv => kv.Value - before.GetValueOrDefault(kv.Key) > 0).ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
-        // (On Azurite's random test ports the meter cannot tell the blob service by port; the operations say it.)
+        // Was a Put Blob and a queue put: the message now rides in its hand-off (docs/storage.md, "Inbound mail in its hand-off").
+        Assert.Equal(1, delta.Values.Sum());
+        Assert.Equal(("queue", "POSTMessage"), Assert.Single(delta.Keys));
+    }
+
+    [Fact]
+    public async Task A_lone_message_over_the_inline_handoff_threshold_costs_the_listener_one_blob_put_and_one_queue_put()
+    {
+        var meter = _kit.Host.Services.GetRequiredService<StorageRequestMeter>();
+        async Task Send(string subject)
+        {
+            var m = new MimeMessage();
+            m.From.Add(MailboxAddress.Parse("sender@remote.example"));
+            m.To.Add(MailboxAddress.Parse("user@example.com"));
+            m.Subject = subject;
+            m.Body = new TextPart("plain") { Text = string.Concat(Enumerable.Repeat("A line of a longer message body.\r\n", 1300)) }; // ~44 KiB
+            await SendAsync(m);
+        }
+        await Send("warm-up");
+        var before = meter.Snapshot();
+        await Send("measured");
+        var after = meter.Snapshot();
+        var delta = after.Where(kv => kv.Value - before.GetValueOrDefault(kv.Key) > 0).ToDictionary(kv => kv.Key, kv => kv.Value - before.GetValueOrDefault(kv.Key));
         Assert.Equal(2, delta.Values.Sum());
-        Assert.Equal(["POSTMessage", "PUT"], delta.Keys.Select(k => k.Item2).Order());
+        Assert.Equal([("blob", "PUT"), ("queue", "POSTMessage")], delta.Keys.Order());
     }
 }

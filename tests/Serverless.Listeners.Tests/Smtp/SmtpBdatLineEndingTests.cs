@@ -61,7 +61,7 @@ public sealed class SmtpBdatLineEndingTests
             Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
         }
         var handoff = Assert.Single(await kit.InboundAsync());
-        Assert.EndsWith("\r\nSubject: x\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await kit.BlobAsync(handoff.BlobName)), StringComparison.Ordinal);
+        Assert.EndsWith("\r\nSubject: x\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await kit.StoredAsync(handoff)), StringComparison.Ordinal);
     }
 
     private static string Plain(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));

@@ -62,7 +62,7 @@ public sealed class SmtpForgedAuthenticationResultsTests : IAsyncLifetime
         }
         var handoff = Assert.Single(await _kit.InboundAsync());
         Assert.Equal(large, handoff.Summary is null); // a large message is summarised by the ingest, from the blob
-        var blob = await _kit.BlobAsync(handoff.BlobName);
+        var blob = await _kit.StoredAsync(handoff);
         Assert.Equal(blob.Length, handoff.Size); // the stored size, not the client's byte count
         var ingest = await _kit.Host.Services.GetRequiredService<InboundIngest>().IngestAsync(handoff);
         Assert.Equal(1, ingest.Filed);
@@ -114,7 +114,7 @@ public sealed class SmtpForgedAuthenticationResultsTests : IAsyncLifetime
             await client.DisconnectAsync(true);
         }
         var handoff = Assert.Single(await _kit.InboundAsync());
-        var text = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+        var text = Encoding.UTF8.GetString(await _kit.StoredAsync(handoff));
         Assert.DoesNotContain("mail.test; dkim=pass", text, StringComparison.Ordinal);
         Assert.Contains("Authentication-Results: mx.thirdparty.example; spf=pass\r\n", text, StringComparison.Ordinal);
         Assert.Equal(text.Length, handoff.Size);

@@ -46,7 +46,7 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.NotNull(handoff.Summary);
         Assert.Equal("Hello from MailKit", handoff.Summary!.Envelope.Subject);
 
-        var blob = await _kit.BlobAsync(handoff.BlobName);
+        var blob = await _kit.StoredAsync(handoff);
         Assert.Equal(handoff.Size, blob.Length);
         using var sent = new MemoryStream();
         var wireFormat = FormatOptions.Default.Clone();
@@ -81,7 +81,7 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.Equal("2.0.0", reply.Enhanced);
         var handoff = Assert.Single(await _kit.InboundAsync());
         Assert.Equal("8BITMIME", handoff.Body);
-        var blob = await _kit.BlobAsync(handoff.BlobName);
+        var blob = await _kit.StoredAsync(handoff);
         var expected = Encoding.UTF8.GetBytes("Subject: Grüße\r\n\r\n.dot\r\n..\r\nÄÖÜ 8-bit\r\n");
         Assert.Equal(expected, blob[^expected.Length..]);
         Assert.Equal(221, (await wire.CommandAsync("QUIT")).Code);
@@ -214,7 +214,7 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.True(handoff.SmtpUtf8);
         Assert.Equal("δοκιμή@remote.example", handoff.MailFrom);
         Assert.Equal("jörg@example.com", Assert.Single(handoff.Recipients).Address);
-        var blob = Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+        var blob = Encoding.UTF8.GetString(await _kit.StoredAsync(handoff));
         Assert.Contains("with UTF8SMTP", blob, StringComparison.Ordinal);
     }
 
@@ -279,7 +279,7 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.Equal(250, done.Code);
         Assert.Contains("queued as", done.Last, StringComparison.Ordinal);
         var handoff = Assert.Single(await _kit.InboundAsync());
-        var blob = await _kit.BlobAsync(handoff.BlobName);
+        var blob = await _kit.StoredAsync(handoff);
         Assert.EndsWith("\r\nSubject: x\r\n\r\nbody\r\n", Encoding.UTF8.GetString(blob), StringComparison.Ordinal);
         Assert.Equal("x", handoff.Summary!.Envelope.Subject);
     }

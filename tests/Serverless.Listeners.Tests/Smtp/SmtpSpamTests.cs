@@ -72,7 +72,7 @@ public sealed class SmtpSpamTests : IAsyncLifetime
         return reply;
     }
 
-    private async Task<string> StoredAsync(Mail.Queues.InboundHandoff handoff) => Encoding.UTF8.GetString(await _kit.BlobAsync(handoff.BlobName));
+    private async Task<string> StoredAsync(Mail.Queues.InboundHandoff handoff) => Encoding.UTF8.GetString(await _kit.StoredAsync(handoff));
 
     [Fact]
     public async Task A_listed_client_above_the_reject_score_gets_550_5_7_1_and_nothing_is_stored_or_queued()

@@ -95,6 +95,15 @@ public sealed class SmtpTestKit : IAsyncDisposable
         return copy.ToArray();
     }
 
+    /// <summary>
+    /// The bytes the MX stored for a hand-off: carried in it (a small message, no blob) or in its blob.
+    /// </summary>
+    public async Task<byte[]> StoredAsync(InboundHandoff handoff)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        return handoff.Content ?? await BlobAsync(handoff.BlobName);
+    }
+
     public async Task<int> BlobCountAsync()
     {
         var n = 0;

@@ -107,6 +107,18 @@ internal sealed class IngestFixture : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// A hand-off that carries its message as the MX sends a small one (docs/storage.md, "Inbound mail
+    /// in its hand-off"): its bytes in <c>raw</c>, version 2, the summary without its raw header, and no blob.
+    /// </summary>
+    public async Task<InboundHandoff> CarriedHandoffAsync(string raw, IReadOnlyList<HandoffRecipient> recipients)
+    {
+        var handoff = await HandoffAsync(raw, recipients);
+        var bytes = await BlobAsync(handoff.BlobName);
+        await Store.DeleteAsync(handoff.BlobName);
+        return handoff with { Version = InboundHandoff.ContentVersion, Content = bytes, Summary = handoff.Summary! with { RawHeader = null } };
+    }
+
     public static HandoffRecipient To(string address) => new() { Address = address };
 
     public static HandoffRecipient To(MailboxRecord mailbox) =>

@@ -62,19 +62,22 @@ public sealed class MessageIntakeTests : IAsyncLifetime
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
-    [Fact]
-    public async Task A_small_message_is_checked_and_summarised_from_memory_and_costs_one_blob_put_and_one_queue_put()
+    [Theory]
+    [InlineData(0)] // carried in its hand-off: one queue put, no blob (was a Put Blob too)
+    [InlineData(40 * 1024)] // over Mail:Queues:InlineHandoffBytes: one Put Blob and one queue put
+    public async Task A_small_message_is_checked_and_summarised_from_memory_and_costs_one_queue_put_and_a_blob_put_only_over_the_threshold(int bodyBytes)
     {
         var envelope = Mx(await LocalAsync("user@example.com"));
         // The spam score reads the tenant's spam settings once per 30 s (SpamSettingsStore's cache) and the
         // content classifier the tenant's and the mailbox's models once a minute (TokenModelStore's cache), as a
-        // listener does for its first message to a mailbox; after that a message costs exactly these two.
+        // listener does for its first message to a mailbox; after that a message costs exactly these.
         await _f.Services.GetRequiredService<Serverless.Mail.Spam.SpamSettingsStore>().GetCachedAsync("acme", default);
         await _f.Services.GetRequiredService<Serverless.Mail.Spam.IContentClassifier>()
             .ClassifyAsync("acme", envelope.Recipients[0].Local!.Mailboxes[0].MailboxId, new MimeKit.MimeMessage(), default);
+        var carried = bodyBytes == 0;
         var before = _f.Meter.TotalRequests;
-        var (result, message) = await SendAsync(envelope, Body(0));
-        Assert.Equal(2, _f.Meter.TotalRequests - before);
+        var (result, message) = await SendAsync(envelope, Body(bodyBytes));
+        Assert.Equal(carried ? 1 : 2, _f.Meter.TotalRequests - before);
 
         Assert.Equal(new IntakeResult(IntakeOutcome.Accepted, message.Id), result);
         var handoff = Assert.Single(await InboundAsync());
@@ -83,12 +86,20 @@ public sealed class MessageIntakeTests : IAsyncLifetime
         Assert.Equal("none", handoff.Spf);
         Assert.Equal("mx", handoff.Via);
         Assert.Equal("192.0.2.10", handoff.ClientIp);
-        var stored = Encoding.ASCII.GetString(await _f.BlobAsync(handoff.BlobName));
+        Assert.Equal(carried, handoff.Content is not null);
+        var stored = Encoding.ASCII.GetString(handoff.Content ?? await _f.BlobAsync(handoff.BlobName));
         Assert.Equal(stored.Length, handoff.Size);
         Assert.StartsWith("Authentication-Results: mail.test;", stored, StringComparison.Ordinal);
         Assert.Contains("\r\nReturn-Path: <sender@remote.example>\r\nReceived: from mx.remote.example ([192.0.2.10])\r\n\tby mx.test (Serverless Mail) with ESMTP\r\n", stored, StringComparison.Ordinal);
-        var properties = await _f.Storage.Messages.GetBlobClient(handoff.BlobName).GetPropertiesAsync();
-        Assert.Equal("1", properties.Value.Metadata[ArrivalChecks.MetadataKey]);
+        if (!carried)
+        {
+            var properties = await _f.Storage.Messages.GetBlobClient(handoff.BlobName).GetPropertiesAsync();
+            Assert.Equal("1", properties.Value.Metadata[ArrivalChecks.MetadataKey]);
+        }
+        else
+        {
+            Assert.False((await _f.Storage.Messages.GetBlobClient(handoff.BlobName).ExistsAsync()).Value);
+        }
     }
 
     [Fact]

@@ -20,21 +20,57 @@ public sealed class TestDnsServer : IDisposable
     private readonly DnsServer _server;
     private int _queries;
 
+    /// <summary>
+    /// On a free port. The port is free for TCP when chosen, but its UDP twin may be some client's
+    /// ephemeral port (DNS clients of tests running in parallel): then another port is tried.
+    /// </summary>
     public TestDnsServer()
-        : this(AzuriteProcess.FreePort())
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, AzuriteProcess.FreePort());
+            try
+            {
+                _server = Start(EndPoint);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse && attempt < 10)
+            {
+            }
+        }
     }
 
     /// <summary>On a given port: for a client started before the test that must be told where to ask (pebble's <c>-dnsserver</c>).</summary>
     public TestDnsServer(int port)
     {
         EndPoint = new IPEndPoint(IPAddress.Loopback, port);
-        _server = new DnsServer(new UdpServerTransport(EndPoint), new TcpServerTransport(EndPoint));
-        _server.QueryReceived += OnQueryAsync;
-        _server.Start();
+        _server = Start(EndPoint);
     }
 
-    public IPEndPoint EndPoint { get; }
+    private DnsServer Start(IPEndPoint endPoint)
+    {
+        var server = new DnsServer(new UdpServerTransport(endPoint), new TcpServerTransport(endPoint));
+        server.QueryReceived += OnQueryAsync;
+        try
+        {
+            server.Start();
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Release whichever transport did bind; the bind error is the one that matters.
+            try
+            {
+                server.Stop();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or NullReferenceException or InvalidOperationException or System.Net.Sockets.SocketException)
+            {
+            }
+            throw;
+        }
+        return server;
+    }
+
+    public IPEndPoint EndPoint { get; private set; }
 
     /// <summary>How long each answer waits before it is sent (a resolver far away).</summary>
     public TimeSpan Delay { get; set; }

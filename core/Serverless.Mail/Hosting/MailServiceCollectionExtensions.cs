@@ -71,12 +71,13 @@ public static class MailServiceCollectionExtensions
         services.TryAddSingleton<LoginThrottle>();
         services.TryAddSingleton<LoginVerifier>();
         services.TryAddSingleton<MailboxAccessKeys>();
-        // Mail:Queues:GroupInboundHandoffs (default false: every hand-off alone). Groups halve the
-        // queue requests but paid only where the CPU was short (bench/README.md, "Hand-offs in
-        // groups"); off is also what a rolling upgrade needs while older function apps consume.
+        // Mail:Queues:GroupInboundHandoffs (default true). Groups halve the inbound queue's requests;
+        // once small mail rode in its hand-off (no blob to wait for) they also won msg/s on a quiet
+        // machine (bench/README.md, "2026-12-04 23:14 UTC"). False (every hand-off alone) is what a
+        // rolling upgrade needs while function apps that cannot read groups still consume.
         services.TryAddSingleton(sp => new MailQueues(sp.GetRequiredService<MailStorage>())
         {
-            GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", false),
+            GroupInbound = configuration.GetValue("Mail:Queues:GroupInboundHandoffs", true),
             GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(2)),
             // Small MX mail rides in its hand-off instead of a blob (docs/storage.md, "Inbound mail in its hand-off").
             InlineHandoffBytes = Math.Max(0, configuration.GetValue("Mail:Queues:InlineHandoffBytes", MailQueues.DefaultInlineHandoffBytes)),

@@ -104,7 +104,7 @@ public sealed partial class MailQueues
         public void Dispose() => gate.Release();
     }
 
-    /// <summary>Whether <see cref="SendInboundGroupedAsync"/> groups at all (<c>Mail:Queues:GroupInboundHandoffs</c>, default false).</summary>
+    /// <summary>Whether <see cref="SendInboundGroupedAsync"/> groups at all (<c>Mail:Queues:GroupInboundHandoffs</c>, default true).</summary>
     public bool GroupInbound { get; init; }
 
     private sealed class WaitingHandoff(string id, byte[] json)

@@ -19,7 +19,7 @@ public sealed class GroupedHandoffTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _f = await IngestFixture.StartAsync(new Dictionary<string, string?>
     {
-        ["Mail:Queues:GroupInboundHandoffs"] = "true", // off by default
+        ["Mail:Queues:GroupInboundHandoffs"] = "true", // the default, stated so the test does not depend on it
         ["Mail:Delivery:GroupRetryDelay"] = "00:00:00", // a member put back is visible at once, so the test reads it
         ["Mail:Queues:GroupLinger"] = "00:10:00", // a send waits for an expected hand-off until it comes or is called off
     });

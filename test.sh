@@ -15,7 +15,8 @@ trap 'azurite_stop; pebble_stop' EXIT
 trap 'exit 1' INT TERM
 export MAIL_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 echo "Azurite for tests on 127.0.0.1:$BLOB/$QUEUE/$TABLE (pids ${AZURITE_PIDS[*]})"
-read -r ACME ACME_MGMT ACME_HTTP ACME_TLS ACME_DNS < <(free_ports 5)
+read -r ACME ACME_MGMT ACME_TLS < <(free_ports 3)
+read -r ACME_HTTP ACME_DNS < <(free_fixed_ports 2) # bound by the tests later: outside the ephemeral range
 PEBBLE_LOG=${PEBBLE_LOG:-/dev/null} pebble_start "$PWD/.test-data/pebble" "$ACME" "$ACME_MGMT" "$ACME_HTTP" "$ACME_TLS" "$ACME_DNS" || exit 1
 echo "pebble for tests on 127.0.0.1:$ACME (HTTP-01 on $ACME_HTTP, DNS from 127.0.0.1:$ACME_DNS; pid $PEBBLE_PID)"
 

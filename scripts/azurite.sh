@@ -60,6 +60,21 @@ azurite_stop() {
   AZURITE_PID=
 }
 
+# Free loopback ports outside the kernel's ephemeral range (20000-32767), free for TCP and UDP,
+# space separated: for ports a test binds only minutes later (pebble's HTTP-01 and DNS targets),
+# which a port from listen(0) would risk to some outbound connection's local port meanwhile.
+free_fixed_ports() {
+  node -e "
+    const net=require('net'),dgram=require('dgram');const out=[];
+    (function next(){ if(out.length==${1:-2}){console.log(out.join(' '));return;}
+      const port=20000+Math.floor(Math.random()*12768);
+      if(out.includes(port)){next();return;}
+      const s=net.createServer();s.once('error',next);
+      s.listen(port,'127.0.0.1',()=>{const u=dgram.createSocket('udp4');
+        u.once('error',()=>{u.close();s.close(next);});
+        u.bind(port,'127.0.0.1',()=>{out.push(port);u.close();s.close(next);});});})();"
+}
+
 # Three free TCP ports on loopback, space separated.
 free_ports() {
   node -e "

@@ -126,13 +126,15 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
             // that length, handed over after the commit instead of copied.
             var storedLength = authResults.Length + message.TraceHeaders.Length + spamHeader.Length + header.Length + rest.Length;
             keep = storedLength <= message.KeepStoredBytesUpTo && envelope.Recipients.Any(r => r.IsLocal);
+            // The stored message, in order: our headers in front, then the client's bytes.
+            ReadOnlyMemory<byte>[] parts = [authResults, message.TraceHeaders, spamHeader, header, rest];
             if (CanCarryInHandoff(message, summary, storedLength))
             {
                 // Small MX message: its final bytes ride in the hand-off, and no blob is written at all
                 // (docs/storage.md, "Inbound mail in its hand-off"). The queue put is the durability point.
                 var content = GC.AllocateUninitializedArray<byte>(storedLength);
                 var at = 0;
-                foreach (var part in new[] { (ReadOnlyMemory<byte>)authResults, message.TraceHeaders, spamHeader, header, rest })
+                foreach (var part in parts)
                 {
                     part.Span.CopyTo(content.AsSpan(at));
                     at += part.Length;
@@ -152,11 +154,10 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                 // Too large for a queue message with its envelope and summary after all: stored as a blob, as before.
             }
             ownSpool = spool = keep ? store.CreateWholeWriter(message.BlobName, storedLength) : store.CreateWriter(message.BlobName, Math.Max(4096, storedLength));
-            await spool.WriteAsync(authResults, ct).ConfigureAwait(false);
-            await spool.WriteAsync(message.TraceHeaders, ct).ConfigureAwait(false);
-            await spool.WriteAsync(spamHeader, ct).ConfigureAwait(false);
-            await spool.WriteAsync(header, ct).ConfigureAwait(false);
-            await spool.WriteAsync(rest, ct).ConfigureAwait(false);
+            foreach (var part in parts)
+            {
+                await spool.WriteAsync(part, ct).ConfigureAwait(false);
+            }
         }
 
         MailQueues.InboundExpectation? expected = null;

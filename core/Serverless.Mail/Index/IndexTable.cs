@@ -114,8 +114,9 @@ internal sealed partial class IndexTable
     /// <paramref name="select"/>ed columns; null: all). One message is a point read, more one
     /// range query from the lowest UID to the highest. On Azure both are one request; on Azurite a
     /// query filters every row of the table (LokiJS has no range index), so under a long change log
-    /// it costs several times a point read, which is a lookup by key (bench/README, "Group commit
-    /// for STORE and EXPUNGE reads by key").
+    /// it costs several times a point read, which is a lookup by key (bench/README, "IMAP writes:
+    /// what precedes them, read by key"). N point reads would be N billed requests on Azure, so
+    /// several messages keep the one query.
     /// </summary>
     public async IAsyncEnumerable<TableEntity> ReadMessageRowsAsync(string mailboxId, int folderId, long[] uids, IEnumerable<string>? select,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

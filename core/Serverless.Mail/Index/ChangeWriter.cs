@@ -157,7 +157,9 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
         return false;
     }
 
-    /// <summary>Reads the given messages with their ETags (one range query) into <paramref name="known"/> and the lane.</summary>
+    private static readonly string[] ChangeColumns = ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq", IndexEntities.InlineColumn];
+
+    /// <summary>Reads the given messages with their ETags (a point read for one, else one range query) into <paramref name="known"/> and the lane.</summary>
     private async Task ReadAsync(string mailboxId, MailboxLanes.CachedRows rows, int folderId, long[] uids,
         Dictionary<(int, long), (IndexedMessage, ETag)> known, HashSet<(int, long)> fresh, CancellationToken cancellationToken)
     {
@@ -165,20 +167,14 @@ internal sealed class ChangeWriter(IndexTable index) : IGroupWriter
         {
             return;
         }
-        var wanted = uids.ToHashSet();
-        var filter = IndexKeys.Range(mailboxId, IndexKeys.Message(folderId, uids.Min()), IndexKeys.Message(folderId, uids.Max() + 1));
-        await foreach (var e in index.Table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Blob", "Shared", "Holder", "Size", "InternalDate", "Flags", "ModSeq", IndexEntities.InlineColumn],
-            cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var e in index.ReadMessageRowsAsync(mailboxId, folderId, uids, ChangeColumns, cancellationToken).ConfigureAwait(false))
         {
             var m = IndexEntities.ToMessage(e);
-            if (wanted.Contains(m.Uid))
-            {
-                known[(folderId, m.Uid)] = (m, e.ETag);
-                fresh.Add((folderId, m.Uid));
-                rows.Remember(folderId, m, e.ETag);
-            }
+            known[(folderId, m.Uid)] = (m, e.ETag);
+            fresh.Add((folderId, m.Uid));
+            rows.Remember(folderId, m, e.ETag);
         }
-        foreach (var uid in wanted.Where(u => !fresh.Contains((folderId, u))))
+        foreach (var uid in uids.Where(u => !fresh.Contains((folderId, u))))
         {
             rows.Gone(folderId, uid);
         }

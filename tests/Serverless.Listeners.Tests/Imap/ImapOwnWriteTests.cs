@@ -292,6 +292,60 @@ public sealed class ImapOwnWriteTests(TwoListeners hosts, ITestOutputHelper outp
     }
 
     /// <summary>
+    /// The rows a STORE or EXPUNGE must read are read by key. The messages were filed by the other
+    /// listener, so this one remembers none of their rows: a STORE of one reads its row with a point
+    /// read and writes the batch (before: a range query and the batch; Azurite answers a query by
+    /// filtering every row of the table, a point read by key). A STORE this process's memory says
+    /// changes nothing is checked against storage the same way, with one point read and no write.
+    /// </summary>
+    [Fact]
+    public async Task A_store_of_a_message_this_listener_does_not_remember_reads_its_row_by_key()
+    {
+        var mailbox = await hosts.CreateMailboxAsync(0);
+        var elsewhere = hosts.B.Services.GetRequiredService<MailboxIndex>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(ImapTestHost.Message("filed elsewhere " + i));
+            await elsewhere.AppendAsync(mailbox.MailboxId, SpecialUse.InboxId, new NewMessage
+            {
+                BlobName = MessageStore.NewBlobName(DateTimeOffset.UtcNow),
+                Content = bytes,
+                Size = bytes.Length,
+                InternalDate = DateTimeOffset.UtcNow,
+            });
+        }
+        await using var raw = await TwoListeners.SelectAsync(hosts.A, mailbox);
+        // The first write here also reads the folder row once (its counters and ETag, kept after).
+        Assert.EndsWith("OK UID STORE completed", (await raw.CommandAsync("UID STORE 1 +FLAGS (\\Seen)"))[^1], StringComparison.Ordinal);
+
+        var before = hosts.MeterA.ActivitySnapshot();
+        var (store, requests) = await Measure(raw, "UID STORE 2 +FLAGS (\\Flagged)");
+        Assert.Equal(["* 2 FETCH (FLAGS (\\Flagged \\Recent) UID 2)", $"{raw.LastTag} OK UID STORE completed"], store);
+        Assert.Equal(2, requests);
+        Assert.Equal([("GET point", 1L), ("Batch", 1L)], TableRequests(before, "IMAP UID STORE"));
+
+        // Already \Flagged by this process's memory: checked by key, nothing written.
+        before = hosts.MeterA.ActivitySnapshot();
+        (store, requests) = await Measure(raw, "UID STORE 2 +FLAGS (\\Flagged)");
+        Assert.Equal(["* 2 FETCH (FLAGS (\\Flagged \\Recent) UID 2)", $"{raw.LastTag} OK UID STORE completed"], store);
+        Assert.Equal(1, requests);
+        Assert.Equal([("GET point", 1L)], TableRequests(before, "IMAP UID STORE"));
+
+        // The other listener sees the flag with the MODSEQ this one reported.
+        await using var there = await TwoListeners.SelectAsync(hosts.B, mailbox, "SELECT INBOX (CONDSTORE)");
+        Assert.StartsWith("* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (", (await there.CommandAsync("UID FETCH 2 (FLAGS MODSEQ)"))[0], StringComparison.Ordinal);
+    }
+
+    /// <summary>Table requests of one command since <paramref name="before"/>, by operation (point read and query apart).</summary>
+    private List<(string Operation, long Count)> TableRequests(IReadOnlyDictionary<StorageActivityKey, long> before, string activity) =>
+        hosts.MeterA.ActivitySnapshot()
+            .Where(kv => kv.Key.Activity == activity && kv.Key.Service == "table")
+            .Select(kv => (kv.Key.Operation, kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(x => x.Item2 > 0)
+            .OrderByDescending(x => x.Operation, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>
     /// A session appends to the folder it has selected read-write: the message is \Recent in that
     /// session (the first told of it), and the append's own write of the folder row moves
     /// RecentFromUid past it. Before: the next SELECT claimed it again with a PATCH (2 requests: folder

@@ -92,6 +92,13 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         Spam.SpamVerdict? spamVerdict = null;
         if (message.InMemory is { } body)
         {
+            // A small MX message for local recipients is likely carried in its hand-off (no blob to wait
+            // for): from here — its checks, spam score and summary — a queue put under way may wait for
+            // it a little (Mail:Queues:GroupLinger), so it shares that queue message instead of taking
+            // the next one (MailQueues.Group.cs). Ended when it joins the waiting list, or at the end of
+            // this block (refused, or stored as a blob after all: that path expects it again before its commit).
+            using var carrying = body.Length <= queues.InlineHandoffBytes && !envelope.Submission && envelope.Recipients.Any(r => r.IsLocal)
+                ? queues.ExpectInbound() : null;
             // Small message: check and summarise it now from memory (ArrivalChecks), so the ingest needs no
             // blob read, and store it with Authentication-Results and the trace headers in a single Put Blob.
             // DKIM verifies the bytes as sent; the stored copy then loses any Authentication-Results
@@ -140,14 +147,14 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     at += part.Length;
                 }
                 var (handoff, json) = InboundHandoffFor(message, summary, storedLength, spf, verdict?.Junk ?? false, verdict?.Dmarc.Result, spamVerdict,
-                    streamed: false, holder: null, content);
+                    streamed: false, holder: null, content, queues.CompressCarried);
                 if (json.Length <= MailQueues.MaxMessageJsonBytes)
                 {
                     if (message.ForgedFieldsRemoved > 0)
                     {
                         LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
                     }
-                    var carried = await HandOffCarriedAsync(message, handoff, json, ct).ConfigureAwait(false);
+                    var carried = await HandOffCarriedAsync(message, handoff, json, carrying, ct).ConfigureAwait(false);
                     // The same array that went into the hand-off: nobody writes to it any more.
                     return keep && carried.Accepted ? carried with { StoredBytes = content } : carried;
                 }

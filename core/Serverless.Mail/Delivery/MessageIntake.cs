@@ -65,7 +65,12 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         // Forged Authentication-Results are removed on the MX (RFC 8601 section 5) and on submission too:
         // a user has no business claiming our verdicts either, and the same blob may be delivered locally.
         return new IncomingMessage(store, envelope, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(envelope, id, receivedAt),
-            deliveryOptions.HostName);
+            deliveryOptions.HostName)
+        {
+            // MX mail for local recipients: its hand-off is on the way from the first byte of its data, so a queue put
+            // under way meanwhile may wait a little for it and share its queue message (MailQueues.Group.cs).
+            ExpectedHandoff = !envelope.Submission && envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null,
+        };
     }
 
     /// <summary>
@@ -92,13 +97,6 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         Spam.SpamVerdict? spamVerdict = null;
         if (message.InMemory is { } body)
         {
-            // A small MX message for local recipients is likely carried in its hand-off (no blob to wait
-            // for): from here — its checks, spam score and summary — a queue put under way may wait for
-            // it a little (Mail:Queues:GroupLinger), so it shares that queue message instead of taking
-            // the next one (MailQueues.Group.cs). Ended when it joins the waiting list, or at the end of
-            // this block (refused, or stored as a blob after all: that path expects it again before its commit).
-            using var carrying = body.Length <= queues.InlineHandoffBytes && !envelope.Submission && envelope.Recipients.Any(r => r.IsLocal)
-                ? queues.ExpectInbound() : null;
             // Small message: check and summarise it now from memory (ArrivalChecks), so the ingest needs no
             // blob read, and store it with Authentication-Results and the trace headers in a single Put Blob.
             // DKIM verifies the bytes as sent; the stored copy then loses any Authentication-Results
@@ -154,7 +152,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     {
                         LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
                     }
-                    var carried = await HandOffCarriedAsync(message, handoff, json, carrying, ct).ConfigureAwait(false);
+                    var carried = await HandOffCarriedAsync(message, handoff, json, message.ExpectedHandoff, ct).ConfigureAwait(false);
                     // The same array that went into the hand-off: nobody writes to it any more.
                     return keep && carried.Accepted ? carried with { StoredBytes = content } : carried;
                 }
@@ -187,7 +185,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     await message.CompleteSpoolAsync(ct).ConfigureAwait(false);
                 }
                 // From here a hand-off for local recipients follows: a queue put under way may wait for it (MailQueues.Group.cs).
-                expected = envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null;
+                expected = message.ExpectedHandoff ?? (envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null);
                 var metadata = verdict is null ? null : new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" };
                 size = await spool!.CommitAsync(metadata, ct).ConfigureAwait(false);
             }

@@ -58,6 +58,18 @@ public sealed partial class MailQueues
         return new InboundExpectation(this);
     }
 
+    /// <summary>Hand-offs announced and not yet joined or called off (<see cref="ExpectInbound"/>): a send lingers only while this is above 0 (for tests).</summary>
+    internal int InboundExpected
+    {
+        get
+        {
+            lock (_inboundWaiting)
+            {
+                return _inboundComing;
+            }
+        }
+    }
+
     /// <summary>One session's hand-off on the way (<see cref="ExpectInbound"/>).</summary>
     public sealed class InboundExpectation(MailQueues queues) : IDisposable
     {

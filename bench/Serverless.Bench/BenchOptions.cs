@@ -15,6 +15,9 @@ internal sealed class BenchOptions
 
     public int MessageSize { get; set; } = 10 * 1024;
 
+    /// <summary>SMTP phases: bodies of varied words that compress like prose (<c>--words</c>), instead of one repeated line.</summary>
+    public bool WordBodies { get; set; }
+
     public int Concurrency { get; set; } = 4;
 
     /// <summary>Messages for the "under load" storage-cost figure (sent over <see cref="Concurrency"/> sessions).</summary>
@@ -148,6 +151,7 @@ internal sealed class BenchOptions
         options (defaults in brackets):
           --messages N            SMTP messages sent [2000]
           --size BYTES            SMTP message size [10240]
+          --words                 SMTP message bodies of varied words (compress ~2:1 like prose) instead of one repeated line (~50:1)
           --concurrency N         concurrent SMTP sessions, one message per connection [4]
           --cost-messages N       messages for "transactions per inbound message under load" [200]
           --imap-clients N        IMAP mixed-workload clients [10]
@@ -213,6 +217,7 @@ internal sealed class BenchOptions
             {
                 case "--messages": o.Messages = Int(); break;
                 case "--size": o.MessageSize = Int(); break;
+                case "--words": o.WordBodies = true; break;
                 case "--concurrency": o.Concurrency = Int(); break;
                 case "--cost-messages": o.CostMessages = Int(); break;
                 case "--imap-clients": o.ImapClients = Int(); break;

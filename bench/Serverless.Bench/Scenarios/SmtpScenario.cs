@@ -19,7 +19,7 @@ internal static partial class SmtpScenario
         var mailbox = await stack.CreateMailboxAsync($"smtp{run}");
         var clock = Stopwatch.StartNew();
         var bodies = Enumerable.Range(0, o.Messages)
-            .Select(i => SmtpSender.Message("sender@client.test", mailbox.Address, $"bench-{run}-{i}@client.test", o.MessageSize, $"Benchmark message {i}"))
+            .Select(i => SmtpSender.Message("sender@client.test", mailbox.Address, $"bench-{run}-{i}@client.test", o.MessageSize, $"Benchmark message {i}", o.WordBodies))
             .ToArray();
         var accepted = new double[o.Messages];
 
@@ -55,6 +55,7 @@ internal static partial class SmtpScenario
         var marks = DrainMarks(stack);
         var storage = new StorageWindow(stack.Meter);
         var grouping = Serverless.Mail.Queues.MailQueues.InboundGrouping;
+        var limits = Serverless.Mail.Queues.MailQueues.InboundGroupLimits;
         var cpu = new CpuWindow();
         var next = -1;
         var start = clock.Elapsed.TotalMilliseconds;
@@ -82,6 +83,15 @@ internal static partial class SmtpScenario
         var (handoffs, messages) = (grouped.Handoffs - grouping.Handoffs, grouped.Messages - grouping.Messages);
         report.Detail(messages == 0 ? "hand-offs sent alone (grouping off)"
             : $"hand-offs per inbound queue message: {(double)handoffs / messages:0.00} ({handoffs} hand-offs in {messages} queue messages)");
+        var limited = Serverless.Mail.Queues.MailQueues.InboundGroupLimits;
+        if (messages > 0)
+        {
+            // What ended the groups: the JSON byte cap (a waiting hand-off did not fit and took the next
+            // queue message) or simply how many sessions were waiting (MailQueues.Group.cs).
+            report.Detail($"inbound queue message JSON: {(double)(limited.Bytes - limits.Bytes) / messages / 1024:0.0} KiB on average "
+                + $"({(double)(limited.Bytes - limits.Bytes) / handoffs / 1024:0.0} KiB per hand-off; cap {Serverless.Mail.Queues.MailQueues.MaxMessageJsonBytes / 1024} KiB); "
+                + $"groups closed by the cap: {limited.ClosedFull - limits.ClosedFull}, hand-offs that went in a second queue message for it: {limited.LeftOver - limits.LeftOver}");
+        }
         if (!drained)
         {
             report.Detail($"the ingest did not finish {o.Messages} messages within the deadline");

@@ -143,7 +143,8 @@ public sealed partial class InboundIngest(
         // The summary comes with the hand-off for ordinary messages; otherwise read the blob once.
         var summary = handoff.Summary;
         // A small MX message carried in its hand-off: no blob, its bytes go into each recipient's row.
-        var content = handoff.Content;
+        // (Read from a queue message, a compressed one is decompressed already: MailQueues.ParseInbound.)
+        var content = handoff.Content ?? (handoff.CompressedContent is { } compressed ? MailQueues.Decompress(compressed, handoff.Size) : null);
         if (content is not null && summary is not null)
         {
             summary = WithRawHeader(summary, content);

@@ -61,6 +61,13 @@ public sealed class IncomingMessage : IAsyncDisposable
     /// </summary>
     public int KeepStoredBytesUpTo { get; set; }
 
+    /// <summary>
+    /// This MX message's hand-off, expected by the inbound group from the start of its data on
+    /// (<see cref="MessageIntake.Begin"/>): a queue put under way may wait a little for it (Mail:Queues:GroupLinger).
+    /// Ended when it joins a group, or when this message is disposed.
+    /// </summary>
+    internal Queues.MailQueues.InboundExpectation? ExpectedHandoff { get; set; }
+
     /// <summary>Message bytes received from the client so far.</summary>
     public long Length { get; private set; }
 
@@ -210,6 +217,7 @@ public sealed class IncomingMessage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ExpectedHandoff?.Dispose();
         ReturnBuffer();
         if (Spool is not null)
         {

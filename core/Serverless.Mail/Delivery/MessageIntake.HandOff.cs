@@ -97,11 +97,12 @@ public sealed partial class MessageIntake
     /// this process): once that put succeeded the message is durable, and it is Accepted. Nothing
     /// else was written, so a failure leaves nothing to take back.
     /// </summary>
-    private async Task<IntakeResult> HandOffCarriedAsync(IncomingMessage message, InboundHandoff handoff, byte[] json, CancellationToken ct)
+    private async Task<IntakeResult> HandOffCarriedAsync(IncomingMessage message, InboundHandoff handoff, byte[] json,
+        MailQueues.InboundExpectation? expected, CancellationToken ct)
     {
         try
         {
-            await queues.SendInboundGroupedAsync(handoff.Id, json, ct).ConfigureAwait(false);
+            await queues.SendInboundGroupedAsync(handoff.Id, json, ct, expected).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -119,7 +120,7 @@ public sealed partial class MessageIntake
     /// summary goes without its raw header, which is the first bytes of the content anyway.
     /// </summary>
     private static (InboundHandoff Handoff, byte[] Json) InboundHandoffFor(IncomingMessage message, MessageSummary? summary, long size, SpfResult? spf, bool junk,
-        string? dmarc, Spam.SpamVerdict? spamVerdict, bool streamed, string? holder, byte[]? content)
+        string? dmarc, Spam.SpamVerdict? spamVerdict, bool streamed, string? holder, byte[]? content, bool compress = false)
     {
         var envelope = message.Envelope;
         var mail = envelope.Sender;
@@ -159,7 +160,10 @@ public sealed partial class MessageIntake
             // A streamed message was scored on its connection only: the ingest completes it.
             SpamTests = streamed && spamVerdict is not null ? spamVerdict.Tests.Select(t => t.ToString()).ToList() : null,
             Content = content,
-        });
+        } is var handoff && content is not null && compress && MailQueues.CompressIfSmaller(content) is { } compressed
+            // Compressed (version 3): fewer bytes through the queue, more hand-offs per queue message (docs/storage.md).
+            ? handoff with { Version = InboundHandoff.CompressedContentVersion, Content = null, CompressedContent = compressed }
+            : handoff);
     }
 
     /// <summary>
@@ -174,7 +178,7 @@ public sealed partial class MessageIntake
         {
             return (handoff, json);
         }
-        if (handoff.Content is not null)
+        if (handoff.Content is not null || handoff.CompressedContent is not null)
         {
             return (handoff, json); // carried only whole (summary and all); the caller stores a blob instead
         }

@@ -65,7 +65,12 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
         // Forged Authentication-Results are removed on the MX (RFC 8601 section 5) and on submission too:
         // a user has no business claiming our verdicts either, and the same blob may be delivered locally.
         return new IncomingMessage(store, envelope, id, receivedAt, MessageStore.NewBlobName(receivedAt), TraceHeaders.Build(envelope, id, receivedAt),
-            deliveryOptions.HostName);
+            deliveryOptions.HostName)
+        {
+            // MX mail for local recipients: its hand-off is on the way from the first byte of its data, so a queue put
+            // under way meanwhile may wait a little for it and share its queue message (MailQueues.Group.cs).
+            ExpectedHandoff = !envelope.Submission && envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null,
+        };
     }
 
     /// <summary>
@@ -140,14 +145,14 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     at += part.Length;
                 }
                 var (handoff, json) = InboundHandoffFor(message, summary, storedLength, spf, verdict?.Junk ?? false, verdict?.Dmarc.Result, spamVerdict,
-                    streamed: false, holder: null, content);
+                    streamed: false, holder: null, content, queues.CompressCarried);
                 if (json.Length <= MailQueues.MaxMessageJsonBytes)
                 {
                     if (message.ForgedFieldsRemoved > 0)
                     {
                         LogForgedRemoved(message.Id, message.ForgedFieldsRemoved);
                     }
-                    var carried = await HandOffCarriedAsync(message, handoff, json, ct).ConfigureAwait(false);
+                    var carried = await HandOffCarriedAsync(message, handoff, json, message.ExpectedHandoff, ct).ConfigureAwait(false);
                     // The same array that went into the hand-off: nobody writes to it any more.
                     return keep && carried.Accepted ? carried with { StoredBytes = content } : carried;
                 }
@@ -180,7 +185,7 @@ public sealed partial class MessageIntake(MessageStore store, MailQueues queues,
                     await message.CompleteSpoolAsync(ct).ConfigureAwait(false);
                 }
                 // From here a hand-off for local recipients follows: a queue put under way may wait for it (MailQueues.Group.cs).
-                expected = envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null;
+                expected = message.ExpectedHandoff ?? (envelope.Recipients.Any(r => r.IsLocal) ? queues.ExpectInbound() : null);
                 var metadata = verdict is null ? null : new Dictionary<string, string> { [ArrivalChecks.MetadataKey] = "1" };
                 size = await spool!.CommitAsync(metadata, ct).ConfigureAwait(false);
             }

@@ -81,6 +81,8 @@ public static class MailServiceCollectionExtensions
             GroupLinger = configuration.GetValue("Mail:Queues:GroupLinger", TimeSpan.FromMilliseconds(2)),
             // Small MX mail rides in its hand-off instead of a blob (docs/storage.md, "Inbound mail in its hand-off").
             InlineHandoffBytes = Math.Max(0, configuration.GetValue("Mail:Queues:InlineHandoffBytes", MailQueues.DefaultInlineHandoffBytes)),
+            // ... Brotli-compressed when that saves an eighth (version 3; false while a function app that reads only version 2 consumes).
+            CompressCarried = configuration.GetValue("Mail:Queues:CompressCarriedMessages", true),
         });
         services.AddOutboundRelay(configuration);
         services.AddTenantUsage(configuration);

@@ -18,6 +18,13 @@ public sealed record InboundHandoff
     /// <summary>The version of a hand-off that carries the message's bytes (<see cref="Content"/>).</summary>
     public const int ContentVersion = 2;
 
+    /// <summary>
+    /// The version of a hand-off that carries the message's bytes compressed (<see cref="CompressedContent"/>):
+    /// a consumer that knows only version 2 refuses it (poisoned, replayable after the upgrade) instead
+    /// of finding no <c>raw</c> and looking for a blob that was never written.
+    /// </summary>
+    public const int CompressedContentVersion = 3;
+
     [JsonPropertyName("v")]
     public int Version { get; init; } = CurrentVersion;
 
@@ -123,6 +130,16 @@ public sealed record InboundHandoff
     /// </summary>
     [JsonPropertyName("raw")]
     public byte[]? Content { get; init; }
+
+    /// <summary>
+    /// The same bytes compressed with Brotli (RFC 7932; base64 in the JSON), in a hand-off of
+    /// <see cref="CompressedContentVersion"/> instead of <see cref="Content"/>: fewer bytes through the
+    /// queue and more hand-offs in one queue message. <see cref="Size"/> is the length they decompress
+    /// to. On the way in (<see cref="MailQueues.ParseInbound"/>) they are decompressed into
+    /// <see cref="Content"/> and this is null, so the ingest sees a carried message either way.
+    /// </summary>
+    [JsonPropertyName("rawbr")]
+    public byte[]? CompressedContent { get; init; }
 }
 
 public sealed record HandoffRecipient

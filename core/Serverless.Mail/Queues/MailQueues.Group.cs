@@ -58,6 +58,18 @@ public sealed partial class MailQueues
         return new InboundExpectation(this);
     }
 
+    /// <summary>Hand-offs announced and not yet joined or called off (<see cref="ExpectInbound"/>): a send lingers only while this is above 0 (for tests).</summary>
+    internal int InboundExpected
+    {
+        get
+        {
+            lock (_inboundWaiting)
+            {
+                return _inboundComing;
+            }
+        }
+    }
+
     /// <summary>One session's hand-off on the way (<see cref="ExpectInbound"/>).</summary>
     public sealed class InboundExpectation(MailQueues queues) : IDisposable
     {
@@ -121,6 +133,18 @@ public sealed partial class MailQueues
 
     private static long s_groupedHandoffs;
     private static long s_groupMessages;
+    private static long s_groupBytes;
+    private static long s_groupsFull;
+    private static long s_handoffsLeftOver;
+
+    /// <summary>
+    /// What limited the groups (for the bench): the JSON bytes of the queue messages sent by
+    /// <see cref="SendInboundGroupedAsync"/>; how many times a group was closed because the next
+    /// waiting hand-off did not fit <see cref="MaxMessageJsonBytes"/> (the byte cap, not the number of
+    /// sessions, ended it); and how many hand-offs went in such a second queue message.
+    /// </summary>
+    public static (long Bytes, long ClosedFull, long LeftOver) InboundGroupLimits =>
+        (Interlocked.Read(ref s_groupBytes), Interlocked.Read(ref s_groupsFull), Interlocked.Read(ref s_handoffsLeftOver));
 
     /// <summary>
     /// Puts a hand-off on the inbound queue together with the others of this process waiting at the
@@ -214,12 +238,17 @@ public sealed partial class MailQueues
             var added = w.Json.Length + 1; // its comma
             if (groups.Count == 0 || size + added > MaxMessageJsonBytes)
             {
+                if (groups.Count > 0)
+                {
+                    Interlocked.Increment(ref s_groupsFull);
+                }
                 groups.Add([]);
                 size = GroupPrefix.Length + GroupSuffix.Length;
             }
             groups[^1].Add(w);
             size += added;
         }
+        Interlocked.Add(ref s_handoffsLeftOver, taken.Count - groups[0].Count);
         // Not the sender's cancellation: the put carries other sessions' hand-offs (the SDK's own timeouts bound it).
         await Task.WhenAll(groups.Select(SendGroupAsync)).ConfigureAwait(false);
     }
@@ -231,10 +260,12 @@ public sealed partial class MailQueues
             if (group.Count == 1)
             {
                 await SendInboundAsync(group[0].Id, group[0].Json, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Add(ref s_groupBytes, group[0].Json.Length);
             }
             else
             {
                 var json = GroupJson(group.Select(w => w.Json));
+                Interlocked.Add(ref s_groupBytes, json.Length);
                 await _inbound.SendMessageAsync(json, visibilityTimeout: null, timeToLive: TimeSpan.FromSeconds(-1), CancellationToken.None).ConfigureAwait(false);
                 Queued?.Invoke(Storage.StorageNames.InboundQueue);
             }

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -99,12 +100,76 @@ public sealed partial class MailQueues : IDisposable
     public static InboundHandoff ParseInbound(string json)
     {
         var h = JsonSerializer.Deserialize<InboundHandoff>(json, Json) ?? throw new FormatException("Empty inbound hand-off.");
-        if (h.Version != (h.Content is null ? InboundHandoff.CurrentVersion : InboundHandoff.ContentVersion))
+        var expected = (h.Content, h.CompressedContent) switch
+        {
+            (null, null) => InboundHandoff.CurrentVersion,
+            (not null, null) => InboundHandoff.ContentVersion,
+            (null, not null) => InboundHandoff.CompressedContentVersion,
+            _ => -1, // both: not a hand-off any producer writes
+        };
+        if (h.Version != expected)
         {
             throw new FormatException($"Inbound hand-off version {h.Version} is not supported.");
         }
-        return h;
+        return h.CompressedContent is { } compressed ? h with { Content = Decompress(compressed, h.Size), CompressedContent = null } : h;
     }
+
+    /// <summary>
+    /// <c>Mail:Queues:CompressCarriedMessages</c> (default true): a message carried in its hand-off
+    /// goes Brotli-compressed (<see cref="InboundHandoff.CompressedContent"/>, version 3) when that
+    /// makes it at least an eighth smaller. False: version 2 (<c>raw</c>), as before — what a rolling
+    /// upgrade needs while an ingest that reads only version 2 still consumes.
+    /// </summary>
+    public bool CompressCarried { get; init; } = true;
+
+    /// <summary>
+    /// Brotli (RFC 7932) at quality 1 with a 256 KiB window: for 11 KB of prose ~0.04 ms to 47 %, of a
+    /// base64 attachment ~0.03 ms to 76 % (raw DEFLATE at its fastest level gave 57 % and 100 %; better
+    /// Brotli qualities cost 1.5–3 times the time for a few per cent: bench/README.md, "The inbound
+    /// queue's cost per message"). Null when it would not save an eighth: those bytes travel as <c>raw</c>.
+    /// </summary>
+    public static byte[]? CompressIfSmaller(ReadOnlySpan<byte> content)
+    {
+        var limit = content.Length - (content.Length / 8);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(64, limit));
+        try
+        {
+            return BrotliEncoder.TryCompress(content, buffer.AsSpan(0, limit), out var written, quality: 1, window: 18)
+                ? buffer.AsSpan(0, written).ToArray()
+                : null; // does not fit in seven eighths
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The carried bytes back: exactly <paramref name="size"/> of them, or the hand-off is refused
+    /// (and retried, then poisoned) — never a truncated or padded message, and never more memory than
+    /// its size (bounded) claims.
+    /// </summary>
+    public static byte[] Decompress(byte[] compressed, long size)
+    {
+        ArgumentNullException.ThrowIfNull(compressed);
+        if (size < 0 || size > MaxCarriedBytes)
+        {
+            throw new FormatException($"A carried message of {size} bytes is out of range.");
+        }
+        var content = GC.AllocateUninitializedArray<byte>((int)size);
+        // False when the data is damaged or holds more than the destination; fewer bytes is checked here.
+        if (!BrotliDecoder.TryDecompress(compressed, content, out var written) || written != size)
+        {
+            throw new FormatException("A carried message does not decompress to its size.");
+        }
+        return content;
+    }
+
+    /// <summary>
+    /// Bound on what <see cref="Decompress"/> allocates for a hand-off's claimed size: listeners carry
+    /// at most <see cref="InlineHandoffBytes"/> (useful up to ~32 KiB), so a size beyond this is not theirs.
+    /// </summary>
+    private const int MaxCarriedBytes = 4 * 1024 * 1024;
 
     public static OutboundRelayMessage ParseOutbound(string json)
     {

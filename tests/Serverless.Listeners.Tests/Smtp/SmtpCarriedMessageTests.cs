@@ -98,9 +98,13 @@ public sealed class SmtpCarriedMessageTests
         Assert.Equal(0, Blob(meter.Snapshot()) - Blob(before)); // no Put Blob: the queue put was the durable step
         Assert.Equal(0, await kit.BlobCountAsync());
 
+        // Compressed on the queue (version 3, "rawbr"), decompressed on the way in (docs/storage.md).
+        Assert.Contains("\"rawbr\":", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"raw\":", json, StringComparison.Ordinal);
         var handoff = MailQueues.ParseInbound(json);
-        Assert.Equal(InboundHandoff.ContentVersion, handoff.Version);
+        Assert.Equal(InboundHandoff.CompressedContentVersion, handoff.Version);
         Assert.NotNull(handoff.Content);
+        Assert.Null(handoff.CompressedContent);
         Assert.Equal(handoff.Content.Length, handoff.Size);
         Assert.Null(handoff.Summary!.RawHeader); // the header is the content's first bytes: not sent twice
         var stored = Encoding.ASCII.GetString(handoff.Content);
@@ -134,6 +138,7 @@ public sealed class SmtpCarriedMessageTests
         var message = Message("read back");
         Assert.Equal(250, (await SendAsync(kit, message, "user@example.com")).Code);
         var json = await QueuedJsonAsync(kit);
+        Assert.Contains("\"rawbr\":", json, StringComparison.Ordinal); // compressed on the queue: what is read back must be the bytes before
         var content = MailQueues.ParseInbound(json).Content!;
         Assert.EndsWith(message, Encoding.ASCII.GetString(content), StringComparison.Ordinal); // the client's bytes after our headers
         Assert.Equal(1, (await kit.Host.Services.GetRequiredService<InboundIngest>().IngestAsync(json)).Filed);
@@ -172,6 +177,28 @@ public sealed class SmtpCarriedMessageTests
         Assert.Equal(0, Blob(after) - Blob(before));
         Assert.True(after.GetValueOrDefault(("table", "GET")) > before.GetValueOrDefault(("table", "GET"))); // the row's bytes: it was cold
         await pop3.DisconnectAsync(true);
+    }
+
+    [Fact]
+    public async Task With_compression_off_a_carried_message_travels_as_version_2_and_reads_back_byte_for_byte()
+    {
+        // What listeners send while an ingest that reads only version 2 still consumes (rolling upgrade).
+        await using var kit = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Queues:CompressCarriedMessages"] = "false" });
+        var message = Message("uncompressed");
+        Assert.Equal(250, (await SendAsync(kit, message, "user@example.com")).Code);
+        var json = await QueuedJsonAsync(kit);
+        Assert.Contains("\"raw\":", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"rawbr\":", json, StringComparison.Ordinal);
+        var handoff = MailQueues.ParseInbound(json);
+        Assert.Equal(InboundHandoff.ContentVersion, handoff.Version);
+        Assert.EndsWith(message, Encoding.ASCII.GetString(handoff.Content!), StringComparison.Ordinal);
+        Assert.Equal(1, (await kit.Host.Services.GetRequiredService<InboundIngest>().IngestAsync(json)).Filed);
+        using var imap = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
+        await imap.ConnectAsync("127.0.0.1", kit.Host.Ports.Imaps, SecureSocketOptions.SslOnConnect);
+        await imap.AuthenticateAsync("user@example.com", SmtpTestKit.Password);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        Assert.Equal(handoff.Content, await ReadAsync(await imap.Inbox.GetStreamAsync(0, "")));
+        await imap.DisconnectAsync(true);
     }
 
     [Fact]

@@ -70,6 +70,98 @@ public sealed class CarriedHandoffIngestTests : IAsyncLifetime
         Assert.Equal(0, await BlobCountAsync());
     }
 
+    /// <summary>The hand-off as a listener with <c>Mail:Queues:CompressCarriedMessages</c> on sends it: version 3, the bytes in <c>rawbr</c>.</summary>
+    private static InboundHandoff Compressed(InboundHandoff carried) => carried with
+    {
+        Version = InboundHandoff.CompressedContentVersion,
+        Content = null,
+        CompressedContent = MailQueues.CompressIfSmaller(carried.Content) ?? throw new InvalidOperationException("test message does not compress"),
+    };
+
+    /// <summary>A message that compresses as mail text does (its body a few repeated lines).</summary>
+    private static string Compressible(string subject) =>
+        IngestFixture.Message(subject) + string.Concat(Enumerable.Repeat("Some text of the body, said again and again.\r\n", 40));
+
+    [Fact]
+    public async Task Compressed_carried_hand_offs_grouped_in_one_queue_message_are_filed_byte_for_byte_exactly_once()
+    {
+        var handoffs = new List<InboundHandoff>();
+        for (var i = 0; i < 3; i++)
+        {
+            handoffs.Add(await _f.CarriedHandoffAsync(Compressible($"compressed {i}"), [IngestFixture.To(_f.User), IngestFixture.To(_f.Other)]));
+        }
+        var compressed = handoffs.Select(Compressed).ToList();
+        Assert.All(compressed, h => Assert.True(h.CompressedContent!.Length < h.Size / 2));
+        Task all;
+        using (await Queues.HoldInboundSendsAsync())
+        {
+            all = Task.WhenAll(compressed.Select(h => Queues.SendInboundGroupedAsync(h.Id, MailQueues.Serialize(h), CancellationToken.None)));
+        }
+        await all;
+        var message = Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value).Body.ToString();
+        Assert.Equal(3, MailQueues.GroupOf(message)!.Count);
+        Assert.DoesNotContain("\"raw\":", message, StringComparison.Ordinal);
+
+        Assert.Equal(new IngestResult(6, 0, 0, 0), await _f.Ingest.IngestAsync(message));
+        Assert.Equal(new IngestResult(0, 6, 0, 0), await _f.Ingest.IngestAsync(message)); // redelivered
+        foreach (var mailbox in new[] { _f.User, _f.Other })
+        {
+            var rows = await _f.MessagesAsync(mailbox);
+            Assert.Equal(3, rows.Count);
+            Assert.All(rows, r => Assert.True(r.Inline && !r.SharedBlob && r.HolderId is null));
+            foreach (var (handoff, i) in handoffs.Select((h, i) => (h, i)))
+            {
+                var row = rows.Single(r => r.Summary!.Envelope.Subject == $"compressed {i}");
+                Assert.Equal(handoff.Size, row.Size);
+                Assert.Equal(handoff.Content, await _f.Store.ReadRowAsync(row.Source(mailbox.MailboxId, Serverless.Mail.Index.SpecialUse.InboxId)));
+            }
+        }
+        Assert.Equal(0, await BlobCountAsync());
+    }
+
+    [Fact]
+    public async Task A_compressed_hand_off_passed_in_directly_is_filed_like_one_read_from_the_queue()
+    {
+        var handoff = await _f.CarriedHandoffAsync(Compressible("direct"), [IngestFixture.To(_f.User)]);
+        Assert.Equal(1, (await _f.Ingest.IngestAsync(Compressed(handoff))).Filed);
+        var row = Assert.Single(await _f.MessagesAsync(_f.User));
+        Assert.Equal(handoff.Content, await _f.Store.ReadRowAsync(row.Source(_f.User.MailboxId, Serverless.Mail.Index.SpecialUse.InboxId)));
+    }
+
+    [Fact]
+    public async Task A_hand_off_whose_version_does_not_match_its_content_or_whose_bytes_do_not_decompress_to_its_size_is_refused()
+    {
+        var carried = await _f.CarriedHandoffAsync(Compressible("refused"), [IngestFixture.To(_f.User)]);
+        var compressed = Compressed(carried);
+        string Json(InboundHandoff h) => System.Text.Encoding.UTF8.GetString(MailQueues.Serialize(h));
+        Assert.Equal(carried.Content, MailQueues.ParseInbound(Json(compressed)).Content); // the good one
+        Assert.Equal(carried.Content, MailQueues.ParseInbound(Json(carried)).Content); // version 2 is still read
+        // Version 2 with compressed bytes, 3 with plain ones, both fields, a version from the future.
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Version = InboundHandoff.ContentVersion })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(carried with { Version = InboundHandoff.CompressedContentVersion })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Content = carried.Content })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Version = 4 })));
+        // Cut-off bytes, or a size that is not what they decompress to (more, fewer, absurd): never a cut or padded message.
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { CompressedContent = compressed.CompressedContent![..^4] })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Size = carried.Size + 1 })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Size = carried.Size - 1 })));
+        Assert.Throws<FormatException>(() => MailQueues.ParseInbound(Json(compressed with { Size = long.MaxValue })));
+        // An ingest of such a queue message fails (retried, then poisoned), filing nothing.
+        await Assert.ThrowsAsync<FormatException>(() => _f.Ingest.IngestAsync(Json(compressed with { Size = carried.Size + 1 })));
+        Assert.Empty(await _f.MessagesAsync(_f.User));
+    }
+
+    [Fact]
+    public void Bytes_that_do_not_compress_by_an_eighth_are_left_as_they_are()
+    {
+        var random = new byte[12_000];
+        new Random(33).NextBytes(random);
+        Assert.Null(MailQueues.CompressIfSmaller(random));
+        var text = System.Text.Encoding.ASCII.GetBytes(Compressible("text"));
+        var compressed = MailQueues.CompressIfSmaller(text)!;
+        Assert.Equal(text, MailQueues.Decompress(compressed, text.Length));
+    }
+
     [Fact]
     public async Task A_carried_message_for_an_alias_that_forwards_outside_is_written_to_its_blob_and_forwarded()
     {

@@ -62,6 +62,33 @@ public sealed class MessageIntakeTests : IAsyncLifetime
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
+    [Fact]
+    public async Task An_MX_message_for_local_recipients_announces_its_hand_off_from_its_first_byte_until_it_is_queued_or_dropped()
+    {
+        // A queue put under way lingers (Mail:Queues:GroupLinger) only while some hand-off is announced:
+        // one left announced would make every later put wait its full linger.
+        var queues = _f.Services.GetRequiredService<MailQueues>();
+        var local = await LocalAsync("user@example.com");
+        await using (var dropped = Intake.Begin(Mx(local)))
+        {
+            await dropped.WriteAsync(Body(0), CancellationToken.None);
+            Assert.Equal(1, queues.InboundExpected);
+        } // the client went away before the end of the data
+        Assert.Equal(0, queues.InboundExpected);
+
+        var (carried, _) = await SendAsync(Mx(local), Body(0));
+        Assert.True(carried.Accepted);
+        Assert.Equal(0, queues.InboundExpected); // joined its group
+        var (blob, _) = await SendAsync(Mx(local), Body(40 * 1024));
+        Assert.True(blob.Accepted);
+        Assert.Equal(0, queues.InboundExpected);
+
+        await using (var remoteOnly = Intake.Begin(Mx(new EnvelopeRecipient("someone@remote.example", null, null, null))))
+        {
+            Assert.Equal(0, queues.InboundExpected); // no inbound hand-off will come
+        }
+    }
+
     [Theory]
     [InlineData(0)] // carried in its hand-off: one queue put, no blob (was a Put Blob too)
     [InlineData(40 * 1024)] // over Mail:Queues:InlineHandoffBytes: one Put Blob and one queue put

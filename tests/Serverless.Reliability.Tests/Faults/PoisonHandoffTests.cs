@@ -121,6 +121,51 @@ public sealed class PoisonHandoffTests
         Assert.Single(await stack.MessagesAsync("bob@acme.test"));
     }
 
+    [Fact]
+    public async Task A_compressed_carried_hand_off_poisoned_by_an_ingest_that_could_not_read_it_is_replayed_and_filed_byte_for_byte_once()
+    {
+        await using var stack = await MailStack.StartAsync();
+        var storage = stack.Get<MailStorage>();
+        // A small MX message carried compressed (version 3), as an ingest that reads only version 2 would
+        // have left it: refused every time, then moved whole to the poison queue (docs/storage.md, rolling upgrade).
+        var content = Encoding.ASCII.GetBytes("Message-ID: <carried-replayed@x>\r\nSubject: carried, replayed\r\n\r\n"
+            + string.Concat(Enumerable.Repeat("A line of text that compresses.\r\n", 60)));
+        var (summary, parsed) = await Serverless.Mail.Index.MessageSummaryBuilder.BuildAsync(new MemoryStream(content));
+        parsed.Dispose();
+        var handoff = new InboundHandoff
+        {
+            Version = InboundHandoff.CompressedContentVersion,
+            Id = Guid.NewGuid().ToString("N"),
+            BlobName = MessageStore.NewBlobName(DateTimeOffset.UtcNow),
+            Size = content.Length,
+            MailFrom = "sender@client.reliability.test",
+            Recipients = [new HandoffRecipient { Address = "alice@acme.test" }],
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Via = "mx",
+            ClientIp = "192.0.2.1",
+            Summary = summary with { RawHeader = null },
+            CompressedContent = MailQueues.CompressIfSmaller(content),
+        };
+        Assert.NotNull(handoff.CompressedContent);
+        var json = Encoding.UTF8.GetString(MailQueues.Serialize(handoff));
+        await storage.InboundPoison.SendMessageAsync(json, timeToLive: TimeSpan.FromSeconds(-1));
+        // And one from a version this ingest does not know: poisoned, nothing filed from it.
+        await storage.Inbound.SendMessageAsync(json.Replace("\"v\":3", "\"v\":4", StringComparison.Ordinal), timeToLive: TimeSpan.FromSeconds(-1));
+        await Poll.UntilAsync(async () => (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n >= 2, TimeSpan.FromSeconds(60), 200);
+        Assert.Empty(await stack.MessagesAsync("alice@acme.test"));
+
+        using var admin = stack.Api(MailStack.AdminKey);
+        using var page = JsonDocument.Parse(await admin.GetStringAsync("queues/inbound/poison"));
+        var item = page.RootElement.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("body").GetString()!.Contains("\"v\":3", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"queues/inbound/poison/{item.GetProperty("id").GetString()}/replay", null)).StatusCode);
+        var filed = Assert.Single(await Poll.UntilAsync(() => stack.MessagesAsync("alice@acme.test"), l => l.Count >= 1, TimeSpan.FromSeconds(30)));
+        Assert.Equal("<carried-replayed@x>", filed.Summary?.Envelope.MessageId);
+        Assert.Equal(content.Length, filed.Size);
+        Assert.True(filed.Inline);
+        Assert.Equal(content, await stack.Get<MessageStore>().ReadRowAsync(filed.Source(stack.Mailbox("alice@acme.test").MailboxId, Serverless.Mail.Index.SpecialUse.InboxId)));
+        Assert.Equal(1, (await storage.InboundPoison.GetPropertiesAsync()).Value.ApproximateMessagesCount); // the version 4 one stays
+    }
+
     /// <summary>A hand-off from the MX to alice whose spool blob is corrupt (a page blob of zeros: no message to parse).</summary>
     private static async Task<InboundHandoff> CorruptHandoffAsync(MailStorage storage)
     {

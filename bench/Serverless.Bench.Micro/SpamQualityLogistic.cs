@@ -171,8 +171,13 @@ internal static class SpamQualityLogistic
     /// <summary>The text of each 4-gram hash seen (for the strongest weights' listing).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<uint, string> GramText = new();
 
+    /// <summary>
+    /// Left out of the "sender" 4-grams: the hops' trace fields (on the public corpus they are its collectors' — Delivered-To,
+    /// Received — and separate its classes by how they were collected; in the service they would include our own verdict),
+    /// the mail stores' state fields, and To/Cc (the corpus's anonymised "zzzz" addresses). SPAM_QUALITY_LR_DROP replaces the list.
+    /// </summary>
     private static readonly string[] TraceFields = Environment.GetEnvironmentVariable("SPAM_QUALITY_LR_DROP")?.Split(',') ?? ["received", "return-path", "delivered-to", "x-original-to", "envelope-to", "x-spam-", "authentication-results",
-        "x-quality-id", "status", "x-status", "x-keywords", "x-uid", "x-imap", "content-length", "lines", "x-mozilla-", "x-evolution", "x-loop", "errors-to"];
+        "x-quality-id", "status", "x-status", "x-keywords", "x-uid", "x-imap", "content-length", "lines", "x-mozilla-", "x-evolution", "x-loop", "errors-to", "to", "cc"];
 
     /// <summary>Hashes of the overlapping 4-byte strings of the message's first 3,000 bytes (mbox From line skipped, CR dropped), deduplicated.</summary>
     private static uint[] Grams(string path, GramSource source)

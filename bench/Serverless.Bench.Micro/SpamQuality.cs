@@ -66,6 +66,11 @@ internal static class SpamQuality
                 .Concat(hamTest.Zip(hamScores, (f, p) => (f, "ham", p)))
                 .Select(x => string.Create(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(corpus, x.f)}\t{x.Item2}\t{x.p:F6}")));
         }
+        if (Environment.GetEnvironmentVariable("SPAM_QUALITY_LR") is { } lrPrefix)
+        {
+            // 2026-12-05: online logistic regression beside the Bayes model (SpamQualityLogistic).
+            SpamQualityLogistic.Run(lrPrefix, lessons, [.. spam.Skip(train)], hamTest, spamScores, hamScores, testLoad);
+        }
         var hard = hamTest.Select(f => f.Contains("hard-ham", StringComparison.Ordinal)).ToList();
         var n = spamScores.Count + hamScores.Count;
         Console.WriteLine($"classified {spamScores.Count} spam + {hamScores.Count} ham in {clock.Elapsed.TotalSeconds:F1} s ({clock.Elapsed.TotalMilliseconds / n:F2} ms/message, parse included)");

@@ -264,8 +264,8 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.Equal((503, "5.5.1"), Code(await wire.ReadReplyAsync()));
         await wire.CommandAsync("MAIL FROM:<a@remote.example>");
         await wire.CommandAsync("RCPT TO:<user@example.com>");
-        Assert.Equal((501, "5.5.4"), Code(await wire.CommandAsync("BDAT bogus")));
-        Assert.True(await wire.IsClosedAsync()); // a BDAT without a size cannot be skipped
+        Assert.Equal((521, "5.5.4"), Code(await wire.CommandAsync("BDAT bogus")));
+        Assert.True(await wire.IsClosedAsync()); // a BDAT without a size cannot be skipped: 521 says the session ends
         await using var next = await SmtpWire.ConnectAsync(Port);
         await next.CommandAsync("EHLO client.test");
         await next.CommandAsync("MAIL FROM:<a@remote.example>");

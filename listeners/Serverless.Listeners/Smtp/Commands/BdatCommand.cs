@@ -17,9 +17,11 @@ public sealed class BdatCommand : ISmtpCommand
         var parsed = SmtpCommandParser.ParseBdat(line.Argument);
         if (!parsed.Ok)
         {
-            // Without a size the chunk cannot be skipped: the stream is out of step, so close.
+            // Without a size the chunk cannot be skipped: the stream is out of step, so close — and
+            // say so with 521 (RFC 7504; Postfix answers the same): a 501 tells the client the
+            // session goes on, and its next command would meet a closed connection.
             session.Closing = true;
-            return parsed.Error;
+            return SmtpReply.Of(521, parsed.Error!.Enhanced ?? "5.5.4", parsed.Error.Lines[0] + "; closing connection");
         }
         var (size, last) = parsed.Value;
         var tx = session.Transaction;

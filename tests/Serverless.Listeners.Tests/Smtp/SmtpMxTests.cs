@@ -113,6 +113,17 @@ public sealed class SmtpMxTests : IAsyncLifetime
             Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
             Assert.Equal(250, (await wire.CommandAsync("RCPT TO:<Postmaster>")).Code);
         }
+
+        // A single-label host name (./run.sh's localhost): postmaster@localhost is no address, yet
+        // the client's <postmaster> is good syntax and gets the same 550, not "501 bad syntax".
+        await using var local = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Listeners:HostName"] = "localhost" });
+        await using (var wire = await SmtpWire.ConnectAsync(local.Host.Ports.Smtp))
+        {
+            Assert.Equal(250, (await wire.CommandAsync("EHLO client.test")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
+            var bare = await wire.CommandAsync("RCPT TO:<postmaster>");
+            Assert.Equal((550, "5.1.1"), (bare.Code, bare.Enhanced));
+        }
     }
 
     [Fact]
@@ -142,6 +153,9 @@ public sealed class SmtpMxTests : IAsyncLifetime
     {
         await using var wire = await SmtpWire.ConnectAsync(Port);
         Assert.Equal((503, "5.5.1"), Code(await wire.CommandAsync("MAIL FROM:<a@remote.example>")));
+        var bareHelo = await wire.CommandAsync("HELO");
+        Assert.Equal((501, "5.5.4"), Code(bareHelo));
+        Assert.EndsWith("Syntax: HELO hostname", bareHelo.Lines[0], StringComparison.Ordinal); // not EHLO's text
         var helo = await wire.CommandAsync("HELO client.test");
         Assert.Equal(250, helo.Code);
         Assert.Single(helo.Lines);

@@ -269,6 +269,25 @@ public sealed class SmtpMxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bdat_message_without_a_final_line_break_is_stored_with_one()
+    {
+        // Before, it was stored as sent: RFC822.SIZE and POP3 LIST said 10 octets of header, RETR
+        // sent 12 (the line must end before the terminating dot), and poplib counted the difference.
+        await using var wire = await SmtpWire.ConnectAsync(Port);
+        await wire.CommandAsync("EHLO client.test");
+        await wire.CommandAsync("MAIL FROM:<a@remote.example>");
+        await wire.CommandAsync("RCPT TO:<user@example.com>");
+        await wire.SendAsync("BDAT 14\r\nSubject: x\r\n\r\n");
+        Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
+        await wire.SendAsync("BDAT 4 LAST\r\nbody");
+        Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
+        var handoff = Assert.Single(await _kit.InboundAsync());
+        var blob = await _kit.StoredAsync(handoff);
+        Assert.EndsWith("\r\nSubject: x\r\n\r\nbody\r\n", Encoding.UTF8.GetString(blob), StringComparison.Ordinal);
+        Assert.Equal(blob.Length, handoff.Summary!.Body.EndOffset);
+    }
+
+    [Fact]
     public async Task Bdat_chunks_make_one_message_and_refused_chunks_are_still_consumed()
     {
         await using var wire = await SmtpWire.ConnectAsync(Port);

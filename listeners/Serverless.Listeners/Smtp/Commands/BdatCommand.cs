@@ -78,6 +78,14 @@ public sealed class BdatCommand : ISmtpCommand
         }
         try
         {
+            if (message.Length > 0 && !tx.ChunkLineEndings.EndsWithLineBreak)
+            {
+                // BDAT needs no final CRLF, but a stored message without one is sent 2 octets longer
+                // than POP3's LIST says (RETR must end its last line before the "."; poplib and
+                // fetchmail count them). Postfix ends the line too; DKIM's body hash is the same either
+                // way (both canonicalizations add a missing final CRLF, RFC 6376 3.4.3/3.4.4).
+                await message.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+            }
             return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
                 ?? IntakeReply.For(await session.Services.AcceptAsync(message));
         }

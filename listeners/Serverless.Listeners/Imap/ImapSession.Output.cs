@@ -53,7 +53,7 @@ internal sealed partial class ImapSession
     /// A literal (<c>~{n}</c> when <paramref name="literal8"/>) of exactly <paramref name="length"/> bytes
     /// streamed from <paramref name="stream"/>, flushed as it grows. Once its header is out a literal
     /// cannot be taken back: data shorter than promised (a blob shorter than its index row says) or
-    /// storage failing mid-way ends the session.
+    /// storage failing mid-way ends the session. An ordinary literal carries no NUL (<see cref="ImapWire.Char8"/>).
     /// </summary>
     public async Task WriteLiteralAsync(Stream stream, long length, bool literal8, CancellationToken cancellationToken)
     {
@@ -79,6 +79,10 @@ internal sealed partial class ImapSession
             if (n == 0)
             {
                 throw new ImapFatalException("Message data ended early");
+            }
+            if (!literal8)
+            {
+                ImapWire.ReplaceNul(memory.Span[..n]);
             }
             Output.Advance(n);
             remaining -= n;

@@ -385,9 +385,11 @@ internal sealed class MessageFetcher
             if (section.Literal8)
             {
                 ImapWire.Raw(w, "~"u8);
+                ImapWire.LiteralHeader(w, section.Length);
+                ImapWire.Raw(w, section.Data);
+                return;
             }
-            ImapWire.LiteralHeader(w, section.Length);
-            ImapWire.Raw(w, section.Data);
+            ImapWire.Literal(w, section.Data);
             return;
         }
         await _session.WriteLiteralAsync(section.Stream!, section.Length, section.Literal8, cancellationToken);

@@ -252,6 +252,14 @@ public sealed class ImapCommandFramer(ImapLimits limits)
         switch (TryParseAnnouncement(data.Span, out var size, out var synchronizing))
         {
             case AnnouncementParse.None:
+                // Spaces before the CRLF that ends a command are not in the grammar, but scripts
+                // and hand-typed commands send them (curl -X 'FETCH 1 FLAGS ') and Dovecot accepts
+                // them; nothing can end in an unquoted space, so dropping them changes no meaning.
+                var kept = data.Span.TrimEnd((byte)' ').Length;
+                if (kept < data.Length)
+                {
+                    _segments[^1] = new ImapFrameSegment(ImapSegmentKind.Text, data[..kept]);
+                }
                 _phase = Phase.Done;
                 return ImapFrameStatus.Complete;
             case AnnouncementParse.Invalid:

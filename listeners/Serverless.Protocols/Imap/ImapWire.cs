@@ -110,8 +110,32 @@ public static class ImapWire
     public static void Literal(IBufferWriter<byte> w, ReadOnlySpan<byte> bytes)
     {
         LiteralHeader(w, bytes.Length);
-        Raw(w, bytes);
+        Char8(w, bytes);
     }
+
+    /// <summary>
+    /// A literal's data: CHAR8 is any octet but NUL (RFC 3501 and RFC 9051, 9), yet mail that came
+    /// in over SMTP may hold NUL. Each NUL goes out as 0x80, as Dovecot sends it: the count stays
+    /// what RFC822.SIZE and the literal's header say, and a client's parser is not cut short at the
+    /// NUL. BINARY (RFC 3516) is the way to the exact bytes: it answers with a literal8.
+    /// </summary>
+    public static void Char8(IBufferWriter<byte> w, ReadOnlySpan<byte> bytes)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var nul = bytes.IndexOf((byte)0);
+        if (nul < 0)
+        {
+            w.Write(bytes);
+            return;
+        }
+        var span = w.GetSpan(bytes.Length)[..bytes.Length];
+        bytes.CopyTo(span);
+        ReplaceNul(span[nul..]);
+        w.Advance(bytes.Length);
+    }
+
+    /// <summary>In place, for literal data already in the output buffer (see <see cref="Char8"/>).</summary>
+    public static void ReplaceNul(Span<byte> bytes) => bytes.Replace((byte)0, (byte)0x80);
 
     /// <summary>"{n}" CRLF — the caller writes the n bytes next.</summary>
     public static void LiteralHeader(IBufferWriter<byte> w, long length)

@@ -14,12 +14,19 @@ public sealed class BareLineEndingCheck
     /// <summary>A bare CR or LF was seen; every later call returns false.</summary>
     public bool Failed { get; private set; }
 
+    /// <summary>The octets so far end with CRLF (every LF passed is one); false while nothing came.</summary>
+    public bool EndsWithLineBreak { get; private set; }
+
     /// <summary>Looks at the next octets of the message; false once a bare CR or LF has been seen.</summary>
     public bool Scan(ReadOnlySpan<byte> octets)
     {
         if (Failed)
         {
             return false;
+        }
+        if (octets.Length > 0)
+        {
+            EndsWithLineBreak = octets[^1] == (byte)'\n';
         }
         var i = 0;
         if (_pendingCr && octets.Length > 0)

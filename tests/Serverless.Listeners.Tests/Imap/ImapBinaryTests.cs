@@ -89,6 +89,30 @@ public sealed class ImapBinaryTests(ImapTestHost host) : IClassFixture<ImapTestH
     }
 
     [Fact]
+    public async Task Nul_in_mail_from_smtp_goes_out_as_0x80_in_ordinary_literals_and_as_itself_in_binary()
+    {
+        // SMTP DATA may carry NUL (Postfix and this MX both accept it); an IMAP literal may not
+        // (CHAR8, RFC 3501 9). Before, BODY[] sent the NUL as it was stored.
+        var mailbox = await host.CreateMailboxAsync();
+        await host.DeliverAsync(mailbox, "From: a@example.org\r\nSubject: nul\r\n\r\na\0b\r\n");
+        var large = "From: a@example.org\r\nSubject: large nul\r\n\r\n" + new string('x', 600 * 1024) + "\0end\r\n"; // streamed, not cached
+        await host.DeliverAsync(mailbox, large);
+        await using var raw = await host.RawAsync();
+        await raw.LoginAsync(mailbox.Address, ImapTestHost.Password);
+        await raw.CommandAsync("SELECT INBOX");
+
+        Assert.Equal("* 1 FETCH (BODY[TEXT] {5}\r\na\u0080b\r\n RFC822.SIZE 42)", (await raw.CommandAsync("FETCH 1 (BODY.PEEK[TEXT] RFC822.SIZE)"))[0]);
+        Assert.EndsWith("\r\n\r\na\u0080b\r\n)", (await raw.CommandAsync("FETCH 1 BODY.PEEK[]"))[0], StringComparison.Ordinal);
+        Assert.Contains("\r\n\r\na\u0080b\r\n", (await raw.CommandAsync("FETCH 1 RFC822"))[0], StringComparison.Ordinal);
+        Assert.Equal("* 1 FETCH (BINARY[] ~{42}\r\nFrom: a@example.org\r\nSubject: nul\r\n\r\na\0b\r\n)", (await raw.CommandAsync("FETCH 1 BINARY.PEEK[]"))[0]);
+
+        var body = (await raw.CommandAsync("FETCH 2 BODY.PEEK[]"))[0];
+        Assert.StartsWith($"* 2 FETCH (BODY[] {{{large.Length}}}\r\n", body, StringComparison.Ordinal);
+        Assert.EndsWith("xx\u0080end\r\n)", body, StringComparison.Ordinal);
+        Assert.DoesNotContain('\0', body);
+    }
+
+    [Fact]
     public async Task MailKit_appends_and_reads_a_binary_part()
     {
         var mailbox = await host.CreateMailboxAsync();

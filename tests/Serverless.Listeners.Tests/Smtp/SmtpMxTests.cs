@@ -113,6 +113,17 @@ public sealed class SmtpMxTests : IAsyncLifetime
             Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
             Assert.Equal(250, (await wire.CommandAsync("RCPT TO:<Postmaster>")).Code);
         }
+
+        // A single-label host name (./run.sh's localhost): postmaster@localhost is no address, yet
+        // the client's <postmaster> is good syntax and gets the same 550, not "501 bad syntax".
+        await using var local = await SmtpTestKit.StartAsync(new Dictionary<string, string?> { ["Mail:Listeners:HostName"] = "localhost" });
+        await using (var wire = await SmtpWire.ConnectAsync(local.Host.Ports.Smtp))
+        {
+            Assert.Equal(250, (await wire.CommandAsync("EHLO client.test")).Code);
+            Assert.Equal(250, (await wire.CommandAsync("MAIL FROM:<reporter@remote.example>")).Code);
+            var bare = await wire.CommandAsync("RCPT TO:<postmaster>");
+            Assert.Equal((550, "5.1.1"), (bare.Code, bare.Enhanced));
+        }
     }
 
     [Fact]
@@ -142,6 +153,9 @@ public sealed class SmtpMxTests : IAsyncLifetime
     {
         await using var wire = await SmtpWire.ConnectAsync(Port);
         Assert.Equal((503, "5.5.1"), Code(await wire.CommandAsync("MAIL FROM:<a@remote.example>")));
+        var bareHelo = await wire.CommandAsync("HELO");
+        Assert.Equal((501, "5.5.4"), Code(bareHelo));
+        Assert.EndsWith("Syntax: HELO hostname", bareHelo.Lines[0], StringComparison.Ordinal); // not EHLO's text
         var helo = await wire.CommandAsync("HELO client.test");
         Assert.Equal(250, helo.Code);
         Assert.Single(helo.Lines);
@@ -255,6 +269,25 @@ public sealed class SmtpMxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bdat_message_without_a_final_line_break_is_stored_with_one()
+    {
+        // Before, it was stored as sent: RFC822.SIZE and POP3 LIST said 10 octets of header, RETR
+        // sent 12 (the line must end before the terminating dot), and poplib counted the difference.
+        await using var wire = await SmtpWire.ConnectAsync(Port);
+        await wire.CommandAsync("EHLO client.test");
+        await wire.CommandAsync("MAIL FROM:<a@remote.example>");
+        await wire.CommandAsync("RCPT TO:<user@example.com>");
+        await wire.SendAsync("BDAT 14\r\nSubject: x\r\n\r\n");
+        Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
+        await wire.SendAsync("BDAT 4 LAST\r\nbody");
+        Assert.Equal(250, (await wire.ReadReplyAsync()).Code);
+        var handoff = Assert.Single(await _kit.InboundAsync());
+        var blob = await _kit.StoredAsync(handoff);
+        Assert.EndsWith("\r\nSubject: x\r\n\r\nbody\r\n", Encoding.UTF8.GetString(blob), StringComparison.Ordinal);
+        Assert.Equal(blob.Length, handoff.Summary!.Body.EndOffset);
+    }
+
+    [Fact]
     public async Task Bdat_chunks_make_one_message_and_refused_chunks_are_still_consumed()
     {
         await using var wire = await SmtpWire.ConnectAsync(Port);
@@ -264,8 +297,8 @@ public sealed class SmtpMxTests : IAsyncLifetime
         Assert.Equal((503, "5.5.1"), Code(await wire.ReadReplyAsync()));
         await wire.CommandAsync("MAIL FROM:<a@remote.example>");
         await wire.CommandAsync("RCPT TO:<user@example.com>");
-        Assert.Equal((501, "5.5.4"), Code(await wire.CommandAsync("BDAT bogus")));
-        Assert.True(await wire.IsClosedAsync()); // a BDAT without a size cannot be skipped
+        Assert.Equal((521, "5.5.4"), Code(await wire.CommandAsync("BDAT bogus")));
+        Assert.True(await wire.IsClosedAsync()); // a BDAT without a size cannot be skipped: 521 says the session ends
         await using var next = await SmtpWire.ConnectAsync(Port);
         await next.CommandAsync("EHLO client.test");
         await next.CommandAsync("MAIL FROM:<a@remote.example>");

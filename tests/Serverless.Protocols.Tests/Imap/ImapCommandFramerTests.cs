@@ -26,6 +26,22 @@ public sealed class ImapCommandFramerTests
     }
 
     [Fact]
+    public void Spaces_before_the_crlf_that_ends_a_command_are_dropped_as_dovecot_does()
+    {
+        var framer = new ImapCommandFramer();
+        Assert.Equal(ImapFrameStatus.Complete, framer.Process(Bytes("a1 FETCH 1 FLAGS  \r\n"), out _));
+        var fetch = ImapCommandParser.Parse(framer.TakeFrame());
+        Assert.Equal("FETCH", fetch.Name);
+
+        // Only the command's last line: a literal's bytes keep their spaces.
+        Assert.Equal(ImapFrameStatus.LiteralAnnounced, framer.Process(Bytes("a2 LOGIN {6}\r\n"), out _));
+        framer.AcceptLiteral();
+        Assert.Equal(ImapFrameStatus.Complete, framer.Process(Bytes("alice  \"pw \" \r\n"), out _));
+        var args = (LoginArguments)ImapCommandParser.Parse(framer.TakeFrame()).Arguments;
+        Assert.Equal(("alice ", "pw "), (args.User, args.Password));
+    }
+
+    [Fact]
     public void A_synchronising_literal_is_announced_and_waits_for_a_decision()
     {
         var framer = new ImapCommandFramer();

@@ -17,9 +17,11 @@ public sealed class BdatCommand : ISmtpCommand
         var parsed = SmtpCommandParser.ParseBdat(line.Argument);
         if (!parsed.Ok)
         {
-            // Without a size the chunk cannot be skipped: the stream is out of step, so close.
+            // Without a size the chunk cannot be skipped: the stream is out of step, so close — and
+            // say so with 521 (RFC 7504; Postfix answers the same): a 501 tells the client the
+            // session goes on, and its next command would meet a closed connection.
             session.Closing = true;
-            return parsed.Error;
+            return SmtpReply.Of(521, parsed.Error!.Enhanced ?? "5.5.4", parsed.Error.Lines[0] + "; closing connection");
         }
         var (size, last) = parsed.Value;
         var tx = session.Transaction;
@@ -76,6 +78,14 @@ public sealed class BdatCommand : ISmtpCommand
         }
         try
         {
+            if (message.Length > 0 && !tx.ChunkLineEndings.EndsWithLineBreak)
+            {
+                // BDAT needs no final CRLF, but a stored message without one is sent 2 octets longer
+                // than POP3's LIST says (RETR must end its last line before the "."; poplib and
+                // fetchmail count them). Postfix ends the line too; DKIM's body hash is the same either
+                // way (both canonicalizations add a missing final CRLF, RFC 6376 3.4.3/3.4.4).
+                await message.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+            }
             return await QuotaReplies.AtEndAsync(session, tx, message.Length, cancellationToken)
                 ?? IntakeReply.For(await session.Services.AcceptAsync(message));
         }

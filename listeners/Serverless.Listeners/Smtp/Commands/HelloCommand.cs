@@ -11,7 +11,8 @@ public sealed class HelloCommand(bool extended) : ISmtpCommand
         var domain = SmtpCommandParser.ParseHelloDomain(line.Argument);
         if (!domain.Ok)
         {
-            return domain.Error;
+            // The parser serves both verbs; the reply names the one the client sent.
+            return extended ? domain.Error : domain.Error! with { Lines = [.. domain.Error!.Lines.Select(l => l.Replace("EHLO", "HELO", StringComparison.Ordinal))] };
         }
         await session.ResetTransactionAsync();
         session.Helo = domain.Value;

@@ -11,6 +11,8 @@ namespace Serverless.Listeners.Smtp.Commands;
 /// </summary>
 public sealed class RcptCommand : ISmtpCommand
 {
+    private static readonly SmtpReply NoPostmaster = SmtpReply.Of(550, "5.1.1", "<Postmaster>: no postmaster mailbox configured here (Mail:Smtp:PostmasterAddress)");
+
     public SmtpReply OutOfSequence(SmtpSession session) => SmtpReply.Of(503, "5.5.1", "Need MAIL before RCPT");
 
     public async ValueTask<SmtpReply?> ExecuteAsync(SmtpSession session, SmtpCommandLine line, CancellationToken cancellationToken)
@@ -40,7 +42,10 @@ public sealed class RcptCommand : ISmtpCommand
         }
         if (!MailAddress.TryParse(text, out var address))
         {
-            return SmtpReply.Of(501, "5.1.3", "Bad recipient address syntax");
+            // <Postmaster> is always good syntax (RFC 5321 4.1.1.3): if its target cannot be an
+            // address (postmaster@localhost, the host name under ./run.sh) the client's RCPT was
+            // still fine, and the answer is the one for no postmaster mailbox.
+            return path.IsBarePostmaster ? NoPostmaster : SmtpReply.Of(501, "5.1.3", "Bad recipient address syntax");
         }
         if (tx.Recipients.Any(r => r.Address == address.Address || r.Address == path.Address))
         {
@@ -58,7 +63,7 @@ public sealed class RcptCommand : ISmtpCommand
         if (!resolved.Hosted && path.IsBarePostmaster)
         {
             // Not a relay attempt: the operator has not pointed <Postmaster> at a hosted address.
-            return SmtpReply.Of(550, "5.1.1", "<Postmaster>: no postmaster mailbox configured here (Mail:Smtp:PostmasterAddress)");
+            return NoPostmaster;
         }
         if ((resolved.Hosted ? resolved.Deliverable : session.IsSubmission && session.User is not null)
             && await QuotaReplies.AtRecipientAsync(session, resolved.Hosted ? resolved : null, tx.MailFrom.Size ?? 0, cancellationToken) is { } overQuota)

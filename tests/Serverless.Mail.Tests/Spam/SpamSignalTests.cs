@@ -146,7 +146,9 @@ public sealed class SpamSignalTests : IDisposable
     [InlineData(0.9995, 200, 200, "BAYES_999", 5.5)] // trained: a confident verdict files into Junk alone
     [InlineData(0.995, 200, 200, "BAYES_99", 5.0)]
     [InlineData(0.97, 200, 200, "BAYES_95", 4.0)]
-    [InlineData(0.9, 200, 200, "BAYES_80", 3.5)] // trained: p >= 0.8 and one more signal of 1.5 (e.g. RDNS_NONE) reach the junk score
+    [InlineData(0.9, 200, 200, "BAYES_80", 3.5)] // trained: p >= 0.84 and one more signal of 1.5 (e.g. RDNS_NONE) reach the junk score
+    [InlineData(0.84, 200, 200, "BAYES_80", 3.5)]
+    [InlineData(0.83, 200, 200, "BAYES_60", 1.5)] // below the line: not Junk with one more signal of 1.5
     [InlineData(0.9, 199, 200, "BAYES_80", 2.0)]
     [InlineData(0.001, 200, 200, "BAYES_00", -2.5)]
     public async Task The_bands_carry_their_trained_weights_once_the_models_learnt_enough_of_both(double probability, int spam, int ham, string band, double weight)

@@ -92,13 +92,7 @@ internal static class SmtpSender
         {
             return WordsMessage(from, to, messageId, size, subject);
         }
-        var sb = new StringBuilder();
-        sb.Append("From: Bench Sender <").Append(from).Append(">\r\n");
-        sb.Append("To: <").Append(to).Append(">\r\n");
-        sb.Append("Subject: ").Append(subject).Append("\r\n");
-        sb.Append("Message-ID: <").Append(messageId).Append(">\r\n");
-        sb.Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
-        sb.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+        var sb = Header(from, to, messageId, subject);
         var line = "The quick brown fox jumps over the lazy dog; benchmark filler text, 76 chars";
         while (sb.Length < size - 5)
         {
@@ -107,6 +101,18 @@ internal static class SmtpSender
         }
         sb.Append(".\r\n");
         return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    /// <summary>The bench message's header fields and the blank line after them (plain US-ASCII text).</summary>
+    private static StringBuilder Header(string from, string to, string messageId, string subject)
+    {
+        var sb = new StringBuilder();
+        sb.Append("From: Bench Sender <").Append(from).Append(">\r\n");
+        sb.Append("To: <").Append(to).Append(">\r\n");
+        sb.Append("Subject: ").Append(subject).Append("\r\n");
+        sb.Append("Message-ID: <").Append(messageId).Append(">\r\n");
+        sb.Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
+        return sb.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
     }
 
     /// <summary>
@@ -126,13 +132,7 @@ internal static class SmtpSender
     /// <summary>A message like <see cref="Message"/> whose body is words drawn from <see cref="Vocabulary"/> (seeded by the Message-ID), in lines of up to 76 characters.</summary>
     private static byte[] WordsMessage(string from, string to, string messageId, int size, string subject)
     {
-        var sb = new StringBuilder();
-        sb.Append("From: Bench Sender <").Append(from).Append(">\r\n");
-        sb.Append("To: <").Append(to).Append(">\r\n");
-        sb.Append("Subject: ").Append(subject).Append("\r\n");
-        sb.Append("Message-ID: <").Append(messageId).Append(">\r\n");
-        sb.Append("Date: ").Append(DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
-        sb.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+        var sb = Header(from, to, messageId, subject);
         var random = new Random(StringComparer.Ordinal.GetHashCode(messageId));
         var line = 0;
         while (sb.Length < size - 5)

@@ -45,13 +45,7 @@ public sealed class CarriedHandoffIngestTests : IAsyncLifetime
             handoffs.Add(await _f.CarriedHandoffAsync(IngestFixture.Message($"carried {i}"), [IngestFixture.To(_f.User), IngestFixture.To(_f.Other)]));
         }
         Assert.Equal(0, await BlobCountAsync());
-        Task all;
-        using (await Queues.HoldInboundSendsAsync())
-        {
-            all = Task.WhenAll(handoffs.Select(h => Queues.SendInboundGroupedAsync(h.Id, MailQueues.Serialize(h), CancellationToken.None)));
-        }
-        await all;
-        var message = Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value).Body.ToString();
+        var message = await SendGroupedAsync(handoffs);
         Assert.Equal(3, MailQueues.GroupOf(message)!.Count);
 
         Assert.Equal(new IngestResult(6, 0, 0, 0), await _f.Ingest.IngestAsync(message));
@@ -68,6 +62,18 @@ public sealed class CarriedHandoffIngestTests : IAsyncLifetime
             Assert.Equal(handoffs[0].Content, bytes);
         }
         Assert.Equal(0, await BlobCountAsync());
+    }
+
+    /// <summary>Sends the hand-offs together, as concurrent sessions do, and returns the one queue message they make.</summary>
+    private async Task<string> SendGroupedAsync(IReadOnlyList<InboundHandoff> handoffs)
+    {
+        Task all;
+        using (await Queues.HoldInboundSendsAsync())
+        {
+            all = Task.WhenAll(handoffs.Select(h => Queues.SendInboundGroupedAsync(h.Id, MailQueues.Serialize(h), CancellationToken.None)));
+        }
+        await all;
+        return Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value).Body.ToString();
     }
 
     /// <summary>The hand-off as a listener with <c>Mail:Queues:CompressCarriedMessages</c> on sends it: version 3, the bytes in <c>rawbr</c>.</summary>
@@ -92,13 +98,7 @@ public sealed class CarriedHandoffIngestTests : IAsyncLifetime
         }
         var compressed = handoffs.Select(Compressed).ToList();
         Assert.All(compressed, h => Assert.True(h.CompressedContent!.Length < h.Size / 2));
-        Task all;
-        using (await Queues.HoldInboundSendsAsync())
-        {
-            all = Task.WhenAll(compressed.Select(h => Queues.SendInboundGroupedAsync(h.Id, MailQueues.Serialize(h), CancellationToken.None)));
-        }
-        await all;
-        var message = Assert.Single((await _f.Storage.Inbound.ReceiveMessagesAsync(32)).Value).Body.ToString();
+        var message = await SendGroupedAsync(compressed);
         Assert.Equal(3, MailQueues.GroupOf(message)!.Count);
         Assert.DoesNotContain("\"raw\":", message, StringComparison.Ordinal);
 

@@ -75,14 +75,15 @@ public static class SmtpCommandParser
     /// </code>
     /// Lenient like every MTA: any single token of printable characters is taken (clients send
     /// bare host names, IPs without brackets); it only ends up in trace headers and SPF's HELO check.
+    /// <paramref name="verb"/> (EHLO or HELO) is the one the client sent, named in the syntax reply.
     /// </summary>
-    public static SmtpParseResult<string> ParseHelloDomain(string argument)
+    public static SmtpParseResult<string> ParseHelloDomain(string argument, string verb = "EHLO")
     {
         ArgumentNullException.ThrowIfNull(argument);
         var domain = argument.Trim();
         if (domain.Length == 0)
         {
-            return SmtpParseResult<string>.Fail(501, "5.5.4", "Syntax: EHLO hostname");
+            return SmtpParseResult<string>.Fail(501, "5.5.4", $"Syntax: {verb} hostname");
         }
         var end = domain.IndexOfAny([' ', '\t']);
         if (end >= 0)

@@ -8,11 +8,10 @@ public sealed class HelloCommand(bool extended) : ISmtpCommand
 {
     public async ValueTask<SmtpReply?> ExecuteAsync(SmtpSession session, SmtpCommandLine line, CancellationToken cancellationToken)
     {
-        var domain = SmtpCommandParser.ParseHelloDomain(line.Argument);
+        var domain = SmtpCommandParser.ParseHelloDomain(line.Argument, extended ? "EHLO" : "HELO");
         if (!domain.Ok)
         {
-            // The parser serves both verbs; the reply names the one the client sent.
-            return extended ? domain.Error : domain.Error! with { Lines = [.. domain.Error!.Lines.Select(l => l.Replace("EHLO", "HELO", StringComparison.Ordinal))] };
+            return domain.Error;
         }
         await session.ResetTransactionAsync();
         session.Helo = domain.Value;
